@@ -1,0 +1,49 @@
+#include "child/caps.h"
+
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace sandbox::child {
+
+StepError DropCapabilities(int last_capability) noexcept {
+  // Securebits first: changing them needs CAP_SETPCAP, which is about to go. NOROOT stops
+  // execve() by uid 0 from refilling the permitted set; the _LOCKED bits stop the job from
+  // turning that off again (capabilities(7), "The securebits flags").
+  constexpr unsigned long kSecureBits =
+      SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+      SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
+      SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+  if (::prctl(PR_SET_SECUREBITS, kSecureBits, 0, 0, 0) < 0) {
+    return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "securebits");
+  }
+  // The bounding set also needs CAP_SETPCAP, so it goes before capset() empties permitted.
+  for (int cap = 0; cap <= last_capability; ++cap) {
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
+      return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "bounding set");
+    }
+  }
+  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
+    return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "ambient set");
+  }
+  struct __user_cap_header_struct header = {};
+  header.version = _LINUX_CAPABILITY_VERSION_3;
+  struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (::syscall(SYS_capset, &header, data) < 0) {
+    return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "capset");
+  }
+  return StepOk();
+}
+
+StepError SetNoNewPrivs() noexcept {
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+    return StepFailed(SetupStep::kSetNoNewPrivs, errno);
+  }
+  return StepOk();
+}
+
+}  // namespace sandbox::child

@@ -1,0 +1,17 @@
+// The minimal /dev: a tmpfs holding the host's harmless character devices bound in, a private
+// devpts instance, /dev/shm and the usual links. Child side, async-signal-safe.
+#ifndef SANDBOX_CHILD_DEV_H_
+#define SANDBOX_CHILD_DEV_H_
+
+#include "child/plan.h"
+#include "child/step_error.h"
+
+namespace sandbox::child {
+
+/// Builds the /dev described above at step.target inside new_root, taking device nodes from
+/// old_root/dev.
+StepError ApplyDev(int old_root, int new_root, const MountStep& step) noexcept;
+
+}  // namespace sandbox::child
+
+#endif  // SANDBOX_CHILD_DEV_H_

@@ -1,0 +1,72 @@
+// ChildPlan: the flat, ready-to-execute form of a Policy. Built by launch::PlanBuilder in the
+// supervisor before clone(); the child only reads it, so nothing between clone() and execve()
+// allocates or parses. All pointers point into storage owned by the plan.
+#ifndef SANDBOX_CHILD_PLAN_H_
+#define SANDBOX_CHILD_PLAN_H_
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "common/mount_kind.h"
+
+namespace sandbox::child {
+
+struct MountStep {
+  MountKind kind = MountKind::kBind;
+  const char* source = nullptr;  // binds: canonical host path without the leading '/'
+                                 // symlink: the link text; otherwise null
+  const char* target = nullptr;  // path inside the new root without the leading '/' ("" = root)
+  const char* size_text = nullptr;   // tmpfs: byte count for fsconfig "size", or null
+  const char* mode_text = nullptr;   // tmpfs: octal for fsconfig "mode"
+  const char* content = nullptr;     // kFile
+  size_t content_size = 0;
+  bool optional = false;
+  mode_t mode = 0755;  // dir, file, tmpfs root
+  int op_index = 0;    // index in Policy::mounts(), echoed in error records
+};
+
+struct ChildPlan {
+  std::vector<MountStep> mounts;
+
+  // Id mapping is written by the supervisor; the child only needs the inner ids to synthesise
+  // nothing at the moment, but keeps them for the exec step's sanity checks.
+  uid_t inner_uid = 0;
+  gid_t inner_gid = 0;
+
+  const char* hostname = "sandbox";
+  bool bring_up_loopback = true;
+
+  const char* cwd = "/";
+  bool cwd_required = false;
+  mode_t umask = 022;
+
+  std::vector<char*> argv;         // null-terminated
+  std::vector<char*> envp;         // null-terminated
+  std::vector<const char*> path_dirs;  // the job's PATH split, for the exec search
+
+  std::vector<int> pass_fds;  // sorted, all > 2
+  bool new_session = true;
+  int last_capability = 40;  // /proc/sys/kernel/cap_last_cap, read in the parent
+
+  // The supervisor's environment block [env_begin, env_end): pid 1 is a copy of the
+  // supervisor, and /proc/1/environ would show the caller's variables unless pid 1 wipes it.
+  char* env_begin = nullptr;
+  char* env_end = nullptr;
+  char* args_begin = nullptr;  // likewise for /proc/1/cmdline
+  char* args_end = nullptr;
+
+  int sync_fd = -1;  // the child's end of the supervisor socket
+
+  // Backing storage for every pointer above. A deque never moves its elements.
+  std::deque<std::string> strings;
+  const char* Intern(std::string text) { return strings.emplace_back(std::move(text)).c_str(); }
+};
+
+}  // namespace sandbox::child
+
+#endif  // SANDBOX_CHILD_PLAN_H_

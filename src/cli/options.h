@@ -1,0 +1,56 @@
+// CliOptions: the command line exactly as the user wrote it, in order, before any validation
+// against the host. policy::Build turns it into a Policy.
+#ifndef SANDBOX_CLI_OPTIONS_H_
+#define SANDBOX_CLI_OPTIONS_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/mount_kind.h"
+
+namespace sandbox::cli {
+
+/// One filesystem flag, e.g. `--ro-bind /usr /usr`; `flag` is that text, so messages can
+/// quote what the user wrote.
+struct MountRequest {
+  MountKind kind = MountKind::kBind;
+  std::string source;  // binds: host path; symlink: link text; empty otherwise
+  std::string target;
+  bool optional = false;               // the -try forms
+  std::optional<uint64_t> size_bytes;  // from a preceding --size (tmpfs)
+  std::optional<unsigned> mode;        // from a preceding --perms (tmpfs, dir)
+  std::string flag;
+};
+
+/// One environment flag; applied in command-line order after the base environment.
+struct EnvRequest {
+  enum class Op { kSet, kUnset, kClear };
+  Op op = Op::kSet;
+  std::string name;
+  std::string value;
+};
+
+struct CliOptions {
+  std::vector<MountRequest> mounts;
+  std::vector<EnvRequest> env;
+  bool keep_env = false;
+  std::optional<std::string> hostname;
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+  bool share_net = false;
+  std::optional<std::string> chdir;
+  std::vector<int> pass_fds;
+  std::optional<std::chrono::milliseconds> timeout;
+  std::optional<std::chrono::milliseconds> timeout_grace;
+  bool verbose = false;
+  std::vector<std::string> command;
+};
+
+}  // namespace sandbox::cli
+
+#endif  // SANDBOX_CLI_OPTIONS_H_

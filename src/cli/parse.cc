@@ -1,0 +1,246 @@
+#include "cli/parse.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include "common/units.h"
+
+#ifndef SANDBOX_VERSION
+#define SANDBOX_VERSION "0.0.0"
+#endif
+
+namespace sandbox::cli {
+namespace {
+
+constexpr const char* kDescription =
+    "Run COMMAND in a fresh rootless sandbox: new user, mount, pid, ipc, uts, cgroup and\n"
+    "network namespaces; nothing of the host is visible unless a flag binds it.\n"
+    "Filesystem flags apply in command-line order.";
+
+// State shared by the option callbacks while CLI11 walks argv in order: --size and --perms
+// modify the next --tmpfs/--dir, as in bubblewrap.
+struct PendingModifiers {
+  std::optional<uint64_t> size;
+  std::optional<unsigned> mode;
+  std::optional<Error> error;  // the first conversion error; CLI11 callbacks cannot return one
+};
+
+std::string JoinFlag(const std::string& name, const std::vector<std::string>& values) {
+  std::string text = name;
+  for (const auto& v : values) text += " " + v;
+  return text;
+}
+
+void AddMountFlag(CLI::App& app, CliOptions& out, PendingModifiers& pending, const char* name,
+                  MountKind kind, int arity, bool optional, const char* help) {
+  const std::string flag = name;
+  auto* opt = app.add_option_function<std::vector<std::string>>(
+      flag,
+      [&out, &pending, flag, kind, arity, optional](const std::vector<std::string>& values) {
+        MountRequest request;
+        request.kind = kind;
+        request.optional = optional;
+        request.flag = JoinFlag(flag, values);
+        if (arity == 2) {
+          request.source = values[0];
+          request.target = values[1];
+        } else {
+          request.target = values[0];
+        }
+        if (kind == MountKind::kTmpfs) {
+          request.size_bytes = std::exchange(pending.size, std::nullopt);
+        }
+        if (kind == MountKind::kTmpfs || kind == MountKind::kDir) {
+          request.mode = std::exchange(pending.mode, std::nullopt);
+        }
+        out.mounts.push_back(std::move(request));
+      },
+      help);
+  opt->expected(arity)->trigger_on_parse()->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  opt->type_name(arity == 2 ? "SRC DST" : "DST");
+}
+
+void AddEnvFlags(CLI::App& app, CliOptions& out) {
+  app.add_option_function<std::vector<std::string>>(
+         "--setenv",
+         [&out](const std::vector<std::string>& v) {
+           out.env.push_back({EnvRequest::Op::kSet, v[0], v[1]});
+         },
+         "Set VAR to VALUE in the job's environment")
+      ->expected(2)
+      ->trigger_on_parse()
+      ->type_name("VAR VALUE");
+  app.add_option_function<std::string>(
+         "--unsetenv",
+         [&out](const std::string& v) { out.env.push_back({EnvRequest::Op::kUnset, v, ""}); },
+         "Remove VAR from the job's environment")
+      ->trigger_on_parse()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->type_name("VAR");
+  app.add_flag_callback(
+         "--clearenv", [&out] { out.env.push_back({EnvRequest::Op::kClear, "", ""}); },
+         "Start the job's environment empty (later --setenv still apply)")
+      ->trigger_on_parse();
+  app.add_flag("--keep-env", out.keep_env,
+               "Inherit the caller's whole environment instead of the clean default");
+}
+
+void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) {
+  app.add_option_function<std::string>(
+         "--size",
+         [&pending](const std::string& v) {
+           auto size = ParseSize(v);
+           if (!size) {
+             if (!pending.error) pending.error = size.error();
+             return;
+           }
+           pending.size = *size;
+         },
+         "Size of the next --tmpfs (bytes, or with K/M/G suffix)")
+      ->trigger_on_parse()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->type_name("BYTES");
+  app.add_option_function<std::string>(
+         "--perms",
+         [&pending](const std::string& v) {
+           auto mode = ParseMode(v);
+           if (!mode) {
+             if (!pending.error) pending.error = mode.error();
+             return;
+           }
+           pending.mode = *mode;
+         },
+         "Octal permissions of the next --tmpfs or --dir")
+      ->trigger_on_parse()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->type_name("OCTAL");
+  app.add_option("--hostname", out.hostname, "Hostname inside (default: sandbox)");
+  app.add_option("--uid", out.uid, "User id inside (default: 0)");
+  app.add_option("--gid", out.gid, "Group id inside (default: 0)");
+  app.add_flag("--share-net", out.share_net, "Keep the host's network instead of lo only");
+  app.add_option("--chdir", out.chdir, "Working directory of the job inside");
+  app.add_option("--pass-fd", out.pass_fds, "Keep descriptor FD open in the job")
+      ->type_name("FD")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option_function<std::string>(
+         "--timeout",
+         [&out, &pending](const std::string& v) {
+           auto d = ParseDuration(v);
+           if (!d) {
+             if (!pending.error) pending.error = d.error();
+             return;
+           }
+           out.timeout = *d;
+         },
+         "Stop the job after DURATION (SIGTERM, then SIGKILL after the grace period)")
+      ->type_name("DURATION");
+  app.add_option_function<std::string>(
+         "--timeout-grace",
+         [&out, &pending](const std::string& v) {
+           auto d = ParseDuration(v);
+           if (!d) {
+             if (!pending.error) pending.error = d.error();
+             return;
+           }
+           out.timeout_grace = *d;
+         },
+         "Time between SIGTERM and SIGKILL on timeout (default: 5s)")
+      ->type_name("DURATION");
+  app.add_flag("-v,--verbose", out.verbose, "Print each setup step with its duration");
+}
+
+}  // namespace
+
+Result<ParseOutcome> Parse(int argc, const char* const* argv) {
+  ParseOutcome outcome;
+  CliOptions& out = outcome.options;
+
+  // Everything after the first "--" is the command, untouched by CLI11.
+  int flag_end = argc;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) {
+      flag_end = i;
+      break;
+    }
+  }
+
+  CLI::App app(kDescription, "sandbox");
+  app.set_version_flag("--version", std::string("sandbox ") + SANDBOX_VERSION);
+  app.prefix_command(true);  // without "--", the first non-flag starts the command
+  app.get_formatter()->column_width(34);
+
+  PendingModifiers pending;
+  using K = MountKind;
+  AddMountFlag(app, out, pending, "--bind", K::kBind, 2, false, "Bind SRC read-write at DST");
+  AddMountFlag(app, out, pending, "--bind-try", K::kBind, 2, true, "--bind, skipped if SRC is missing");
+  AddMountFlag(app, out, pending, "--ro-bind", K::kReadOnlyBind, 2, false,
+               "Bind SRC read-only (submounts too) at DST");
+  AddMountFlag(app, out, pending, "--ro-bind-try", K::kReadOnlyBind, 2, true,
+               "--ro-bind, skipped if SRC is missing");
+  AddMountFlag(app, out, pending, "--dev-bind", K::kDevBind, 2, false,
+               "Bind SRC at DST with device access");
+  AddMountFlag(app, out, pending, "--dev-bind-try", K::kDevBind, 2, true,
+               "--dev-bind, skipped if SRC is missing");
+  AddMountFlag(app, out, pending, "--tmpfs", K::kTmpfs, 1, false, "Mount a fresh tmpfs at DST");
+  AddMountFlag(app, out, pending, "--proc", K::kProc, 1, false, "Mount a fresh proc at DST");
+  AddMountFlag(app, out, pending, "--dev", K::kDev, 1, false, "Mount a minimal /dev at DST");
+  AddMountFlag(app, out, pending, "--dir", K::kDir, 1, false, "Create directory DST");
+  AddMountFlag(app, out, pending, "--remount-ro", K::kRemountReadOnly, 1, false,
+               "Make the mount at DST read-only, recursively");
+  {
+    // --symlink TARGET LINK: the link's text first, as in ln -s and bubblewrap.
+    auto* opt = app.add_option_function<std::vector<std::string>>(
+        "--symlink",
+        [&out](const std::vector<std::string>& v) {
+          MountRequest request;
+          request.kind = K::kSymlink;
+          request.source = v[0];
+          request.target = v[1];
+          request.flag = JoinFlag("--symlink", v);
+          out.mounts.push_back(std::move(request));
+        },
+        "Create symlink LINK pointing to TARGET");
+    opt->expected(2)->trigger_on_parse()->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    opt->type_name("TARGET LINK");
+  }
+  AddEnvFlags(app, out);
+  AddProcessFlags(app, out, pending);
+
+  try {
+    app.parse(flag_end, argv);
+  } catch (const CLI::CallForHelp&) {
+    outcome.exit_now = 0;
+    outcome.text = app.help();
+    return outcome;
+  } catch (const CLI::CallForAllHelp&) {
+    outcome.exit_now = 0;
+    outcome.text = app.help("", CLI::AppFormatMode::All);
+    return outcome;
+  } catch (const CLI::CallForVersion&) {
+    outcome.exit_now = 0;
+    outcome.text = std::string("sandbox ") + SANDBOX_VERSION + "\n";
+    return outcome;
+  } catch (const CLI::ParseError& e) {
+    Error error = MakeError(e.what());
+    error.hint = "see sandbox --help";
+    return error;
+  }
+  if (pending.error) return *pending.error;
+  if (pending.size || pending.mode) {
+    Error error = MakeError(pending.size ? "--size given without a following --tmpfs"
+                                         : "--perms given without a following --tmpfs or --dir");
+    error.hint = "put it just before the flag it modifies";
+    return error;
+  }
+
+  // If a positional started the command before any "--", that "--" belongs to the command.
+  out.command = app.remaining();
+  if (!out.command.empty() && flag_end < argc) out.command.emplace_back("--");
+  for (int i = flag_end + 1; i < argc; ++i) out.command.emplace_back(argv[i]);
+  return outcome;
+}
+
+}  // namespace sandbox::cli

@@ -1,0 +1,42 @@
+// The fixed-size records the sandbox (pid 1 and the job before execve) sends its supervisor
+// over the SOCK_SEQPACKET sync socket. One record is one message, so it arrives whole or not
+// at all; encoding never allocates (async-signal-safe).
+#ifndef SANDBOX_COMMON_RECORD_H_
+#define SANDBOX_COMMON_RECORD_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "common/setup_step.h"
+
+namespace sandbox {
+
+enum class RecordKind : uint8_t {
+  kSetupError = 1,  // a step failed; the job never ran
+  kExecError = 2,   // the job's execve failed (126/127)
+  kJobExited = 3,   // pid 1 saw the job end; status is a waitpid() status
+};
+
+inline constexpr size_t kRecordPathSize = 512;
+inline constexpr size_t kRecordDetailSize = 160;
+
+struct Record {
+  RecordKind kind = RecordKind::kSetupError;
+  SetupStep step = SetupStep::kCount;
+  int32_t error = 0;        // errno, 0 if none
+  int32_t status = 0;       // kJobExited: the raw wait status
+  int32_t op_index = -1;    // index of the mount op in the plan, -1 if none
+  char path[kRecordPathSize] = {};      // the path involved, truncated
+  char detail[kRecordDetailSize] = {};  // extra words, e.g. "symlink escapes the root"
+};
+
+/// Fills a setup/exec error record. Strings may be null. Async-signal-safe.
+Record MakeErrorRecord(RecordKind kind, SetupStep step, int error, int op_index,
+                       const char* path, const char* detail) noexcept;
+
+/// Sends one record as one message. Returns false if the socket is gone. Async-signal-safe.
+bool SendRecord(int fd, const Record& record) noexcept;
+
+}  // namespace sandbox
+
+#endif  // SANDBOX_COMMON_RECORD_H_

@@ -1,0 +1,49 @@
+#include "init/init.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/exit_status.h"
+#include "common/record.h"
+
+namespace sandbox::init {
+
+void ForwardedSignalSet(sigset_t* set) noexcept {
+  sigemptyset(set);
+  for (int sig : kForwardedSignals) sigaddset(set, sig);
+  sigaddset(set, SIGCHLD);
+}
+
+[[noreturn]] void RunInit(pid_t job, int sync_fd) noexcept {
+  sigset_t set;
+  ForwardedSignalSet(&set);
+  for (;;) {
+    // Signals stay blocked and are taken synchronously: pid 1 of a pid namespace only gets
+    // signals from outside that it blocks or handles (pid_namespaces(7)), and sigwaitinfo
+    // needs no handler running on an async stack.
+    siginfo_t info;
+    int sig = ::sigwaitinfo(&set, &info);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      ::kill(job, sig);
+      continue;
+    }
+    for (;;) {
+      int status = 0;
+      pid_t pid = ::waitpid(-1, &status, WNOHANG);
+      if (pid <= 0) break;  // no more zombies for now (ECHILD/0)
+      if (pid != job) continue;  // a reparented orphan, reaped
+      Record record;
+      record.kind = RecordKind::kJobExited;
+      record.status = status;
+      SendRecord(sync_fd, record);
+      // Leftover processes die with us: the kernel SIGKILLs the namespace when pid 1 exits.
+      if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
+      ::_exit(kExitSignalBase + WTERMSIG(status));
+    }
+  }
+}
+
+}  // namespace sandbox::init

@@ -1,0 +1,131 @@
+#include "launch/plan_builder.h"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+namespace sandbox::launch {
+
+namespace {
+
+std::string OctalMode(mode_t mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%04o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+// The default modes match bubblewrap: 0755 for --tmpfs and --dir.
+constexpr mode_t kDefaultDirMode = 0755;
+constexpr mode_t kDefaultFileMode = 0644;
+
+}  // namespace
+
+ProcessImage CaptureProcessImage(int argc, char** argv, char** envp) {
+  ProcessImage image;
+  if (argc > 0 && argv[0] != nullptr) {
+    image.args_begin = argv[0];
+    image.args_end = argv[argc - 1] + std::strlen(argv[argc - 1]) + 1;
+  }
+  if (envp != nullptr && envp[0] != nullptr) {
+    int n = 0;
+    while (envp[n] != nullptr) ++n;
+    image.env_begin = envp[0];
+    image.env_end = envp[n - 1] + std::strlen(envp[n - 1]) + 1;
+    // The kernel lays the strings out contiguously; refuse anything else rather than wipe
+    // memory we do not own.
+    if (image.env_end <= image.env_begin) image.env_begin = image.env_end = nullptr;
+  }
+  if (FILE* f = std::fopen("/proc/sys/kernel/cap_last_cap", "re")) {
+    int last = 0;
+    if (std::fscanf(f, "%d", &last) == 1 && last > 0 && last < 64) image.last_capability = last;
+    std::fclose(f);
+  }
+  image.umask = ::umask(022);
+  ::umask(image.umask);
+  return image;
+}
+
+Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& policy,
+                                                         const ProcessImage& image) {
+  auto plan = std::make_unique<child::ChildPlan>();
+  int index = 0;
+  for (const policy::MountOp& op : policy.mounts()) {
+    child::MountStep step;
+    step.kind = op.kind;
+    step.optional = op.optional;
+    step.op_index = index++;
+    step.target = plan->Intern(op.target.substr(1));  // normalised: always starts with '/'
+    switch (op.kind) {
+      case MountKind::kBind:
+      case MountKind::kReadOnlyBind:
+      case MountKind::kDevBind:
+        step.source = plan->Intern(op.source.substr(1));  // canonical: always absolute
+        break;
+      case MountKind::kSymlink:
+        step.source = plan->Intern(op.source);
+        break;
+      case MountKind::kTmpfs: {
+        step.mode = op.mode.value_or(kDefaultDirMode);
+        step.mode_text = plan->Intern(OctalMode(step.mode));
+        if (op.size_bytes) step.size_text = plan->Intern(std::to_string(*op.size_bytes));
+        break;
+      }
+      case MountKind::kDir:
+        step.mode = op.mode.value_or(kDefaultDirMode);
+        break;
+      case MountKind::kFile:
+        step.mode = op.mode.value_or(kDefaultFileMode);
+        step.content = plan->Intern(op.content);
+        step.content_size = op.content.size();
+        break;
+      case MountKind::kProc:
+      case MountKind::kDev:
+      case MountKind::kRemountReadOnly:
+      case MountKind::kMask:
+        break;
+    }
+    plan->mounts.push_back(step);
+  }
+
+  plan->inner_uid = policy.identity().inner_uid;
+  plan->inner_gid = policy.identity().inner_gid;
+  plan->hostname = plan->Intern(policy.hostname());
+  plan->bring_up_loopback = policy.network() == policy::NetworkMode::kNone;
+  plan->cwd = plan->Intern(policy.cwd());
+  plan->cwd_required = policy.cwd_required();
+  plan->umask = image.umask;
+
+  for (const std::string& arg : policy.command()) {
+    plan->argv.push_back(const_cast<char*>(plan->Intern(arg)));
+  }
+  plan->argv.push_back(nullptr);
+  std::string_view path_value;
+  for (const std::string& entry : policy.environment()) {
+    const char* interned = plan->Intern(entry);
+    plan->envp.push_back(const_cast<char*>(interned));
+    if (std::string_view(interned).substr(0, 5) == "PATH=") path_value = std::string_view(interned + 5);
+  }
+  plan->envp.push_back(nullptr);
+  // execvp's rule: an empty PATH entry means the current directory.
+  size_t start = 0;
+  while (start <= path_value.size() && !path_value.empty()) {
+    size_t end = path_value.find(':', start);
+    if (end == std::string_view::npos) end = path_value.size();
+    std::string dir(path_value.substr(start, end - start));
+    plan->path_dirs.push_back(plan->Intern(dir.empty() ? "." : dir));
+    start = end + 1;
+  }
+
+  plan->pass_fds = policy.pass_fds();
+  plan->new_session = policy.new_session();
+  plan->last_capability = image.last_capability;
+  plan->env_begin = image.env_begin;
+  plan->env_end = image.env_end;
+  plan->args_begin = image.args_begin;
+  plan->args_end = image.args_end;
+  return plan;
+}
+
+}  // namespace sandbox::launch

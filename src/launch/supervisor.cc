@@ -1,0 +1,247 @@
+#include "launch/supervisor.h"
+
+#include <poll.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+#include "child/setup.h"
+#include "common/syscalls.h"
+#include "common/unique_fd.h"
+#include "init/init.h"
+#include "launch/id_maps.h"
+
+namespace sandbox::launch {
+namespace {
+
+// Every namespace the design names; the network one is left out only for --share-net.
+uint64_t NamespaceFlags(const policy::Policy& policy) {
+  uint64_t flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+                   CLONE_NEWCGROUP;
+  if (policy.network() == policy::NetworkMode::kNone) flags |= CLONE_NEWNET;
+  return flags;
+}
+
+// clone3 with CLONE_PIDFD: the pidfd names this child forever, so signals can never reach a
+// recycled pid. Falls back to clone(2) where a seccomp filter around us hides clone3.
+pid_t CloneSandbox(uint64_t namespace_flags, int* pidfd) {
+  sys::CloneArgs args;
+  args.flags = namespace_flags | CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+  args.exit_signal = SIGCHLD;
+  long pid = sys::Clone3(&args);
+  if (pid < 0 && errno == ENOSYS) {
+    pid = ::syscall(SYS_clone, namespace_flags | CLONE_PIDFD | SIGCHLD, nullptr, pidfd, nullptr,
+                    nullptr);
+  }
+  return static_cast<pid_t>(pid);
+}
+
+Error CloneError(int err) {
+  Error e = MakeError("cannot create the sandbox's namespaces", err);
+  if (err == EPERM || err == ENOSPC || err == EUSERS || err == EACCES) {
+    e.hint =
+        "unprivileged user namespaces look disabled here (check sysctl "
+        "user.max_user_namespaces, kernel.unprivileged_userns_clone and "
+        "kernel.apparmor_restrict_unprivileged_userns)";
+  }
+  return e;
+}
+
+class Supervisor {
+ public:
+  Supervisor(const policy::Policy& policy, child::ChildPlan& plan) : policy_(policy), plan_(plan) {}
+
+  Result<report::Outcome> Run() {
+    if (policy_.die_with_parent()) {
+      pid_t parent = ::getppid();
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      if (::getppid() != parent) return MakeError("the calling process already exited");
+    }
+    // Blocked before clone so pid 1 starts with them blocked too (it takes them with
+    // sigwaitinfo); the supervisor reads its own through a signalfd.
+    sigset_t forwarded;
+    init::ForwardedSignalSet(&forwarded);
+    sigset_t old_mask;
+    ::sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
+
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+      return MakeError("cannot create the supervisor socket", errno);
+    }
+    UniqueFd parent_end(pair[0]);
+    UniqueFd child_end(pair[1]);
+    plan_.sync_fd = child_end.get();
+
+    int pidfd = -1;
+    pid_t pid = CloneSandbox(NamespaceFlags(policy_), &pidfd);
+    if (pid < 0) return CloneError(errno);
+    if (pid == 0) {
+      parent_end.Reset();
+      child::RunSandbox(plan_);
+    }
+    pidfd_.Reset(pidfd);
+    pid_ = pid;
+    child_end.Reset();
+    sync_ = std::move(parent_end);
+
+    if (auto r = WriteIdMaps(pid, policy_.identity()); !r) {
+      sys::PidfdSendSignal(pidfd_.get(), SIGKILL);
+      Reap();
+      return r.error();
+    }
+    char go = 1;
+    if (::send(sync_.get(), &go, 1, MSG_NOSIGNAL) != 1) {
+      // The child died before starting; its record (if any) tells why.
+    }
+    auto outcome = Loop(forwarded);
+    ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+    return outcome;
+  }
+
+ private:
+  Result<report::Outcome> Loop(const sigset_t& forwarded) {
+    sigset_t only_forwarded = forwarded;
+    sigdelset(&only_forwarded, SIGCHLD);
+    UniqueFd signals(::signalfd(-1, &only_forwarded, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!signals) return MakeError("cannot create a signalfd", errno);
+    UniqueFd timer;
+    if (policy_.timeout()) {
+      timer.Reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+      if (!timer) return MakeError("cannot create a timer", errno);
+      Arm(timer.get(), *policy_.timeout());
+    }
+
+    bool exited = false;
+    while (!exited) {
+      struct pollfd fds[4] = {
+          {pidfd_.get(), POLLIN, 0},
+          {signals.get(), POLLIN, 0},
+          {sync_.get(), POLLIN, 0},
+          {timer.get(), POLLIN, 0},
+      };
+      // Once the socket hung up, stop polling it or poll would spin on POLLHUP.
+      if (sync_closed_) fds[2].fd = -1;
+      int n = ::poll(fds, 4, -1);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return MakeError("poll failed", errno);
+      }
+      if (fds[1].revents & POLLIN) ForwardSignals(signals.get());
+      if (fds[2].revents & (POLLIN | POLLHUP)) ReadRecords();
+      if (fds[3].revents & POLLIN) OnTimer(timer.get());
+      if (fds[0].revents & POLLIN) exited = true;
+    }
+    int status = Reap();
+    ReadRecords();  // whatever pid 1 sent just before exiting
+    return MakeOutcome(status);
+  }
+
+  static void Arm(int timer, std::chrono::milliseconds after) {
+    struct itimerspec spec = {};
+    spec.it_value.tv_sec = after.count() / 1000;
+    spec.it_value.tv_nsec = (after.count() % 1000) * 1'000'000;
+    ::timerfd_settime(timer, 0, &spec, nullptr);
+  }
+
+  void ForwardSignals(int signals) {
+    struct signalfd_siginfo info;
+    while (::read(signals, &info, sizeof(info)) == sizeof(info)) {
+      sys::PidfdSendSignal(pidfd_.get(), static_cast<int>(info.ssi_signo));
+    }
+  }
+
+  // First expiry: SIGTERM to the job through pid 1. Second (after the grace period): SIGKILL
+  // to pid 1, which takes the whole pid namespace down.
+  void OnTimer(int timer) {
+    uint64_t ticks = 0;
+    if (::read(timer, &ticks, sizeof(ticks)) != sizeof(ticks)) return;
+    if (!timed_out_) {
+      timed_out_ = true;
+      sys::PidfdSendSignal(pidfd_.get(), SIGTERM);
+      Arm(timer, policy_.timeout_grace());
+    } else {
+      sys::PidfdSendSignal(pidfd_.get(), SIGKILL);
+    }
+  }
+
+  void ReadRecords() {
+    for (;;) {
+      Record record;
+      ssize_t n = ::recv(sync_.get(), &record, sizeof(record), MSG_DONTWAIT);
+      if (n == static_cast<ssize_t>(sizeof(record))) {
+        if (record.kind == RecordKind::kJobExited) {
+          job_status_ = record.status;
+        } else if (!error_) {
+          error_ = record;
+        }
+        continue;
+      }
+      if (n == 0) sync_closed_ = true;
+      return;
+    }
+  }
+
+  int Reap() {
+    siginfo_t info = {};
+    while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info,
+                    WEXITED) < 0 &&
+           errno == EINTR) {
+    }
+    if (info.si_code == CLD_EXITED) return W_EXITCODE(info.si_status, 0);
+    return info.si_status & 0x7f;  // killed: a wait status with the signal number
+  }
+
+  report::Outcome MakeOutcome(int init_status) const {
+    report::Outcome outcome;
+    if (error_) {
+      outcome.kind = error_->kind == RecordKind::kExecError ? report::Outcome::Kind::kExecFailed
+                                                            : report::Outcome::Kind::kSetupFailed;
+      outcome.record = error_;
+      return outcome;
+    }
+    if (timed_out_) {
+      outcome.kind = report::Outcome::Kind::kTimedOut;
+      return outcome;
+    }
+    if (!job_status_) {
+      outcome.kind = report::Outcome::Kind::kLost;
+      if (WIFSIGNALED(init_status)) outcome.signal = WTERMSIG(init_status);
+      return outcome;
+    }
+    int status = *job_status_;
+    if (WIFEXITED(status)) {
+      outcome.kind = report::Outcome::Kind::kExited;
+      outcome.code = WEXITSTATUS(status);
+    } else {
+      outcome.kind = report::Outcome::Kind::kSignaled;
+      outcome.signal = WTERMSIG(status);
+    }
+    return outcome;
+  }
+
+  const policy::Policy& policy_;
+  child::ChildPlan& plan_;
+  UniqueFd pidfd_;
+  UniqueFd sync_;
+  pid_t pid_ = -1;
+  bool sync_closed_ = false;
+  bool timed_out_ = false;
+  std::optional<int> job_status_;
+  std::optional<Record> error_;
+};
+
+}  // namespace
+
+Result<report::Outcome> RunSupervised(const policy::Policy& policy, child::ChildPlan& plan) {
+  return Supervisor(policy, plan).Run();
+}
+
+}  // namespace sandbox::launch

@@ -1,0 +1,248 @@
+#include "policy/build.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <memory>
+
+extern char** environ;
+
+namespace sandbox::policy {
+
+
+Caller Caller::FromProcess() {
+  Caller caller;
+  caller.uid = ::getuid();
+  caller.gid = ::getgid();
+  std::unique_ptr<char, decltype(&std::free)> cwd(::getcwd(nullptr, 0), &std::free);
+  if (cwd) caller.cwd = cwd.get();
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    size_t eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    caller.environment.emplace_back(std::string(entry.substr(0, eq)),
+                                    std::string(entry.substr(eq + 1)));
+  }
+  return caller;
+}
+
+Result<std::string> NormalizeTarget(std::string_view path) {
+  if (path.empty() || path[0] != '/') {
+    Error e = MakeError("destination \"" + std::string(path) + "\" is not an absolute path");
+    e.hint = "write it from the sandbox's root, e.g. /work";
+    return e;
+  }
+  std::string out;
+  size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    size_t end = path.find('/', i);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view part = path.substr(i, end - i);
+    i = end;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      Error e = MakeError("destination \"" + std::string(path) + "\" contains \"..\"");
+      e.hint = "spell the destination without \"..\"";
+      return e;
+    }
+    out += '/';
+    out += part;
+  }
+  if (out.empty()) out = "/";
+  if (out.size() >= PATH_MAX) {
+    return MakeError("destination \"" + std::string(path) + "\" is too long", ENAMETOOLONG);
+  }
+  return out;
+}
+
+class PolicyBuilder {
+ public:
+  PolicyBuilder(const cli::CliOptions& options, const Caller& caller)
+      : options_(options), caller_(caller) {}
+
+  Result<Policy> Build() {
+    if (options_.command.empty()) {
+      Error e = MakeError("no command given");
+      e.hint = "usage: sandbox [FLAGS] -- COMMAND [ARGS...]";
+      return e;
+    }
+    policy_.command_ = options_.command;
+    if (auto r = BuildIdentity(); !r) return r.error();
+    if (auto r = BuildMounts(); !r) return r.error();
+    if (auto r = BuildEnvironment(); !r) return r.error();
+    if (auto r = BuildProcess(); !r) return r.error();
+    return std::move(policy_);
+  }
+
+ private:
+  Result<void> BuildIdentity() {
+    Identity& id = policy_.identity_;
+    id.outer_uid = caller_.uid;
+    id.outer_gid = caller_.gid;
+    id.inner_uid = options_.uid.value_or(0);
+    id.inner_gid = options_.gid.value_or(0);
+    // The kernel reserves (uid_t)-1; 65535/65534-style overflow ids are fine.
+    if (id.inner_uid == static_cast<uid_t>(-1) || id.inner_gid == static_cast<gid_t>(-1)) {
+      return MakeError("--uid/--gid 4294967295 is not a valid id");
+    }
+    return {};
+  }
+
+  Result<void> BuildMounts() {
+    for (const cli::MountRequest& request : options_.mounts) {
+      MountOp op;
+      op.kind = request.kind;
+      op.optional = request.optional;
+      op.size_bytes = request.size_bytes;
+      if (request.mode) op.mode = static_cast<mode_t>(*request.mode);
+      op.origin.file = request.flag;
+      auto target = NormalizeTarget(request.target);
+      if (!target) return WithOrigin(target.error(), request.flag);
+      op.target = *target;
+      if (IsBind(request.kind)) {
+        auto source = ResolveSource(request);
+        if (!source) return WithOrigin(source.error(), request.flag);
+        if (source->empty()) continue;  // optional and missing
+        op.source = *source;
+      } else if (request.kind == MountKind::kSymlink) {
+        if (request.source.empty()) {
+          return WithOrigin(MakeError("symlink text is empty"), request.flag);
+        }
+        op.source = request.source;
+      }
+      if (op.target == "/" && request.kind != MountKind::kRemountReadOnly &&
+          !IsBind(request.kind) && request.kind != MountKind::kTmpfs) {
+        return WithOrigin(MakeError("cannot use / as the destination of " +
+                                    std::string(MountKindName(request.kind))),
+                          request.flag);
+      }
+      policy_.mounts_.push_back(std::move(op));
+    }
+    return {};
+  }
+
+  // Canonical host path of a bind source, "" for a missing optional one. Canonical paths let
+  // the child open the source with RESOLVE_NO_SYMLINKS, so a symlink swapped in after this
+  // check is refused instead of followed.
+  Result<std::string> ResolveSource(const cli::MountRequest& request) {
+    std::string path = request.source;
+    if (path.empty()) return MakeError("bind source is empty");
+    if (path[0] != '/') path = caller_.cwd + "/" + path;
+    std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr),
+                                                     &std::free);
+    if (!real) {
+      int err = errno;
+      if (request.optional && (err == ENOENT || err == ENOTDIR)) return std::string();
+      Error e = MakeError("cannot use bind source " + request.source, err);
+      if (err == ENOENT) e.hint = "create it, or use the -try form to skip a missing source";
+      return e;
+    }
+    return std::string(real.get());
+  }
+
+  Result<void> BuildEnvironment() {
+    std::vector<std::pair<std::string, std::string>> env;
+    auto set = [&env](const std::string& name, const std::string& value) {
+      for (auto& [k, v] : env) {
+        if (k == name) {
+          v = value;
+          return;
+        }
+      }
+      env.emplace_back(name, value);
+    };
+    if (options_.keep_env) {
+      env = caller_.environment;
+    } else {
+      set("PATH", kDefaultPath);
+      set("HOME", kDefaultHome);
+      for (const char* pass : {"TERM", "LANG"}) {
+        for (const auto& [k, v] : caller_.environment) {
+          if (k == pass) set(k, v);
+        }
+      }
+    }
+    for (const cli::EnvRequest& request : options_.env) {
+      switch (request.op) {
+        case cli::EnvRequest::Op::kClear:
+          env.clear();
+          break;
+        case cli::EnvRequest::Op::kUnset:
+          std::erase_if(env, [&](const auto& kv) { return kv.first == request.name; });
+          break;
+        case cli::EnvRequest::Op::kSet:
+          if (request.name.empty() || request.name.find('=') != std::string::npos) {
+            Error e = MakeError("invalid environment variable name \"" + request.name + "\"");
+            e.hint = "names must be non-empty and contain no '='";
+            return e;
+          }
+          set(request.name, request.value);
+          break;
+      }
+    }
+    for (const auto& [k, v] : env) policy_.environment_.push_back(k + "=" + v);
+    return {};
+  }
+
+  Result<void> BuildProcess() {
+    if (options_.hostname) {
+      const std::string& h = *options_.hostname;
+      if (h.empty() || h.size() > 64) {
+        Error e = MakeError("hostname \"" + h + "\" must be 1 to 64 characters");
+        return e;
+      }
+      policy_.hostname_ = h;
+    }
+    policy_.network_ = options_.share_net ? NetworkMode::kHost : NetworkMode::kNone;
+    if (options_.chdir) {
+      auto cwd = NormalizeTarget(*options_.chdir);
+      if (!cwd) return WithOrigin(cwd.error(), "--chdir " + *options_.chdir);
+      policy_.cwd_ = *cwd;
+      policy_.cwd_required_ = true;
+    } else {
+      // The caller's directory when the sandbox has it, "/" otherwise (as bubblewrap).
+      policy_.cwd_ = caller_.cwd.empty() ? "/" : caller_.cwd;
+      policy_.cwd_required_ = false;
+    }
+    for (int fd : options_.pass_fds) {
+      if (fd <= 2) continue;  // always passed
+      if (::fcntl(fd, F_GETFD) < 0) {
+        Error e = MakeError("--pass-fd " + std::to_string(fd) + ": descriptor is not open", errno);
+        e.hint = "open it in the calling shell, e.g. " + std::to_string(fd) + "<file";
+        return e;
+      }
+      policy_.pass_fds_.push_back(fd);
+    }
+    std::sort(policy_.pass_fds_.begin(), policy_.pass_fds_.end());
+    policy_.pass_fds_.erase(std::unique(policy_.pass_fds_.begin(), policy_.pass_fds_.end()),
+                            policy_.pass_fds_.end());
+    policy_.timeout_ = options_.timeout;
+    if (options_.timeout && options_.timeout->count() == 0) {
+      return MakeError("--timeout must be longer than 0");
+    }
+    if (options_.timeout_grace) policy_.timeout_grace_ = *options_.timeout_grace;
+    policy_.verbose_ = options_.verbose;
+    return {};
+  }
+
+  static Error WithOrigin(Error e, const std::string& flag) {
+    if (!e.where) e.where = SourceLocation{flag, 0, 0};
+    return e;
+  }
+
+  const cli::CliOptions& options_;
+  const Caller& caller_;
+  Policy policy_;
+};
+
+Result<Policy> Build(const cli::CliOptions& options, const Caller& caller) {
+  return PolicyBuilder(options, caller).Build();
+}
+
+}  // namespace sandbox::policy

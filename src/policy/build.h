@@ -1,0 +1,45 @@
+// policy::Build: command-line options (and later a profile) -> one validated, immutable Policy.
+// Fills defaults, resolves bind sources on the host, normalises targets, builds the job's
+// environment. Touches the host only through stat/realpath/fcntl.
+#ifndef SANDBOX_POLICY_BUILD_H_
+#define SANDBOX_POLICY_BUILD_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cli/options.h"
+#include "common/result.h"
+#include "policy/policy.h"
+
+namespace sandbox::policy {
+
+/// What Build needs to know about the caller; injected so tests do not depend on the machine.
+struct Caller {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string cwd;
+  std::vector<std::pair<std::string, std::string>> environment;  // in the caller's order
+
+  /// The calling process's real values.
+  static Caller FromProcess();
+};
+
+/// The job's PATH when the caller's environment is not inherited.
+inline constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+/// HOME when not inherited: writable whenever the sandbox has a tmpfs /tmp.
+inline constexpr const char* kDefaultHome = "/tmp";
+
+/// Builds the Policy, or the first problem found, phrased for the user.
+Result<Policy> Build(const cli::CliOptions& options, const Caller& caller);
+
+/// "/a//b/./c/" -> "/a/b/c". Fails on relative paths and on ".." components (which would make
+/// the sandbox's layout depend on mounts made earlier in the list).
+Result<std::string> NormalizeTarget(std::string_view path);
+
+}  // namespace sandbox::policy
+
+#endif  // SANDBOX_POLICY_BUILD_H_

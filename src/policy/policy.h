@@ -1,0 +1,81 @@
+// Policy: everything a run may see and do, decided before clone() and never changed after.
+// Built only by policy::Build (see build.h); the launch side compiles it into a ChildPlan.
+#ifndef SANDBOX_POLICY_POLICY_H_
+#define SANDBOX_POLICY_POLICY_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/mount_kind.h"
+#include "common/result.h"
+
+namespace sandbox::policy {
+
+struct MountOp {
+  MountKind kind = MountKind::kBind;
+  std::string source;   // host path for binds (absolute, canonical); link text for symlinks
+  std::string target;   // absolute, lexically normalised path inside the sandbox
+  bool optional = false;  // *-try: a missing source skips the op instead of failing
+  std::optional<uint64_t> size_bytes;  // tmpfs
+  std::optional<mode_t> mode;          // tmpfs, dir, file
+  std::string content;                 // kFile
+  SourceLocation origin;               // where the op was asked for, for error messages
+};
+
+enum class NetworkMode { kNone, kHost };
+
+struct Identity {
+  uid_t outer_uid = 0;  // the caller's ids on the host
+  gid_t outer_gid = 0;
+  uid_t inner_uid = 0;  // what the job sees
+  gid_t inner_gid = 0;
+};
+
+class Policy {
+ public:
+  const std::vector<MountOp>& mounts() const { return mounts_; }
+  const Identity& identity() const { return identity_; }
+  NetworkMode network() const { return network_; }
+  const std::string& hostname() const { return hostname_; }
+  const std::string& cwd() const { return cwd_; }
+  /// False when cwd is only a preference (the caller's directory): fall back to / if absent.
+  bool cwd_required() const { return cwd_required_; }
+  /// The job's complete environment as NAME=VALUE, in a stable order.
+  const std::vector<std::string>& environment() const { return environment_; }
+  const std::vector<std::string>& command() const { return command_; }
+  /// Descriptors the caller asked to keep open in the job (besides 0, 1, 2).
+  const std::vector<int>& pass_fds() const { return pass_fds_; }
+  std::optional<std::chrono::milliseconds> timeout() const { return timeout_; }
+  std::chrono::milliseconds timeout_grace() const { return timeout_grace_; }
+  bool new_session() const { return new_session_; }
+  bool die_with_parent() const { return die_with_parent_; }
+  bool verbose() const { return verbose_; }
+
+ private:
+  friend class PolicyBuilder;
+  Policy() = default;
+
+  std::vector<MountOp> mounts_;
+  Identity identity_;
+  NetworkMode network_ = NetworkMode::kNone;
+  std::string hostname_ = "sandbox";
+  std::string cwd_ = "/";
+  bool cwd_required_ = false;
+  std::vector<std::string> environment_;
+  std::vector<std::string> command_;
+  std::vector<int> pass_fds_;
+  std::optional<std::chrono::milliseconds> timeout_;
+  std::chrono::milliseconds timeout_grace_{5000};
+  bool new_session_ = true;
+  bool die_with_parent_ = true;
+  bool verbose_ = false;
+};
+
+}  // namespace sandbox::policy
+
+#endif  // SANDBOX_POLICY_POLICY_H_

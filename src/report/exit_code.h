@@ -1,0 +1,23 @@
+// Outcome -> the supervisor's exit status and the one-line message for stderr.
+#ifndef SANDBOX_REPORT_EXIT_CODE_H_
+#define SANDBOX_REPORT_EXIT_CODE_H_
+
+#include <functional>
+#include <string>
+
+#include "report/outcome.h"
+
+namespace sandbox::report {
+
+/// The job's code; 128+N for signal N; 124 on timeout; 125/126/127 for setup, exec failures.
+int ExitCodeFor(const Outcome& outcome);
+
+/// Describes mount op `index` for messages, e.g. "--bind /a /b"; may return "".
+using OpDescriber = std::function<std::string(int index)>;
+
+/// The line to print on stderr ("sandbox: ..."), or "" when the job's own status speaks.
+std::string MessageFor(const Outcome& outcome, const OpDescriber& describe_op);
+
+}  // namespace sandbox::report
+
+#endif  // SANDBOX_REPORT_EXIT_CODE_H_

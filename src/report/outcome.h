@@ -1,0 +1,30 @@
+// Outcome: how a run ended, as the supervisor saw it (after sandbox2's result.h). The report
+// layer turns it into an exit status and a message.
+#ifndef SANDBOX_REPORT_OUTCOME_H_
+#define SANDBOX_REPORT_OUTCOME_H_
+
+#include <optional>
+#include <string>
+
+#include "common/record.h"
+
+namespace sandbox::report {
+
+struct Outcome {
+  enum class Kind {
+    kExited,       // the job exited with `code`
+    kSignaled,     // the job died of `signal`
+    kTimedOut,     // the job outlived --timeout and was stopped
+    kSetupFailed,  // the sandbox failed before the job ran; `record` says where
+    kExecFailed,   // the job's execve failed; `record` says why
+    kLost,         // pid 1 ended without reporting the job (killed from outside)
+  };
+  Kind kind = Kind::kExited;
+  int code = 0;
+  int signal = 0;
+  std::optional<Record> record;
+};
+
+}  // namespace sandbox::report
+
+#endif  // SANDBOX_REPORT_OUTCOME_H_

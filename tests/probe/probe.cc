@@ -1,0 +1,882 @@
+// probe: a small, statically linked multi-call program that integration tests run inside the
+// sandbox (and on the host for setup). Inside the sandbox almost nothing of the host exists (no
+// shared libraries, no /etc, maybe no /proc), so this uses only raw syscalls and libc functions
+// that work in a static glibc binary without NSS.
+//
+// Usage: probe COMMAND [ARGS...]
+//
+// Output is line-oriented and stable because tests parse it. A failing syscall prints
+// "error <ERRNO_NAME> <strerror text>" on stdout and exits 1 (unless a command says otherwise).
+// Usage errors go to stderr with exit status 2.
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/msg.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFail = 1;
+constexpr int kExitUsage = 2;
+
+using Args = std::vector<std::string_view>;
+
+// ---------------------------------------------------------------------------------------------
+// Output helpers. Everything goes straight to fd 1 with write(2): no stdio buffers that could be
+// duplicated by fork() or lost when a command dies of a signal, so "printed" means "flushed".
+
+void WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // Nowhere left to report the failure.
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+void Print(std::string_view data) { WriteAll(STDOUT_FILENO, data); }
+
+void PrintLine(std::string_view line) {
+  std::string buf(line);
+  buf += '\n';
+  Print(buf);
+}
+
+// Returns the symbolic name of a known errno value, or nullptr.
+const char* KnownErrnoName(int err) {
+  switch (err) {
+#define PROBE_ERRNO(e) \
+  case e:              \
+    return #e;
+    PROBE_ERRNO(EPERM)
+    PROBE_ERRNO(ENOENT)
+    PROBE_ERRNO(ESRCH)
+    PROBE_ERRNO(EINTR)
+    PROBE_ERRNO(EIO)
+    PROBE_ERRNO(ENXIO)
+    PROBE_ERRNO(E2BIG)
+    PROBE_ERRNO(ENOEXEC)
+    PROBE_ERRNO(EBADF)
+    PROBE_ERRNO(ECHILD)
+    PROBE_ERRNO(EAGAIN)
+    PROBE_ERRNO(ENOMEM)
+    PROBE_ERRNO(EACCES)
+    PROBE_ERRNO(EFAULT)
+    PROBE_ERRNO(EBUSY)
+    PROBE_ERRNO(EEXIST)
+    PROBE_ERRNO(EXDEV)
+    PROBE_ERRNO(ENODEV)
+    PROBE_ERRNO(ENOTDIR)
+    PROBE_ERRNO(EISDIR)
+    PROBE_ERRNO(EINVAL)
+    PROBE_ERRNO(ENFILE)
+    PROBE_ERRNO(EMFILE)
+    PROBE_ERRNO(ENOTTY)
+    PROBE_ERRNO(ETXTBSY)
+    PROBE_ERRNO(EFBIG)
+    PROBE_ERRNO(ENOSPC)
+    PROBE_ERRNO(ESPIPE)
+    PROBE_ERRNO(EROFS)
+    PROBE_ERRNO(EMLINK)
+    PROBE_ERRNO(EPIPE)
+    PROBE_ERRNO(ERANGE)
+    PROBE_ERRNO(ENAMETOOLONG)
+    PROBE_ERRNO(ENOSYS)
+    PROBE_ERRNO(ENOTEMPTY)
+    PROBE_ERRNO(ELOOP)
+    PROBE_ERRNO(ENOMSG)
+    PROBE_ERRNO(EIDRM)
+    PROBE_ERRNO(EOVERFLOW)
+    PROBE_ERRNO(ENOTSOCK)
+    PROBE_ERRNO(EPROTONOSUPPORT)
+    PROBE_ERRNO(EOPNOTSUPP)  // Same value as ENOTSUP on Linux.
+    PROBE_ERRNO(EAFNOSUPPORT)
+    PROBE_ERRNO(EADDRINUSE)
+    PROBE_ERRNO(EADDRNOTAVAIL)
+    PROBE_ERRNO(ENETDOWN)
+    PROBE_ERRNO(ENETUNREACH)
+    PROBE_ERRNO(ECONNRESET)
+    PROBE_ERRNO(ETIMEDOUT)
+    PROBE_ERRNO(ECONNREFUSED)
+    PROBE_ERRNO(EHOSTUNREACH)
+    PROBE_ERRNO(EDQUOT)
+#undef PROBE_ERRNO
+    default:
+      return nullptr;
+  }
+}
+
+// Symbolic errno name for the error line; unknown values still get a stable "E<number>" token.
+std::string ErrnoName(int err) {
+  const char* name = KnownErrnoName(err);
+  return name != nullptr ? std::string(name) : "E" + std::to_string(err);
+}
+
+std::string ErrorText(int err) { return "error " + ErrnoName(err) + " " + strerror(err); }
+
+// Prints the error line for `err` and returns the failure exit status, so callers can write
+// `return Fail(errno);` right after the failing call, before anything clobbers errno.
+int Fail(int err) {
+  PrintLine(ErrorText(err));
+  return kExitFail;
+}
+
+int Ok() {
+  PrintLine("ok");
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument parsing.
+
+bool ParseInt(std::string_view text, int64_t min, int64_t max, int64_t* out) {
+  std::string s(text);
+  if (s.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  long long value = strtoll(s.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0' || value < min || value > max) return false;
+  *out = value;
+  return true;
+}
+
+// Reports a malformed argument the way the usage contract requires (stderr, exit 2).
+int BadArg(std::string_view what, std::string_view value) {
+  std::string msg = "probe: invalid " + std::string(what) + ": '" + std::string(value) + "'\n";
+  WriteAll(STDERR_FILENO, msg);
+  return kExitUsage;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filesystem helpers.
+
+// Reads a whole file into *out. Returns 0 or an errno value. Loops because /proc files are
+// produced in page-sized chunks.
+int ReadFile(const std::string& path, std::string* out) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  out->clear();
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      return err;
+    }
+    if (n == 0) break;
+    out->append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return 0;
+}
+
+// Lists directory entry names except "." and "..". Returns 0 or an errno value. If skip_own_fd is
+// set, the directory stream's own fd number is also skipped (for listing /proc/self/fd).
+int ListDir(const std::string& path, bool skip_own_fd, std::vector<std::string>* names) {
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) return errno;
+  std::string own_fd = std::to_string(dirfd(dir));
+  names->clear();
+  for (;;) {
+    errno = 0;
+    struct dirent* entry = readdir(dir);
+    if (entry == nullptr) break;
+    std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    if (skip_own_fd && name == own_fd) continue;
+    names->emplace_back(name);
+  }
+  int err = errno;
+  closedir(dir);
+  return err;
+}
+
+bool IsAllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Sorts numeric names by value and prints them one per line.
+void PrintNumericSorted(const std::vector<std::string>& names) {
+  std::vector<int64_t> numbers;
+  for (const std::string& name : names) {
+    int64_t n = 0;
+    if (IsAllDigits(name) && ParseInt(name, 0, INT64_MAX, &n)) numbers.push_back(n);
+  }
+  std::sort(numbers.begin(), numbers.end());
+  std::string out;
+  for (int64_t n : numbers) out += std::to_string(n) + "\n";
+  Print(out);
+}
+
+std::vector<std::string_view> SplitLines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    if (nl == std::string_view::npos) nl = text.size();
+    lines.push_back(text.substr(0, nl));
+    text.remove_prefix(std::min(nl + 1, text.size()));
+  }
+  return lines;
+}
+
+std::string CollapseWhitespace(std::string_view line) {
+  std::string out;
+  bool pending_space = false;
+  for (char c : line) {
+    if (c == ' ' || c == '\t') {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) out += ' ';
+    pending_space = false;
+    out += c;
+  }
+  return out;
+}
+
+// Sleeps for the given duration, resuming after signal handlers run.
+void SleepFor(struct timespec ts) {
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+[[noreturn]] void SleepForever() {
+  for (;;) pause();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands: files and directories.
+
+int CmdPids(const Args&) {
+  std::vector<std::string> names;
+  if (int err = ListDir("/proc", false, &names)) return Fail(err);
+  PrintNumericSorted(names);
+  return kExitOk;
+}
+
+int CmdExists(const Args& args) {
+  struct stat st;
+  bool exists = lstat(std::string(args[0]).c_str(), &st) == 0;
+  PrintLine(exists ? "yes" : "no");
+  return exists ? kExitOk : kExitFail;
+}
+
+int CmdWrite(const Args& args) {
+  std::string_view content = args.size() > 1 ? args[1] : "probe\n";
+  int fd = open(std::string(args[0]).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Fail(errno);
+  while (!content.empty()) {
+    ssize_t n = write(fd, content.data(), content.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      return Fail(err);
+    }
+    content.remove_prefix(static_cast<size_t>(n));
+  }
+  // close() is where some filesystems (e.g. quota, FUSE) report deferred write errors.
+  if (close(fd) != 0) return Fail(errno);
+  return Ok();
+}
+
+int CmdRead(const Args& args) {
+  std::string data;
+  if (int err = ReadFile(std::string(args[0]), &data)) return Fail(err);
+  Print(data);
+  return kExitOk;
+}
+
+int CmdMkdir(const Args& args) {
+  if (mkdir(std::string(args[0]).c_str(), 0755) != 0) return Fail(errno);
+  return Ok();
+}
+
+int CmdSymlink(const Args& args) {
+  if (symlink(std::string(args[0]).c_str(), std::string(args[1]).c_str()) != 0) {
+    return Fail(errno);
+  }
+  return Ok();
+}
+
+int CmdLs(const Args& args) {
+  std::vector<std::string> names;
+  if (int err = ListDir(std::string(args[0]), false, &names)) return Fail(err);
+  std::sort(names.begin(), names.end());
+  std::string out;
+  for (const std::string& name : names) out += name + "\n";
+  Print(out);
+  return kExitOk;
+}
+
+int CmdFdOpenat(const Args& args) {
+  int64_t dir_fd = 0;
+  if (!ParseInt(args[0], -1000, INT32_MAX, &dir_fd)) return BadArg("fd", args[0]);
+  int fd = openat(static_cast<int>(dir_fd), std::string(args[1]).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Fail(errno);
+  char buf[64];
+  ssize_t n;
+  do {
+    n = read(fd, buf, sizeof(buf));
+  } while (n < 0 && errno == EINTR);
+  int err = errno;
+  close(fd);
+  if (n < 0) return Fail(err);
+  return Ok();
+}
+
+int CmdStatMode(const Args& args) {
+  struct stat st;
+  if (stat(std::string(args[0]).c_str(), &st) != 0) return Fail(errno);
+  char line[96];
+  snprintf(line, sizeof(line), "%o uid=%u gid=%u", static_cast<unsigned>(st.st_mode),
+           static_cast<unsigned>(st.st_uid), static_cast<unsigned>(st.st_gid));
+  PrintLine(line);
+  return kExitOk;
+}
+
+int CmdStatfsType(const Args& args) {
+  struct statfs st;
+  if (statfs(std::string(args[0]).c_str(), &st) != 0) return Fail(errno);
+  char line[64];
+  snprintf(line, sizeof(line), "0x%llx %s",
+           static_cast<unsigned long long>(static_cast<uint32_t>(st.f_type)),
+           (st.f_flags & ST_RDONLY) != 0 ? "rdonly" : "rw");
+  PrintLine(line);
+  return kExitOk;
+}
+
+int CmdMounts(const Args&) {
+  std::string data;
+  if (int err = ReadFile("/proc/self/mountinfo", &data)) return Fail(err);
+  Print(data);
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands: process identity and state.
+
+int CmdStatus(const Args&) {
+  static constexpr std::string_view kKeys[] = {"CapInh", "CapPrm",     "CapEff", "CapBnd",
+                                               "CapAmb", "NoNewPrivs", "Seccomp"};
+  std::string data;
+  if (int err = ReadFile("/proc/self/status", &data)) return Fail(err);
+  std::string out;
+  for (std::string_view line : SplitLines(data)) {
+    std::string_view key = line.substr(0, line.find(':'));
+    if (std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys)) {
+      out += std::string(line) + "\n";
+    }
+  }
+  Print(out);
+  return kExitOk;
+}
+
+// Prints each line of an id map as "<label> inside outside count" (whitespace collapsed) so the
+// uid and gid maps stay distinguishable and easy to split. A read failure is reported in place
+// so the remaining identity information is still printed.
+bool PrintIdMap(const char* label, const std::string& path) {
+  std::string data;
+  if (int err = ReadFile(path, &data)) {
+    PrintLine(std::string(label) + " " + ErrorText(err));
+    return false;
+  }
+  std::string out;
+  for (std::string_view line : SplitLines(data)) {
+    out += std::string(label) + " " + CollapseWhitespace(line) + "\n";
+  }
+  Print(out);
+  return true;
+}
+
+int CmdIds(const Args&) {
+  PrintLine("uid=" + std::to_string(getuid()) + " gid=" + std::to_string(getgid()) +
+            " euid=" + std::to_string(geteuid()) + " egid=" + std::to_string(getegid()));
+  bool ok = PrintIdMap("uid_map", "/proc/self/uid_map");
+  ok = PrintIdMap("gid_map", "/proc/self/gid_map") && ok;
+  int count = getgroups(0, nullptr);
+  if (count < 0) return Fail(errno);
+  std::vector<gid_t> groups(static_cast<size_t>(count));
+  count = getgroups(count, groups.data());
+  if (count < 0) return Fail(errno);
+  std::string line = "groups=";
+  for (int i = 0; i < count; ++i) {
+    if (i > 0) line += ",";
+    line += std::to_string(groups[static_cast<size_t>(i)]);
+  }
+  PrintLine(line);
+  return ok ? kExitOk : kExitFail;
+}
+
+int CmdFds(const Args&) {
+  std::vector<std::string> names;
+  if (int err = ListDir("/proc/self/fd", true, &names)) return Fail(err);
+  PrintNumericSorted(names);
+  return kExitOk;
+}
+
+int CmdEnv(const Args&) {
+  std::string out;
+  for (char** entry = environ; *entry != nullptr; ++entry) out += std::string(*entry) + "\n";
+  Print(out);
+  return kExitOk;
+}
+
+int CmdEnvironOf(const Args& args) {
+  int64_t pid = 0;
+  if (!ParseInt(args[0], 1, INT32_MAX, &pid)) return BadArg("pid", args[0]);
+  std::string data;
+  if (int err = ReadFile("/proc/" + std::to_string(pid) + "/environ", &data)) return Fail(err);
+  // Entries are NUL-terminated; the last terminator becomes the final newline.
+  std::replace(data.begin(), data.end(), '\0', '\n');
+  if (!data.empty() && data.back() != '\n') data += '\n';
+  Print(data);
+  return kExitOk;
+}
+
+int CmdHostname(const Args&) {
+  struct utsname uts;
+  if (uname(&uts) != 0) return Fail(errno);
+  PrintLine(uts.nodename);
+  return kExitOk;
+}
+
+int CmdSetsidCheck(const Args&) {
+  PrintLine("sid=" + std::to_string(getsid(0)) + " pid=" + std::to_string(getpid()) +
+            " pgid=" + std::to_string(getpgid(0)));
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands: networking and IPC.
+
+int CmdNetifs(const Args&) {
+  // Upper bound on the ifindex scan. ifindexes are never reused within a namespace, so on a
+  // long-running host (veth churn) they can exceed small limits; each probe is one cheap ioctl.
+  constexpr int kMaxIfIndex = 1024;
+  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) return Fail(errno);
+  std::vector<std::pair<std::string, bool>> ifaces;
+  for (int index = 1; index <= kMaxIfIndex; ++index) {
+    struct ifreq req;
+    memset(&req, 0, sizeof(req));
+    req.ifr_ifindex = index;
+    if (ioctl(sock, SIOCGIFNAME, &req) != 0) continue;  // ENODEV: no interface at this index.
+    std::string name(req.ifr_name, strnlen(req.ifr_name, IFNAMSIZ));
+    if (ioctl(sock, SIOCGIFFLAGS, &req) != 0) {
+      int err = errno;
+      close(sock);
+      return Fail(err);
+    }
+    ifaces.emplace_back(name, (req.ifr_flags & IFF_UP) != 0);
+  }
+  close(sock);
+  std::sort(ifaces.begin(), ifaces.end());
+  std::string out;
+  for (const auto& [name, up] : ifaces) out += name + (up ? " up\n" : " down\n");
+  Print(out);
+  return kExitOk;
+}
+
+// Closes every fd in the list on scope exit so the early error returns in CmdTcp stay short.
+class FdCloser {
+ public:
+  explicit FdCloser(std::vector<int>* fds) : fds_(fds) {}
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+  ~FdCloser() {
+    for (int fd : *fds_) {
+      if (fd >= 0) close(fd);
+    }
+  }
+
+ private:
+  std::vector<int>* fds_;
+};
+
+int CmdTcp(const Args&) {
+  std::vector<int> fds;
+  FdCloser closer(&fds);
+  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listener < 0) return Fail(errno);
+  fds.push_back(listener);
+  struct sockaddr_in addr;
+  memset(&addr, 0, sizeof(addr));
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return Fail(errno);
+  if (listen(listener, 1) != 0) return Fail(errno);
+  socklen_t addr_len = sizeof(addr);
+  if (getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) {
+    return Fail(errno);
+  }
+
+  int client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (client < 0) return Fail(errno);
+  fds.push_back(client);
+  if (connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return Fail(errno);
+  static constexpr char kPing[] = "ping";
+  constexpr size_t kPingLen = sizeof(kPing) - 1;
+  if (send(client, kPing, kPingLen, MSG_NOSIGNAL) != static_cast<ssize_t>(kPingLen)) {
+    return Fail(errno);
+  }
+
+  int server = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  if (server < 0) return Fail(errno);
+  fds.push_back(server);
+  // Never hang a test if the bytes somehow do not arrive.
+  struct timeval timeout = {5, 0};
+  setsockopt(server, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  char buf[kPingLen];
+  size_t got = 0;
+  while (got < kPingLen) {
+    ssize_t n = recv(server, buf + got, kPingLen - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Fail(errno);
+    if (n == 0) return Fail(ECONNRESET);  // Peer vanished before sending everything.
+    got += static_cast<size_t>(n);
+  }
+  if (memcmp(buf, kPing, kPingLen) != 0) return Fail(EIO);
+  return Ok();
+}
+
+bool ParseKey(std::string_view text, key_t* key) {
+  int64_t value = 0;
+  if (!ParseInt(text, INT32_MIN, INT32_MAX, &value)) return false;
+  *key = static_cast<key_t>(value);
+  return true;
+}
+
+int CmdMsgq(const Args& args) {
+  key_t key;
+  if (!ParseKey(args[0], &key)) return BadArg("key", args[0]);
+  if (msgget(key, 0) >= 0) {
+    PrintLine("present");
+    return kExitOk;
+  }
+  if (errno == ENOENT) {
+    PrintLine("absent");
+    return kExitFail;
+  }
+  return Fail(errno);
+}
+
+int CmdMsgqCreate(const Args& args) {
+  key_t key;
+  if (!ParseKey(args[0], &key)) return BadArg("key", args[0]);
+  int id = msgget(key, IPC_CREAT | 0600);
+  if (id < 0) return Fail(errno);
+  PrintLine(std::to_string(id));
+  return kExitOk;
+}
+
+int CmdMsgqRemove(const Args& args) {
+  key_t key;
+  if (!ParseKey(args[0], &key)) return BadArg("key", args[0]);
+  int id = msgget(key, 0);
+  if (id < 0) return Fail(errno);
+  if (msgctl(id, IPC_RMID, nullptr) != 0) return Fail(errno);
+  return Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands: exit status, signals, sleeping, daemons.
+
+int CmdExit(const Args& args) {
+  int64_t code = 0;
+  if (!ParseInt(args[0], 0, 255, &code)) return BadArg("exit code", args[0]);
+  return static_cast<int>(code);
+}
+
+int ParseSignal(std::string_view text) {
+  int64_t sig = 0;
+  if (!ParseInt(text, 1, SIGRTMAX, &sig)) return -1;
+  return static_cast<int>(sig);
+}
+
+int CmdKillSelf(const Args& args) {
+  int sig = ParseSignal(args[0]);
+  if (sig < 0) return BadArg("signal", args[0]);
+  // Core-dumping signals (SIGSEGV, SIGABRT, ...) must not litter the working directory.
+  struct rlimit no_core = {0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  // The inherited disposition or mask could be anything; force the default action.
+  if (sig != SIGKILL && sig != SIGSTOP && signal(sig, SIG_DFL) == SIG_ERR) return Fail(errno);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
+  if (raise(sig) != 0) return Fail(errno);
+  // Reached for signals whose default action is to ignore (SIGCHLD, ...) or after SIGCONT.
+  PrintLine("alive");
+  return kExitFail;
+}
+
+volatile sig_atomic_t g_got_sigterm = 0;
+
+void OnSigterm(int) { g_got_sigterm = 1; }
+
+int CmdWaitTerm(const Args& args) {
+  int64_t code = 0;
+  if (!ParseInt(args[0], 0, 255, &code)) return BadArg("exit code", args[0]);
+  // Block SIGTERM until sigsuspend() so one arriving right after "ready" cannot be missed.
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigset_t wait_mask;
+  sigprocmask(SIG_BLOCK, &term, &wait_mask);
+  sigdelset(&wait_mask, SIGTERM);
+  struct sigaction action;
+  memset(&action, 0, sizeof(action));
+  action.sa_handler = OnSigterm;
+  sigemptyset(&action.sa_mask);
+  if (sigaction(SIGTERM, &action, nullptr) != 0) return Fail(errno);
+  PrintLine("ready");
+  while (!g_got_sigterm) sigsuspend(&wait_mask);
+  PrintLine("got SIGTERM");
+  return static_cast<int>(code);
+}
+
+int CmdIgnoreTerm(const Args&) {
+  if (signal(SIGTERM, SIG_IGN) == SIG_ERR) return Fail(errno);
+  PrintLine("ready");
+  SleepForever();
+}
+
+int CmdSleep(const Args& args) {
+  // Accepts fractional seconds ("0.5") for short test timeouts.
+  std::string text(args[0]);
+  char* end = nullptr;
+  errno = 0;
+  double seconds = strtod(text.c_str(), &end);
+  if (text.empty() || errno != 0 || *end != '\0' || !(seconds >= 0) || seconds > 1e9) {
+    return BadArg("seconds", args[0]);
+  }
+  struct timespec ts;
+  ts.tv_sec = static_cast<time_t>(seconds);
+  ts.tv_nsec = static_cast<long>((seconds - static_cast<double>(ts.tv_sec)) * 1e9);
+  SleepFor(ts);
+  return kExitOk;
+}
+
+// Grandchild half of `daemon`: detaches stdio, names itself, reports its pid, then idles.
+[[noreturn]] void RunDaemonGrandchild(const std::string& name, int report_fd) {
+  // Move the pipe above stdio first: if probe was started with fd 0-2 closed, pipe2() may have
+  // handed out one of those numbers and the loop below would close it.
+  int moved_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, 3);
+  close(report_fd);
+  report_fd = moved_fd;
+  signal(SIGHUP, SIG_IGN);  // Losing the session leader must not kill it.
+  prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
+  // Holding the test's stdout/stderr pipes open would make the test wait for EOF forever.
+  for (int fd = 0; fd <= 2; ++fd) close(fd);
+  int null_fd = open("/dev/null", O_RDWR);  // Lands on fd 0 if it exists.
+  if (null_fd == 0) {
+    dup2(0, 1);
+    dup2(0, 2);
+  }
+  // Like a real daemon, do not pin the caller's cwd (a test may want to unmount it).
+  if (chdir("/") != 0) _exit(kExitFail);
+  // Reported last so that when the parent prints the pid, the daemon is already fully set up.
+  pid_t self = getpid();
+  WriteAll(report_fd, std::string_view(reinterpret_cast<const char*>(&self), sizeof(self)));
+  close(report_fd);
+  SleepForever();
+}
+
+int CmdDaemon(const Args& args) {
+  std::string name(args[0]);
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) return Fail(errno);
+  pid_t child = fork();
+  if (child < 0) return Fail(errno);
+  if (child == 0) {
+    close(report[0]);
+    if (setsid() < 0) _exit(kExitFail);
+    pid_t grandchild = fork();
+    if (grandchild < 0) _exit(kExitFail);
+    if (grandchild == 0) RunDaemonGrandchild(name, report[1]);
+    _exit(kExitOk);
+  }
+  close(report[1]);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) return Fail(errno);
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return Fail(ECHILD);
+  pid_t daemon_pid = 0;
+  ssize_t n;
+  do {
+    n = read(report[0], &daemon_pid, sizeof(daemon_pid));
+  } while (n < 0 && errno == EINTR);
+  int err = errno;
+  close(report[0]);
+  if (n < 0) return Fail(err);
+  if (n != static_cast<ssize_t>(sizeof(daemon_pid))) return Fail(ECHILD);  // Died in setup.
+  PrintLine(std::to_string(daemon_pid));
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands: privilege and escape attempts the sandbox is expected to block.
+
+int CmdIoctlTiocsti(const Args&) {
+  char c = 'x';
+  if (ioctl(STDIN_FILENO, TIOCSTI, &c) != 0) return Fail(errno);
+  return Ok();
+}
+
+int CmdUnshareUser(const Args&) {
+  if (unshare(CLONE_NEWUSER) != 0) return Fail(errno);
+  return Ok();
+}
+
+// Waits for `pid`, retrying on EINTR. Returns 0 or an errno value.
+int Reap(pid_t pid, int* status) {
+  while (waitpid(pid, status, 0) < 0) {
+    if (errno != EINTR) return errno;
+  }
+  return 0;
+}
+
+int CmdCloneNewuser(const Args&) {
+  // Raw syscall: seccomp filters often treat clone() and unshare() separately, and glibc's
+  // clone() wrapper needs a stack. Only flags are passed, so the arch-specific order of the
+  // remaining arguments does not matter.
+  long ret =
+      syscall(SYS_clone, static_cast<unsigned long>(CLONE_NEWUSER | SIGCHLD), 0UL, 0UL, 0UL, 0UL);
+  if (ret < 0) return Fail(errno);
+  if (ret == 0) _exit(0);  // Child: nothing to do; its existence is the test.
+  int status = 0;
+  if (int err = Reap(static_cast<pid_t>(ret), &status)) return Fail(err);
+  return Ok();
+}
+
+int CmdPtraceChild(const Args&) {
+  pid_t child = fork();
+  if (child < 0) return Fail(errno);
+  if (child == 0) SleepForever();
+  int result = kExitOk;
+  int status = 0;
+  if (ptrace(PTRACE_ATTACH, child, nullptr, nullptr) != 0) {
+    result = Fail(errno);
+  } else if (int err = Reap(child, &status)) {  // Attach stops the tracee with SIGSTOP.
+    result = Fail(err);
+  } else if (ptrace(PTRACE_DETACH, child, nullptr, nullptr) != 0) {
+    result = Fail(errno);
+  }
+  kill(child, SIGKILL);
+  Reap(child, &status);
+  if (result == kExitOk) Ok();
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch.
+
+struct Command {
+  std::string_view name;
+  size_t min_args;
+  size_t max_args;
+  std::string_view usage;
+  int (*run)(const Args&);
+};
+
+constexpr Command kCommands[] = {
+    {"pids", 0, 0, "", CmdPids},
+    {"exists", 1, 1, "PATH", CmdExists},
+    {"write", 1, 2, "PATH [CONTENT]", CmdWrite},
+    {"read", 1, 1, "PATH", CmdRead},
+    {"mkdir", 1, 1, "PATH", CmdMkdir},
+    {"symlink", 2, 2, "TARGET LINKPATH", CmdSymlink},
+    {"status", 0, 0, "", CmdStatus},
+    {"ids", 0, 0, "", CmdIds},
+    {"fds", 0, 0, "", CmdFds},
+    {"env", 0, 0, "", CmdEnv},
+    {"environ-of", 1, 1, "PID", CmdEnvironOf},
+    {"hostname", 0, 0, "", CmdHostname},
+    {"netifs", 0, 0, "", CmdNetifs},
+    {"tcp", 0, 0, "", CmdTcp},
+    {"msgq", 1, 1, "KEY", CmdMsgq},
+    {"msgq-create", 1, 1, "KEY", CmdMsgqCreate},
+    {"msgq-remove", 1, 1, "KEY", CmdMsgqRemove},
+    {"exit", 1, 1, "N", CmdExit},
+    {"kill-self", 1, 1, "SIG", CmdKillSelf},
+    {"wait-term", 1, 1, "CODE", CmdWaitTerm},
+    {"ignore-term", 0, 0, "", CmdIgnoreTerm},
+    {"sleep", 1, 1, "SECONDS", CmdSleep},
+    {"daemon", 1, 1, "NAME", CmdDaemon},
+    {"mounts", 0, 0, "", CmdMounts},
+    {"ls", 1, 1, "DIR", CmdLs},
+    {"setsid-check", 0, 0, "", CmdSetsidCheck},
+    {"ioctl-tiocsti", 0, 0, "", CmdIoctlTiocsti},
+    {"unshare-user", 0, 0, "", CmdUnshareUser},
+    {"clone-newuser", 0, 0, "", CmdCloneNewuser},
+    {"ptrace-child", 0, 0, "", CmdPtraceChild},
+    {"fd-openat", 2, 2, "FD PATH", CmdFdOpenat},
+    {"stat-mode", 1, 1, "PATH", CmdStatMode},
+    {"statfs-type", 1, 1, "PATH", CmdStatfsType},
+};
+
+int Usage(std::string_view problem) {
+  std::string msg = "probe: " + std::string(problem) + "\nusage: probe COMMAND [ARGS...]\n";
+  for (const Command& command : kCommands) {
+    msg += "  " + std::string(command.name);
+    if (!command.usage.empty()) msg += " " + std::string(command.usage);
+    msg += "\n";
+  }
+  WriteAll(STDERR_FILENO, msg);
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return Usage("missing command");
+  std::string_view name = argv[1];
+  Args args(argv + 2, argv + argc);
+  for (const Command& command : kCommands) {
+    if (command.name != name) continue;
+    if (args.size() < command.min_args || args.size() > command.max_args) {
+      return Usage("wrong number of arguments for '" + std::string(name) + "'");
+    }
+    return command.run(args);
+  }
+  return Usage("unknown command '" + std::string(name) + "'");
+}
