@@ -14,10 +14,10 @@ StepError DropCapabilities(int last_capability) noexcept {
   // Securebits first: changing them needs CAP_SETPCAP, which is about to go. NOROOT stops
   // execve() by uid 0 from refilling the permitted set; the _LOCKED bits stop the job from
   // turning that off again (capabilities(7), "The securebits flags").
-  constexpr unsigned long kSecureBits =
-      SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
-      SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
-      SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+  constexpr unsigned long kSecureBits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+                                        SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+                                        SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
+                                        SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
   if (::prctl(PR_SET_SECUREBITS, kSecureBits, 0, 0, 0) < 0) {
     return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "securebits");
   }

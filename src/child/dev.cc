@@ -20,8 +20,8 @@ struct DeviceNode {
   bool required;  // /dev/tty is absent in some containers
 };
 constexpr DeviceNode kDeviceNodes[] = {
-    {"null", true}, {"zero", true}, {"full", true}, {"random", true}, {"urandom", true},
-    {"tty", false},
+    {"null", true},   {"zero", true},    {"full", true},
+    {"random", true}, {"urandom", true}, {"tty", false},
 };
 
 struct DevLink {
@@ -29,8 +29,8 @@ struct DevLink {
   const char* text;
 };
 constexpr DevLink kDevLinks[] = {
-    {"fd", "/proc/self/fd"},         {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
-    {"stderr", "/proc/self/fd/2"},   {"core", "/proc/kcore"},      {"ptmx", "pts/ptmx"},
+    {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+    {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"},      {"ptmx", "pts/ptmx"},
 };
 
 StepError Fail(int error, const char* what) noexcept {
@@ -44,14 +44,14 @@ StepError BindDevice(int old_root, int dev_fd, const DeviceNode& node) noexcept 
   int i = 4;
   for (const char* p = node.name; *p != '\0'; ++p) host_path[i++] = *p;
   host_path[i] = '\0';
-  int source = sys::OpenAt2(old_root, host_path, O_PATH | O_CLOEXEC,
-                            RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+  int source =
+      sys::OpenAt2(old_root, host_path, O_PATH | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
   if (source < 0) return node.required ? Fail(errno, node.name) : StepOk();
   int tree = sys::OpenTree(source, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
   ::close(source);
   if (tree < 0) return Fail(errno, node.name);
-  int file = ::openat(dev_fd, node.name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                      0666);
+  int file =
+      ::openat(dev_fd, node.name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
   if (file >= 0) ::close(file);
   int target = ::openat(dev_fd, node.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   int result = -1;

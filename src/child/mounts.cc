@@ -91,9 +91,8 @@ StepError ApplyTmpfs(const RootFds& fds, const MountStep& step) noexcept {
                            SetupStep::kCreateMountPoint, target.out());
   if (e.failed()) return e;
   Fd mnt;
-  e = MountFreshFs("tmpfs", step.mode_text, step.size_text,
-                   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, SetupStep::kMountTmpfs, step.target,
-                   mnt.out());
+  e = MountFreshFs("tmpfs", step.mode_text, step.size_text, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                   SetupStep::kMountTmpfs, step.target, mnt.out());
   if (e.failed()) return e;
   if (sys::MoveMount(mnt.get(), "", target.get(), "",
                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
@@ -127,10 +126,9 @@ StepError ApplyProc(const RootFds& fds, const MountStep& step) noexcept {
     }
     Fd ro(sys::OpenTree(sub.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
     if (ro.get() < 0 ||
-        sys::MountSetattr(ro.get(), "", AT_EMPTY_PATH,
-                          MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                              MOUNT_ATTR_NOEXEC,
-                          0) < 0 ||
+        sys::MountSetattr(
+            ro.get(), "", AT_EMPTY_PATH,
+            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0) < 0 ||
         sys::MoveMount(ro.get(), "", sub.get(), "",
                        MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
       return StepFailed(SetupStep::kMountProc, errno, name, "cannot make it read-only");
@@ -149,8 +147,8 @@ StepError ApplyDir(const RootFds& fds, const MountStep& step) noexcept {
 StepError ApplySymlink(const RootFds& fds, const MountStep& step) noexcept {
   Fd parent;
   const char* name = nullptr;
-  StepError e = OpenParentInRoot(fds.new_root, step.target, SetupStep::kMakeSymlink,
-                                 parent.out(), &name);
+  StepError e =
+      OpenParentInRoot(fds.new_root, step.target, SetupStep::kMakeSymlink, parent.out(), &name);
   if (e.failed()) return e;
   if (::symlinkat(step.source, parent.get(), name) == 0) return StepOk();
   int err = errno;
@@ -186,7 +184,8 @@ StepError ApplyFile(const RootFds& fds, const MountStep& step) noexcept {
     }
     done += static_cast<size_t>(n);
   }
-  if (::fchmod(file.get(), step.mode) < 0) return StepFailed(SetupStep::kWriteFile, errno, step.target);
+  if (::fchmod(file.get(), step.mode) < 0)
+    return StepFailed(SetupStep::kWriteFile, errno, step.target);
   return StepOk();
 }
 
@@ -194,8 +193,8 @@ StepError ApplyFile(const RootFds& fds, const MountStep& step) noexcept {
 // nodev, which makes opening them fail with EACCES.
 StepError ApplyMask(const RootFds& fds, const MountStep& step) noexcept {
   Fd target;
-  StepError e = OpenInRoot(fds.new_root, step.target, LeafKind::kExisting, 0,
-                           SetupStep::kMaskPath, target.out());
+  StepError e = OpenInRoot(fds.new_root, step.target, LeafKind::kExisting, 0, SetupStep::kMaskPath,
+                           target.out());
   if (e.failed()) {
     if (step.optional && e.error == ENOENT) return StepOk();
     return e;
@@ -213,10 +212,9 @@ StepError ApplyMask(const RootFds& fds, const MountStep& step) noexcept {
     if (null.get() < 0) return StepFailed(SetupStep::kMaskPath, errno, step.target, "/dev/null");
     *mnt.out() = sys::OpenTree(null.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
     if (mnt.get() < 0 ||
-        sys::MountSetattr(mnt.get(), "", AT_EMPTY_PATH,
-                          MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                              MOUNT_ATTR_NOEXEC,
-                          0) < 0) {
+        sys::MountSetattr(
+            mnt.get(), "", AT_EMPTY_PATH,
+            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0) < 0) {
       return StepFailed(SetupStep::kMaskPath, errno, step.target);
     }
   }
@@ -297,15 +295,33 @@ StepError ApplyMountStep(const RootFds& fds, const MountStep& step) noexcept {
   switch (step.kind) {
     case MountKind::kBind:
     case MountKind::kReadOnlyBind:
-    case MountKind::kDevBind: e = ApplyBind(fds, step); break;
-    case MountKind::kTmpfs: e = ApplyTmpfs(fds, step); break;
-    case MountKind::kProc: e = ApplyProc(fds, step); break;
-    case MountKind::kDev: e = ApplyDev(fds.old_root, fds.new_root, step); break;
-    case MountKind::kDir: e = ApplyDir(fds, step); break;
-    case MountKind::kSymlink: e = ApplySymlink(fds, step); break;
-    case MountKind::kFile: e = ApplyFile(fds, step); break;
-    case MountKind::kMask: e = ApplyMask(fds, step); break;
-    case MountKind::kRemountReadOnly: e = ApplyRemountReadOnly(fds, step); break;
+    case MountKind::kDevBind:
+      e = ApplyBind(fds, step);
+      break;
+    case MountKind::kTmpfs:
+      e = ApplyTmpfs(fds, step);
+      break;
+    case MountKind::kProc:
+      e = ApplyProc(fds, step);
+      break;
+    case MountKind::kDev:
+      e = ApplyDev(fds.old_root, fds.new_root, step);
+      break;
+    case MountKind::kDir:
+      e = ApplyDir(fds, step);
+      break;
+    case MountKind::kSymlink:
+      e = ApplySymlink(fds, step);
+      break;
+    case MountKind::kFile:
+      e = ApplyFile(fds, step);
+      break;
+    case MountKind::kMask:
+      e = ApplyMask(fds, step);
+      break;
+    case MountKind::kRemountReadOnly:
+      e = ApplyRemountReadOnly(fds, step);
+      break;
   }
   return WithOp(e, step);
 }

@@ -18,8 +18,8 @@ constexpr uint64_t kResolveInRoot = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 
 int OpenResolved(int root_fd, const char* path) noexcept {
   for (;;) {
-    int fd = sys::OpenAt2(root_fd, path[0] == '\0' ? "." : path, O_PATH | O_CLOEXEC,
-                          kResolveInRoot);
+    int fd =
+        sys::OpenAt2(root_fd, path[0] == '\0' ? "." : path, O_PATH | O_CLOEXEC, kResolveInRoot);
     // EAGAIN: a concurrent rename raced the lookup; the kernel asks us to retry.
     if (fd < 0 && errno == EAGAIN) continue;
     return fd;

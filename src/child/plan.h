@@ -18,12 +18,12 @@ namespace sandbox::child {
 
 struct MountStep {
   MountKind kind = MountKind::kBind;
-  const char* source = nullptr;  // binds: canonical host path without the leading '/'
-                                 // symlink: the link text; otherwise null
-  const char* target = nullptr;  // path inside the new root without the leading '/' ("" = root)
-  const char* size_text = nullptr;   // tmpfs: byte count for fsconfig "size", or null
-  const char* mode_text = nullptr;   // tmpfs: octal for fsconfig "mode"
-  const char* content = nullptr;     // kFile
+  const char* source = nullptr;     // binds: canonical host path without the leading '/'
+                                    // symlink: the link text; otherwise null
+  const char* target = nullptr;     // path inside the new root without the leading '/' ("" = root)
+  const char* size_text = nullptr;  // tmpfs: byte count for fsconfig "size", or null
+  const char* mode_text = nullptr;  // tmpfs: octal for fsconfig "mode"
+  const char* content = nullptr;    // kFile
   size_t content_size = 0;
   bool optional = false;
   mode_t mode = 0755;  // dir, file, tmpfs root
@@ -45,8 +45,8 @@ struct ChildPlan {
   bool cwd_required = false;
   mode_t umask = 022;
 
-  std::vector<char*> argv;         // null-terminated
-  std::vector<char*> envp;         // null-terminated
+  std::vector<char*> argv;             // null-terminated
+  std::vector<char*> envp;             // null-terminated
   std::vector<const char*> path_dirs;  // the job's PATH split, for the exec search
 
   std::vector<int> pass_fds;  // sorted, all > 2

@@ -24,8 +24,7 @@ constexpr size_t kMaxKeptFds = 256;
 
 [[noreturn]] void FailWith(const ChildPlan& plan, RecordKind kind, const StepError& e,
                            int exit_code) noexcept {
-  SendRecord(plan.sync_fd,
-             MakeErrorRecord(kind, e.step, e.error, e.op_index, e.path, e.detail));
+  SendRecord(plan.sync_fd, MakeErrorRecord(kind, e.step, e.error, e.op_index, e.path, e.detail));
   ::_exit(exit_code);
 }
 
@@ -94,8 +93,7 @@ StepError ChangeDirectory(const ChildPlan& plan) noexcept {
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
 
   e = ExecuteJob(plan);
-  FailWith(plan, RecordKind::kExecError, e,
-           e.error == ENOENT ? kExitNotFound : kExitCannotExecute);
+  FailWith(plan, RecordKind::kExecError, e, e.error == ENOENT ? kExitNotFound : kExitCannotExecute);
 }
 
 }  // namespace
@@ -131,8 +129,9 @@ StepError ChangeDirectory(const ChildPlan& plan) noexcept {
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
 
   pid_t job = ::fork();
-  if (job < 0) FailWith(plan, RecordKind::kSetupError, StepFailed(SetupStep::kForkJob, errno),
-                        kExitSandboxFailure);
+  if (job < 0)
+    FailWith(plan, RecordKind::kSetupError, StepFailed(SetupStep::kForkJob, errno),
+             kExitSandboxFailure);
   if (job == 0) RunJob(plan);
   // pid 1 keeps nothing the job could want: the pass-through descriptors are the job's now.
   // Likewise its stdio: the caller's terminal or pipes stay with the job alone.

@@ -1,7 +1,6 @@
 #include "cli/parse.h"
 
 #include <CLI/CLI.hpp>
-
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -40,6 +39,15 @@ void AddMountFlag(CLI::App& app, CliOptions& out, PendingModifiers& pending, con
   auto* opt = app.add_option_function<std::vector<std::string>>(
       flag,
       [&out, &pending, flag, kind, arity, optional](const std::vector<std::string>& values) {
+        if (values.size() != static_cast<size_t>(arity)) {
+          // CLI11 runs a trigger-on-parse callback before it checks the argument count.
+          if (!pending.error) {
+            Error e = MakeError(flag + " needs " + (arity == 2 ? "SRC DST" : "DST"));
+            e.hint = "see sandbox --help";
+            pending.error = e;
+          }
+          return;
+        }
         MountRequest request;
         request.kind = kind;
         request.optional = optional;
@@ -67,6 +75,7 @@ void AddEnvFlags(CLI::App& app, CliOptions& out) {
   app.add_option_function<std::vector<std::string>>(
          "--setenv",
          [&out](const std::vector<std::string>& v) {
+           if (v.size() != 2) return;  // CLI11 reports the missing value
            out.env.push_back({EnvRequest::Op::kSet, v[0], v[1]});
          },
          "Set VAR to VALUE in the job's environment")
@@ -75,13 +84,18 @@ void AddEnvFlags(CLI::App& app, CliOptions& out) {
       ->type_name("VAR VALUE");
   app.add_option_function<std::string>(
          "--unsetenv",
-         [&out](const std::string& v) { out.env.push_back({EnvRequest::Op::kUnset, v, ""}); },
+         [&out](const std::string& v) {
+           out.env.push_back({EnvRequest::Op::kUnset, v, ""});
+         },
          "Remove VAR from the job's environment")
       ->trigger_on_parse()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
       ->type_name("VAR");
   app.add_flag_callback(
-         "--clearenv", [&out] { out.env.push_back({EnvRequest::Op::kClear, "", ""}); },
+         "--clearenv",
+         [&out] {
+           out.env.push_back({EnvRequest::Op::kClear, "", ""});
+         },
          "Start the job's environment empty (later --setenv still apply)")
       ->trigger_on_parse();
   app.add_flag("--keep-env", out.keep_env,
@@ -175,7 +189,8 @@ Result<ParseOutcome> Parse(int argc, const char* const* argv) {
   PendingModifiers pending;
   using K = MountKind;
   AddMountFlag(app, out, pending, "--bind", K::kBind, 2, false, "Bind SRC read-write at DST");
-  AddMountFlag(app, out, pending, "--bind-try", K::kBind, 2, true, "--bind, skipped if SRC is missing");
+  AddMountFlag(app, out, pending, "--bind-try", K::kBind, 2, true,
+               "--bind, skipped if SRC is missing");
   AddMountFlag(app, out, pending, "--ro-bind", K::kReadOnlyBind, 2, false,
                "Bind SRC read-only (submounts too) at DST");
   AddMountFlag(app, out, pending, "--ro-bind-try", K::kReadOnlyBind, 2, true,
@@ -194,7 +209,11 @@ Result<ParseOutcome> Parse(int argc, const char* const* argv) {
     // --symlink TARGET LINK: the link's text first, as in ln -s and bubblewrap.
     auto* opt = app.add_option_function<std::vector<std::string>>(
         "--symlink",
-        [&out](const std::vector<std::string>& v) {
+        [&out, &pending](const std::vector<std::string>& v) {
+          if (v.size() != 2) {
+            if (!pending.error) pending.error = MakeError("--symlink needs TARGET LINK");
+            return;
+          }
           MountRequest request;
           request.kind = K::kSymlink;
           request.source = v[0];
@@ -238,6 +257,12 @@ Result<ParseOutcome> Parse(int argc, const char* const* argv) {
 
   // If a positional started the command before any "--", that "--" belongs to the command.
   out.command = app.remaining();
+  if (!out.command.empty() && out.command[0].size() > 1 && out.command[0][0] == '-') {
+    // prefix_command() hands unknown flags to the command; a typo must not run as one.
+    Error error = MakeError("unknown flag " + out.command[0]);
+    error.hint = "see sandbox --help; put the command after --";
+    return error;
+  }
   if (!out.command.empty() && flag_end < argc) out.command.emplace_back("--");
   for (int i = flag_end + 1; i < argc; ++i) out.command.emplace_back(argv[i]);
   return outcome;

@@ -1,7 +1,8 @@
 #include "common/raw_log.h"
 
-#include <cerrno>
 #include <unistd.h>
+
+#include <cerrno>
 
 namespace sandbox {
 
@@ -17,15 +18,13 @@ RawBuffer& RawBuffer::Append(const char* text, size_t length) noexcept {
   return *this;
 }
 
-RawBuffer& RawBuffer::Append(const char* text) noexcept {
-  return Append(text, RawLength(text));
-}
+RawBuffer& RawBuffer::Append(const char* text) noexcept { return Append(text, RawLength(text)); }
 
 RawBuffer& RawBuffer::AppendInt(long long value) noexcept {
   char digits[24];
   int n = 0;
-  unsigned long long magnitude =
-      value < 0 ? 0ULL - static_cast<unsigned long long>(value) : static_cast<unsigned long long>(value);
+  unsigned long long magnitude = value < 0 ? 0ULL - static_cast<unsigned long long>(value)
+                                           : static_cast<unsigned long long>(value);
   do {
     digits[n++] = static_cast<char>('0' + magnitude % 10);
     magnitude /= 10;
@@ -82,24 +81,42 @@ void RawWriteAll(int fd, const char* text, size_t length) noexcept {
 
 const char* ErrnoName(int e) noexcept {
   switch (e) {
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case EACCES: return "EACCES";
-    case EEXIST: return "EEXIST";
-    case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";
-    case EINVAL: return "EINVAL";
-    case ELOOP: return "ELOOP";
-    case EXDEV: return "EXDEV";
-    case ENOSYS: return "ENOSYS";
-    case EBUSY: return "EBUSY";
-    case ENOMEM: return "ENOMEM";
-    case ENOSPC: return "ENOSPC";
-    case EROFS: return "EROFS";
-    case ENOEXEC: return "ENOEXEC";
-    case EBADF: return "EBADF";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    default: return "E?";
+    case EPERM:
+      return "EPERM";
+    case ENOENT:
+      return "ENOENT";
+    case EACCES:
+      return "EACCES";
+    case EEXIST:
+      return "EEXIST";
+    case ENOTDIR:
+      return "ENOTDIR";
+    case EISDIR:
+      return "EISDIR";
+    case EINVAL:
+      return "EINVAL";
+    case ELOOP:
+      return "ELOOP";
+    case EXDEV:
+      return "EXDEV";
+    case ENOSYS:
+      return "ENOSYS";
+    case EBUSY:
+      return "EBUSY";
+    case ENOMEM:
+      return "ENOMEM";
+    case ENOSPC:
+      return "ENOSPC";
+    case EROFS:
+      return "EROFS";
+    case ENOEXEC:
+      return "ENOEXEC";
+    case EBADF:
+      return "EBADF";
+    case ENAMETOOLONG:
+      return "ENAMETOOLONG";
+    default:
+      return "E?";
   }
 }
 

@@ -1,7 +1,8 @@
 #include "common/record.h"
 
-#include <cerrno>
 #include <sys/socket.h>
+
+#include <cerrno>
 
 #include "common/raw_log.h"
 

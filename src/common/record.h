@@ -23,16 +23,16 @@ inline constexpr size_t kRecordDetailSize = 160;
 struct Record {
   RecordKind kind = RecordKind::kSetupError;
   SetupStep step = SetupStep::kCount;
-  int32_t error = 0;        // errno, 0 if none
-  int32_t status = 0;       // kJobExited: the raw wait status
-  int32_t op_index = -1;    // index of the mount op in the plan, -1 if none
+  int32_t error = 0;                    // errno, 0 if none
+  int32_t status = 0;                   // kJobExited: the raw wait status
+  int32_t op_index = -1;                // index of the mount op in the plan, -1 if none
   char path[kRecordPathSize] = {};      // the path involved, truncated
   char detail[kRecordDetailSize] = {};  // extra words, e.g. "symlink escapes the root"
 };
 
 /// Fills a setup/exec error record. Strings may be null. Async-signal-safe.
-Record MakeErrorRecord(RecordKind kind, SetupStep step, int error, int op_index,
-                       const char* path, const char* detail) noexcept;
+Record MakeErrorRecord(RecordKind kind, SetupStep step, int error, int op_index, const char* path,
+                       const char* detail) noexcept;
 
 /// Sends one record as one message. Returns false if the socket is gone. Async-signal-safe.
 bool SendRecord(int fd, const Record& record) noexcept;

@@ -48,7 +48,7 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : data_(std::in_place_index<0>, std::move(value)) {}  // NOLINT implicit
-  Result(Unexpected<Error> e)                                            // NOLINT implicit
+  Result(Unexpected<Error> e)                                           // NOLINT implicit
       : data_(std::in_place_index<1>, std::move(e).error()) {}
   Result(Error e) : data_(std::in_place_index<1>, std::move(e)) {}  // NOLINT implicit
 

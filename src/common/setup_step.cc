@@ -4,30 +4,54 @@ namespace sandbox {
 
 const char* SetupStepName(SetupStep step) noexcept {
   switch (step) {
-    case SetupStep::kWaitForIdMaps: return "wait for id maps";
-    case SetupStep::kMakeRootPrivate: return "make / private";
-    case SetupStep::kMountStagingRoot: return "mount staging root";
-    case SetupStep::kCreateMountPoint: return "create mount point";
-    case SetupStep::kBindMount: return "bind";
-    case SetupStep::kMountTmpfs: return "mount tmpfs";
-    case SetupStep::kMountProc: return "mount proc";
-    case SetupStep::kMountDev: return "mount dev";
-    case SetupStep::kMakeDirectory: return "create directory";
-    case SetupStep::kMakeSymlink: return "create symlink";
-    case SetupStep::kWriteFile: return "write file";
-    case SetupStep::kMaskPath: return "mask";
-    case SetupStep::kRemountReadOnly: return "remount read-only";
-    case SetupStep::kPivotRoot: return "pivot_root";
-    case SetupStep::kSetHostname: return "set hostname";
-    case SetupStep::kBringUpLoopback: return "bring up lo";
-    case SetupStep::kCloseInheritedFds: return "close inherited descriptors";
-    case SetupStep::kForkJob: return "fork job";
-    case SetupStep::kNewSession: return "start new session";
-    case SetupStep::kChangeDirectory: return "change directory";
-    case SetupStep::kDropCapabilities: return "drop capabilities";
-    case SetupStep::kSetNoNewPrivs: return "set no_new_privs";
-    case SetupStep::kExecute: return "execute";
-    case SetupStep::kCount: break;
+    case SetupStep::kWaitForIdMaps:
+      return "wait for id maps";
+    case SetupStep::kMakeRootPrivate:
+      return "make / private";
+    case SetupStep::kMountStagingRoot:
+      return "mount staging root";
+    case SetupStep::kCreateMountPoint:
+      return "create mount point";
+    case SetupStep::kBindMount:
+      return "bind";
+    case SetupStep::kMountTmpfs:
+      return "mount tmpfs";
+    case SetupStep::kMountProc:
+      return "mount proc";
+    case SetupStep::kMountDev:
+      return "mount dev";
+    case SetupStep::kMakeDirectory:
+      return "create directory";
+    case SetupStep::kMakeSymlink:
+      return "create symlink";
+    case SetupStep::kWriteFile:
+      return "write file";
+    case SetupStep::kMaskPath:
+      return "mask";
+    case SetupStep::kRemountReadOnly:
+      return "remount read-only";
+    case SetupStep::kPivotRoot:
+      return "pivot_root";
+    case SetupStep::kSetHostname:
+      return "set hostname";
+    case SetupStep::kBringUpLoopback:
+      return "bring up lo";
+    case SetupStep::kCloseInheritedFds:
+      return "close inherited descriptors";
+    case SetupStep::kForkJob:
+      return "fork job";
+    case SetupStep::kNewSession:
+      return "start new session";
+    case SetupStep::kChangeDirectory:
+      return "change directory";
+    case SetupStep::kDropCapabilities:
+      return "drop capabilities";
+    case SetupStep::kSetNoNewPrivs:
+      return "set no_new_privs";
+    case SetupStep::kExecute:
+      return "execute";
+    case SetupStep::kCount:
+      break;
   }
   return "setup";
 }

@@ -33,7 +33,7 @@ void ForwardedSignalSet(sigset_t* set) noexcept {
     for (;;) {
       int status = 0;
       pid_t pid = ::waitpid(-1, &status, WNOHANG);
-      if (pid <= 0) break;  // no more zombies for now (ECHILD/0)
+      if (pid <= 0) break;       // no more zombies for now (ECHILD/0)
       if (pid != job) continue;  // a reparented orphan, reaped
       Record record;
       record.kind = RecordKind::kJobExited;

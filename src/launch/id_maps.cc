@@ -28,9 +28,9 @@ Result<void> WriteIdMaps(pid_t pid, const policy::Identity& id) {
   // "deny" must precede gid_map for an unprivileged writer; it also keeps the job from
   // dropping supplementary groups the caller holds to bypass group-deny permissions.
   if (auto r = WriteProcFile(pid, "setgroups", "deny"); !r) return r;
-  if (auto r = WriteProcFile(pid, "uid_map",
-                             std::to_string(id.inner_uid) + " " + std::to_string(id.outer_uid) +
-                                 " 1\n");
+  if (auto r =
+          WriteProcFile(pid, "uid_map",
+                        std::to_string(id.inner_uid) + " " + std::to_string(id.outer_uid) + " 1\n");
       !r) {
     return r;
   }

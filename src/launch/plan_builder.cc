@@ -105,7 +105,8 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   for (const std::string& entry : policy.environment()) {
     const char* interned = plan->Intern(entry);
     plan->envp.push_back(const_cast<char*>(interned));
-    if (std::string_view(interned).substr(0, 5) == "PATH=") path_value = std::string_view(interned + 5);
+    if (std::string_view(interned).substr(0, 5) == "PATH=")
+      path_value = std::string_view(interned + 5);
   }
   plan->envp.push_back(nullptr);
   // execvp's rule: an empty PATH entry means the current directory.

@@ -23,8 +23,8 @@ namespace {
 
 // Every namespace the design names; the network one is left out only for --share-net.
 uint64_t NamespaceFlags(const policy::Policy& policy) {
-  uint64_t flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
-                   CLONE_NEWCGROUP;
+  uint64_t flags =
+      CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
   if (policy.network() == policy::NetworkMode::kNone) flags |= CLONE_NEWNET;
   return flags;
 }

@@ -14,7 +14,6 @@ extern char** environ;
 
 namespace sandbox::policy {
 
-
 Caller Caller::FromProcess() {
   Caller caller;
   caller.uid = ::getuid();
@@ -134,8 +133,7 @@ class PolicyBuilder {
     std::string path = request.source;
     if (path.empty()) return MakeError("bind source is empty");
     if (path[0] != '/') path = caller_.cwd + "/" + path;
-    std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr),
-                                                     &std::free);
+    std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
     if (!real) {
       int err = errno;
       if (request.optional && (err == ENOENT || err == ENOTDIR)) return std::string();

@@ -29,7 +29,8 @@ struct Caller {
 };
 
 /// The job's PATH when the caller's environment is not inherited.
-inline constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+inline constexpr const char* kDefaultPath =
+    "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
 /// HOME when not inherited: writable whenever the sandbox has a tmpfs /tmp.
 inline constexpr const char* kDefaultHome = "/tmp";
 

@@ -18,8 +18,8 @@ namespace sandbox::policy {
 
 struct MountOp {
   MountKind kind = MountKind::kBind;
-  std::string source;   // host path for binds (absolute, canonical); link text for symlinks
-  std::string target;   // absolute, lexically normalised path inside the sandbox
+  std::string source;     // host path for binds (absolute, canonical); link text for symlinks
+  std::string target;     // absolute, lexically normalised path inside the sandbox
   bool optional = false;  // *-try: a missing source skips the op instead of failing
   std::optional<uint64_t> size_bytes;  // tmpfs
   std::optional<mode_t> mode;          // tmpfs, dir, file

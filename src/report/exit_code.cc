@@ -9,20 +9,26 @@ namespace sandbox::report {
 
 int ExitCodeFor(const Outcome& outcome) {
   switch (outcome.kind) {
-    case Outcome::Kind::kExited: return outcome.code & 0xff;
-    case Outcome::Kind::kSignaled: return kExitSignalBase + outcome.signal;
-    case Outcome::Kind::kTimedOut: return kExitTimeout;
-    case Outcome::Kind::kSetupFailed: return kExitSandboxFailure;
+    case Outcome::Kind::kExited:
+      return outcome.code & 0xff;
+    case Outcome::Kind::kSignaled:
+      return kExitSignalBase + outcome.signal;
+    case Outcome::Kind::kTimedOut:
+      return kExitTimeout;
+    case Outcome::Kind::kSetupFailed:
+      return kExitSandboxFailure;
     case Outcome::Kind::kExecFailed:
-      return outcome.record && outcome.record->error == ENOENT ? kExitNotFound
-                                                               : kExitCannotExecute;
-    case Outcome::Kind::kLost: return kExitSandboxFailure;
+      return outcome.record && outcome.record->error == ENOENT ? kExitNotFound : kExitCannotExecute;
+    case Outcome::Kind::kLost:
+      return kExitSandboxFailure;
   }
   return kExitSandboxFailure;
 }
 
 std::string MessageFor(const Outcome& outcome, const OpDescriber& describe_op) {
-  auto errno_text = [](int e) { return e == 0 ? std::string() : std::string(": ") + std::strerror(e); };
+  auto errno_text = [](int e) {
+    return e == 0 ? std::string() : std::string(": ") + std::strerror(e);
+  };
   switch (outcome.kind) {
     case Outcome::Kind::kExited:
     case Outcome::Kind::kSignaled:
@@ -35,12 +41,15 @@ std::string MessageFor(const Outcome& outcome, const OpDescriber& describe_op) {
       const Record& r = *outcome.record;
       return std::string("sandbox: cannot execute ") + r.path + errno_text(r.error);
     }
-    case Outcome::Kind::kSetupFailed: break;
+    case Outcome::Kind::kSetupFailed:
+      break;
   }
   if (!outcome.record) return "sandbox: setup failed";
   const Record& r = *outcome.record;
   std::string line = std::string("sandbox: ") + SetupStepName(r.step);
-  if (r.path[0] != '\0') line += std::string(" ") + (r.path[0] == '/' ? "" : "/") + r.path;
+  // Mount records carry paths relative to the new root; show them as the job would see them.
+  bool in_root = r.op_index >= 0 && r.path[0] != '/';
+  if (r.path[0] != '\0') line += std::string(" ") + (in_root ? "/" : "") + r.path;
   line += errno_text(r.error);
   if (r.detail[0] != '\0') line += std::string(" (") + r.detail + ")";
   if (r.op_index >= 0 && describe_op) {

@@ -1,0 +1,137 @@
+#include "cli/parse.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace sandbox::cli {
+namespace {
+
+Result<ParseOutcome> ParseArgs(std::vector<const char*> args) {
+  args.insert(args.begin(), "sandbox");
+  return Parse(static_cast<int>(args.size()), args.data());
+}
+
+TEST(CliParseTest, MountFlagsKeepCommandLineOrder) {
+  auto r = ParseArgs({"--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr", "--bind", "/a", "/b",
+                      "--proc", "/proc", "--", "make", "-j2"});
+  ASSERT_TRUE(r) << r.error().ToString();
+  const auto& m = r->options.mounts;
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_EQ(m[0].kind, MountKind::kTmpfs);
+  EXPECT_EQ(m[0].target, "/tmp");
+  EXPECT_EQ(m[1].kind, MountKind::kReadOnlyBind);
+  EXPECT_EQ(m[1].source, "/usr");
+  EXPECT_EQ(m[1].flag, "--ro-bind /usr /usr");
+  EXPECT_EQ(m[2].kind, MountKind::kBind);
+  EXPECT_EQ(m[2].source, "/a");
+  EXPECT_EQ(m[2].target, "/b");
+  EXPECT_EQ(m[3].kind, MountKind::kProc);
+  EXPECT_EQ(r->options.command, (std::vector<std::string>{"make", "-j2"}));
+}
+
+TEST(CliParseTest, SizeAndPermsModifyOnlyTheNextFlag) {
+  auto r = ParseArgs({"--size", "1M", "--perms", "0700", "--tmpfs", "/a", "--tmpfs", "/b",
+                      "--perms", "0711", "--dir", "/c", "--", "true"});
+  ASSERT_TRUE(r) << r.error().ToString();
+  const auto& m = r->options.mounts;
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[0].size_bytes, 1u << 20);
+  EXPECT_EQ(m[0].mode, 0700u);
+  EXPECT_FALSE(m[1].size_bytes.has_value());
+  EXPECT_FALSE(m[1].mode.has_value());
+  EXPECT_EQ(m[2].mode, 0711u);
+}
+
+TEST(CliParseTest, DanglingSizeIsAnError) {
+  auto r = ParseArgs({"--size", "1M", "--", "true"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "--size given without a following --tmpfs");
+}
+
+TEST(CliParseTest, TryFormsAreOptional) {
+  auto r = ParseArgs({"--ro-bind-try", "/x", "/x", "--bind-try", "/y", "/y", "--", "true"});
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->options.mounts[0].optional);
+  EXPECT_TRUE(r->options.mounts[1].optional);
+}
+
+TEST(CliParseTest, SymlinkTakesTextThenLink) {
+  auto r = ParseArgs({"--symlink", "usr/bin", "/bin", "--", "true"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->options.mounts[0].kind, MountKind::kSymlink);
+  EXPECT_EQ(r->options.mounts[0].source, "usr/bin");
+  EXPECT_EQ(r->options.mounts[0].target, "/bin");
+}
+
+TEST(CliParseTest, EnvironmentFlagsKeepOrder) {
+  auto r = ParseArgs(
+      {"--setenv", "A", "1", "--clearenv", "--unsetenv", "B", "--setenv", "C", "3", "--", "env"});
+  ASSERT_TRUE(r);
+  const auto& e = r->options.env;
+  ASSERT_EQ(e.size(), 4u);
+  EXPECT_EQ(e[0].op, EnvRequest::Op::kSet);
+  EXPECT_EQ(e[0].name, "A");
+  EXPECT_EQ(e[1].op, EnvRequest::Op::kClear);
+  EXPECT_EQ(e[2].op, EnvRequest::Op::kUnset);
+  EXPECT_EQ(e[2].name, "B");
+  EXPECT_EQ(e[3].value, "3");
+}
+
+TEST(CliParseTest, CommandWithoutSeparatorStartsAtFirstPositional) {
+  auto r = ParseArgs({"--hostname", "h", "ls", "-l", "--", "x"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->options.hostname, "h");
+  // The "--" after the command belongs to the command.
+  EXPECT_EQ(r->options.command, (std::vector<std::string>{"ls", "-l", "--", "x"}));
+}
+
+TEST(CliParseTest, CommandFlagsAreNotParsedAsOurs) {
+  auto r = ParseArgs({"--", "sh", "--bind", "-c"});
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->options.mounts.empty());
+  EXPECT_EQ(r->options.command, (std::vector<std::string>{"sh", "--bind", "-c"}));
+}
+
+TEST(CliParseTest, ProcessFlags) {
+  auto r = ParseArgs({"--uid", "1000", "--gid", "100", "--share-net", "--chdir", "/w", "--pass-fd",
+                      "5", "--pass-fd", "7", "--timeout", "90s", "--timeout-grace", "250ms",
+                      "--keep-env", "-v", "--", "true"});
+  ASSERT_TRUE(r) << r.error().ToString();
+  const CliOptions& o = r->options;
+  EXPECT_EQ(o.uid, 1000u);
+  EXPECT_EQ(o.gid, 100u);
+  EXPECT_TRUE(o.share_net);
+  EXPECT_EQ(o.chdir, "/w");
+  EXPECT_EQ(o.pass_fds, (std::vector<int>{5, 7}));
+  EXPECT_EQ(o.timeout, std::chrono::milliseconds(90'000));
+  EXPECT_EQ(o.timeout_grace, std::chrono::milliseconds(250));
+  EXPECT_TRUE(o.keep_env);
+  EXPECT_TRUE(o.verbose);
+}
+
+TEST(CliParseTest, BadValuesAreErrorsWithHints) {
+  auto r = ParseArgs({"--timeout", "soon", "--", "true"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().ToString(),
+            "invalid duration \"soon\"; use a number with ms, s, m, h or d, e.g. 30s or 5m");
+  r = ParseArgs({"--bind", "/only-one"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().hint, "see sandbox --help");
+  r = ParseArgs({"--no-such-flag", "--", "true"});
+  ASSERT_FALSE(r);
+}
+
+TEST(CliParseTest, HelpAndVersionExitZero) {
+  auto r = ParseArgs({"--help"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->exit_now, 0);
+  EXPECT_NE(r->text.find("--ro-bind"), std::string::npos);
+  r = ParseArgs({"--version"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->exit_now, 0);
+  EXPECT_EQ(r->text.rfind("sandbox ", 0), 0u);
+}
+
+}  // namespace
+}  // namespace sandbox::cli

@@ -1,0 +1,91 @@
+#include "launch/plan_builder.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "policy/build.h"
+
+namespace sandbox::launch {
+namespace {
+
+policy::Policy MakePolicy(cli::CliOptions o) {
+  policy::Caller caller;
+  caller.uid = 1000;
+  caller.gid = 1000;
+  caller.cwd = "/";
+  auto p = policy::Build(o, caller);
+  EXPECT_TRUE(p) << p.error().ToString();
+  return std::move(p).value();
+}
+
+TEST(PlanBuilderTest, FlattensMountsRelativeToTheRoot) {
+  cli::CliOptions o;
+  o.command = {"make", "all"};
+  cli::MountRequest bind;
+  bind.kind = MountKind::kReadOnlyBind;
+  bind.source = "/usr";
+  bind.target = "/usr";
+  cli::MountRequest tmp;
+  tmp.kind = MountKind::kTmpfs;
+  tmp.target = "/tmp";
+  tmp.size_bytes = 1024;
+  tmp.mode = 01777;
+  cli::MountRequest link;
+  link.kind = MountKind::kSymlink;
+  link.source = "usr/bin";
+  link.target = "/bin";
+  o.mounts = {bind, tmp, link};
+  auto plan = BuildChildPlan(MakePolicy(o), ProcessImage{});
+  ASSERT_TRUE(plan);
+  const auto& m = (*plan)->mounts;
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_STREQ(m[0].source, "usr");
+  EXPECT_STREQ(m[0].target, "usr");
+  EXPECT_EQ(m[0].op_index, 0);
+  EXPECT_STREQ(m[1].mode_text, "1777");
+  EXPECT_STREQ(m[1].size_text, "1024");
+  EXPECT_EQ(m[1].op_index, 1);
+  EXPECT_STREQ(m[2].source, "usr/bin");
+  EXPECT_STREQ(m[2].target, "bin");
+}
+
+TEST(PlanBuilderTest, ArgvEnvpAndPathAreReadyForExecve) {
+  cli::CliOptions o;
+  o.command = {"make", "all"};
+  o.env = {{cli::EnvRequest::Op::kClear, "", ""},
+           {cli::EnvRequest::Op::kSet, "PATH", "/usr/bin::/bin"}};
+  auto plan = BuildChildPlan(MakePolicy(o), ProcessImage{});
+  ASSERT_TRUE(plan);
+  const auto& p = **plan;
+  ASSERT_EQ(p.argv.size(), 3u);
+  EXPECT_STREQ(p.argv[0], "make");
+  EXPECT_STREQ(p.argv[1], "all");
+  EXPECT_EQ(p.argv[2], nullptr);
+  ASSERT_EQ(p.envp.size(), 2u);
+  EXPECT_STREQ(p.envp[0], "PATH=/usr/bin::/bin");
+  EXPECT_EQ(p.envp[1], nullptr);
+  ASSERT_EQ(p.path_dirs.size(), 3u);
+  EXPECT_STREQ(p.path_dirs[0], "/usr/bin");
+  EXPECT_STREQ(p.path_dirs[1], ".");  // empty entry = current directory, as execvp
+  EXPECT_STREQ(p.path_dirs[2], "/bin");
+  EXPECT_TRUE(p.bring_up_loopback);
+  EXPECT_STREQ(p.hostname, "sandbox");
+}
+
+TEST(PlanBuilderTest, CapturesTheProcessImageBounds) {
+  char a0[] = "sandbox";
+  char a1[] = "--x";
+  char* argv[] = {a0, a1, nullptr};
+  char e0[] = "A=1";
+  char* envp[] = {e0, nullptr};
+  ProcessImage image = CaptureProcessImage(2, argv, envp);
+  EXPECT_EQ(image.args_begin, a0);
+  EXPECT_EQ(image.args_end, a1 + 4);
+  EXPECT_EQ(image.env_begin, e0);
+  EXPECT_EQ(image.env_end, e0 + 4);
+  EXPECT_GT(image.last_capability, 30);
+}
+
+}  // namespace
+}  // namespace sandbox::launch

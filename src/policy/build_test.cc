@@ -1,0 +1,190 @@
+#include "policy/build.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace sandbox::policy {
+namespace {
+
+Caller TestCaller() {
+  Caller c;
+  c.uid = 1000;
+  c.gid = 100;
+  c.cwd = "/home/u/src";
+  c.environment = {{"PATH", "/home/u/bin:/usr/bin"},
+                   {"HOME", "/home/u"},
+                   {"TERM", "xterm"},
+                   {"LANG", "C.UTF-8"},
+                   {"AWS_SECRET_ACCESS_KEY", "hunter2"}};
+  return c;
+}
+
+cli::CliOptions WithCommand() {
+  cli::CliOptions o;
+  o.command = {"true"};
+  return o;
+}
+
+cli::MountRequest Request(MountKind kind, std::string source, std::string target) {
+  cli::MountRequest r;
+  r.kind = kind;
+  r.source = std::move(source);
+  r.target = std::move(target);
+  r.flag = std::string("--") + MountKindName(kind) + " " + r.source + " " + r.target;
+  return r;
+}
+
+bool HasEnv(const Policy& p, const std::string& entry) {
+  return std::find(p.environment().begin(), p.environment().end(), entry) != p.environment().end();
+}
+
+TEST(NormalizeTargetTest, Normalises) {
+  EXPECT_EQ(*NormalizeTarget("/a//b/./c/"), "/a/b/c");
+  EXPECT_EQ(*NormalizeTarget("/"), "/");
+  EXPECT_EQ(*NormalizeTarget("//"), "/");
+  EXPECT_FALSE(NormalizeTarget("a/b"));
+  EXPECT_FALSE(NormalizeTarget(""));
+  EXPECT_FALSE(NormalizeTarget("/a/../b"));
+  EXPECT_EQ(NormalizeTarget("rel").error().ToString(),
+            "destination \"rel\" is not an absolute path; write it from the sandbox's root, e.g. "
+            "/work");
+}
+
+TEST(PolicyBuildTest, DefaultsAreSafe) {
+  auto p = Build(WithCommand(), TestCaller());
+  ASSERT_TRUE(p) << p.error().ToString();
+  EXPECT_EQ(p->identity().outer_uid, 1000u);
+  EXPECT_EQ(p->identity().inner_uid, 0u);
+  EXPECT_EQ(p->identity().inner_gid, 0u);
+  EXPECT_EQ(p->network(), NetworkMode::kNone);
+  EXPECT_EQ(p->hostname(), "sandbox");
+  EXPECT_TRUE(p->mounts().empty());
+  EXPECT_TRUE(p->new_session());
+  EXPECT_EQ(p->cwd(), "/home/u/src");
+  EXPECT_FALSE(p->cwd_required());
+}
+
+TEST(PolicyBuildTest, CleanEnvironmentKeepsOnlyTheBasics) {
+  auto p = Build(WithCommand(), TestCaller());
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->environment(),
+            (std::vector<std::string>{std::string("PATH=") + kDefaultPath, "HOME=/tmp",
+                                      "TERM=xterm", "LANG=C.UTF-8"}));
+}
+
+TEST(PolicyBuildTest, KeepEnvInheritsThenFlagsApplyInOrder) {
+  auto o = WithCommand();
+  o.keep_env = true;
+  o.env = {{cli::EnvRequest::Op::kUnset, "AWS_SECRET_ACCESS_KEY", ""},
+           {cli::EnvRequest::Op::kSet, "A", "1"},
+           {cli::EnvRequest::Op::kSet, "TERM", "dumb"}};
+  auto p = Build(o, TestCaller());
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(HasEnv(*p, "HOME=/home/u"));
+  EXPECT_TRUE(HasEnv(*p, "A=1"));
+  EXPECT_TRUE(HasEnv(*p, "TERM=dumb"));
+  EXPECT_FALSE(HasEnv(*p, "AWS_SECRET_ACCESS_KEY=hunter2"));
+}
+
+TEST(PolicyBuildTest, ClearenvEmptiesButLaterSetsApply) {
+  auto o = WithCommand();
+  o.env = {{cli::EnvRequest::Op::kClear, "", ""}, {cli::EnvRequest::Op::kSet, "X", "y"}};
+  auto p = Build(o, TestCaller());
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->environment(), (std::vector<std::string>{"X=y"}));
+}
+
+TEST(PolicyBuildTest, InvalidEnvName) {
+  auto o = WithCommand();
+  o.env = {{cli::EnvRequest::Op::kSet, "A=B", "1"}};
+  EXPECT_FALSE(Build(o, TestCaller()));
+}
+
+TEST(PolicyBuildTest, BindSourcesAreCanonicalAndMountsKeepOrder) {
+  char dir[] = "/tmp/sandbox-policy-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  std::string real = dir;
+  std::string link = real + "-link";
+  ASSERT_EQ(::symlink(real.c_str(), link.c_str()), 0);
+  auto o = WithCommand();
+  o.mounts = {Request(MountKind::kTmpfs, "", "/tmp"),
+              Request(MountKind::kReadOnlyBind, link, "//work/./x/"),
+              Request(MountKind::kProc, "", "/proc")};
+  auto p = Build(o, TestCaller());
+  ::unlink(link.c_str());
+  ::rmdir(real.c_str());
+  ASSERT_TRUE(p) << p.error().ToString();
+  ASSERT_EQ(p->mounts().size(), 3u);
+  EXPECT_EQ(p->mounts()[0].kind, MountKind::kTmpfs);
+  EXPECT_EQ(p->mounts()[1].source, real);  // symlink resolved in the parent
+  EXPECT_EQ(p->mounts()[1].target, "/work/x");
+  EXPECT_EQ(p->mounts()[2].kind, MountKind::kProc);
+}
+
+TEST(PolicyBuildTest, MissingSourceFailsUnlessOptional) {
+  auto o = WithCommand();
+  o.mounts = {Request(MountKind::kBind, "/nonexistent/sandbox-test", "/x")};
+  auto p = Build(o, TestCaller());
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().ToString(),
+            "cannot use bind source /nonexistent/sandbox-test: No such file or directory "
+            "(--bind /nonexistent/sandbox-test /x); create it, or use the -try form to skip a "
+            "missing source");
+  o.mounts[0].optional = true;
+  p = Build(o, TestCaller());
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->mounts().empty());
+}
+
+TEST(PolicyBuildTest, RelativeDestinationIsAnError) {
+  auto o = WithCommand();
+  o.mounts = {Request(MountKind::kTmpfs, "", "tmp")};
+  auto p = Build(o, TestCaller());
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().where->file, "--tmpfs  tmp");
+}
+
+TEST(PolicyBuildTest, NoCommandIsAnError) {
+  auto p = Build(cli::CliOptions{}, TestCaller());
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().message, "no command given");
+}
+
+TEST(PolicyBuildTest, PassFdMustBeOpen) {
+  auto o = WithCommand();
+  int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 3);
+  o.pass_fds = {fd, fd, 1};
+  auto p = Build(o, TestCaller());
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->pass_fds(), (std::vector<int>{fd}));  // deduplicated; 0-2 always pass
+  ::close(fd);
+  EXPECT_FALSE(Build(o, TestCaller()));
+}
+
+TEST(PolicyBuildTest, IdentityAndProcessOptions) {
+  auto o = WithCommand();
+  o.uid = 1000;
+  o.gid = 1000;
+  o.hostname = "builder";
+  o.share_net = true;
+  o.chdir = "/work//src";
+  o.timeout = std::chrono::milliseconds(5000);
+  auto p = Build(o, TestCaller());
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->identity().inner_uid, 1000u);
+  EXPECT_EQ(p->hostname(), "builder");
+  EXPECT_EQ(p->network(), NetworkMode::kHost);
+  EXPECT_EQ(p->cwd(), "/work/src");
+  EXPECT_TRUE(p->cwd_required());
+  EXPECT_EQ(p->timeout(), std::chrono::milliseconds(5000));
+  o.hostname = std::string(65, 'h');
+  EXPECT_FALSE(Build(o, TestCaller()));
+}
+
+}  // namespace
+}  // namespace sandbox::policy

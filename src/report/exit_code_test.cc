@@ -1,0 +1,65 @@
+#include "report/exit_code.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "common/exit_status.h"
+
+namespace sandbox::report {
+namespace {
+
+Outcome WithRecord(Outcome::Kind kind, SetupStep step, int error, const char* path,
+                   int op_index = -1, const char* detail = nullptr) {
+  Outcome o;
+  o.kind = kind;
+  o.record = MakeErrorRecord(
+      kind == Outcome::Kind::kExecFailed ? RecordKind::kExecError : RecordKind::kSetupError, step,
+      error, op_index, path, detail);
+  return o;
+}
+
+TEST(ExitCodeTest, JobStatusPassesThrough) {
+  Outcome o;
+  o.kind = Outcome::Kind::kExited;
+  o.code = 42;
+  EXPECT_EQ(ExitCodeFor(o), 42);
+  EXPECT_EQ(MessageFor(o, nullptr), "");
+  o.kind = Outcome::Kind::kSignaled;
+  o.signal = 9;
+  EXPECT_EQ(ExitCodeFor(o), 137);
+}
+
+TEST(ExitCodeTest, ReservedCodes) {
+  EXPECT_EQ(
+      ExitCodeFor(WithRecord(Outcome::Kind::kSetupFailed, SetupStep::kBindMount, ENOENT, "opt")),
+      kExitSandboxFailure);
+  EXPECT_EQ(
+      ExitCodeFor(WithRecord(Outcome::Kind::kExecFailed, SetupStep::kExecute, ENOENT, "make")),
+      kExitNotFound);
+  EXPECT_EQ(
+      ExitCodeFor(WithRecord(Outcome::Kind::kExecFailed, SetupStep::kExecute, EACCES, "make")),
+      kExitCannotExecute);
+  Outcome timeout;
+  timeout.kind = Outcome::Kind::kTimedOut;
+  EXPECT_EQ(ExitCodeFor(timeout), kExitTimeout);
+}
+
+TEST(ExitCodeTest, SetupMessageNamesStepPathErrnoAndFlag) {
+  auto o = WithRecord(Outcome::Kind::kSetupFailed, SetupStep::kBindMount, ENOENT, "opt/gcc", 3);
+  EXPECT_EQ(MessageFor(o, [](int i) { return i == 3 ? "--bind /opt/gcc /opt/gcc" : ""; }),
+            "sandbox: bind /opt/gcc: No such file or directory [--bind /opt/gcc /opt/gcc]");
+  o = WithRecord(Outcome::Kind::kSetupFailed, SetupStep::kCreateMountPoint, ENOENT, "w/x", 0,
+                 "a symlink on the way dangles inside the sandbox");
+  EXPECT_EQ(MessageFor(o, nullptr),
+            "sandbox: create mount point /w/x: No such file or directory (a symlink on the way "
+            "dangles inside the sandbox)");
+}
+
+TEST(ExitCodeTest, ExecMessage) {
+  auto o = WithRecord(Outcome::Kind::kExecFailed, SetupStep::kExecute, ENOENT, "nope");
+  EXPECT_EQ(MessageFor(o, nullptr), "sandbox: cannot execute nope: No such file or directory");
+}
+
+}  // namespace
+}  // namespace sandbox::report
