@@ -60,6 +60,8 @@ struct ChildPlan {
   char* args_begin = nullptr;  // likewise for /proc/1/cmdline
   char* args_end = nullptr;
 
+  bool report_steps = false;  // --verbose: send a kStepDone record after each step
+
   int sync_fd = -1;  // the child's end of the supervisor socket
 
   // Backing storage for every pointer above. A deque never moves its elements.

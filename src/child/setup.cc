@@ -4,6 +4,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,6 +22,63 @@ namespace sandbox::child {
 namespace {
 
 constexpr size_t kMaxKeptFds = 256;
+
+int64_t Now() noexcept {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// --verbose: tells the supervisor a step finished and how long it took since *since, then
+// restarts the clock.
+void ReportStep(const ChildPlan& plan, SetupStep step, int op_index, int64_t* since) noexcept {
+  if (!plan.report_steps) return;
+  int64_t now = Now();
+  SendRecord(plan.sync_fd, MakeStepRecord(step, op_index, now - *since));
+  *since = Now();
+}
+
+SetupStep StepFor(MountKind kind) noexcept {
+  switch (kind) {
+    case MountKind::kBind:
+    case MountKind::kReadOnlyBind:
+    case MountKind::kDevBind:
+      return SetupStep::kBindMount;
+    case MountKind::kTmpfs:
+      return SetupStep::kMountTmpfs;
+    case MountKind::kProc:
+      return SetupStep::kMountProc;
+    case MountKind::kDev:
+      return SetupStep::kMountDev;
+    case MountKind::kDir:
+      return SetupStep::kMakeDirectory;
+    case MountKind::kSymlink:
+      return SetupStep::kMakeSymlink;
+    case MountKind::kFile:
+      return SetupStep::kWriteFile;
+    case MountKind::kMask:
+      return SetupStep::kMaskPath;
+    case MountKind::kRemountReadOnly:
+      return SetupStep::kRemountReadOnly;
+  }
+  return SetupStep::kCount;
+}
+
+// The sync socket plus --pass-fd descriptors, sorted, as CloseDescriptorsExcept wants them.
+size_t KeptDescriptors(const ChildPlan& plan, int* keep) noexcept {
+  size_t count = 0;
+  bool placed = false;
+  for (int fd : plan.pass_fds) {
+    if (count + 2 > kMaxKeptFds) break;
+    if (!placed && plan.sync_fd < fd) {
+      keep[count++] = plan.sync_fd;
+      placed = true;
+    }
+    keep[count++] = fd;
+  }
+  if (!placed) keep[count++] = plan.sync_fd;
+  return count;
+}
 
 [[noreturn]] void FailWith(const ChildPlan& plan, RecordKind kind, const StepError& e,
                            int exit_code) noexcept {
@@ -52,15 +110,19 @@ void WipeInheritedImage(const ChildPlan& plan) noexcept {
   }
 }
 
-StepError BuildFilesystem(const ChildPlan& plan) noexcept {
+StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock) noexcept {
   RootFds fds;
   StepError e = PrepareStagingRoot(&fds);
   if (e.failed()) return e;
+  ReportStep(plan, SetupStep::kMountStagingRoot, -1, clock);
   for (const MountStep& step : plan.mounts) {
     e = ApplyMountStep(fds, step);
     if (e.failed()) return e;
+    ReportStep(plan, StepFor(step.kind), step.op_index, clock);
   }
-  return EnterNewRoot(&fds);
+  e = EnterNewRoot(&fds);
+  if (!e.failed()) ReportStep(plan, SetupStep::kPivotRoot, -1, clock);
+  return e;
 }
 
 StepError ChangeDirectory(const ChildPlan& plan) noexcept {
@@ -78,6 +140,7 @@ StepError ChangeDirectory(const ChildPlan& plan) noexcept {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
+  int64_t clock = Now();
   StepError e;
   // A new session detaches the job from the caller's terminal, so TIOCSTI cannot push
   // keystrokes into the caller's shell.
@@ -86,11 +149,15 @@ StepError ChangeDirectory(const ChildPlan& plan) noexcept {
   }
   if (!e.failed()) e = ChangeDirectory(plan);
   ::umask(plan.umask);
-  if (!e.failed()) e = CloseDescriptorsExcept(plan.pass_fds.data(), plan.pass_fds.size());
+  // The sync socket stays: it is close-on-exec, and carries an exec failure if there is one.
+  int keep[kMaxKeptFds];
+  size_t count = KeptDescriptors(plan, keep);
+  if (!e.failed()) e = CloseDescriptorsExcept(keep, count);
   if (!e.failed()) e = InheritDescriptors(plan.pass_fds.data(), plan.pass_fds.size());
   if (!e.failed()) e = DropCapabilities(plan.last_capability);
   if (!e.failed()) e = SetNoNewPrivs();
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
+  ReportStep(plan, SetupStep::kDropCapabilities, -1, &clock);
 
   e = ExecuteJob(plan);
   FailWith(plan, RecordKind::kExecError, e, e.error == ENOENT ? kExitNotFound : kExitCannotExecute);
@@ -108,25 +175,20 @@ StepError ChangeDirectory(const ChildPlan& plan) noexcept {
   ::setsid();
   ::umask(0);  // modes in the plan are exact
 
-  StepError e = BuildFilesystem(plan);
+  int64_t clock = Now();
+  ReportStep(plan, SetupStep::kWaitForIdMaps, -1, &clock);
+  StepError e = BuildFilesystem(plan, &clock);
   if (!e.failed()) e = SetHostname(plan.hostname);
   if (!e.failed() && plan.bring_up_loopback) e = BringUpLoopback();
   if (!e.failed()) {
+    ReportStep(plan, SetupStep::kBringUpLoopback, -1, &clock);
     WipeInheritedImage(plan);
     int keep[kMaxKeptFds];
-    size_t count = 0;
-    bool placed = false;
-    for (int fd : plan.pass_fds) {
-      if (!placed && plan.sync_fd < fd) {
-        keep[count++] = plan.sync_fd;
-        placed = true;
-      }
-      if (count < kMaxKeptFds) keep[count++] = fd;
-    }
-    if (!placed) keep[count++] = plan.sync_fd;
+    size_t count = KeptDescriptors(plan, keep);
     e = CloseDescriptorsExcept(keep, count);
   }
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
+  ReportStep(plan, SetupStep::kCloseInheritedFds, -1, &clock);
 
   pid_t job = ::fork();
   if (job < 0)

@@ -20,6 +20,15 @@ Record MakeErrorRecord(RecordKind kind, SetupStep step, int error, int op_index,
   return record;
 }
 
+Record MakeStepRecord(SetupStep step, int op_index, int64_t nanoseconds) noexcept {
+  Record record;
+  record.kind = RecordKind::kStepDone;
+  record.step = step;
+  record.op_index = op_index;
+  record.nanoseconds = nanoseconds;
+  return record;
+}
+
 bool SendRecord(int fd, const Record& record) noexcept {
   for (;;) {
     ssize_t n = ::send(fd, &record, sizeof(record), MSG_NOSIGNAL);

@@ -15,6 +15,7 @@ enum class RecordKind : uint8_t {
   kSetupError = 1,  // a step failed; the job never ran
   kExecError = 2,   // the job's execve failed (126/127)
   kJobExited = 3,   // pid 1 saw the job end; status is a waitpid() status
+  kStepDone = 4,    // --verbose: `step` finished after `nanoseconds`
 };
 
 inline constexpr size_t kRecordPathSize = 512;
@@ -26,6 +27,7 @@ struct Record {
   int32_t error = 0;                    // errno, 0 if none
   int32_t status = 0;                   // kJobExited: the raw wait status
   int32_t op_index = -1;                // index of the mount op in the plan, -1 if none
+  int64_t nanoseconds = 0;              // kStepDone: how long the step took
   char path[kRecordPathSize] = {};      // the path involved, truncated
   char detail[kRecordDetailSize] = {};  // extra words, e.g. "symlink escapes the root"
 };
@@ -33,6 +35,9 @@ struct Record {
 /// Fills a setup/exec error record. Strings may be null. Async-signal-safe.
 Record MakeErrorRecord(RecordKind kind, SetupStep step, int error, int op_index, const char* path,
                        const char* detail) noexcept;
+
+/// Fills a kStepDone record. Async-signal-safe.
+Record MakeStepRecord(SetupStep step, int op_index, int64_t nanoseconds) noexcept;
 
 /// Sends one record as one message. Returns false if the socket is gone. Async-signal-safe.
 bool SendRecord(int fd, const Record& record) noexcept;

@@ -119,6 +119,7 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
     start = end + 1;
   }
 
+  plan->report_steps = policy.verbose();
   plan->pass_fds = policy.pass_fds();
   plan->new_session = policy.new_session();
   plan->last_capability = image.last_capability;

@@ -11,6 +11,8 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <string>
 
 #include "child/setup.h"
 #include "common/syscalls.h"
@@ -92,6 +94,10 @@ class Supervisor {
     child_end.Reset();
     sync_ = std::move(parent_end);
 
+    if (policy_.verbose()) {
+      std::fprintf(stderr, "sandbox: started pid %d in new namespaces (uid %u -> %u inside)\n", pid,
+                   policy_.identity().outer_uid, policy_.identity().inner_uid);
+    }
     if (auto r = WriteIdMaps(pid, policy_.identity()); !r) {
       sys::PidfdSendSignal(pidfd_.get(), SIGKILL);
       Reap();
@@ -179,6 +185,8 @@ class Supervisor {
       if (n == static_cast<ssize_t>(sizeof(record))) {
         if (record.kind == RecordKind::kJobExited) {
           job_status_ = record.status;
+        } else if (record.kind == RecordKind::kStepDone) {
+          PrintStep(record);
         } else if (!error_) {
           error_ = record;
         }
@@ -187,6 +195,16 @@ class Supervisor {
       if (n == 0) sync_closed_ = true;
       return;
     }
+  }
+
+  // --verbose: one line per step as the child finishes it.
+  void PrintStep(const Record& record) const {
+    std::string what = SetupStepName(record.step);
+    if (record.op_index >= 0 && static_cast<size_t>(record.op_index) < policy_.mounts().size()) {
+      what += " " + policy_.mounts()[static_cast<size_t>(record.op_index)].target;
+    }
+    std::fprintf(stderr, "sandbox: %8.3f ms  %s\n", static_cast<double>(record.nanoseconds) / 1e6,
+                 what.c_str());
   }
 
   int Reap() {
