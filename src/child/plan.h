@@ -49,6 +49,12 @@ struct ChildPlan {
   std::vector<char*> envp;             // null-terminated
   std::vector<const char*> path_dirs;  // the job's PATH split, for the exec search
 
+  struct Limit {
+    int resource;
+    uint64_t value;
+  };
+  std::vector<Limit> limits;
+
   std::vector<int> pass_fds;  // sorted, all > 2
   bool new_session = true;
   int last_capability = 40;  // /proc/sys/kernel/cap_last_cap, read in the parent

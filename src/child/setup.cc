@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -133,6 +134,18 @@ StepError ChangeDirectory(const ChildPlan& plan) noexcept {
   return StepFailed(SetupStep::kChangeDirectory, errno, "/");
 }
 
+// Soft and hard alike, so the job cannot raise them back. RLIMIT_NPROC is counted per user
+// namespace since Linux 5.14, so nproc limits the sandbox's processes, not the caller's.
+StepError SetResourceLimits(const ChildPlan& plan) noexcept {
+  for (const ChildPlan::Limit& limit : plan.limits) {
+    struct rlimit value = {static_cast<rlim_t>(limit.value), static_cast<rlim_t>(limit.value)};
+    if (::setrlimit(static_cast<__rlimit_resource>(limit.resource), &value) < 0) {
+      return StepFailed(SetupStep::kSetResourceLimits, errno);
+    }
+  }
+  return StepOk();
+}
+
 // The job, from fork to execve. The order matters: everything needing privilege first, then
 // capabilities go, then no_new_privs; the seccomp filter (when there is one) comes last.
 [[noreturn]] void RunJob(const ChildPlan& plan) noexcept {
@@ -154,6 +167,7 @@ StepError ChangeDirectory(const ChildPlan& plan) noexcept {
   size_t count = KeptDescriptors(plan, keep);
   if (!e.failed()) e = CloseDescriptorsExcept(keep, count);
   if (!e.failed()) e = InheritDescriptors(plan.pass_fds.data(), plan.pass_fds.size());
+  if (!e.failed()) e = SetResourceLimits(plan);
   if (!e.failed()) e = DropCapabilities(plan.last_capability);
   if (!e.failed()) e = SetNoNewPrivs();
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);

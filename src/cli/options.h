@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/mount_kind.h"
@@ -47,6 +48,7 @@ struct CliOptions {
   std::vector<int> pass_fds;
   std::optional<std::chrono::milliseconds> timeout;
   std::optional<std::chrono::milliseconds> timeout_grace;
+  std::vector<std::pair<std::string, std::string>> limits;  // --limit NAME=VALUE, in order
   bool verbose = false;
   std::vector<std::string> command;
 };

@@ -163,6 +163,25 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
          },
          "Time between SIGTERM and SIGKILL on timeout (default: 5s)")
       ->type_name("DURATION");
+  app.add_option_function<std::vector<std::string>>(
+         "--limit",
+         [&out, &pending](const std::vector<std::string>& values) {
+           for (const std::string& v : values) {
+             size_t eq = v.find('=');
+             if (eq == std::string::npos || eq == 0) {
+               if (!pending.error) {
+                 Error e = MakeError("--limit " + v + ": expected NAME=VALUE");
+                 e.hint = "e.g. --limit nproc=64";
+                 pending.error = e;
+               }
+               continue;
+             }
+             out.limits.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+           }
+         },
+         "Resource limit for the job: nofile, nproc, fsize, cpu, core, stack or as")
+      ->type_name("NAME=VALUE")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_flag("-v,--verbose", out.verbose, "Print each setup step with its duration");
 }
 

@@ -44,6 +44,8 @@ const char* SetupStepName(SetupStep step) noexcept {
       return "start new session";
     case SetupStep::kChangeDirectory:
       return "change directory";
+    case SetupStep::kSetResourceLimits:
+      return "set resource limits";
     case SetupStep::kDropCapabilities:
       return "drop capabilities";
     case SetupStep::kSetNoNewPrivs:

@@ -28,6 +28,7 @@ enum class SetupStep : uint8_t {
   kForkJob,
   kNewSession,
   kChangeDirectory,
+  kSetResourceLimits,
   kDropCapabilities,
   kSetNoNewPrivs,
   kExecute,

@@ -119,6 +119,9 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
     start = end + 1;
   }
 
+  for (const policy::ResourceLimit& limit : policy.limits()) {
+    plan->limits.push_back({limit.resource, limit.value});
+  }
   plan->report_steps = policy.verbose();
   plan->pass_fds = policy.pass_fds();
   plan->new_session = policy.new_session();

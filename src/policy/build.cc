@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include "common/rlimits.h"
+
 extern char** environ;
 
 namespace sandbox::policy {
@@ -76,6 +78,7 @@ class PolicyBuilder {
     if (auto r = BuildMounts(); !r) return r.error();
     if (auto r = BuildEnvironment(); !r) return r.error();
     if (auto r = BuildProcess(); !r) return r.error();
+    if (auto r = BuildLimits(); !r) return r.error();
     return std::move(policy_);
   }
 
@@ -226,6 +229,32 @@ class PolicyBuilder {
     }
     if (options_.timeout_grace) policy_.timeout_grace_ = *options_.timeout_grace;
     policy_.verbose_ = options_.verbose;
+    return {};
+  }
+
+  // Core dumps are off unless asked for: a dump of a build can hold secrets it read.
+  Result<void> BuildLimits() {
+    auto set = [this](const RlimitName& limit, uint64_t value) {
+      for (ResourceLimit& l : policy_.limits_) {
+        if (l.resource == limit.resource) {
+          l.value = value;
+          return;
+        }
+      }
+      policy_.limits_.push_back({limit.name, limit.resource, value});
+    };
+    set(*FindRlimit("core"), 0);
+    for (const auto& [name, text] : options_.limits) {
+      const RlimitName* limit = FindRlimit(name);
+      if (limit == nullptr) {
+        Error e = MakeError("unknown limit \"" + name + "\"");
+        e.hint = std::string("known limits: ") + RlimitNames();
+        return e;
+      }
+      auto value = ParseRlimitValue(*limit, text);
+      if (!value) return value.error();
+      set(*limit, *value);
+    }
     return {};
   }
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -184,6 +185,44 @@ TEST(PolicyBuildTest, IdentityAndProcessOptions) {
   EXPECT_EQ(p->timeout(), std::chrono::milliseconds(5000));
   o.hostname = std::string(65, 'h');
   EXPECT_FALSE(Build(o, TestCaller()));
+}
+
+}  // namespace
+}  // namespace sandbox::policy
+
+namespace sandbox::policy {
+namespace {
+
+TEST(PolicyLimitsTest, CoreIsZeroByDefaultAndFlagsOverride) {
+  cli::CliOptions o;
+  o.command = {"true"};
+  auto p = Build(o, Caller{});
+  ASSERT_TRUE(p);
+  ASSERT_EQ(p->limits().size(), 1u);
+  EXPECT_EQ(p->limits()[0].name, "core");
+  EXPECT_EQ(p->limits()[0].value, 0u);
+
+  o.limits = {{"nproc", "64"}, {"fsize", "8G"}, {"cpu", "2h"}, {"core", "unlimited"}};
+  p = Build(o, Caller{});
+  ASSERT_TRUE(p) << p.error().ToString();
+  ASSERT_EQ(p->limits().size(), 4u);
+  EXPECT_EQ(p->limits()[0].value, RLIM_INFINITY);  // core, overridden in place
+  EXPECT_EQ(p->limits()[1].resource, RLIMIT_NPROC);
+  EXPECT_EQ(p->limits()[1].value, 64u);
+  EXPECT_EQ(p->limits()[2].value, 8ULL << 30);
+  EXPECT_EQ(p->limits()[3].value, 7200u);
+}
+
+TEST(PolicyLimitsTest, BadLimitsAreErrors) {
+  cli::CliOptions o;
+  o.command = {"true"};
+  o.limits = {{"procs", "1"}};
+  auto p = Build(o, Caller{});
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().ToString(),
+            "unknown limit \"procs\"; known limits: nofile, nproc, fsize, cpu, core, stack, as");
+  o.limits = {{"nofile", "many"}};
+  EXPECT_FALSE(Build(o, Caller{}));
 }
 
 }  // namespace

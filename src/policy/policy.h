@@ -36,6 +36,12 @@ struct Identity {
   gid_t inner_gid = 0;
 };
 
+struct ResourceLimit {
+  std::string name;    // "nproc"
+  int resource = 0;    // RLIMIT_NPROC
+  uint64_t value = 0;  // soft and hard; RLIM_INFINITY for unlimited
+};
+
 class Policy {
  public:
   const std::vector<MountOp>& mounts() const { return mounts_; }
@@ -52,6 +58,8 @@ class Policy {
   const std::vector<int>& pass_fds() const { return pass_fds_; }
   std::optional<std::chrono::milliseconds> timeout() const { return timeout_; }
   std::chrono::milliseconds timeout_grace() const { return timeout_grace_; }
+  /// Applied to the job as both soft and hard limit; core is 0 unless overridden.
+  const std::vector<ResourceLimit>& limits() const { return limits_; }
   bool new_session() const { return new_session_; }
   bool die_with_parent() const { return die_with_parent_; }
   bool verbose() const { return verbose_; }
@@ -71,6 +79,7 @@ class Policy {
   std::vector<int> pass_fds_;
   std::optional<std::chrono::milliseconds> timeout_;
   std::chrono::milliseconds timeout_grace_{5000};
+  std::vector<ResourceLimit> limits_;
   bool new_session_ = true;
   bool die_with_parent_ = true;
   bool verbose_ = false;
