@@ -55,6 +55,15 @@ struct ChildPlan {
   };
   std::vector<Limit> limits;
 
+  // Landlock: 0 = not applied. Rule paths are absolute paths in the new root.
+  int landlock_abi = 0;
+  struct LandlockRule {
+    const char* path;
+    uint64_t access;
+    bool optional;  // skip when absent (e.g. an optional bind that was skipped)
+  };
+  std::vector<LandlockRule> landlock_rules;
+
   std::vector<int> pass_fds;  // sorted, all > 2
   bool new_session = true;
   int last_capability = 40;  // /proc/sys/kernel/cap_last_cap, read in the parent

@@ -13,6 +13,7 @@
 #include "child/caps.h"
 #include "child/exec.h"
 #include "child/fds.h"
+#include "child/landlock.h"
 #include "child/mounts.h"
 #include "child/net.h"
 #include "common/exit_status.h"
@@ -168,6 +169,7 @@ StepError SetResourceLimits(const ChildPlan& plan) noexcept {
   if (!e.failed()) e = CloseDescriptorsExcept(keep, count);
   if (!e.failed()) e = InheritDescriptors(plan.pass_fds.data(), plan.pass_fds.size());
   if (!e.failed()) e = SetResourceLimits(plan);
+  if (!e.failed()) e = ApplyLandlock(plan);
   if (!e.failed()) e = DropCapabilities(plan.last_capability);
   if (!e.failed()) e = SetNoNewPrivs();
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);

@@ -49,6 +49,7 @@ struct CliOptions {
   std::optional<std::chrono::milliseconds> timeout;
   std::optional<std::chrono::milliseconds> timeout_grace;
   std::vector<std::pair<std::string, std::string>> limits;  // --limit NAME=VALUE, in order
+  std::optional<std::string> landlock;                      // --landlock on|off|auto
   bool verbose = false;
   std::vector<std::string> command;
 };

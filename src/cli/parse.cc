@@ -182,6 +182,10 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
          "Resource limit for the job: nofile, nproc, fsize, cpu, core, stack or as")
       ->type_name("NAME=VALUE")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--landlock", out.landlock,
+                 "Landlock fence: auto (default: on when the kernel has it), on (required), off")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
+      ->type_name("MODE");
   app.add_flag("-v,--verbose", out.verbose, "Print each setup step with its duration");
 }
 

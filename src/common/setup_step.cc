@@ -46,6 +46,8 @@ const char* SetupStepName(SetupStep step) noexcept {
       return "change directory";
     case SetupStep::kSetResourceLimits:
       return "set resource limits";
+    case SetupStep::kApplyLandlock:
+      return "apply landlock";
     case SetupStep::kDropCapabilities:
       return "drop capabilities";
     case SetupStep::kSetNoNewPrivs:

@@ -29,6 +29,7 @@ enum class SetupStep : uint8_t {
   kNewSession,
   kChangeDirectory,
   kSetResourceLimits,
+  kApplyLandlock,
   kDropCapabilities,
   kSetNoNewPrivs,
   kExecute,

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "common/landlock_abi.h"
+
 namespace sandbox::launch {
 
 namespace {
@@ -19,6 +21,48 @@ std::string OctalMode(mode_t mode) {
 // The default modes match bubblewrap: 0755 for --tmpfs and --dir.
 constexpr mode_t kDefaultDirMode = 0755;
 constexpr mode_t kDefaultFileMode = 0644;
+
+// What each kind of mount lets the job do under Landlock. Everything visible is readable
+// (the rule on "/"); writes need a rw bind, a tmpfs or a directory the sandbox made.
+uint64_t LandlockAccessFor(MountKind kind) {
+  using namespace landlock;
+  switch (kind) {
+    case MountKind::kBind:
+      return kWrite;
+    case MountKind::kDevBind:
+      return kWrite | kIoctlDev;
+    case MountKind::kTmpfs:
+    case MountKind::kDir:
+      return kWrite;
+    case MountKind::kProc:
+      return kRead | kWriteFile;
+    case MountKind::kDev:
+      return kRead | kWriteFile | kTruncate | kIoctlDev;
+    case MountKind::kReadOnlyBind:
+    case MountKind::kFile:
+      return kRead;
+    case MountKind::kSymlink:
+    case MountKind::kMask:
+    case MountKind::kRemountReadOnly:
+      return 0;
+  }
+  return 0;
+}
+
+void AddLandlockRules(const policy::Policy& policy, child::ChildPlan& plan) {
+  plan.landlock_abi = policy.landlock().abi;
+  if (plan.landlock_abi <= 0) return;
+  plan.landlock_rules.push_back({"/", landlock::kRead, false});
+  for (const policy::MountOp& op : policy.mounts()) {
+    uint64_t access = LandlockAccessFor(op.kind);
+    if (access == 0) continue;
+    plan.landlock_rules.push_back({plan.Intern(op.target), access, op.optional});
+    if (op.kind == MountKind::kDev) {
+      // /dev/shm is a directory on the /dev tmpfs that POSIX shared memory writes into.
+      plan.landlock_rules.push_back({plan.Intern(op.target + "/shm"), landlock::kWrite, false});
+    }
+  }
+}
 
 }  // namespace
 
@@ -122,6 +166,7 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   for (const policy::ResourceLimit& limit : policy.limits()) {
     plan->limits.push_back({limit.resource, limit.value});
   }
+  AddLandlockRules(policy, *plan);
   plan->report_steps = policy.verbose();
   plan->pass_fds = policy.pass_fds();
   plan->new_session = policy.new_session();

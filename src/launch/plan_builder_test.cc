@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "common/landlock_abi.h"
 #include "policy/build.h"
 
 namespace sandbox::launch {
@@ -85,6 +86,62 @@ TEST(PlanBuilderTest, CapturesTheProcessImageBounds) {
   EXPECT_EQ(image.env_begin, e0);
   EXPECT_EQ(image.env_end, e0 + 4);
   EXPECT_GT(image.last_capability, 30);
+}
+
+}  // namespace
+}  // namespace sandbox::launch
+
+namespace sandbox::launch {
+namespace {
+
+TEST(PlanBuilderLandlockTest, RulesFollowTheMounts) {
+  cli::CliOptions o;
+  o.command = {"true"};
+  cli::MountRequest ro;
+  ro.kind = MountKind::kReadOnlyBind;
+  ro.source = "/usr";
+  ro.target = "/usr";
+  cli::MountRequest tmp;
+  tmp.kind = MountKind::kTmpfs;
+  tmp.target = "/tmp";
+  cli::MountRequest dev;
+  dev.kind = MountKind::kDev;
+  dev.target = "/dev";
+  o.mounts = {ro, tmp, dev};
+  policy::Caller caller;
+  caller.landlock_abi = 6;
+  auto policy = policy::Build(o, caller);
+  ASSERT_TRUE(policy);
+  auto plan = BuildChildPlan(*policy, ProcessImage{});
+  ASSERT_TRUE(plan);
+  const auto& rules = (*plan)->landlock_rules;
+  EXPECT_EQ((*plan)->landlock_abi, 6);
+  ASSERT_EQ(rules.size(), 5u);
+  EXPECT_STREQ(rules[0].path, "/");
+  EXPECT_EQ(rules[0].access, landlock::kRead);
+  EXPECT_STREQ(rules[1].path, "/usr");
+  EXPECT_EQ(rules[1].access & landlock::kWriteFile, 0u);  // read-only stays read-only
+  EXPECT_STREQ(rules[2].path, "/tmp");
+  EXPECT_NE(rules[2].access & landlock::kWriteFile, 0u);
+  EXPECT_STREQ(rules[4].path, "/dev/shm");
+
+  o.landlock = "off";
+  policy = policy::Build(o, caller);
+  ASSERT_TRUE(policy);
+  plan = BuildChildPlan(*policy, ProcessImage{});
+  EXPECT_EQ((*plan)->landlock_abi, 0);
+  EXPECT_TRUE((*plan)->landlock_rules.empty());
+}
+
+TEST(PlanBuilderLandlockTest, RequiredWithoutKernelSupportRefuses) {
+  cli::CliOptions o;
+  o.command = {"true"};
+  o.landlock = "on";
+  policy::Caller caller;
+  caller.landlock_abi = 0;
+  auto policy = policy::Build(o, caller);
+  ASSERT_FALSE(policy);
+  EXPECT_EQ(policy.error().message, "Landlock was required but this kernel does not provide it");
 }
 
 }  // namespace

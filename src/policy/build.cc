@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "common/landlock_abi.h"
 #include "common/rlimits.h"
 
 extern char** environ;
@@ -29,6 +30,7 @@ Caller Caller::FromProcess() {
     caller.environment.emplace_back(std::string(entry.substr(0, eq)),
                                     std::string(entry.substr(eq + 1)));
   }
+  caller.landlock_abi = landlock::ProbeAbi();
   return caller;
 }
 
@@ -79,6 +81,7 @@ class PolicyBuilder {
     if (auto r = BuildEnvironment(); !r) return r.error();
     if (auto r = BuildProcess(); !r) return r.error();
     if (auto r = BuildLimits(); !r) return r.error();
+    if (auto r = BuildLandlock(); !r) return r.error();
     return std::move(policy_);
   }
 
@@ -229,6 +232,20 @@ class PolicyBuilder {
     }
     if (options_.timeout_grace) policy_.timeout_grace_ = *options_.timeout_grace;
     policy_.verbose_ = options_.verbose;
+    return {};
+  }
+
+  // auto: on whenever the kernel has Landlock. on: refuse to run without it.
+  Result<void> BuildLandlock() {
+    std::string mode = options_.landlock.value_or("auto");
+    if (mode == "off") return {};
+    policy_.landlock_.required = mode == "on";
+    if (caller_.landlock_abi <= 0 && policy_.landlock_.required) {
+      Error e = MakeError("Landlock was required but this kernel does not provide it");
+      e.hint = "boot with lsm=...,landlock, or use --landlock auto";
+      return e;
+    }
+    policy_.landlock_.abi = caller_.landlock_abi;
     return {};
   }
 

@@ -23,6 +23,7 @@ struct Caller {
   gid_t gid = 0;
   std::string cwd;
   std::vector<std::pair<std::string, std::string>> environment;  // in the caller's order
+  int landlock_abi = 0;  // the kernel's Landlock ABI, 0 if none
 
   /// The calling process's real values.
   static Caller FromProcess();

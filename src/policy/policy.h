@@ -42,6 +42,11 @@ struct ResourceLimit {
   uint64_t value = 0;  // soft and hard; RLIM_INFINITY for unlimited
 };
 
+struct LandlockPlan {
+  int abi = 0;  // the ABI applied; 0 = not applied
+  bool required = false;
+};
+
 class Policy {
  public:
   const std::vector<MountOp>& mounts() const { return mounts_; }
@@ -60,6 +65,8 @@ class Policy {
   std::chrono::milliseconds timeout_grace() const { return timeout_grace_; }
   /// Applied to the job as both soft and hard limit; core is 0 unless overridden.
   const std::vector<ResourceLimit>& limits() const { return limits_; }
+  /// Landlock as it will be applied (abi 0: off, by request or because the kernel lacks it).
+  const LandlockPlan& landlock() const { return landlock_; }
   bool new_session() const { return new_session_; }
   bool die_with_parent() const { return die_with_parent_; }
   bool verbose() const { return verbose_; }
@@ -80,6 +87,7 @@ class Policy {
   std::optional<std::chrono::milliseconds> timeout_;
   std::chrono::milliseconds timeout_grace_{5000};
   std::vector<ResourceLimit> limits_;
+  LandlockPlan landlock_;
   bool new_session_ = true;
   bool die_with_parent_ = true;
   bool verbose_ = false;
