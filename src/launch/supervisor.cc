@@ -59,7 +59,8 @@ Error CloneError(int err) {
 
 class Supervisor {
  public:
-  Supervisor(const policy::Policy& policy, child::ChildPlan& plan) : policy_(policy), plan_(plan) {}
+  Supervisor(const policy::Policy& policy, child::ChildPlan& plan, RunObserver* observer)
+      : policy_(policy), plan_(plan), observer_(observer != nullptr ? observer : &no_observer_) {}
 
   Result<report::Outcome> Run() {
     if (policy_.die_with_parent()) {
@@ -103,6 +104,7 @@ class Supervisor {
       Reap();
       return r.error();
     }
+    observer_->OnStarted(pid_, pidfd_.get());
     char go = 1;
     if (::send(sync_.get(), &go, 1, MSG_NOSIGNAL) != 1) {
       // The child died before starting; its record (if any) tells why.
@@ -147,7 +149,9 @@ class Supervisor {
     }
     int status = Reap();
     ReadRecords();  // whatever pid 1 sent just before exiting
-    return MakeOutcome(status);
+    report::Outcome outcome = MakeOutcome(status);
+    observer_->OnFinished(outcome);
+    return outcome;
   }
 
   static void Arm(int timer, std::chrono::milliseconds after) {
@@ -186,7 +190,8 @@ class Supervisor {
         if (record.kind == RecordKind::kJobExited) {
           job_status_ = record.status;
         } else if (record.kind == RecordKind::kStepDone) {
-          PrintStep(record);
+          if (policy_.verbose()) PrintStep(record);
+          observer_->OnStep(record);
         } else if (!error_) {
           error_ = record;
         }
@@ -247,6 +252,8 @@ class Supervisor {
 
   const policy::Policy& policy_;
   child::ChildPlan& plan_;
+  RunObserver no_observer_;
+  RunObserver* observer_;
   UniqueFd pidfd_;
   UniqueFd sync_;
   pid_t pid_ = -1;
@@ -258,8 +265,9 @@ class Supervisor {
 
 }  // namespace
 
-Result<report::Outcome> RunSupervised(const policy::Policy& policy, child::ChildPlan& plan) {
-  return Supervisor(policy, plan).Run();
+Result<report::Outcome> RunSupervised(const policy::Policy& policy, child::ChildPlan& plan,
+                                      RunObserver* observer) {
+  return Supervisor(policy, plan, observer).Run();
 }
 
 }  // namespace sandbox::launch

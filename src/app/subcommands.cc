@@ -1,0 +1,22 @@
+#include "app/subcommands.h"
+
+#include <cstring>
+
+namespace sandbox::app {
+namespace {
+
+// Add a line per subcommand; keep them sorted.
+constexpr Subcommand kSubcommands[] = {
+    {nullptr, nullptr, nullptr},
+};
+
+}  // namespace
+
+const Subcommand* FindSubcommand(const char* name) {
+  for (const Subcommand& command : kSubcommands) {
+    if (command.name != nullptr && std::strcmp(command.name, name) == 0) return &command;
+  }
+  return nullptr;
+}
+
+}  // namespace sandbox::app

@@ -1,0 +1,27 @@
+// The subcommands besides running a job (`sandbox check`, `sandbox ps`, ...): each lives in its
+// own file under app/ and is listed in subcommands.cc.
+#ifndef SANDBOX_APP_SUBCOMMANDS_H_
+#define SANDBOX_APP_SUBCOMMANDS_H_
+
+#include "launch/plan_builder.h"
+
+namespace sandbox::app {
+
+/// argv[0] is the subcommand's name; returns the process exit status.
+using SubcommandMain = int (*)(int argc, char** argv, const launch::ProcessImage& image);
+
+struct Subcommand {
+  const char* name;
+  const char* summary;  // one line for `sandbox --help`
+  SubcommandMain main;
+};
+
+/// The subcommand named `name`, or null: then argv is a run (`sandbox [FLAGS] -- COMMAND`).
+const Subcommand* FindSubcommand(const char* name);
+
+/// Runs a job: the default when no subcommand is named. argv[0] is the program name.
+int RunJobCommand(int argc, char** argv, const launch::ProcessImage& image);
+
+}  // namespace sandbox::app
+
+#endif  // SANDBOX_APP_SUBCOMMANDS_H_
