@@ -616,6 +616,51 @@ int CmdMsgqRemove(const Args& args) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Commands: resource limits.
+
+// Forks up to COUNT children that wait to be killed (the sandbox's teardown does that), and
+// reports how many forks succeeded and the first failure.
+int CmdForkBomb(const Args& args) {
+  int64_t count = 0;
+  if (!ParseInt(args[0], 1, 100000, &count)) return BadArg("count", args[0]);
+  int64_t created = 0;
+  int64_t failed = 0;
+  int first_error = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    pid_t pid = fork();
+    if (pid == 0) SleepForever();
+    if (pid < 0) {
+      if (first_error == 0) first_error = errno;
+      ++failed;
+    } else {
+      ++created;
+    }
+  }
+  std::string line = "created=" + std::to_string(created) + " failed=" + std::to_string(failed);
+  if (first_error != 0) line += " first_error=" + ErrnoName(first_error);
+  PrintLine(line);
+  return kExitOk;
+}
+
+int CmdRlimit(const Args& args) {
+  static constexpr std::pair<std::string_view, int> kNames[] = {
+      {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC}, {"fsize", RLIMIT_FSIZE},
+      {"cpu", RLIMIT_CPU},       {"core", RLIMIT_CORE},   {"stack", RLIMIT_STACK},
+      {"as", RLIMIT_AS}};
+  for (const auto& [name, resource] : kNames) {
+    if (args[0] != name) continue;
+    struct rlimit limit;
+    if (getrlimit(static_cast<__rlimit_resource>(resource), &limit) != 0) return Fail(errno);
+    auto text = [](rlim_t v) {
+      return v == RLIM_INFINITY ? std::string("unlimited") : std::to_string(v);
+    };
+    PrintLine("soft=" + text(limit.rlim_cur) + " hard=" + text(limit.rlim_max));
+    return kExitOk;
+  }
+  return BadArg("limit", args[0]);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Commands: exit status, signals, sleeping, daemons.
 
 int CmdExit(const Args& args) {
@@ -852,6 +897,8 @@ constexpr Command kCommands[] = {
     {"fd-openat", 2, 2, "FD PATH", CmdFdOpenat},
     {"stat-mode", 1, 1, "PATH", CmdStatMode},
     {"statfs-type", 1, 1, "PATH", CmdStatfsType},
+    {"fork-bomb", 1, 1, "COUNT", CmdForkBomb},
+    {"rlimit", 1, 1, "NAME", CmdRlimit},
 };
 
 int Usage(std::string_view problem) {
