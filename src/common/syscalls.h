@@ -17,6 +17,13 @@
 #define MNT_DETACH 2  // <sys/mount.h>, which clashes with <linux/mount.h> on glibc 2.36
 #endif
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL  // <linux/sched.h>, which clashes with <sched.h>
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+
 namespace sandbox::sys {
 
 /// The kernel's struct clone_args (clone3(2)); declared here so <linux/sched.h> is not needed.

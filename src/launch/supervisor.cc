@@ -1,5 +1,6 @@
 #include "launch/supervisor.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -18,6 +19,7 @@
 #include "common/syscalls.h"
 #include "common/unique_fd.h"
 #include "init/init.h"
+#include "launch/cgroup.h"
 #include "launch/id_maps.h"
 
 namespace sandbox::launch {
@@ -33,13 +35,18 @@ uint64_t NamespaceFlags(const policy::Policy& policy) {
 
 // clone3 with CLONE_PIDFD: the pidfd names this child forever, so signals can never reach a
 // recycled pid. Falls back to clone(2) where a seccomp filter around us hides clone3.
-pid_t CloneSandbox(uint64_t namespace_flags, int* pidfd) {
+pid_t CloneSandbox(uint64_t namespace_flags, int* pidfd, int cgroup_fd) {
   sys::CloneArgs args;
   args.flags = namespace_flags | CLONE_PIDFD;
+  if (cgroup_fd >= 0) {
+    // Born in its cgroup: no moment where the sandbox runs unlimited (clone3(2)).
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(cgroup_fd);
+  }
   args.pidfd = reinterpret_cast<uint64_t>(pidfd);
   args.exit_signal = SIGCHLD;
   long pid = sys::Clone3(&args);
-  if (pid < 0 && errno == ENOSYS) {
+  if (pid < 0 && errno == ENOSYS && cgroup_fd < 0) {
     pid = ::syscall(SYS_clone, namespace_flags | CLONE_PIDFD | SIGCHLD, nullptr, pidfd, nullptr,
                     nullptr);
   }
@@ -83,8 +90,11 @@ class Supervisor {
     UniqueFd child_end(pair[1]);
     plan_.sync_fd = child_end.get();
 
+    if (policy_.cgroup().any()) {
+      if (auto r = CreateCgroup(); !r) return r.error();
+    }
     int pidfd = -1;
-    pid_t pid = CloneSandbox(NamespaceFlags(policy_), &pidfd);
+    pid_t pid = CloneSandbox(NamespaceFlags(policy_), &pidfd, cgroup_ ? cgroup_->dir_fd() : -1);
     if (pid < 0) return CloneError(errno);
     if (pid == 0) {
       parent_end.Reset();
@@ -150,6 +160,11 @@ class Supervisor {
     int status = Reap();
     ReadRecords();  // whatever pid 1 sent just before exiting
     report::Outcome outcome = MakeOutcome(status);
+    if (cgroup_) {
+      CgroupUsage usage = cgroup_->Finish();
+      outcome.memory_peak = usage.memory_peak;
+      outcome.oom_kills = usage.oom_kills;
+    }
     observer_->OnFinished(outcome);
     return outcome;
   }
@@ -200,6 +215,30 @@ class Supervisor {
       if (n == 0) sync_closed_ = true;
       return;
     }
+  }
+
+  Result<void> CreateCgroup() {
+    auto own_cgroup = ReadText("/proc/self/cgroup");
+    auto mountinfo = ReadText("/proc/self/mountinfo");
+    auto base = FindOwnCgroup(own_cgroup, mountinfo);
+    if (!base) return base.error();
+    const policy::CgroupRequest& request = policy_.cgroup();
+    CgroupLimits limits{request.memory_max, request.pids_max, request.cpu_quota_us};
+    auto run = RunCgroup::Create(*base, limits, ::getpid());
+    if (!run) return run.error();
+    cgroup_.emplace(std::move(run).value());
+    return {};
+  }
+
+  static std::string ReadText(const char* path) {
+    std::string text;
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return text;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof(buf))) > 0) text.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    return text;
   }
 
   // --verbose: one line per step as the child finishes it.
@@ -261,6 +300,7 @@ class Supervisor {
   bool timed_out_ = false;
   std::optional<int> job_status_;
   std::optional<Record> error_;
+  std::optional<RunCgroup> cgroup_;
 };
 
 }  // namespace

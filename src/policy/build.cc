@@ -12,6 +12,7 @@
 
 #include "common/landlock_abi.h"
 #include "common/rlimits.h"
+#include "common/units.h"
 
 extern char** environ;
 
@@ -235,6 +236,33 @@ class PolicyBuilder {
     return {};
   }
 
+  // memory=SIZE, pids=N, cpus=N (e.g. 1.5): enforced through a cgroup v2 child cgroup.
+  Result<void> SetCgroupLimit(const std::string& name, const std::string& text) {
+    CgroupRequest& cg = policy_.cgroup_;
+    if (name == "memory") {
+      auto bytes = ParseSize(text);
+      if (!bytes) return bytes.error();
+      cg.memory_max = *bytes;
+    } else if (name == "pids") {
+      auto count = ParseRlimitValue(*FindRlimit("nproc"), text);
+      if (!count || *count == RLIM_INFINITY || *count == 0) {
+        return MakeError("invalid value \"" + text + "\" for limit pids");
+      }
+      cg.pids_max = *count;
+    } else if (name == "cpus") {
+      // Whole and fractional CPUs, as docker's --cpus: "1.5" is 150 ms per 100 ms.
+      char* end = nullptr;
+      double cpus = std::strtod(text.c_str(), &end);
+      if (text.empty() || end == nullptr || *end != '\0' || !(cpus > 0) || cpus > 4096) {
+        Error e = MakeError("invalid value \"" + text + "\" for limit cpus");
+        e.hint = "give a number of CPUs, e.g. cpus=1.5";
+        return e;
+      }
+      cg.cpu_quota_us = static_cast<uint64_t>(cpus * 100000);
+    }
+    return {};
+  }
+
   // auto: on whenever the kernel has Landlock. on: refuse to run without it.
   Result<void> BuildLandlock() {
     std::string mode = options_.landlock.value_or("auto");
@@ -262,10 +290,12 @@ class PolicyBuilder {
     };
     set(*FindRlimit("core"), 0);
     for (const auto& [name, text] : options_.limits) {
+      if (auto r = SetCgroupLimit(name, text); !r) return r.error();
+      if (name == "memory" || name == "pids" || name == "cpus") continue;
       const RlimitName* limit = FindRlimit(name);
       if (limit == nullptr) {
         Error e = MakeError("unknown limit \"" + name + "\"");
-        e.hint = std::string("known limits: ") + RlimitNames();
+        e.hint = std::string("known limits: ") + RlimitNames() + ", memory, pids, cpus";
         return e;
       }
       auto value = ParseRlimitValue(*limit, text);

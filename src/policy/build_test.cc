@@ -220,8 +220,31 @@ TEST(PolicyLimitsTest, BadLimitsAreErrors) {
   auto p = Build(o, Caller{});
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().ToString(),
-            "unknown limit \"procs\"; known limits: nofile, nproc, fsize, cpu, core, stack, as");
+            "unknown limit \"procs\"; known limits: nofile, nproc, fsize, cpu, core, stack, as, "
+            "memory, pids, cpus");
   o.limits = {{"nofile", "many"}};
+  EXPECT_FALSE(Build(o, Caller{}));
+}
+
+}  // namespace
+}  // namespace sandbox::policy
+
+namespace sandbox::policy {
+namespace {
+
+TEST(PolicyCgroupTest, CgroupLimitsParse) {
+  cli::CliOptions o;
+  o.command = {"true"};
+  o.limits = {{"memory", "512M"}, {"pids", "100"}, {"cpus", "1.5"}};
+  auto p = Build(o, Caller{});
+  ASSERT_TRUE(p) << p.error().ToString();
+  EXPECT_EQ(p->cgroup().memory_max, 512u << 20);
+  EXPECT_EQ(p->cgroup().pids_max, 100u);
+  EXPECT_EQ(p->cgroup().cpu_quota_us, 150000u);
+  EXPECT_EQ(p->limits().size(), 1u);  // only core: cgroup limits are not rlimits
+  o.limits = {{"cpus", "0"}};
+  EXPECT_FALSE(Build(o, Caller{}));
+  o.limits = {{"pids", "unlimited"}};
   EXPECT_FALSE(Build(o, Caller{}));
 }
 

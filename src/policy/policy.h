@@ -42,6 +42,14 @@ struct ResourceLimit {
   uint64_t value = 0;  // soft and hard; RLIM_INFINITY for unlimited
 };
 
+/// cgroup v2 limits; any set means the run needs a delegated cgroup and refuses without one.
+struct CgroupRequest {
+  std::optional<uint64_t> memory_max;  // bytes
+  std::optional<uint64_t> pids_max;
+  std::optional<uint64_t> cpu_quota_us;  // per 100 ms
+  bool any() const { return memory_max || pids_max || cpu_quota_us; }
+};
+
 struct LandlockPlan {
   int abi = 0;  // the ABI applied; 0 = not applied
   bool required = false;
@@ -65,6 +73,7 @@ class Policy {
   std::chrono::milliseconds timeout_grace() const { return timeout_grace_; }
   /// Applied to the job as both soft and hard limit; core is 0 unless overridden.
   const std::vector<ResourceLimit>& limits() const { return limits_; }
+  const CgroupRequest& cgroup() const { return cgroup_; }
   /// Landlock as it will be applied (abi 0: off, by request or because the kernel lacks it).
   const LandlockPlan& landlock() const { return landlock_; }
   bool new_session() const { return new_session_; }
@@ -88,6 +97,7 @@ class Policy {
   std::chrono::milliseconds timeout_grace_{5000};
   std::vector<ResourceLimit> limits_;
   LandlockPlan landlock_;
+  CgroupRequest cgroup_;
   bool new_session_ = true;
   bool die_with_parent_ = true;
   bool verbose_ = false;

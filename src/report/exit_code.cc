@@ -31,7 +31,13 @@ std::string MessageFor(const Outcome& outcome, const OpDescriber& describe_op) {
   };
   switch (outcome.kind) {
     case Outcome::Kind::kExited:
+      return "";
     case Outcome::Kind::kSignaled:
+      if (outcome.oom_kills > 0) {
+        return "sandbox: the job was killed by its memory limit (" +
+               std::to_string(outcome.oom_kills) + " OOM kill" +
+               (outcome.oom_kills == 1 ? "" : "s") + ")";
+      }
       return "";
     case Outcome::Kind::kTimedOut:
       return "sandbox: timed out; the job was stopped";

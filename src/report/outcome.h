@@ -3,6 +3,7 @@
 #ifndef SANDBOX_REPORT_OUTCOME_H_
 #define SANDBOX_REPORT_OUTCOME_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -23,6 +24,9 @@ struct Outcome {
   int code = 0;
   int signal = 0;
   std::optional<Record> record;
+  // From the run's cgroup, when cgroup limits were set.
+  std::optional<uint64_t> memory_peak;
+  uint64_t oom_kills = 0;
 };
 
 }  // namespace sandbox::report
