@@ -1,12 +1,16 @@
 // `sandbox [FLAGS] -- COMMAND`: parse, build the policy, launch, report.
 #include <cstdio>
+#include <memory>
 #include <string>
 
+#include "app/profiles.h"
+#include "app/report_writer.h"
 #include "app/subcommands.h"
 #include "cli/parse.h"
 #include "common/exit_status.h"
 #include "launch/supervisor.h"
 #include "policy/build.h"
+#include "policy/from_profile.h"
 #include "report/exit_code.h"
 
 namespace sandbox::app {
@@ -27,21 +31,48 @@ int RunJobCommand(int argc, char** argv, const launch::ProcessImage& image) {
     return *parsed->exit_now;
   }
 
-  auto policy = policy::Build(parsed->options, policy::Caller::FromProcess());
-  if (!policy) return Fatal(policy.error());
+  // --report: from here on every way the run ends writes one report.
+  auto opened = ReportWriter::Open(parsed->options);
+  if (!opened) return Fatal(opened.error());
+  std::unique_ptr<ReportWriter> reporter = std::move(opened).value();
+  auto fail = [&reporter](const char* step, const Error& error) {
+    if (reporter) reporter->WriteEarlyFailure(step, error);
+    return Fatal(error);
+  };
+
+  // --profile: the profile's settings first, the flags after them.
+  cli::CliOptions options = parsed->options;
+  policy::Caller caller = policy::Caller::FromProcess();
+  if (options.profile) {
+    profile::LoadResult loaded = LoadProfile(*options.profile);
+    if (!loaded.ok()) {
+      for (size_t i = 1; i < loaded.errors.size(); ++i) (void)Fatal(loaded.errors[i]);
+      return fail("load profile", loaded.errors[0]);
+    }
+    if (reporter) reporter->SetProfile(loaded.spec.name, loaded.spec.path, loaded.spec.chain);
+    auto combined = policy::CombineWithProfile(loaded.spec, options, caller);
+    if (!combined) return fail("load profile", combined.error());
+    options = std::move(combined).value();
+  }
+  auto policy = policy::Build(options, caller);
+  if (!policy) return fail("build policy", policy.error());
+  if (reporter) reporter->SetPolicy(*policy);
 
   auto plan = launch::BuildChildPlan(*policy, image);
-  if (!plan) return Fatal(plan.error());
+  if (!plan) return fail("build plan", plan.error());
+  if (reporter) (*plan)->report_steps = true;  // the report lists each step's duration
 
   std::fflush(nullptr);  // nothing buffered may be written twice by the cloned child
-  auto outcome = launch::RunSupervised(*policy, **plan);
-  if (!outcome) return Fatal(outcome.error());
+  auto outcome = launch::RunSupervised(*policy, **plan, reporter.get());
+  if (!outcome) return fail("start sandbox", outcome.error());
 
-  std::string message = report::MessageFor(*outcome, [&](int index) -> std::string {
+  auto describe_op = [&](int index) -> std::string {
     if (index < 0 || static_cast<size_t>(index) >= policy->mounts().size()) return "";
     return policy->mounts()[static_cast<size_t>(index)].origin.ToString();
-  });
+  };
+  std::string message = report::MessageFor(*outcome, describe_op);
   if (!message.empty()) std::fprintf(stderr, "%s\n", message.c_str());
+  if (reporter) reporter->WriteOutcome(*outcome, describe_op);
   return report::ExitCodeFor(*outcome);
 }
 

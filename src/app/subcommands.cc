@@ -7,6 +7,9 @@ namespace {
 
 // Add a line per subcommand; keep them sorted.
 constexpr Subcommand kSubcommands[] = {
+    {"check", "Validate profiles; print every error", CheckMain},
+    {"doctor", "Check what a run needs on this host, with the fix for what is missing", DoctorMain},
+    {"show", "Print the resolved policy of a profile (--json for machines)", ShowMain},
     {nullptr, nullptr, nullptr},
 };
 

@@ -22,6 +22,15 @@ const Subcommand* FindSubcommand(const char* name);
 /// Runs a job: the default when no subcommand is named. argv[0] is the program name.
 int RunJobCommand(int argc, char** argv, const launch::ProcessImage& image);
 
+/// `sandbox doctor`: checks the host (app/doctor.cc).
+int DoctorMain(int argc, char** argv, const launch::ProcessImage& image);
+
+/// `sandbox check PROFILE...` (app/check.cc).
+int CheckMain(int argc, char** argv, const launch::ProcessImage& image);
+
+/// `sandbox show PROFILE [--json] [-- COMMAND]` (app/show.cc).
+int ShowMain(int argc, char** argv, const launch::ProcessImage& image);
+
 }  // namespace sandbox::app
 
 #endif  // SANDBOX_APP_SUBCOMMANDS_H_

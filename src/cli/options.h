@@ -25,6 +25,7 @@ struct MountRequest {
   bool optional = false;               // the -try forms
   std::optional<uint64_t> size_bytes;  // from a preceding --size (tmpfs)
   std::optional<unsigned> mode;        // from a preceding --perms (tmpfs, dir)
+  std::string content;                 // file (profiles)
   std::string flag;
 };
 
@@ -37,6 +38,7 @@ struct EnvRequest {
 };
 
 struct CliOptions {
+  std::optional<std::string> profile;  // --profile NAME|PATH
   std::vector<MountRequest> mounts;
   std::vector<EnvRequest> env;
   bool keep_env = false;
@@ -48,9 +50,16 @@ struct CliOptions {
   std::vector<int> pass_fds;
   std::optional<std::chrono::milliseconds> timeout;
   std::optional<std::chrono::milliseconds> timeout_grace;
-  std::vector<std::pair<std::string, std::string>> limits;  // --limit NAME=VALUE, in order
+  struct Limit {
+    std::string name;
+    std::string value;
+    std::string origin;  // "--limit nproc=64" or "cc.toml:12:8", for messages
+  };
+  std::vector<Limit> limits;  // --limit NAME=VALUE, in order
   std::optional<std::string> landlock;                      // --landlock on|off|auto
   bool verbose = false;
+  std::optional<std::string> report_path;  // --report FILE
+  std::optional<int> report_fd;            // --report-fd N
   std::vector<std::string> command;
 };
 

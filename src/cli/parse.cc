@@ -131,6 +131,9 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
       ->trigger_on_parse()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
       ->type_name("OCTAL");
+  app.add_option("-p,--profile", out.profile,
+                 "Profile (name or path) the sandbox is built from; other flags apply after it")
+      ->type_name("PROFILE");
   app.add_option("--hostname", out.hostname, "Hostname inside (default: sandbox)");
   app.add_option("--uid", out.uid, "User id inside (default: 0)");
   app.add_option("--gid", out.gid, "Group id inside (default: 0)");
@@ -176,7 +179,7 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
                }
                continue;
              }
-             out.limits.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+             out.limits.push_back({v.substr(0, eq), v.substr(eq + 1), "--limit " + v});
            }
          },
          "Resource limit for the job: nofile, nproc, fsize, cpu, core, stack or as")
@@ -187,6 +190,15 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
       ->check(CLI::IsMember({"auto", "on", "off"}))
       ->type_name("MODE");
   app.add_flag("-v,--verbose", out.verbose, "Print each setup step with its duration");
+}
+
+void AddReportFlags(CLI::App& app, CliOptions& out) {
+  app.add_option("--report", out.report_path,
+                 "Write a JSON report of the run to FILE (see docs/report.md)")
+      ->type_name("FILE");
+  app.add_option("--report-fd", out.report_fd, "Write the JSON report to descriptor FD")
+      ->type_name("FD")
+      ->check(CLI::NonNegativeNumber);
 }
 
 }  // namespace
@@ -250,6 +262,7 @@ Result<ParseOutcome> Parse(int argc, const char* const* argv) {
   }
   AddEnvFlags(app, out);
   AddProcessFlags(app, out, pending);
+  AddReportFlags(app, out);
 
   try {
     app.parse(flag_end, argv);

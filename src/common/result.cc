@@ -14,6 +14,17 @@ std::string SourceLocation::ToString() const {
 }
 
 std::string Error::ToString() const {
+  if (where && where->line > 0) {
+    std::string out = where->ToString() + ": " + message;
+    if (errno_value != 0) out += std::string(": ") + std::strerror(errno_value);
+    if (!hint.empty()) out += "; " + hint;
+    if (!excerpt.empty()) {
+      out += "\n" + excerpt + "\n";
+      out += std::string(where->column > 1 ? static_cast<size_t>(where->column - 1) : 0, ' ');
+      out += "^";
+    }
+    return out;
+  }
   std::string out = message;
   if (errno_value != 0) {
     out += ": ";

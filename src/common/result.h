@@ -25,8 +25,10 @@ struct Error {
   int errno_value = 0;  // 0 when no errno applies
   std::optional<SourceLocation> where;
   std::string hint;  // optional "how to fix it", printed after the message
+  std::string excerpt;  // the offending source line, shown with a caret under `where->column`
 
-  /// message [": " strerror] [" (" where ")"] ["; " hint]
+  /// With a line number (profile errors): "file:line:col: message; hint", then the excerpt and
+  /// a caret line. Otherwise: message [": " strerror] [" (" where ")"] ["; " hint].
   std::string ToString() const;
 };
 

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -56,12 +57,22 @@ pid_t CloneSandbox(uint64_t namespace_flags, int* pidfd, int cgroup_fd) {
 Error CloneError(int err) {
   Error e = MakeError("cannot create the sandbox's namespaces", err);
   if (err == EPERM || err == ENOSPC || err == EUSERS || err == EACCES) {
-    e.hint =
-        "unprivileged user namespaces look disabled here (check sysctl "
-        "user.max_user_namespaces, kernel.unprivileged_userns_clone and "
-        "kernel.apparmor_restrict_unprivileged_userns)";
+    e.hint = "unprivileged user namespaces look disabled or exhausted here (see: sandbox doctor)";
   }
   return e;
+}
+
+// CPU time and peak RSS of every process of the sandbox that was reaped: pid 1 reaps the job
+// and the orphans, and its own children's usage is added to ours when we reap it
+// (getrusage(2)). The supervisor has no other children.
+report::Outcome::Usage ChildrenUsage() {
+  struct rusage usage = {};
+  ::getrusage(RUSAGE_CHILDREN, &usage);
+  report::Outcome::Usage result;
+  result.user_microseconds = usage.ru_utime.tv_sec * 1'000'000 + usage.ru_utime.tv_usec;
+  result.system_microseconds = usage.ru_stime.tv_sec * 1'000'000 + usage.ru_stime.tv_usec;
+  result.max_rss_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // ru_maxrss is in KiB
+  return result;
 }
 
 class Supervisor {
@@ -160,6 +171,7 @@ class Supervisor {
     int status = Reap();
     ReadRecords();  // whatever pid 1 sent just before exiting
     report::Outcome outcome = MakeOutcome(status);
+    outcome.usage = ChildrenUsage();
     if (cgroup_) {
       CgroupUsage usage = cgroup_->Finish();
       outcome.memory_peak = usage.memory_peak;

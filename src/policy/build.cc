@@ -107,6 +107,7 @@ class PolicyBuilder {
       op.optional = request.optional;
       op.size_bytes = request.size_bytes;
       if (request.mode) op.mode = static_cast<mode_t>(*request.mode);
+      op.content = request.content;
       op.origin.file = request.flag;
       auto target = NormalizeTarget(request.target);
       if (!target) return WithOrigin(target.error(), request.flag);
@@ -289,17 +290,17 @@ class PolicyBuilder {
       policy_.limits_.push_back({limit.name, limit.resource, value});
     };
     set(*FindRlimit("core"), 0);
-    for (const auto& [name, text] : options_.limits) {
-      if (auto r = SetCgroupLimit(name, text); !r) return r.error();
+    for (const auto& [name, text, origin] : options_.limits) {
+      if (auto r = SetCgroupLimit(name, text); !r) return WithOrigin(r.error(), origin);
       if (name == "memory" || name == "pids" || name == "cpus") continue;
       const RlimitName* limit = FindRlimit(name);
       if (limit == nullptr) {
         Error e = MakeError("unknown limit \"" + name + "\"");
         e.hint = std::string("known limits: ") + RlimitNames() + ", memory, pids, cpus";
-        return e;
+        return WithOrigin(e, origin);
       }
       auto value = ParseRlimitValue(*limit, text);
-      if (!value) return value.error();
+      if (!value) return WithOrigin(value.error(), origin);
       set(*limit, *value);
     }
     return {};

@@ -202,7 +202,7 @@ TEST(PolicyLimitsTest, CoreIsZeroByDefaultAndFlagsOverride) {
   EXPECT_EQ(p->limits()[0].name, "core");
   EXPECT_EQ(p->limits()[0].value, 0u);
 
-  o.limits = {{"nproc", "64"}, {"fsize", "8G"}, {"cpu", "2h"}, {"core", "unlimited"}};
+  o.limits = {{"nproc", "64", ""}, {"fsize", "8G", ""}, {"cpu", "2h", ""}, {"core", "unlimited", ""}};
   p = Build(o, Caller{});
   ASSERT_TRUE(p) << p.error().ToString();
   ASSERT_EQ(p->limits().size(), 4u);
@@ -216,13 +216,13 @@ TEST(PolicyLimitsTest, CoreIsZeroByDefaultAndFlagsOverride) {
 TEST(PolicyLimitsTest, BadLimitsAreErrors) {
   cli::CliOptions o;
   o.command = {"true"};
-  o.limits = {{"procs", "1"}};
+  o.limits = {{"procs", "1", ""}};
   auto p = Build(o, Caller{});
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().ToString(),
             "unknown limit \"procs\"; known limits: nofile, nproc, fsize, cpu, core, stack, as, "
             "memory, pids, cpus");
-  o.limits = {{"nofile", "many"}};
+  o.limits = {{"nofile", "many", ""}};
   EXPECT_FALSE(Build(o, Caller{}));
 }
 
@@ -235,16 +235,16 @@ namespace {
 TEST(PolicyCgroupTest, CgroupLimitsParse) {
   cli::CliOptions o;
   o.command = {"true"};
-  o.limits = {{"memory", "512M"}, {"pids", "100"}, {"cpus", "1.5"}};
+  o.limits = {{"memory", "512M", ""}, {"pids", "100", ""}, {"cpus", "1.5", ""}};
   auto p = Build(o, Caller{});
   ASSERT_TRUE(p) << p.error().ToString();
   EXPECT_EQ(p->cgroup().memory_max, 512u << 20);
   EXPECT_EQ(p->cgroup().pids_max, 100u);
   EXPECT_EQ(p->cgroup().cpu_quota_us, 150000u);
   EXPECT_EQ(p->limits().size(), 1u);  // only core: cgroup limits are not rlimits
-  o.limits = {{"cpus", "0"}};
+  o.limits = {{"cpus", "0", ""}};
   EXPECT_FALSE(Build(o, Caller{}));
-  o.limits = {{"pids", "unlimited"}};
+  o.limits = {{"pids", "unlimited", ""}};
   EXPECT_FALSE(Build(o, Caller{}));
 }
 

@@ -25,6 +25,21 @@ int ExitCodeFor(const Outcome& outcome) {
   return kExitSandboxFailure;
 }
 
+std::string DisplayPath(const Record& record) {
+  if (record.path[0] == '\0') return "";
+  bool in_root = record.op_index >= 0 && record.path[0] != '/';
+  return std::string(in_root ? "/" : "") + record.path;
+}
+
+bool IsHostLimit(const Record& record) {
+  if (record.kind != RecordKind::kSetupError || record.error != EPERM) return false;
+  // A user namespace that grants no mount rights (AppArmor's restriction on Ubuntu) fails the
+  // first mount; a /proc with masked or read-only submounts (as in most containers) makes the
+  // kernel refuse a fresh proc (mount_too_revealing, see mount_namespaces(7)).
+  return record.step == SetupStep::kMakeRootPrivate ||
+         record.step == SetupStep::kMountStagingRoot || record.step == SetupStep::kMountProc;
+}
+
 std::string MessageFor(const Outcome& outcome, const OpDescriber& describe_op) {
   auto errno_text = [](int e) {
     return e == 0 ? std::string() : std::string(": ") + std::strerror(e);
@@ -53,15 +68,14 @@ std::string MessageFor(const Outcome& outcome, const OpDescriber& describe_op) {
   if (!outcome.record) return "sandbox: setup failed";
   const Record& r = *outcome.record;
   std::string line = std::string("sandbox: ") + SetupStepName(r.step);
-  // Mount records carry paths relative to the new root; show them as the job would see them.
-  bool in_root = r.op_index >= 0 && r.path[0] != '/';
-  if (r.path[0] != '\0') line += std::string(" ") + (in_root ? "/" : "") + r.path;
+  if (r.path[0] != '\0') line.append(" ").append(DisplayPath(r));
   line += errno_text(r.error);
   if (r.detail[0] != '\0') line += std::string(" (") + r.detail + ")";
   if (r.op_index >= 0 && describe_op) {
     std::string op = describe_op(r.op_index);
     if (!op.empty()) line += " [" + op + "]";
   }
+  if (IsHostLimit(r)) line.append(" ").append(kDoctorHint);
   return line;
 }
 

@@ -15,8 +15,19 @@ int ExitCodeFor(const Outcome& outcome);
 /// Describes mount op `index` for messages, e.g. "--bind /a /b"; may return "".
 using OpDescriber = std::function<std::string(int index)>;
 
-/// The line to print on stderr ("sandbox: ..."), or "" when the job's own status speaks.
+/// The line to print on stderr ("sandbox: ..."), or "" when the job's own status speaks. A
+/// setup failure that a host limit explains ends with " (see: sandbox doctor)".
 std::string MessageFor(const Outcome& outcome, const OpDescriber& describe_op);
+
+/// The record's path as the user knows it: mount records carry paths relative to the new
+/// root, shown here with their leading '/'.
+std::string DisplayPath(const Record& record);
+
+/// True when a setup failure is typical of a host that restricts user namespaces or masks
+/// /proc (EPERM on the first mounts, or on mounting proc): `sandbox doctor` explains those.
+bool IsHostLimit(const Record& record);
+
+inline constexpr const char* kDoctorHint = "(see: sandbox doctor)";
 
 }  // namespace sandbox::report
 

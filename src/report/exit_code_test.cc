@@ -56,6 +56,21 @@ TEST(ExitCodeTest, SetupMessageNamesStepPathErrnoAndFlag) {
             "dangles inside the sandbox)");
 }
 
+TEST(ExitCodeTest, HostLimitsPointAtDoctor) {
+  auto o = WithRecord(Outcome::Kind::kSetupFailed, SetupStep::kMountProc, EPERM, "proc", 1);
+  EXPECT_EQ(MessageFor(o, [](int) { return "--proc /proc"; }),
+            "sandbox: mount proc /proc: Operation not permitted [--proc /proc] "
+            "(see: sandbox doctor)");
+  o = WithRecord(Outcome::Kind::kSetupFailed, SetupStep::kMakeRootPrivate, EPERM, nullptr);
+  EXPECT_EQ(MessageFor(o, nullptr),
+            "sandbox: make / private: Operation not permitted (see: sandbox doctor)");
+  // Other errors are the user's to fix, not the host's.
+  o = WithRecord(Outcome::Kind::kSetupFailed, SetupStep::kMountProc, ENOENT, "proc", 1);
+  EXPECT_EQ(MessageFor(o, nullptr), "sandbox: mount proc /proc: No such file or directory");
+  o = WithRecord(Outcome::Kind::kSetupFailed, SetupStep::kBindMount, EPERM, "opt", 1);
+  EXPECT_EQ(MessageFor(o, nullptr), "sandbox: bind /opt: Operation not permitted");
+}
+
 TEST(ExitCodeTest, ExecMessage) {
   auto o = WithRecord(Outcome::Kind::kExecFailed, SetupStep::kExecute, ENOENT, "nope");
   EXPECT_EQ(MessageFor(o, nullptr), "sandbox: cannot execute nope: No such file or directory");

@@ -27,6 +27,14 @@ struct Outcome {
   // From the run's cgroup, when cgroup limits were set.
   std::optional<uint64_t> memory_peak;
   uint64_t oom_kills = 0;
+  // getrusage(RUSAGE_CHILDREN) once pid 1 is reaped: every process of the sandbox that was
+  // reaped (pid 1 reaps the job and every orphan) is counted.
+  struct Usage {
+    int64_t user_microseconds = 0;
+    int64_t system_microseconds = 0;
+    uint64_t max_rss_bytes = 0;  // of the largest single process, not the sum
+  };
+  std::optional<Usage> usage;
 };
 
 }  // namespace sandbox::report

@@ -94,8 +94,8 @@ TEST_F(LimitsTest, UnknownLimitIsASetupError) {
   RunResult r = RunProbe({"--limit", "procs=1"}, {"exit", "0"});
   EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
   EXPECT_EQ(r.err,
-            "sandbox: unknown limit \"procs\"; known limits: nofile, nproc, fsize, cpu, core, "
-            "stack, as, memory, pids, cpus\n")
+            "sandbox: unknown limit \"procs\" (--limit procs=1); known limits: nofile, nproc, "
+            "fsize, cpu, core, stack, as, memory, pids, cpus\n")
       << r;
 }
 

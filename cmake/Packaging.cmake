@@ -1,0 +1,35 @@
+# Installed beside the binary and the profiles: the man page, the bash completion and the report
+# documentation; and CPack's Debian package of all of it (`cpack -G DEB` in a build directory
+# configured with -DCMAKE_INSTALL_PREFIX=/usr, as scripts/test-deb does).
+install(FILES docs/sandbox.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES completions/sandbox.bash
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME sandbox)
+install(FILES docs/report.md docs/report.schema.json docs/ci.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME sandbox)
+set(CPACK_PACKAGE_VENDOR "the sandbox authors")
+set(CPACK_PACKAGE_CONTACT "sandbox maintainers <sandbox@example.org>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "rootless Linux sandbox for untrusted builds and tests")
+set(CPACK_PACKAGE_DESCRIPTION
+    "sandbox runs a command in fresh user, mount, pid, ipc, uts, cgroup and network namespaces \
+as an ordinary user, with no capabilities, no_new_privs and only what its flags bind.")
+set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${CPACK_PACKAGE_CONTACT}")
+set(CPACK_DEBIAN_PACKAGE_SECTION utils)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/sandbox/sandbox")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "uidmap")
+# The libraries the design links (seccomp filters, capabilities), named whether or not the
+# binary links them yet; dpkg-shlibdeps (dpkg-dev) appends the exact versions of everything the
+# binary does link. Without it, name the C and C++ runtimes too.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libseccomp2, libcap2")
+find_program(SANDBOX_DPKG_SHLIBDEPS dpkg-shlibdeps)
+if(SANDBOX_DPKG_SHLIBDEPS)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+else()
+  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libc6 (>= 2.36), libstdc++6 (>= 12)")
+endif()
+include(CPack)

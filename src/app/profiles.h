@@ -1,0 +1,22 @@
+// Loading the profile a command names, with the search path this installation uses.
+#ifndef SANDBOX_APP_PROFILES_H_
+#define SANDBOX_APP_PROFILES_H_
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "profile/load.h"
+
+namespace sandbox::app {
+
+/// $XDG_CONFIG_HOME/sandbox/profiles, /etc/sandbox/profiles, the installed profiles, then the
+/// source tree's profiles/ (so a fresh checkout works before `cmake --install`).
+profile::HostContext ProfileHost();
+
+/// Loads `name_or_path` with ProfileHost(); all errors of all files in the result.
+profile::LoadResult LoadProfile(const std::string& name_or_path);
+
+}  // namespace sandbox::app
+
+#endif  // SANDBOX_APP_PROFILES_H_

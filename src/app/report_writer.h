@@ -1,0 +1,62 @@
+// ReportWriter: the `--report FILE` / `--report-fd N` side of a run. Opens the destinations
+// before anything runs, collects the setup steps as a RunObserver, and writes one JSON
+// document (docs/report.md) however the run ends, once the command line has parsed.
+#ifndef SANDBOX_APP_REPORT_WRITER_H_
+#define SANDBOX_APP_REPORT_WRITER_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/options.h"
+#include "common/result.h"
+#include "common/unique_fd.h"
+#include "launch/supervisor.h"
+#include "policy/policy.h"
+#include "report/exit_code.h"
+#include "report/run_report.h"
+
+namespace sandbox::app {
+
+class ReportWriter : public launch::RunObserver {
+ public:
+  /// Null when the options ask for no report. Fails (before the job runs) when FILE cannot be
+  /// created or N is not a descriptor open for writing; descriptors 0-2 are refused, since the
+  /// job's stdio is never touched.
+  static Result<std::unique_ptr<ReportWriter>> Open(const cli::CliOptions& options);
+
+  /// Records what the Policy puts in force: namespaces, Landlock ABI, limits, the mount list
+  /// (to name step targets).
+  void SetPolicy(const policy::Policy& policy);
+
+  /// Records the profile: its name as asked for, the file found, and the hash of its extends
+  /// chain's files (report::ProfileHash; null when one of them cannot be read again).
+  void SetProfile(const std::string& name, const std::string& path,
+                  const std::vector<std::string>& chain);
+
+  void OnStep(const Record& record) override;
+  void OnFinished(const report::Outcome& outcome) override;
+
+  /// Writes the report of a run that reached the supervisor's end. Problems writing are
+  /// printed on stderr; the run's exit status is not changed by them.
+  void WriteOutcome(const report::Outcome& outcome, const report::OpDescriber& describe_op);
+  /// Writes the report of a run that failed before the job could start (exit 125).
+  void WriteEarlyFailure(const char* step, const Error& error);
+
+ private:
+  ReportWriter() = default;
+  void Write();
+
+  report::RunReport report_;
+  const policy::Policy* policy_ = nullptr;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  bool stopped_ = false;
+  std::string path_;  // --report FILE, for messages
+  UniqueFd file_;
+  int fd_ = -1;  // --report-fd N (not owned)
+};
+
+}  // namespace sandbox::app
+
+#endif  // SANDBOX_APP_REPORT_WRITER_H_

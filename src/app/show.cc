@@ -1,0 +1,173 @@
+// `sandbox show PROFILE [--json] [-- COMMAND]`: the policy a run would execute, resolved:
+// every mount in order, environment, identity, network, limits, Landlock.
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "app/profiles.h"
+#include "app/subcommands.h"
+#include "common/exit_status.h"
+#include "policy/build.h"
+#include "policy/from_profile.h"
+#include "report/json_writer.h"
+
+namespace sandbox::app {
+namespace {
+
+constexpr const char* kShowUsage =
+    "usage: sandbox show PROFILE [--json] [-- COMMAND [ARGS...]]\n"
+    "Prints the policy a run with PROFILE would execute, every mount in order.\n";
+
+std::string MountDetail(const policy::MountOp& m) {
+  std::string detail;
+  if (m.size_bytes) detail += " size=" + std::to_string(*m.size_bytes);
+  if (m.mode) {
+    char mode[16];
+    std::snprintf(mode, sizeof(mode), " mode=%04o", static_cast<unsigned>(*m.mode));
+    detail += mode;
+  }
+  if (m.optional) detail += " optional";
+  return detail;
+}
+
+void PrintText(const policy::Policy& p, const std::string& profile_path) {
+  std::printf("profile:   %s\n", profile_path.c_str());
+  std::printf("command:  ");
+  for (const auto& a : p.command()) std::printf(" %s", a.c_str());
+  std::printf("\nidentity:  uid %u gid %u inside = uid %u gid %u outside\n",
+              p.identity().inner_uid, p.identity().inner_gid, p.identity().outer_uid,
+              p.identity().outer_gid);
+  std::printf("hostname:  %s\n", p.hostname().c_str());
+  std::printf("network:   %s\n", p.network() == policy::NetworkMode::kNone ? "none (lo only)"
+                                                                            : "host");
+  std::printf("cwd:       %s%s\n", p.cwd().c_str(), p.cwd_required() ? "" : " (if present)");
+  std::printf("landlock:  %s\n",
+              p.landlock().abi > 0 ? ("ABI " + std::to_string(p.landlock().abi)).c_str() : "off");
+  std::printf("mounts:\n");
+  for (const policy::MountOp& m : p.mounts()) {
+    std::string what = m.source.empty() ? m.target : m.source + " -> " + m.target;
+    std::printf("  %-10s %s%s  (%s)\n", MountKindName(m.kind), what.c_str(),
+                MountDetail(m).c_str(), m.origin.ToString().c_str());
+  }
+  std::printf("environment:\n");
+  for (const auto& e : p.environment()) std::printf("  %s\n", e.c_str());
+  std::printf("limits:\n");
+  for (const auto& l : p.limits()) {
+    std::printf("  %-8s %s\n", l.name.c_str(),
+                l.value == RLIM_INFINITY ? "unlimited" : std::to_string(l.value).c_str());
+  }
+  if (p.cgroup().memory_max) std::printf("  memory   %llu\n", (unsigned long long)*p.cgroup().memory_max);
+  if (p.cgroup().pids_max) std::printf("  pids     %llu\n", (unsigned long long)*p.cgroup().pids_max);
+  if (p.cgroup().cpu_quota_us) {
+    std::printf("  cpus     %.2f\n", static_cast<double>(*p.cgroup().cpu_quota_us) / 100000.0);
+  }
+  if (p.timeout()) std::printf("  timeout  %lld ms\n", (long long)p.timeout()->count());
+}
+
+void PrintJson(const policy::Policy& p, const std::string& profile_path) {
+  report::JsonWriter w;
+  w.BeginObject();
+  w.Key("profile").String(profile_path);
+  w.Key("command").BeginArray();
+  for (const auto& a : p.command()) w.String(a);
+  w.EndArray();
+  w.Key("identity").BeginObject();
+  w.Key("inner_uid").UInt(p.identity().inner_uid);
+  w.Key("inner_gid").UInt(p.identity().inner_gid);
+  w.Key("outer_uid").UInt(p.identity().outer_uid);
+  w.Key("outer_gid").UInt(p.identity().outer_gid);
+  w.EndObject();
+  w.Key("hostname").String(p.hostname());
+  w.Key("network").String(p.network() == policy::NetworkMode::kNone ? "none" : "host");
+  w.Key("cwd").String(p.cwd());
+  w.Key("landlock_abi").Int(p.landlock().abi);
+  w.Key("mounts").BeginArray();
+  for (const policy::MountOp& m : p.mounts()) {
+    w.BeginObject();
+    w.Key("type").String(MountKindName(m.kind));
+    if (!m.source.empty()) w.Key("source").String(m.source);
+    w.Key("target").String(m.target);
+    w.Key("optional").Bool(m.optional);
+    if (m.size_bytes) w.Key("size").UInt(*m.size_bytes);
+    if (m.mode) w.Key("mode").UInt(*m.mode);
+    w.Key("origin").String(m.origin.ToString());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("environment").BeginArray();
+  for (const auto& e : p.environment()) w.String(e);
+  w.EndArray();
+  w.Key("limits").BeginObject();
+  for (const auto& l : p.limits()) {
+    w.Key(l.name);
+    if (l.value == RLIM_INFINITY) {
+      w.String("unlimited");
+    } else {
+      w.UInt(l.value);
+    }
+  }
+  if (p.cgroup().memory_max) w.Key("memory").UInt(*p.cgroup().memory_max);
+  if (p.cgroup().pids_max) w.Key("pids").UInt(*p.cgroup().pids_max);
+  if (p.cgroup().cpu_quota_us) w.Key("cpu_quota_us").UInt(*p.cgroup().cpu_quota_us);
+  if (p.timeout()) w.Key("timeout_ms").Int(p.timeout()->count());
+  w.EndObject();
+  w.EndObject();
+  std::printf("%s\n", w.Finish().c_str());
+}
+
+}  // namespace
+
+int ShowMain(int argc, char** argv, const launch::ProcessImage&) {
+  std::string name;
+  bool json = false;
+  std::vector<std::string> command;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) {
+      for (++i; i < argc; ++i) command.emplace_back(argv[i]);
+      break;
+    }
+    if (std::strcmp(argv[i], "--json") == 0) {
+      json = true;
+    } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::fputs(kShowUsage, stdout);
+      return 0;
+    } else if (name.empty() && argv[i][0] != '-') {
+      name = argv[i];
+    } else {
+      std::fprintf(stderr, "sandbox: show: unexpected argument %s\n%s", argv[i], kShowUsage);
+      return kExitSandboxFailure;
+    }
+  }
+  if (name.empty()) {
+    std::fputs(kShowUsage, stderr);
+    return kExitSandboxFailure;
+  }
+  profile::LoadResult loaded = LoadProfile(name);
+  if (!loaded.ok()) {
+    for (const Error& e : loaded.errors) std::fprintf(stderr, "sandbox: %s\n", e.ToString().c_str());
+    return kExitSandboxFailure;
+  }
+  cli::CliOptions flags;
+  flags.command = command.empty() ? std::vector<std::string>{"/bin/sh"} : command;
+  policy::Caller caller = policy::Caller::FromProcess();
+  auto combined = policy::CombineWithProfile(loaded.spec, flags, caller);
+  if (!combined) {
+    std::fprintf(stderr, "sandbox: %s\n", combined.error().ToString().c_str());
+    return kExitSandboxFailure;
+  }
+  auto built = policy::Build(*combined, caller);
+  if (!built) {
+    std::fprintf(stderr, "sandbox: %s\n", built.error().ToString().c_str());
+    return kExitSandboxFailure;
+  }
+  if (json) {
+    PrintJson(*built, loaded.spec.path);
+  } else {
+    PrintText(*built, loaded.spec.path);
+  }
+  return 0;
+}
+
+}  // namespace sandbox::app

@@ -1,0 +1,134 @@
+// `sandbox doctor` as the run user: passes on a host where sandboxes run, and explains (with the
+// fix) the host limits a run then hits: exhausted user namespaces and a masked /proc. The runs
+// that fail that way end their error line with "(see: sandbox doctor)".
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "fixture.h"
+
+namespace sandbox::testing {
+namespace {
+
+constexpr char kHint[] = "(see: sandbox doctor)\n";
+
+class DoctorTest : public SandboxTest {
+ protected:
+  /// [setpriv ... --], the prefix that makes a command run as the run user.
+  static std::vector<std::string> RunAs() {
+    std::vector<std::string> argv = SandboxArgv({});
+    argv.pop_back();
+    return argv;
+  }
+
+  static bool EndsWith(const std::string& text, const std::string& suffix) {
+    return text.size() >= suffix.size() &&
+           text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+  }
+
+  static void ExpectEveryLineIsACheck(const RunResult& r) {
+    std::vector<std::string> lines = Lines(r.out);
+    ASSERT_GE(lines.size(), 8u) << r;
+    for (size_t i = 0; i + 1 < lines.size(); ++i) {
+      EXPECT_TRUE(lines[i].rfind("ok       ", 0) == 0 || lines[i].rfind("missing  ", 0) == 0)
+          << lines[i];
+      if (lines[i].rfind("missing", 0) == 0) {
+        EXPECT_NE(lines[i].find("; fix: "), std::string::npos) << lines[i];
+      }
+    }
+  }
+
+  /// /sbx/probe exit 0 with a fresh proc, in the sandbox's usual argv.
+  static std::vector<std::string> TrivialRun() {
+    std::vector<std::string> argv = ProbeArgv({}, {"exit", "0"});
+    return std::vector<std::string>(argv.begin() + static_cast<long>(RunAs().size()), argv.end());
+  }
+};
+
+TEST_F(DoctorTest, PassesWhereSandboxesRun) {
+  RunResult r = RunSandbox({"doctor"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.err, "") << r;
+  ExpectEveryLineIsACheck(r);
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_FALSE(lines.empty()) << r;
+  EXPECT_EQ(lines[0].rfind("ok       user namespaces: ", 0), 0u) << r;
+  EXPECT_EQ(lines[1].rfind("ok       mount proc: ", 0), 0u) << r;
+  EXPECT_EQ(lines.back(), "sandbox doctor: a default run works here") << r;
+  for (const char* check :
+       {"seccomp", "landlock", "cgroup v2 delegation", "overlayfs", "subordinate ids"}) {
+    EXPECT_NE(r.out.find(std::string(check) + ": "), std::string::npos) << check << "\n" << r;
+  }
+}
+
+TEST_F(DoctorTest, UsageAndHelp) {
+  RunResult help = RunSandbox({"doctor", "--help"});
+  EXPECT_EQ(help.exit_code, 0) << help;
+  EXPECT_EQ(help.out.rfind("Usage: sandbox doctor", 0), 0u) << help;
+  RunResult bad = RunSandbox({"doctor", "--frobnicate"});
+  EXPECT_EQ(bad.exit_code, 2) << bad;
+  EXPECT_EQ(bad.out, "") << bad;
+}
+
+// In a user namespace of our own whose user.max_user_namespaces is 0, no further one can be
+// created: the same as a host that disabled them.
+TEST_F(DoctorTest, ExplainsExhaustedUserNamespaces) {
+  const std::string script = "echo 0 > /proc/sys/user/max_user_namespaces || exit 99; \"$@\"";
+  auto wrapped = [&](const std::vector<std::string>& command) {
+    std::vector<std::string> argv = RunAs();
+    argv.insert(argv.end(), {"/usr/bin/unshare", "-Ur", "/bin/sh", "-c", script, "sh"});
+    argv.insert(argv.end(), command.begin(), command.end());
+    return argv;
+  };
+  RunResult doctor = RunProcess(wrapped({BinDir() + "/sandbox", "doctor"}), DefaultOptions());
+  if (doctor.exit_code == 99) GTEST_SKIP() << "cannot lower user.max_user_namespaces: " << doctor;
+  EXPECT_EQ(doctor.exit_code, 1) << doctor;
+  ExpectEveryLineIsACheck(doctor);
+  EXPECT_NE(doctor.out.find("missing  user namespaces: unshare: No space left on device "
+                            "(user.max_user_namespaces = 0); fix: sudo sysctl -w "
+                            "user.max_user_namespaces="),
+            std::string::npos)
+      << doctor;
+  EXPECT_NE(doctor.out.find("missing  mount proc: "), std::string::npos) << doctor;
+
+  RunResult run = RunProcess(wrapped(TrivialRun()), DefaultOptions());
+  EXPECT_EQ(run.exit_code, kExitSandboxFailure) << run;
+  EXPECT_TRUE(EndsWith(run.err, kHint)) << run;
+}
+
+// A /proc with something mounted over part of it (as container runtimes do) makes the kernel
+// refuse a fresh proc in a user namespace. Building that host needs root.
+TEST_F(DoctorTest, ExplainsAMaskedProc) {
+  if (!AsRoot()) GTEST_SKIP() << "masking /proc in a mount namespace needs root";
+  auto masked = [&](const std::vector<std::string>& command) {
+    std::vector<std::string> argv = {
+        "/usr/bin/unshare",
+        "-m",
+        "/bin/sh",
+        "-c",
+        "mount --make-rprivate / && mount -t tmpfs none /proc/sys || exit 99; exec \"$@\"",
+        "sh"};
+    std::vector<std::string> as_user = RunAs();
+    argv.insert(argv.end(), as_user.begin(), as_user.end());
+    argv.insert(argv.end(), command.begin(), command.end());
+    return argv;
+  };
+  RunResult doctor = RunProcess(masked({BinDir() + "/sandbox", "doctor"}), DefaultOptions());
+  if (doctor.exit_code == 99) GTEST_SKIP() << "cannot mask /proc/sys: " << doctor;
+  EXPECT_EQ(doctor.exit_code, 1) << doctor;
+  EXPECT_NE(doctor.out.find("ok       user namespaces: "), std::string::npos) << doctor;
+  EXPECT_NE(doctor.out.find("missing  mount proc: fsmount(proc): Operation not permitted; fix: "),
+            std::string::npos)
+      << doctor;
+
+  RunResult run = RunProcess(masked(TrivialRun()), DefaultOptions());
+  EXPECT_EQ(run.exit_code, kExitSandboxFailure) << run;
+  EXPECT_EQ(run.err,
+            "sandbox: mount proc /proc: Operation not permitted [--proc /proc] (see: sandbox "
+            "doctor)\n")
+      << run;
+}
+
+}  // namespace
+}  // namespace sandbox::testing
