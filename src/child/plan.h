@@ -52,6 +52,7 @@ struct ChildPlan {
   struct Limit {
     int resource;
     uint64_t value;
+    const char* name;  // "nofile", for the error message
   };
   std::vector<Limit> limits;
 

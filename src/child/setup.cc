@@ -141,7 +141,9 @@ StepError SetResourceLimits(const ChildPlan& plan) noexcept {
   for (const ChildPlan::Limit& limit : plan.limits) {
     struct rlimit value = {static_cast<rlim_t>(limit.value), static_cast<rlim_t>(limit.value)};
     if (::setrlimit(static_cast<__rlimit_resource>(limit.resource), &value) < 0) {
-      return StepFailed(SetupStep::kSetResourceLimits, errno);
+      // EPERM: above the caller's hard limit, which an unprivileged process cannot raise.
+      return StepFailed(SetupStep::kSetResourceLimits, errno, limit.name,
+                        errno == EPERM ? "above the caller's hard limit (ulimit -H)" : nullptr);
     }
   }
   return StepOk();

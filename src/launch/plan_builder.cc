@@ -164,7 +164,7 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   }
 
   for (const policy::ResourceLimit& limit : policy.limits()) {
-    plan->limits.push_back({limit.resource, limit.value});
+    plan->limits.push_back({limit.resource, limit.value, plan->Intern(limit.name)});
   }
   AddLandlockRules(policy, *plan);
   plan->report_steps = policy.verbose();

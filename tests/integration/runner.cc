@@ -39,7 +39,8 @@ void CloseIfOpen(int* fd) {
 // the fork.
 [[noreturn]] void ExecChild(char* const* argv, char* const* envp, int in_fd, bool terminal,
                             int out_fd, int err_fd, const std::vector<std::pair<int, int>>& inherit,
-                            const std::vector<unsigned>& keep_sorted) {
+                            const std::vector<unsigned>& keep_sorted, const char* cwd) {
+  if (cwd != nullptr && chdir(cwd) != 0) _exit(kSpawnFailed);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -118,7 +119,8 @@ Process::Process(const std::vector<std::string>& argv, const SpawnOptions& optio
   if (ready) {
     pid_ = fork();
     if (pid_ == 0) {
-      ExecChild(c_argv.data(), c_envp.data(), in_fd, terminal, out_w, err_w, inherit, keep);
+      ExecChild(c_argv.data(), c_envp.data(), in_fd, terminal, out_w, err_w, inherit, keep,
+                options.cwd.empty() ? nullptr : options.cwd.c_str());
     }
   }
   int spawn_errno = errno;

@@ -15,6 +15,8 @@
 namespace sandbox::testing {
 
 struct SpawnOptions {
+  /// The child's working directory; empty keeps the caller's.
+  std::string cwd;
   /// The child's complete environment ("NAME=value" entries); nothing else is inherited.
   std::vector<std::string> env;
   /// {target, source}: the child gets a copy of the caller's `source` at `target` (3..63),

@@ -1,0 +1,187 @@
+// Profiles from inside real sandboxes: the shipped toolchain profiles run their toolchains on
+// small projects, and `extends` behaves as docs/profiles.md says.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+
+#include "fixture.h"
+
+namespace sandbox::testing {
+namespace {
+
+#ifndef SANDBOX_SOURCE_PROFILES
+#error "SANDBOX_SOURCE_PROFILES must name the source tree's profiles/"
+#endif
+
+class ProfileTest : public SandboxTest {
+ protected:
+  // A world-readable copy of the shipped profiles (the source tree may not be readable by the
+  // unprivileged run user).
+  static std::string Profiles() {
+    static std::string dir = [] {
+      std::string d = BinDir() + "/profiles";
+      ::mkdir(d.c_str(), 0755);
+      for (const char* name : {"base", "cc", "python", "node", "rust", "go", "ci"}) {
+        std::ifstream in(std::string(SANDBOX_SOURCE_PROFILES) + "/" + name + ".toml");
+        std::ofstream(d + "/" + name + ".toml") << in.rdbuf();
+        ::chmod((d + "/" + name + ".toml").c_str(), 0644);
+      }
+      return d;
+    }();
+    return dir;
+  }
+
+  // Runs `sandbox --profile PROFILE ARGS... -- COMMAND` with the project dir as cwd.
+  RunResult RunInProject(const std::string& project, const std::string& profile,
+                         const std::vector<std::string>& command,
+                         std::vector<std::string> extra_flags = {}) {
+    std::vector<std::string> args = {"--profile", Profiles() + "/" + profile + ".toml"};
+    for (auto& f : extra_flags) args.push_back(f);
+    args.push_back("--");
+    for (const auto& c : command) args.push_back(c);
+    SpawnOptions options = DefaultOptions();
+    options.cwd = project;
+    return RunSandbox(args, options);
+  }
+
+  static bool HostHas(const char* path) { return ::access(path, X_OK) == 0; }
+};
+
+TEST_F(ProfileTest, CcBuildsAndRunsACProgram) {
+  if (!HostHas("/usr/bin/cc") || !HostHas("/usr/bin/make")) {
+    GTEST_SKIP() << "cc or make is not installed on this machine";
+  }
+  std::string project = MakeDir("hello", /*job_writable=*/true);
+  MakeFile("hello/hello.c",
+           "#include <stdio.h>\nint main(void) { puts(\"built inside\"); return 7; }\n");
+  MakeFile("hello/Makefile", "hello: hello.c\n\tcc -O2 -o hello hello.c\nrun: hello\n\t./hello\n");
+  RunResult r = RunInProject(project, "cc", {"sh", "-c", "make hello && ./hello"});
+  EXPECT_EQ(r.exit_code, 7) << r;
+  EXPECT_NE(r.out.find("built inside"), std::string::npos) << r;
+  // The binary was written through the rw checkout bind: it is on the host now.
+  EXPECT_EQ(::access((project + "/hello").c_str(), F_OK), 0) << r;
+}
+
+TEST_F(ProfileTest, CcSeesOnlyWhatTheProfileBinds) {
+  std::string project = MakeDir("p", true);
+  MakeFile("outside-canary", "x");
+  RunResult r = RunInProject(project, "cc",
+                             {"/bin/sh", "-c", "test -e " + scratch() + "/outside-canary; echo $?; "
+                                               "touch /usr/x 2>/dev/null; echo $?; pwd"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "1\n1\n" + project + "\n") << r;
+}
+
+TEST_F(ProfileTest, PythonRunsAScript) {
+  if (!HostHas("/usr/bin/python3")) GTEST_SKIP() << "/usr/bin/python3 is not installed";
+  std::string project = MakeDir("py", true);
+  MakeFile("py/t.py", "import json, sys\nprint(json.dumps({'ok': sys.version_info[0]}))\n");
+  RunResult r = RunInProject(project, "python", {"/usr/bin/python3", "t.py"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "{\"ok\": 3}\n") << r;
+}
+
+TEST_F(ProfileTest, NodeRunsAScript) {
+  if (!HostHas("/usr/bin/node")) GTEST_SKIP() << "/usr/bin/node is not installed";
+  std::string project = MakeDir("js", true);
+  MakeFile("js/t.js", "console.log(JSON.stringify({sum: [1, 2, 3].reduce((a, b) => a + b)}));\n");
+  RunResult r = RunInProject(project, "node", {"/usr/bin/node", "t.js"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "{\"sum\":6}\n") << r;
+}
+
+TEST_F(ProfileTest, RustCompilesWithRustc) {
+  // rustup installs under the user's home; the unprivileged run user has none.
+  if (!HostHas("/usr/bin/rustc")) GTEST_SKIP() << "no system-wide rustc (/usr/bin/rustc)";
+  std::string project = MakeDir("rs", true);
+  MakeFile("rs/main.rs", "fn main() { println!(\"rust {}\", 6 * 7); }\n");
+  RunResult r = RunInProject(project, "rust", {"sh", "-c", "rustc -o m main.rs && ./m"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "rust 42\n") << r;
+}
+
+TEST_F(ProfileTest, GoBuildsAProgram) {
+  if (!HostHas("/usr/local/go/bin/go") && !HostHas("/usr/bin/go")) {
+    GTEST_SKIP() << "go is not installed (/usr/local/go/bin/go, /usr/bin/go)";
+  }
+  std::string project = MakeDir("go", true);
+  MakeFile("go/main.go", "package main\nimport \"fmt\"\nfunc main() { fmt.Println(\"go\", 6*7) }\n");
+  RunResult r = RunInProject(project, "go", {"sh", "-c", "go run main.go"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "go 42\n") << r;
+}
+
+TEST_F(ProfileTest, CiRunsATestStepWithoutNetwork) {
+  std::string project = MakeDir("ci", true);
+  MakeFile("ci/test.sh", "echo step ran\ncat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '\n");
+  RunResult r = RunInProject(project, "ci", {"sh", "test.sh"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "step ran\nlo\n") << r;
+}
+
+TEST_F(ProfileTest, ExtendsOverridesAScalarAndAppendsAMount) {
+  std::string project = MakeDir("ext", true);
+  std::string child = MakeFile("child.toml",
+                               "extends = \"" + Profiles() +
+                                   "/base.toml\"\n[sandbox]\nhostname = \"child-host\"\n"
+                                   "[[mount]]\ntype = \"dir\"\ntarget = \"/added\"\nmode = \"0700\"\n");
+  std::vector<std::string> args = {"--profile", child, "--", "/bin/sh", "-c",
+                                   "hostname; stat -c %a /added; test -d /usr/bin && echo usr"};
+  RunResult r = RunSandbox(args);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  // hostname overridden, the base's /usr still there, the child's mount appended.
+  EXPECT_EQ(r.out, "child-host\n700\nusr\n") << r;
+}
+
+TEST_F(ProfileTest, FlagsApplyAfterTheProfile) {
+  std::vector<std::string> args = {"--profile",  Profiles() + "/base.toml", "--hostname", "flag",
+                                   "--setenv",   "FROM_FLAG", "1", "--",
+                                   "/bin/sh", "-c", "hostname; echo $FROM_FLAG $HOME"};
+  RunResult r = RunSandbox(args);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "flag\n1 /tmp\n") << r;
+}
+
+TEST_F(ProfileTest, AMistakeInAProfileStopsTheRunWithItsLocation) {
+  std::string bad = MakeFile("bad.toml", "[sandbox]\nhostnme = \"x\"\n");
+  RunResult r = RunSandbox({"--profile", bad, "--", "/bin/true"});
+  EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
+  EXPECT_EQ(r.err, "sandbox: " + bad +
+                       ":2:1: unknown key \"hostnme\" in [sandbox]; did you mean \"hostname\"?\n"
+                       "hostnme = \"x\"\n^\n")
+      << r;
+}
+
+TEST_F(ProfileTest, MissingNonOptionalSourceNamesTheProfileLine) {
+  std::string bad = MakeFile(
+      "missing.toml", "[[mount]]\ntype = \"ro-bind\"\nsource = \"/nonexistent/sbx-src\"\n");
+  RunResult r = RunSandbox({"--profile", bad, "--", "/bin/true"});
+  EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
+  EXPECT_NE(r.err.find("/nonexistent/sbx-src"), std::string::npos) << r;
+  EXPECT_NE(r.err.find(bad + ":2:8"), std::string::npos) << r;
+}
+
+TEST_F(ProfileTest, CheckReportsEveryError) {
+  std::string bad = MakeFile("two.toml", "[sandbox]\nhostnme = \"x\"\nnetwork = \"wifi\"\n");
+  RunResult ok = RunSandbox({"check", Profiles() + "/cc.toml"});
+  EXPECT_EQ(ok.exit_code, 0) << ok;
+  RunResult r = RunSandbox({"check", bad});
+  EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
+  EXPECT_NE(r.err.find(":2:1: unknown key"), std::string::npos) << r;
+  EXPECT_NE(r.err.find(":3:11: \"network\" cannot be \"wifi\""), std::string::npos) << r;
+}
+
+TEST_F(ProfileTest, ShowListsMountsInOrder) {
+  RunResult r = RunSandbox({"show", Profiles() + "/cc.toml", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  size_t usr = r.out.find("\"target\": \"/usr\"");
+  size_t tmp = r.out.find("\"target\": \"/tmp\"");
+  EXPECT_NE(usr, std::string::npos) << r;
+  EXPECT_NE(tmp, std::string::npos) << r;
+  EXPECT_LT(usr, tmp) << r;
+}
+
+}  // namespace
+}  // namespace sandbox::testing
