@@ -85,38 +85,37 @@ StepError ApplyBind(const RootFds& fds, const MountStep& step) noexcept {
   return StepOk();
 }
 
-StepError ApplyTmpfs(const RootFds& fds, const MountStep& step) noexcept {
+// Mounts a fresh filesystem of `type` on step.target (created as a directory with `dir_mode`)
+// and leaves the attached mount's descriptor in *mnt.
+StepError MountFreshAt(const RootFds& fds, const MountStep& step, const char* type,
+                       unsigned dir_mode, unsigned attrs, SetupStep step_id, Fd* mnt) noexcept {
   Fd target;
-  StepError e = OpenInRoot(fds.new_root, step.target, LeafKind::kDirectory, 0755,
+  StepError e = OpenInRoot(fds.new_root, step.target, LeafKind::kDirectory, dir_mode,
                            SetupStep::kCreateMountPoint, target.out());
   if (e.failed()) return e;
-  Fd mnt;
-  e = MountFreshFs("tmpfs", step.mode_text, step.size_text, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-                   SetupStep::kMountTmpfs, step.target, mnt.out());
+  e = MountFreshFs(type, step.mode_text, step.size_text, attrs, step_id, step.target, mnt->out());
   if (e.failed()) return e;
-  if (sys::MoveMount(mnt.get(), "", target.get(), "",
+  if (sys::MoveMount(mnt->get(), "", target.get(), "",
                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
-    return StepFailed(SetupStep::kMountTmpfs, errno, step.target);
+    return StepFailed(step_id, errno, step.target);
   }
   return StepOk();
+}
+
+StepError ApplyTmpfs(const RootFds& fds, const MountStep& step) noexcept {
+  Fd mnt;
+  return MountFreshAt(fds, step, "tmpfs", 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                      SetupStep::kMountTmpfs, &mnt);
 }
 
 // A fresh proc, with the parts that act on the whole machine (sysctls, sysrq, irq affinity,
 // bus) bound read-only over themselves, as bubblewrap does.
 StepError ApplyProc(const RootFds& fds, const MountStep& step) noexcept {
-  Fd target;
-  StepError e = OpenInRoot(fds.new_root, step.target, LeafKind::kDirectory, 0555,
-                           SetupStep::kCreateMountPoint, target.out());
-  if (e.failed()) return e;
   Fd mnt;
-  e = MountFreshFs("proc", nullptr, nullptr,
-                   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, SetupStep::kMountProc,
-                   step.target, mnt.out());
+  StepError e = MountFreshAt(fds, step, "proc", 0555,
+                             MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                             SetupStep::kMountProc, &mnt);
   if (e.failed()) return e;
-  if (sys::MoveMount(mnt.get(), "", target.get(), "",
-                     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
-    return StepFailed(SetupStep::kMountProc, errno, step.target);
-  }
   for (const char* name : {"sys", "sysrq-trigger", "irq", "bus"}) {
     Fd sub(sys::OpenAt2(mnt.get(), name, O_PATH | O_CLOEXEC,
                         RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV));
