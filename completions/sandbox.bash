@@ -3,13 +3,13 @@
 # directly too (without the bash-completion package, with plainer file completion).
 
 # Every flag of `sandbox --help` (tests/docs/check_docs.sh keeps this list honest).
-_sandbox_flags="--help --version
+_sandbox_flags="--help --version --profile
   --bind --bind-try --ro-bind --ro-bind-try --dev-bind --dev-bind-try
   --tmpfs --proc --dev --dir --remount-ro --symlink --size --perms --chdir
   --setenv --unsetenv --clearenv --keep-env
   --hostname --uid --gid --share-net --pass-fd --timeout --timeout-grace --limit --landlock
   --verbose --report --report-fd"
-_sandbox_subcommands="doctor"
+_sandbox_subcommands="check doctor show"
 
 # Profile names: *.toml in the user's, the system's and the installed profile directories.
 _sandbox_profiles() {
@@ -23,6 +23,15 @@ _sandbox_profiles() {
       printf '%s\n' "${file%.toml}"
     done
   done
+}
+
+# Profile names, or paths once the word looks like one.
+_sandbox_profile_names() {
+  if [[ $cur == */* || $cur == .* || $cur == ~* ]]; then
+    _sandbox_files
+  else
+    COMPREPLY=($(compgen -W "$(_sandbox_profiles)" -- "$cur"))
+  fi
 }
 
 _sandbox_files() {  # $1: -d for directories only
@@ -74,6 +83,22 @@ _sandbox() {
       COMPREPLY=($(compgen -W "--help" -- "$cur"))
       return
       ;;
+    check)  # check PROFILE...
+      if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "--help" -- "$cur"))
+      else
+        _sandbox_profile_names
+      fi
+      return
+      ;;
+    show)  # show PROFILE [--json] [-- COMMAND]
+      if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "--json --help --" -- "$cur"))
+      elif ((cword == 2)); then
+        _sandbox_profile_names
+      fi
+      return
+      ;;
   esac
 
   # The second argument of a two-argument flag.
@@ -118,9 +143,8 @@ _sandbox() {
         -- "$cur"))
       return
       ;;
-    --profile)
-      COMPREPLY=($(compgen -W "$(_sandbox_profiles)" -- "$cur"))
-      [[ $cur == */* || $cur == .* ]] && _sandbox_files
+    --profile | -p)
+      _sandbox_profile_names
       return
       ;;
     --size | --perms | --hostname | --uid | --gid | --pass-fd | --timeout | --timeout-grace | \

@@ -66,22 +66,24 @@ std::string FormatLine(const CheckResult& result) {
 int DoctorMain(int argc, char** argv, const launch::ProcessImage& /*image*/) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
-      std::fputs(doctor::kUsage, stdout);
+      (void)std::fputs(doctor::kUsage, stdout);
       return 0;
     }
-    std::fprintf(stderr, "sandbox: doctor takes no arguments (got %s); see sandbox doctor --help\n",
-                 argv[i]);
+    (void)std::fprintf(stderr,
+                       "sandbox: doctor takes no arguments (got %s); see sandbox doctor --help\n",
+                       argv[i]);
     return 2;
   }
-  std::fflush(nullptr);  // the checks fork
+  (void)std::fflush(nullptr);  // the checks fork
   bool runs = true;
   for (const doctor::CheckResult& result : doctor::RunAllChecks()) {
-    std::printf("%s\n", doctor::FormatLine(result).c_str());
+    (void)std::printf("%s\n", doctor::FormatLine(result).c_str());
     if (result.required && !result.ok) runs = false;
   }
-  std::printf("%s\n", runs ? "sandbox doctor: a default run works here"
-                           : "sandbox doctor: a default run cannot work here; fix the lines "
-                             "marked missing above that it needs (user namespaces, mount proc)");
+  (void)std::printf("%s\n",
+                    runs ? "sandbox doctor: a default run works here"
+                         : "sandbox doctor: a default run cannot work here; fix the lines "
+                           "marked missing above that it needs (user namespaces, mount proc)");
   return runs ? 0 : 1;
 }
 

@@ -142,20 +142,25 @@ Answer TryInChild(void (*probe)(int fd, uid_t uid, gid_t gid)) {
   }
   write_end.Reset();
   struct pollfd p = {read_end.get(), POLLIN, 0};
-  bool answered = false;
-  if (::poll(&p, 1, kAnswerTimeoutMs) == 1 &&
-      ::read(read_end.get(), &answer, sizeof(answer)) == static_cast<ssize_t>(sizeof(answer))) {
-    answered = true;
-  }
-  if (!answered) ::kill(pid, SIGKILL);
+  int ready = ::poll(&p, 1, kAnswerTimeoutMs);
+  bool answered = ready == 1 && ::read(read_end.get(), &answer, sizeof(answer)) ==
+                                    static_cast<ssize_t>(sizeof(answer));
+  if (ready == 0) ::kill(pid, SIGKILL);  // hung: the check fails rather than doctor
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!answered) {
     answer = Answer();
-    std::snprintf(answer.step, sizeof(answer.step), "the check's child %s",
-                  WIFSIGNALED(status) ? "was killed" : "gave no answer");
     answer.error = -1;
+    if (ready == 0) {
+      (void)std::snprintf(answer.step, sizeof(answer.step), "no answer within %d s",
+                          kAnswerTimeoutMs / 1000);
+    } else if (WIFSIGNALED(status)) {
+      (void)std::snprintf(answer.step, sizeof(answer.step), "the check's child died of signal %d",
+                          WTERMSIG(status));
+    } else {
+      (void)std::snprintf(answer.step, sizeof(answer.step), "the check's child gave no answer");
+    }
   }
   return answer;
 }

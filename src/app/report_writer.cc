@@ -35,8 +35,9 @@ std::string NowUtc() {
   std::time_t now = std::time(nullptr);
   std::tm utc = {};
   char text[32] = "";
-  if (::gmtime_r(&now, &utc) != nullptr)
-    std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  if (::gmtime_r(&now, &utc) != nullptr) {
+    (void)std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  }
   return text;
 }
 
@@ -142,14 +143,14 @@ void ReportWriter::WriteEarlyFailure(const char* step, const Error& error) {
 void ReportWriter::Write() {
   std::string document = report::RenderReport(report_);
   // A reader that went away must not kill us with SIGPIPE; the job is over by now.
-  std::signal(SIGPIPE, SIG_IGN);
+  (void)std::signal(SIGPIPE, SIG_IGN);
   if (file_ && !WriteAll(file_.get(), document)) {
-    std::fprintf(stderr, "sandbox: cannot write the report %s: %s\n", path_.c_str(),
-                 std::strerror(errno));
+    (void)std::fprintf(stderr, "sandbox: cannot write the report %s: %s\n", path_.c_str(),
+                       std::strerror(errno));
   }
   if (fd_ >= 0 && !WriteAll(fd_, document)) {
-    std::fprintf(stderr, "sandbox: cannot write the report to descriptor %d: %s\n", fd_,
-                 std::strerror(errno));
+    (void)std::fprintf(stderr, "sandbox: cannot write the report to descriptor %d: %s\n", fd_,
+                       std::strerror(errno));
   }
   file_.Reset();
 }

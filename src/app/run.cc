@@ -28,6 +28,7 @@ int RunJobCommand(int argc, char** argv, const launch::ProcessImage& image) {
   if (!parsed) return Fatal(parsed.error());
   if (parsed->exit_now) {
     std::fputs(parsed->text.c_str(), stdout);
+    if (parsed->help) (void)std::fputs(SubcommandsHelp().c_str(), stdout);
     return *parsed->exit_now;
   }
 

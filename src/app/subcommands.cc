@@ -1,6 +1,7 @@
 #include "app/subcommands.h"
 
 #include <cstring>
+#include <string>
 
 namespace sandbox::app {
 namespace {
@@ -14,6 +15,17 @@ constexpr Subcommand kSubcommands[] = {
 };
 
 }  // namespace
+
+std::string SubcommandsHelp() {
+  std::string text = "Commands (sandbox COMMAND --help for each):\n";
+  for (const Subcommand& command : kSubcommands) {
+    if (command.name == nullptr) continue;
+    std::string name = command.name;
+    text += "  " + name + std::string(name.size() < 8 ? 8 - name.size() : 1, ' ') +
+            command.summary + "\n";
+  }
+  return text;
+}
 
 const Subcommand* FindSubcommand(const char* name) {
   for (const Subcommand& command : kSubcommands) {

@@ -3,6 +3,8 @@
 #ifndef SANDBOX_APP_SUBCOMMANDS_H_
 #define SANDBOX_APP_SUBCOMMANDS_H_
 
+#include <string>
+
 #include "launch/plan_builder.h"
 
 namespace sandbox::app {
@@ -15,6 +17,10 @@ struct Subcommand {
   const char* summary;  // one line for `sandbox --help`
   SubcommandMain main;
 };
+
+/// "Commands ..." and a line per subcommand with its summary, for the end of `sandbox --help`
+/// (whose text already ends in a blank line).
+std::string SubcommandsHelp();
 
 /// The subcommand named `name`, or null: then argv is a run (`sandbox [FLAGS] -- COMMAND`).
 const Subcommand* FindSubcommand(const char* name);

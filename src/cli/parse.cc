@@ -268,10 +268,12 @@ Result<ParseOutcome> Parse(int argc, const char* const* argv) {
     app.parse(flag_end, argv);
   } catch (const CLI::CallForHelp&) {
     outcome.exit_now = 0;
+    outcome.help = true;
     outcome.text = app.help();
     return outcome;
   } catch (const CLI::CallForAllHelp&) {
     outcome.exit_now = 0;
+    outcome.help = true;
     outcome.text = app.help("", CLI::AppFormatMode::All);
     return outcome;
   } catch (const CLI::CallForVersion&) {

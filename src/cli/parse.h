@@ -16,6 +16,7 @@ struct ParseOutcome {
   /// stdout and exit with this status instead of running anything.
   std::optional<int> exit_now;
   std::string text;
+  bool help = false;  // `text` is the --help text (the caller may append its subcommands)
 };
 
 /// Parses argv. Usage errors come back as an Error whose hint points at --help; never throws.

@@ -1,176 +1,226 @@
 // Finding profiles, following `extends`, merging the chain.
 #include "profile/load.h"
 
-#include <pwd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
+#include <exception>
+#include <optional>
 
-extern char** environ;
+#include "profile/merge.h"
 
 namespace sandbox::profile {
 namespace {
 
-bool IsFile(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+constexpr off_t kMaxProfileBytes = off_t{1} << 20;
+
+struct FileId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  bool operator==(const FileId&) const = default;
+};
+
+std::optional<FileId> RegularFileId(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return FileId{st.st_dev, st.st_ino};
+}
+
+// `rel` under `dir`, without "./" noise; `rel` itself when absolute or `dir` is empty.
+std::string JoinPath(std::string_view dir, std::string_view rel) {
+  while (rel.starts_with("./")) rel.remove_prefix(2);
+  if (rel.starts_with("/") || dir.empty()) return std::string(rel);
+  std::string out(dir);
+  if (out.back() != '/') out += '/';
+  out += rel;
+  return out;
 }
 
 std::string DirName(const std::string& path) {
   size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
+  if (slash == std::string::npos) return "";
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-// The extending profile (`over`) wins for scalars; lists append after the base's.
-void MergeInto(ProfileSpec& base, ProfileSpec&& over) {
-  auto scalar = [](auto& into, auto& from) {
-    if (from) into = std::move(from);
-  };
-  scalar(base.hostname, over.hostname);
-  scalar(base.network, over.network);
-  scalar(base.cwd, over.cwd);
-  scalar(base.uid, over.uid);
-  scalar(base.gid, over.gid);
-  scalar(base.landlock, over.landlock);
-  scalar(base.env.clear, over.env.clear);
-  for (auto& p : over.env.pass) base.env.pass.push_back(std::move(p));
-  for (auto& u : over.env.unset) base.env.unset.push_back(std::move(u));
-  for (auto& [name, value] : over.env.set) {
-    bool replaced = false;
-    for (auto& [existing, old] : base.env.set) {
-      if (existing == name) {
-        old = value;
-        replaced = true;
-      }
-    }
-    if (!replaced) base.env.set.emplace_back(name, std::move(value));
-  }
-  for (auto& m : over.mounts) base.mounts.push_back(std::move(m));
-  for (auto& l : over.limits) base.limits.push_back(std::move(l));
-  base.chain.push_back(over.path);
-  base.path = over.path;
-}
-
-}  // namespace
-
-HostContext HostContext::FromProcess(const std::vector<std::string>& installed_dirs) {
-  HostContext host;
-  if (char* cwd = ::getcwd(nullptr, 0)) {
-    host.cwd = cwd;
-    std::free(cwd);
-  }
-  host.uid = ::getuid();
-  host.gid = ::getgid();
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    std::string entry(*e);
-    size_t eq = entry.find('=');
-    if (eq != std::string::npos) host.env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
-  }
-  struct passwd pw;
-  struct passwd* found = nullptr;
-  char buf[4096];
-  if (::getpwuid_r(host.uid, &pw, buf, sizeof(buf), &found) == 0 && found != nullptr) {
-    host.user = found->pw_name;
-    host.home = found->pw_dir;
-  }
-  if (auto it = host.env.find("HOME"); it != host.env.end()) host.home = it->second;
-  if (auto it = host.env.find("USER"); it != host.env.end() && host.user.empty()) {
-    host.user = it->second;
-  }
-  if (auto it = host.env.find("XDG_CONFIG_HOME"); it != host.env.end() && !it->second.empty()) {
-    host.search_dirs.push_back(it->second + "/sandbox/profiles");
-  } else if (!host.home.empty()) {
-    host.search_dirs.push_back(host.home + "/.config/sandbox/profiles");
-  }
-  host.search_dirs.push_back("/etc/sandbox/profiles");
-  for (const auto& d : installed_dirs) host.search_dirs.push_back(d);
-  return host;
-}
-
-Result<std::string> Locate(std::string_view name_or_path, const HostContext& host,
-                           std::string_view relative_to) {
+// Locate, relative to `base_dir`, never answering the file `skip`.
+Result<std::string> LocateFrom(std::string_view name_or_path, const HostContext& host,
+                               std::string_view base_dir, std::optional<FileId> skip) {
   std::string name(name_or_path);
-  bool is_path = name.find('/') != std::string::npos ||
-                 (name.size() > 5 && name.compare(name.size() - 5, 5, ".toml") == 0);
-  if (is_path) {
-    std::string path = name;
-    if (path[0] != '/') {
-      path = (relative_to.empty() ? host.cwd : std::string(relative_to)) + "/" + path;
-    }
-    if (IsFile(path)) return path;
-    // "base.toml" written next to the extending file, or in the search path.
-    if (name.find('/') != std::string::npos) {
-      return MakeError("profile " + name + " not found", ENOENT);
-    }
-    name = name.substr(0, name.size() - 5);
+  if (name.empty()) {
+    Error e = MakeError("empty profile name");
+    e.hint = "give a name such as \"base\", or a path";
+    return e;
   }
-  std::string looked;
+  std::vector<std::string> tried;
+  const bool has_slash = name.find('/') != std::string::npos;
+  if (has_slash || name.ends_with(".toml")) {
+    std::string path = JoinPath(base_dir, name);
+    if (auto id = RegularFileId(path); id && (!skip || *id != *skip)) return path;
+    if (has_slash) {
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0) return MakeError("cannot read profile " + path, errno);
+      if (!S_ISREG(st.st_mode)) return MakeError("profile " + path + " is not a regular file");
+      return MakeError("profile " + path + " cannot extend itself");
+    }
+    tried.push_back(path);
+    name.resize(name.size() - 5);
+    if (name.empty()) return MakeError("empty profile name in \".toml\"");
+  }
+  bool skipped = false;
   for (const std::string& dir : host.search_dirs) {
-    std::string path = dir + "/" + name + ".toml";
-    if (IsFile(path)) return path;
-    looked += (looked.empty() ? "" : ", ") + dir;
+    std::string path = JoinPath(dir, name + ".toml");
+    auto id = RegularFileId(path);
+    if (id && skip && *id == *skip) {
+      skipped = true;
+      continue;
+    }
+    if (id) return path;
+    tried.push_back(path);
   }
   Error e = MakeError("profile \"" + name + "\" not found");
-  e.hint = "looked in " + (looked.empty() ? std::string("no directories") : looked) +
-           "; give a path to use a file elsewhere";
+  e.hint =
+      tried.empty() ? "no profile directories are configured; give a path" : "looked for " + [&] {
+        std::string list;
+        for (const auto& t : tried) list += (list.empty() ? "" : ", ") + t;
+        return list;
+      }();
+  if (skipped) e.hint += " (a profile extending its own name skips its own file)";
   return e;
 }
 
-LoadResult Load(std::string_view name_or_path, const HostContext& host) {
-  LoadResult result;
-  std::vector<ProfileSpec> chain;  // most derived first
-  std::vector<std::string> seen;
-  std::string next(name_or_path);
-  std::string relative_to;
-  std::optional<SourceLocation> asked_at;
-  while (!next.empty()) {
-    auto path = Locate(next, host, relative_to);
-    if (!path) {
-      Error e = path.error();
-      if (asked_at) e.where = asked_at;
-      result.errors.push_back(std::move(e));
-      return result;
-    }
-    for (const std::string& s : seen) {
-      if (s == *path) {
-        Error e = MakeError("profile " + *path + " extends itself through the chain");
-        e.hint = "remove one of the `extends` in: " + [&] {
-          std::string c;
-          for (const auto& p : seen) c += p + " -> ";
-          return c + *path;
-        }();
-        if (asked_at) e.where = asked_at;
-        result.errors.push_back(std::move(e));
-        return result;
+// The whole file, refusing non-regular files and anything over kMaxProfileBytes.
+Result<std::string> ReadProfile(const std::string& path, FileId* id) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return MakeError("cannot read profile " + path, errno);
+  struct stat st {};
+  Result<std::string> out = std::string();
+  if (::fstat(fd, &st) != 0) {
+    out = MakeError("cannot read profile " + path, errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    out = MakeError("profile " + path + " is not a regular file");
+  } else if (st.st_size > kMaxProfileBytes) {
+    out = MakeError("profile " + path + " is larger than 1 MiB");
+  } else {
+    *id = FileId{st.st_dev, st.st_ino};
+    char buf[8192];
+    for (;;) {
+      ssize_t n = ::read(fd, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        out = MakeError("cannot read profile " + path, errno);
+        break;
+      }
+      if (n == 0) break;
+      out->append(buf, static_cast<size_t>(n));
+      if (out->size() > static_cast<size_t>(kMaxProfileBytes)) {
+        out = MakeError("profile " + path + " is larger than 1 MiB");
+        break;
       }
     }
-    seen.push_back(*path);
-    std::ifstream in(*path);
-    if (!in) {
-      result.errors.push_back(MakeError("cannot read profile " + *path, errno));
-      return result;
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    ParseResult parsed = Parse(text.str(), *path, host);
-    for (auto& e : parsed.errors) result.errors.push_back(std::move(e));
-    parsed.spec.path = *path;
-    chain.push_back(std::move(parsed.spec));
-    next = parsed.extends;
-    relative_to = DirName(*path);
-    asked_at = parsed.extends_where;
   }
+  ::close(fd);
+  return out;
+}
+
+// Line `line` (1-based) of `text`, for an error's excerpt.
+std::string LineOf(std::string_view text, int line) {
+  size_t start = 0;
+  for (int i = 1; i < line; ++i) {
+    start = text.find('\n', start);
+    if (start == std::string_view::npos) return "";
+    ++start;
+  }
+  size_t end = text.find('\n', start);
+  std::string_view out = text.substr(start, end == std::string_view::npos ? end : end - start);
+  if (out.ends_with('\r')) out.remove_suffix(1);
+  return std::string(out);
+}
+
+// `e` placed at the `extends` value that led to it.
+Error AtExtends(Error e, const SourceLocation& where, std::string_view text) {
+  e.where = where;
+  e.excerpt = LineOf(text, where.line);
+  return e;
+}
+
+LoadResult LoadChain(std::string_view name_or_path, const HostContext& host) {
+  LoadResult result;
+  auto first = LocateFrom(name_or_path, host, host.cwd, std::nullopt);
+  if (!first) {
+    result.errors.push_back(std::move(first.error()));
+    return result;
+  }
+  std::vector<ProfileSpec> chain;  // most derived first
+  std::vector<FileId> seen;
+  std::string path = *first;
+  std::string previous_text;            // the file whose `extends` led to `path`
+  std::optional<SourceLocation> asked;  // where it said so
+  for (;;) {
+    auto at_extends = [&](Error e) {
+      return asked ? AtExtends(std::move(e), *asked, previous_text) : std::move(e);
+    };
+    FileId id;
+    auto text = ReadProfile(path, &id);
+    if (!text) {
+      result.errors.push_back(at_extends(std::move(text.error())));
+      break;
+    }
+    if (std::find(seen.begin(), seen.end(), id) != seen.end()) {
+      std::string cycle;
+      for (auto it = chain.begin(); it != chain.end(); ++it) cycle += it->path + " -> ";
+      result.errors.push_back(at_extends(MakeError("\"extends\" forms a cycle: " + cycle + path)));
+      break;
+    }
+    seen.push_back(id);
+    ParseResult parsed = Parse(*text, path, host);
+    for (Error& e : parsed.errors) result.errors.push_back(std::move(e));
+    chain.push_back(std::move(parsed.spec));
+    const auto& extends = chain.back().extends;
+    if (!extends) break;
+    auto next = LocateFrom(extends->value, host, DirName(path), id);
+    if (!next) {
+      result.errors.push_back(AtExtends(std::move(next.error()), extends->where, *text));
+      break;
+    }
+    asked = extends->where;
+    previous_text = std::move(text).value();
+    path = std::move(next).value();
+  }
+  if (chain.empty()) return result;
   ProfileSpec merged = std::move(chain.back());
-  merged.chain = {merged.path};
   for (size_t i = chain.size() - 1; i-- > 0;) MergeInto(merged, std::move(chain[i]));
   merged.name = std::string(name_or_path);
   result.spec = std::move(merged);
   return result;
+}
+
+}  // namespace
+
+Result<std::string> Locate(std::string_view name_or_path, const HostContext& host) {
+  try {
+    return LocateFrom(name_or_path, host, host.cwd, std::nullopt);
+  } catch (const std::exception& e) {
+    return MakeError(std::string("cannot locate profile: ") + e.what());
+  }
+}
+
+Result<ProfileSpec> LoadResult::TakeSpec() && {
+  if (!errors.empty()) return std::move(errors.front());
+  return std::move(spec);
+}
+
+LoadResult Load(std::string_view name_or_path, const HostContext& host) {
+  try {
+    return LoadChain(name_or_path, host);
+  } catch (const std::exception& e) {
+    LoadResult result;
+    result.errors.push_back(
+        MakeError("cannot load profile " + std::string(name_or_path) + ": " + e.what()));
+    return result;
+  }
 }
 
 }  // namespace sandbox::profile

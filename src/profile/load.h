@@ -1,5 +1,5 @@
-// Reading profiles: one file from text (Parse), or a profile by name or path with its
-// `extends` chain resolved and merged (Load). The only place toml++ is used.
+// Reading profiles by name or path: lookup in the search path, following `extends` (cycles
+// refused) and merging the chain. Parsing one file from memory is parse.h.
 #ifndef SANDBOX_PROFILE_LOAD_H_
 #define SANDBOX_PROFILE_LOAD_H_
 
@@ -8,34 +8,37 @@
 #include <vector>
 
 #include "common/result.h"
+#include "profile/parse.h"
 #include "profile/spec.h"
 
 namespace sandbox::profile {
 
-/// Parses one file's text. `extends` is returned in *extends (empty if none) and not followed.
-/// Returns every error found, each with file:line:col, the source line and a hint; never
-/// throws.
-struct ParseResult {
-  ProfileSpec spec;
-  std::string extends;
-  SourceLocation extends_where;
-  std::vector<Error> errors;
-};
-ParseResult Parse(std::string_view text, std::string_view file_name, const HostContext& host);
+/// Finds the file for `name_or_path`:
+///  - with a '/', a path (relative to host.cwd) that must be a regular file;
+///  - ending in ".toml", that file relative to host.cwd if it exists, else the name without
+///    the suffix, as below;
+///  - otherwise a name: the first <dir>/<name>.toml of host.search_dirs that is a regular file.
+/// Returns the path (absolute when host.cwd is), or an Error without a location naming every
+/// file it tried. Only stat(2)s; never throws.
+Result<std::string> Locate(std::string_view name_or_path, const HostContext& host);
 
-/// Finds `name_or_path`: an existing path if it contains '/' or ends in .toml, else
-/// <dir>/<name>.toml in host.search_dirs.
-Result<std::string> Locate(std::string_view name_or_path, const HostContext& host,
-                           std::string_view relative_to = {});
-
-/// Locates, parses, follows `extends` (cycles refused) and merges: scalars of the extending
-/// profile override, mounts append in order, env.set merges key by key, env.pass/unset and
-/// limits append. All errors of all files are returned.
+/// All problems of a whole chain, every file's errors in file order, base files after the
+/// files extending them.
 struct LoadResult {
-  ProfileSpec spec;
+  ProfileSpec spec;  // complete only when `errors` is empty
   std::vector<Error> errors;
+
   bool ok() const { return errors.empty(); }
+  /// The spec, or the first error.
+  Result<ProfileSpec> TakeSpec() &&;
 };
+
+/// Locates `name_or_path` (as Locate), reads and parses it, then follows `extends`: a name
+/// through host.search_dirs (skipping the extending file itself, so ~/.config/.../base.toml
+/// may say extends = "base" to build on the installed base), a path relative to the
+/// extending file's directory. Refuses cycles and files over 1 MiB. Merges the chain with
+/// MergeInto, root first. Keeps going after errors so a file's every error is reported;
+/// stops following `extends` where a file is missing or unreadable. Never throws.
 LoadResult Load(std::string_view name_or_path, const HostContext& host);
 
 }  // namespace sandbox::profile

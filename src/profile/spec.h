@@ -1,5 +1,6 @@
 // ProfileSpec: a profile as written (after `extends` and ${VARS} are resolved), every value
-// with the file:line:col it came from. policy::Build turns it into a Policy.
+// with the file:line:col it came from, and HostContext, what resolving it needs from the host.
+// policy::CombineWithProfile turns a ProfileSpec into options; docs/profiles.md is the schema.
 #ifndef SANDBOX_PROFILE_SPEC_H_
 #define SANDBOX_PROFILE_SPEC_H_
 
@@ -15,61 +16,78 @@
 
 namespace sandbox::profile {
 
+/// A value and the place in a profile it was written (the start of the value, not its key).
 template <typename T>
 struct Located {
   T value{};
   SourceLocation where;
 };
 
+/// One [[mount]] entry. Only well-formed entries reach a ProfileSpec: the keys present are
+/// those that apply to `kind`, and the keys the kind needs are there. A `*_where` with
+/// line 0 means the key was not written.
 struct MountSpec {
-  MountKind kind = MountKind::kBind;
-  SourceLocation where;  // the `type` key of this [[mount]]
+  MountKind kind = MountKind::kBind;  // never kRemountReadOnly: profiles cannot name it
+  SourceLocation where;               // the `type` value of this entry
+  SourceLocation table_where;         // the [[mount]] header (or an inline table's `{`)
+  /// Binds: an absolute host path. Symlink: the link's text, any non-empty string.
   std::optional<Located<std::string>> source;
+  /// Absolute. A bind written without `target` gets a copy of `source` (same location).
   Located<std::string> target;
-  bool optional = false;
-  std::optional<uint64_t> size_bytes;
-  std::optional<unsigned> mode;
-  std::string content;
+  bool optional = false;  // binds only: a missing source skips the mount
+  SourceLocation optional_where;
+  std::optional<uint64_t> size_bytes;  // tmpfs only; > 0
+  SourceLocation size_where;
+  std::optional<unsigned> mode;  // tmpfs, dir, file; <= 07777
+  SourceLocation mode_where;
+  std::string content;  // file only; "" when not written
+  SourceLocation content_where;
 };
 
+/// [env]. After Load, a variable name appears in at most one of pass, set and unset (the most
+/// derived profile that names it decides), so the order they are applied in does not matter.
 struct EnvSpec {
-  std::optional<Located<bool>> clear;
-  std::vector<Located<std::string>> pass;
-  std::vector<std::pair<std::string, Located<std::string>>> set;  // in file order
-  std::vector<Located<std::string>> unset;
+  std::optional<Located<bool>> clear;                             // unset means the default, true
+  std::vector<Located<std::string>> pass;                         // names, in order
+  std::vector<std::pair<std::string, Located<std::string>>> set;  // name -> value, in order
+  std::vector<Located<std::string>> unset;                        // names, in order
 };
 
 struct ProfileSpec {
-  std::string name;  // as asked for ("cc" or a path)
-  std::string path;  // the file found
-  std::vector<std::string> chain;  // files in extends order, base first
+  std::string name;  // as asked for ("cc" or a path); the file name for ParseString
+  std::string path;  // the file read (for Load, the most derived one)
+  /// Every file merged into this spec, the root of the `extends` chain first, `path` last.
+  std::vector<std::string> chain;
+  /// `extends` of `path` as written. Load has already followed it; `chain` says where to.
+  std::optional<Located<std::string>> extends;
 
-  std::optional<Located<std::string>> hostname;
-  std::optional<Located<std::string>> network;  // "none" | "host"
-  std::optional<Located<std::string>> cwd;
-  std::optional<Located<int64_t>> uid;
-  std::optional<Located<int64_t>> gid;
+  std::optional<Located<std::string>> hostname;  // 1 to 64 characters
+  std::optional<Located<std::string>> network;   // "none" | "host"
+  std::optional<Located<std::string>> cwd;       // absolute
+  std::optional<Located<int64_t>> uid;           // 0 .. 4294967294
+  std::optional<Located<int64_t>> gid;           // 0 .. 4294967294
   std::optional<Located<std::string>> landlock;  // "auto" | "on" | "off"
   EnvSpec env;
-  std::vector<MountSpec> mounts;
-  /// [limits]: timeout, timeout_grace, nofile, nproc, fsize, cpu, core, stack, as, memory, pids,
-  /// cpus, as their text, in file order; later entries override earlier ones.
+  std::vector<MountSpec> mounts;  // in order; the root of the chain's first
+  /// Reserved for the [limits] table of a later issue: always empty today, because the
+  /// parser rejects [limits] as an unknown key.
   std::vector<std::pair<std::string, Located<std::string>>> limits;
 };
 
 /// What ${VARS} and profile lookup need from the host; injected so tests are machine-free.
 struct HostContext {
-  std::string cwd;
-  std::string home;
-  std::string user;
-  unsigned uid = 0;
-  unsigned gid = 0;
-  std::map<std::string, std::string> env;
-  /// Directories searched for a profile given by name, in order.
+  std::string cwd;                         // ${PWD}; also the base of a relative profile path
+  std::string home;                        // ${HOME}
+  std::string user;                        // ${USER}
+  unsigned uid = 0;                        // ${UID}: the caller's id on the host, not the id inside
+  unsigned gid = 0;                        // ${GID}
+  std::map<std::string, std::string> env;  // ${env:NAME}
+  /// Directories searched, in order, for a profile given by name (`<dir>/<name>.toml`).
   std::vector<std::string> search_dirs;
 
-  /// The calling process's values, searching $XDG_CONFIG_HOME/sandbox/profiles (or
-  /// ~/.config/...), /etc/sandbox/profiles, then `installed_dirs`.
+  /// The calling process's values. search_dirs: $XDG_CONFIG_HOME/sandbox/profiles (or
+  /// $HOME/.config/sandbox/profiles), /etc/sandbox/profiles, then `installed_dirs` in order.
+  /// Never fails: what cannot be found stays empty (and ${VAR}s naming it are errors).
   static HostContext FromProcess(const std::vector<std::string>& installed_dirs);
 };
 

@@ -72,7 +72,7 @@ void AppendJsonString(std::string_view text, std::string* out) {
     auto byte = static_cast<unsigned char>(c);
     if (byte < 0x20 || byte == 0x7F) {
       char escaped[8];
-      std::snprintf(escaped, sizeof(escaped), "\\u%04x", byte);
+      (void)std::snprintf(escaped, sizeof(escaped), "\\u%04x", byte);
       out->append(escaped);
       ++i;
       continue;
@@ -162,7 +162,7 @@ JsonWriter& JsonWriter::Double(double value, int decimals) {
   if (!std::isfinite(value)) return Null();
   BeforeValue();
   char text[64];
-  std::snprintf(text, sizeof(text), "%.*f", decimals, value);
+  (void)std::snprintf(text, sizeof(text), "%.*f", decimals, value);
   out_.append(text);
   return *this;
 }

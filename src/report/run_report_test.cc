@@ -135,13 +135,14 @@ TEST(RunReportTest, ProfileNamePathAndHash) {
   RunReport r = Base();
   r.profile_name = "cc";
   r.profile_path = "/etc/sandbox/profiles/cc.toml";
-  // Recompute with: python3 -c 'import hashlib; print(hashlib.sha256(b"3\na=1" b"0\n").hexdigest())'
+  // Recompute with: python3 -c 'import hashlib; print(hashlib.sha256(b"3\na=1"
+  // b"0\n").hexdigest())'
   r.profile_hash = ProfileHash({"a=1", ""});
-  EXPECT_EQ(*r.profile_hash,
-            "sha256:" + Sha256Hex(std::string("3\na=1") + "0\n"));
+  EXPECT_EQ(*r.profile_hash, "sha256:" + Sha256Hex(std::string("3\na=1") + "0\n"));
   std::string json = RenderReport(r);
-  EXPECT_TRUE(Contains(json, "\"name\": \"cc\",\n    \"path\": \"/etc/sandbox/profiles/cc.toml\",\n"
-                             "    \"hash\": \"sha256:"))
+  EXPECT_TRUE(Contains(json,
+                       "\"name\": \"cc\",\n    \"path\": \"/etc/sandbox/profiles/cc.toml\",\n"
+                       "    \"hash\": \"sha256:"))
       << json;
 }
 

@@ -26,18 +26,19 @@ Sha256::Sha256()
 
 void Sha256::Block(const uint8_t* block) {
   uint32_t w[64];
-  for (int i = 0; i < 16; ++i) {
-    w[i] = static_cast<uint32_t>(block[4 * i]) << 24 | static_cast<uint32_t>(block[4 * i + 1]) << 16 |
+  for (size_t i = 0; i < 16; ++i) {
+    w[i] = static_cast<uint32_t>(block[4 * i]) << 24 |
+           static_cast<uint32_t>(block[4 * i + 1]) << 16 |
            static_cast<uint32_t>(block[4 * i + 2]) << 8 | static_cast<uint32_t>(block[4 * i + 3]);
   }
-  for (int i = 16; i < 64; ++i) {
+  for (size_t i = 16; i < 64; ++i) {
     uint32_t s0 = Rotr(w[i - 15], 7) ^ Rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
     uint32_t s1 = Rotr(w[i - 2], 17) ^ Rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
     w[i] = w[i - 16] + s0 + w[i - 7] + s1;
   }
   uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
   uint32_t e = state_[4], f = state_[5], g = state_[6], h = state_[7];
-  for (int i = 0; i < 64; ++i) {
+  for (size_t i = 0; i < 64; ++i) {
     uint32_t s1 = Rotr(e, 6) ^ Rotr(e, 11) ^ Rotr(e, 25);
     uint32_t choose = (e & f) ^ (~e & g);
     uint32_t t1 = h + s1 + choose + kRound[i] + w[i];
@@ -85,7 +86,7 @@ std::string Sha256::HexDigest() {
   std::string hex;
   for (uint32_t word : state_) {
     char text[9];
-    std::snprintf(text, sizeof(text), "%08x", word);
+    (void)std::snprintf(text, sizeof(text), "%08x", word);
     hex += text;
   }
   return hex;

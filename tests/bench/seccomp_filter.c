@@ -6,8 +6,9 @@
 //   Prints "rules=N instructions=M arches=x86_64,x86,x32" on stdout.
 //   POLICY_HEADER: src/seccomp/default_policy.h when it exists; every "name" string literal
 //   in it that libseccomp knows as a syscall is added as a plain deny (errno EPERM), on top of
-//   the built-in list below (duplicates are skipped), so the filter follows the sandbox's
-//   list as it grows. Without it, the list from DESIGN.md's Seccomp section is used.
+//   the built-in list below (duplicates are skipped; the syscalls that get argument rules
+//   here are never denied outright), so the filter follows the sandbox's list as it grows.
+//   Without it, the list from DESIGN.md's Seccomp section is used.
 //
 // Build: cc -O2 -o seccomp_filter seccomp_filter.c -lseccomp
 #define _GNU_SOURCE
@@ -82,6 +83,16 @@ static void AddPlain(scmp_filter_ctx ctx, const char* name) {
   Add(ctx, SCMP_ACT_ERRNO(EPERM), name, 0, NULL);
 }
 
+// Syscalls whose rules below look at arguments: never denied outright from the header.
+static int HasArgumentRules(const char* name) {
+  static const char* const kConditional[] = {"clone", "clone3", "unshare", "ioctl",
+                                             "personality", "socket", "socketcall"};
+  for (size_t i = 0; i < sizeof kConditional / sizeof kConditional[0]; i++) {
+    if (strcmp(kConditional[i], name) == 0) return 1;
+  }
+  return 0;
+}
+
 // Reads "name" literals from the sandbox's policy header, if given.
 static void AddFromHeader(scmp_filter_ctx ctx, const char* path) {
   FILE* f = fopen(path, "r");
@@ -100,6 +111,7 @@ static void AddFromHeader(scmp_filter_ctx ctx, const char* path) {
         memcpy(name, p + 1, n);
         name[n] = 0;
         if (strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") == n &&
+            !HasArgumentRules(name) &&
             seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR) {
           AddPlain(ctx, name);
         }

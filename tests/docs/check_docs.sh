@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154  # _sandbox_flags, _sandbox_subcommands: set by the completion file
 # Keeps the documentation honest against the binary:
-#   - every flag `sandbox --help` lists is in the man page and in the bash completion;
-#   - every subcommand in the completion is one the binary knows (its --help exits 0);
+#   - every flag and subcommand `sandbox --help` lists is in the man page and in the bash
+#     completion, and the completion offers no subcommand the binary does not have;
 #   - the man page renders without groff warnings (when groff is installed);
 #   - the completion completes flags, subcommands, flag values and profile names, with and
 #     without the bash-completion package loaded.
@@ -11,18 +12,30 @@ sandbox=$1 manpage=$2 completion=$3
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
-flags=$("$sandbox" --help | grep -oE '(^|[ ,])--[a-z][a-z-]*' | sed 's/^[ ,]//' | sort -u)
+help=$("$sandbox" --help)
+# Flags: every --word of the options part; subcommands: the "Commands" list at its end.
+flags=$(sed '/^Commands/,$d' <<<"$help" | grep -oE '(^|[ ,])--[a-z][a-z-]*' | sed 's/^[ ,]//' |
+  sort -u)
+commands=$(sed -n '/^Commands/,$p' <<<"$help" | awk 'NR > 1 && NF { print $1 }' | sort -u)
 [ -n "$flags" ] || fail "no flags in sandbox --help"
+[ -n "$commands" ] || fail "no Commands list at the end of sandbox --help"
 # shellcheck source=/dev/null
 source "$completion"
+completion_flags=" $(tr -s ' \n' '  ' <<<"$_sandbox_flags") "
+completion_commands=" $(tr -s ' \n' '  ' <<<"$_sandbox_subcommands") "
 for flag in $flags; do
   roff=${flag//-/\\-}
   grep -qF -- "$roff" "$manpage" || fail "$flag is missing from $manpage (as $roff)"
-  [[ " $(echo $_sandbox_flags) " == *" $flag "* ]] || fail "$flag is missing from $completion"
+  [[ $completion_flags == *" $flag "* ]] || fail "$flag is missing from $completion"
+done
+for command in $commands; do
+  grep -qF "sandbox $command" "$manpage" || fail "subcommand $command is missing from $manpage"
+  [[ $completion_commands == *" $command "* ]] ||
+    fail "subcommand $command is missing from $completion"
 done
 for command in $_sandbox_subcommands; do
-  "$sandbox" "$command" --help >/dev/null 2>&1 || fail "completion offers unknown subcommand $command"
-  grep -qF "sandbox $command" "$manpage" || fail "subcommand $command is missing from $manpage"
+  [[ " $(tr '\n' ' ' <<<"$commands") " == *" $command "* ]] ||
+    fail "completion offers $command, which sandbox --help does not list"
 done
 
 if command -v groff >/dev/null; then
@@ -56,12 +69,16 @@ run_completion_checks() {
   mkdir -p "$scratch/config/sandbox/profiles" "$scratch/dir/sub"
   touch "$scratch/config/sandbox/profiles/mine.toml" "$scratch/config/sandbox/profiles/ci.toml"
   export XDG_CONFIG_HOME=$scratch/config
-  expect "doctor" sandbox do
+  expect "doctor" sandbox "do"
   expect "--ro-bind --ro-bind-try" sandbox --ro-b
   expect "--report --report-fd" sandbox --rep
   expect "auto off on" sandbox --landlock ""
   expect "nofile= nproc=" sandbox --limit n
   expect "ci mine" sandbox --profile ""
+  expect "mine" sandbox -p m
+  expect "ci mine" sandbox check ci ""
+  expect "ci" sandbox show c
+  expect "--json" sandbox show ci --j
   expect "$scratch/dir/sub" sandbox --tmpfs "$scratch/dir/s"
   expect "$scratch/dir/sub" sandbox --ro-bind /usr "$scratch/dir/s"
   expect "--help" sandbox doctor -
@@ -75,6 +92,7 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
   mode=bash-completion
   # shellcheck source=/dev/null
   source /usr/share/bash-completion/bash_completion
+  # shellcheck source=/dev/null
   source "$completion"
   run_completion_checks
 else

@@ -41,11 +41,12 @@ TEST_F(ReportTest, ExitedRunIsValidAndTheJobsOutputIsUntouched) {
   EXPECT_EQ(r.out, "sandbox\n") << r;
   EXPECT_EQ(r.err, "") << r;
   RunResult check =
-      Check(ReportPath(), {R"(outcome="exited")", "exit_code=0", "job_exit_code=0",
-                           R"(command=["/sbx/probe","hostname"])", "error=null", "signal=null",
-                           R"(namespaces=["user","mount","pid","ipc","uts","cgroup","net"])",
-                           R"(limits.rlimits.core=0)", R"(setup.steps.0.step="wait for id maps")",
-                           R"(profile={"name":null,"path":null,"hash":null})", R"(seccomp={"denials":[]})"});
+      Check(ReportPath(),
+            {R"(outcome="exited")", "exit_code=0", "job_exit_code=0",
+             R"(command=["/sbx/probe","hostname"])", "error=null", "signal=null",
+             R"(namespaces=["user","mount","pid","ipc","uts","cgroup","net"])",
+             R"(limits.rlimits.core=0)", R"(setup.steps.0.step="wait for id maps")",
+             R"(profile={"name":null,"path":null,"hash":null})", R"(seccomp={"denials":[]})"});
   EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(ReportPath());
 }
 
@@ -59,21 +60,20 @@ TEST_F(ReportTest, ProfileNamePathAndHash) {
   RunResult r = RunProbe({"--profile", child_path, "--report", ReportPath()}, {"hostname"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "reported\n") << r;
-  RunResult hash = RunProcess(
-      {"/usr/bin/env", "python3", "-c",
-       "import hashlib, sys\n"
-       "h = hashlib.sha256()\n"
-       "for f in sys.argv[1:]:\n"
-       "    data = open(f, 'rb').read()\n"
-       "    h.update(b'%d\\n' % len(data) + data)\n"
-       "print('sha256:' + h.hexdigest())\n",
-       scratch() + "/base-r.toml", child_path},
-      DefaultOptions());
+  RunResult hash = RunProcess({"/usr/bin/env", "python3", "-c",
+                               "import hashlib, sys\n"
+                               "h = hashlib.sha256()\n"
+                               "for f in sys.argv[1:]:\n"
+                               "    data = open(f, 'rb').read()\n"
+                               "    h.update(b'%d\\n' % len(data) + data)\n"
+                               "print('sha256:' + h.hexdigest())\n",
+                               scratch() + "/base-r.toml", child_path},
+                              DefaultOptions());
   ASSERT_EQ(hash.exit_code, 0) << hash;
   std::string expected_hash = hash.out.substr(0, hash.out.size() - 1);
-  RunResult check = Check(ReportPath(), {"profile.name=\"" + child_path + "\"",
-                                         "profile.path=\"" + child_path + "\"",
-                                         "profile.hash=\"" + expected_hash + "\""});
+  RunResult check = Check(
+      ReportPath(), {"profile.name=\"" + child_path + "\"", "profile.path=\"" + child_path + "\"",
+                     "profile.hash=\"" + expected_hash + "\""});
   EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(ReportPath());
 }
 

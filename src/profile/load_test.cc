@@ -1,0 +1,202 @@
+#include "profile/load.h"
+
+#include <gtest/gtest.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#ifndef SANDBOX_SOURCE_PROFILES
+#error "SANDBOX_SOURCE_PROFILES must name the source tree's profiles/ (tests/CMakeLists.txt)"
+#endif
+
+namespace sandbox::profile {
+namespace {
+
+// tests/testdata/profiles, found from profiles/ beside it; canonical so messages are tidy.
+std::string Canonical(const std::string& path) {
+  char buf[PATH_MAX];
+  return ::realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
+}
+const std::string kShipped = Canonical(SANDBOX_SOURCE_PROFILES);
+const std::string kData = Canonical(kShipped + "/../tests/testdata/profiles");
+
+HostContext TestHost(std::vector<std::string> search_dirs = {}) {
+  HostContext host;
+  host.cwd = kData;
+  host.home = "/home/alice";
+  host.user = "alice";
+  host.uid = 1000;
+  host.gid = 100;
+  host.search_dirs = std::move(search_dirs);
+  return host;
+}
+
+std::string AllErrors(const LoadResult& r) {
+  std::string out;
+  for (const Error& e : r.errors) out += FormatProfileError(e) + "\n";
+  return out;
+}
+
+TEST(ProfileLocateTest, Paths) {
+  HostContext host = TestHost();
+  EXPECT_EQ(*Locate(kData + "/chain/child.toml", host), kData + "/chain/child.toml");
+  EXPECT_EQ(*Locate("chain/child.toml", host), kData + "/chain/child.toml");
+  EXPECT_EQ(*Locate("./chain/child.toml", host), kData + "/chain/child.toml");
+  host.cwd = kData + "/chain";
+  EXPECT_EQ(*Locate("child.toml", host), kData + "/chain/child.toml");
+}
+
+TEST(ProfileLocateTest, NamesFollowTheSearchPath) {
+  HostContext host = TestHost({kData + "/nowhere", kData + "/user", kShipped});
+  EXPECT_EQ(*Locate("base", host), kData + "/user/base.toml");
+  EXPECT_EQ(*Locate("cc", host), kShipped + "/cc.toml");
+  // "cc.toml" is not in cwd: it is the name "cc".
+  EXPECT_EQ(*Locate("cc.toml", host), kShipped + "/cc.toml");
+}
+
+TEST(ProfileLocateTest, NotFoundSaysWhereItLooked) {
+  auto r = Locate("nope.toml", TestHost({"/a", "/b/"}));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(FormatProfileError(r.error()), "profile \"nope\" not found; looked for " + kData +
+                                               "/nope.toml, /a/nope.toml, "
+                                               "/b/nope.toml");
+  r = Locate("nope", TestHost());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(FormatProfileError(r.error()),
+            "profile \"nope\" not found; no profile directories are configured; give a path");
+  r = Locate("sub/nope.toml", TestHost({"/a"}));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(FormatProfileError(r.error()),
+            "cannot read profile " + kData + "/sub/nope.toml: No such file or directory");
+  r = Locate("/dev/null", TestHost());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "profile /dev/null is not a regular file");
+  EXPECT_FALSE(Locate("", TestHost()));
+}
+
+TEST(ProfileLoadTest, ChainOverridesAndAppends) {
+  HostContext host = TestHost();
+  host.cwd = "/work/proj";
+  LoadResult r = Load(kData + "/chain/child.toml", host);
+  ASSERT_TRUE(r.ok()) << AllErrors(r);
+  const ProfileSpec& spec = r.spec;
+  EXPECT_EQ(spec.name, kData + "/chain/child.toml");
+  EXPECT_EQ(spec.path, kData + "/chain/child.toml");
+  EXPECT_EQ(spec.chain,
+            (std::vector<std::string>{kData + "/chain/grandparent.toml",
+                                      kData + "/chain/parent.toml", kData + "/chain/child.toml"}));
+  EXPECT_EQ(spec.extends->value, "./parent.toml");
+  // Scalars: the nearest file that sets one wins, and says so.
+  EXPECT_EQ(spec.hostname->value, "parent");
+  EXPECT_EQ(spec.hostname->where.ToString(), kData + "/chain/parent.toml:4:12");
+  EXPECT_EQ(spec.network->value, "host");
+  EXPECT_EQ(spec.uid->value, 0);
+  EXPECT_EQ(spec.uid->where.file, kData + "/chain/grandparent.toml");
+  EXPECT_EQ(spec.cwd->value, kData + "/chain");  // ${PROFILE_DIR} of parent.toml
+  EXPECT_FALSE(spec.env.clear->value);
+  // Mounts append, root first.
+  ASSERT_EQ(spec.mounts.size(), 4u);
+  EXPECT_EQ(spec.mounts[0].target.value, "/usr");
+  EXPECT_EQ(spec.mounts[1].target.value, "/tmp");
+  EXPECT_EQ(spec.mounts[2].source->value, "/work/proj");
+  EXPECT_EQ(spec.mounts[2].where.ToString(), kData + "/chain/parent.toml:12:8");
+  EXPECT_EQ(spec.mounts[3].target.value, "/work");
+  // env: set merged name by name; each name decided by the nearest file naming it.
+  std::vector<std::string> pass, unset;
+  for (const auto& p : spec.env.pass) pass.push_back(p.value);
+  for (const auto& u : spec.env.unset) unset.push_back(u.value);
+  EXPECT_EQ(pass, (std::vector<std::string>{"LANG", "TZ", "GONE"}));  // TERM: set by child
+  EXPECT_EQ(unset, std::vector<std::string>{"EDITOR"});               // GONE: passed by child
+  ASSERT_EQ(spec.env.set.size(), 4u);
+  EXPECT_EQ(spec.env.set[0].first, "PATH");
+  EXPECT_EQ(spec.env.set[0].second.value, "/opt/bin:/usr/bin:/bin");
+  EXPECT_EQ(spec.env.set[0].second.where.file, kData + "/chain/parent.toml");
+  EXPECT_EQ(spec.env.set[1].first, "HOME");
+  EXPECT_EQ(spec.env.set[2].first, "CC");
+  EXPECT_EQ(spec.env.set[3].first, "TERM");
+  EXPECT_EQ(spec.env.set[3].second.value, "dumb");
+}
+
+TEST(ProfileLoadTest, RelativeExtendsIsRelativeToTheFile) {
+  LoadResult r = Load("sub/relative.toml", TestHost());
+  ASSERT_TRUE(r.ok()) << AllErrors(r);
+  EXPECT_EQ(r.spec.chain.size(), 3u);
+  EXPECT_EQ(r.spec.chain[1], kData + "/sub/../chain/parent.toml");
+  EXPECT_EQ(r.spec.hostname->value, "parent");
+}
+
+TEST(ProfileLoadTest, ExtendingItsOwnNameSkipsItself) {
+  LoadResult r = Load("base", TestHost({kData + "/user", kShipped}));
+  ASSERT_TRUE(r.ok()) << AllErrors(r);
+  EXPECT_EQ(r.spec.chain,
+            (std::vector<std::string>{kShipped + "/base.toml", kData + "/user/base.toml"}));
+  EXPECT_EQ(r.spec.hostname->value, "mine");
+  EXPECT_FALSE(r.spec.mounts.empty());
+  EXPECT_EQ(r.spec.name, "base");
+}
+
+TEST(ProfileLoadTest, Cycle) {
+  LoadResult r = Load("cycle/a.toml", TestHost());
+  EXPECT_EQ(AllErrors(r), kData + "/cycle/b.toml:2:11: \"extends\" forms a cycle: " + kData +
+                              "/cycle/a.toml -> " + kData + "/cycle/b.toml -> " + kData +
+                              "/cycle/a.toml\n"
+                              "extends = \"a.toml\"\n"
+                              "          ^\n");
+}
+
+TEST(ProfileLoadTest, ExtendsAMissingProfile) {
+  LoadResult r = Load("errors/missing_parent.toml", TestHost({"/etc/sandbox/profiles"}));
+  EXPECT_EQ(AllErrors(r), kData +
+                              "/errors/missing_parent.toml:1:11: profile \"no-such-profile\" "
+                              "not found; looked for /etc/sandbox/profiles/no-such-profile.toml\n"
+                              "extends = \"no-such-profile\"\n"
+                              "          ^\n");
+  // What could be read is still there.
+  EXPECT_EQ(r.spec.hostname->value, "orphan");
+}
+
+TEST(ProfileLoadTest, EveryErrorOfEveryFile) {
+  LoadResult r = Load("errors/bad_parent.toml", TestHost());
+  const std::string many = kData + "/errors/many.toml";
+  EXPECT_EQ(AllErrors(r),
+            kData +
+                "/errors/bad_parent.toml:4:7: \"uid\" must be between 0 and 4294967294\n"
+                "uid = -1\n"
+                "      ^\n" +
+                many +
+                ":3:1: unknown key \"hostnme\" in [sandbox]; did you mean \"hostname\"?\n"
+                "hostnme = \"x\"\n"
+                "^\n" +
+                many +
+                ":4:11: \"network\" cannot be \"bridge\"; use \"none\" (a network of its own with "
+                "only lo) or \"host\"\n"
+                "network = \"bridge\"\n"
+                "          ^\n" +
+                many +
+                ":7:8: \"pass\" must be an array of strings, not a string\n"
+                "pass = \"TERM\"\n"
+                "       ^\n" +
+                many +
+                ":12:1: \"size\" does not apply to a bind mount; \"size\" is only for tmpfs "
+                "mounts\n"
+                "size = \"1G\"\n"
+                "^\n" +
+                many +
+                ":16:10: target \"tmp\" is not an absolute path; targets are paths inside the "
+                "sandbox, starting with \"/\"\n"
+                "target = \"tmp\"\n"
+                "         ^\n");
+  auto first = std::move(r).TakeSpec();
+  ASSERT_FALSE(first);
+  EXPECT_EQ(first.error().message, "\"uid\" must be between 0 and 4294967294");
+}
+
+TEST(ProfileLoadTest, NotAProfile) {
+  LoadResult r = Load("missing", TestHost({kData}));
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_FALSE(r.errors[0].where);
+  EXPECT_EQ(r.errors[0].ToString(),
+            "profile \"missing\" not found; looked for " + kData + "/missing.toml");
+}
+
+}  // namespace
+}  // namespace sandbox::profile

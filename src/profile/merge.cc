@@ -1,0 +1,70 @@
+#include "profile/merge.h"
+
+#include <algorithm>
+
+namespace sandbox::profile {
+namespace {
+
+template <typename T>
+void Override(std::optional<T>& into, std::optional<T>& from) {
+  if (from) into = std::move(from);
+}
+
+bool Contains(const std::vector<Located<std::string>>& names, const std::string& name) {
+  return std::any_of(names.begin(), names.end(),
+                     [&](const Located<std::string>& n) { return n.value == name; });
+}
+
+void EraseName(std::vector<Located<std::string>>& names, const std::string& name) {
+  std::erase_if(names, [&](const Located<std::string>& n) { return n.value == name; });
+}
+
+void EraseName(std::vector<std::pair<std::string, Located<std::string>>>& set,
+               const std::string& name) {
+  std::erase_if(set, [&](const auto& kv) { return kv.first == name; });
+}
+
+void MergeEnv(EnvSpec& base, EnvSpec& derived) {
+  Override(base.clear, derived.clear);
+  for (auto& name : derived.pass) {
+    EraseName(base.set, name.value);
+    EraseName(base.unset, name.value);
+    if (!Contains(base.pass, name.value)) base.pass.push_back(std::move(name));
+  }
+  for (auto& name : derived.unset) {
+    EraseName(base.set, name.value);
+    EraseName(base.pass, name.value);
+    if (!Contains(base.unset, name.value)) base.unset.push_back(std::move(name));
+  }
+  for (auto& entry : derived.set) {
+    const std::string& name = entry.first;
+    EraseName(base.pass, name);
+    EraseName(base.unset, name);
+    auto it = std::find_if(base.set.begin(), base.set.end(),
+                           [&](const auto& kv) { return kv.first == name; });
+    if (it != base.set.end()) {
+      it->second = std::move(entry.second);
+    } else {
+      base.set.push_back(std::move(entry));
+    }
+  }
+}
+
+}  // namespace
+
+void MergeInto(ProfileSpec& base, ProfileSpec derived) {
+  Override(base.hostname, derived.hostname);
+  Override(base.network, derived.network);
+  Override(base.cwd, derived.cwd);
+  Override(base.uid, derived.uid);
+  Override(base.gid, derived.gid);
+  Override(base.landlock, derived.landlock);
+  MergeEnv(base.env, derived.env);
+  for (auto& m : derived.mounts) base.mounts.push_back(std::move(m));
+  for (auto& l : derived.limits) base.limits.push_back(std::move(l));
+  for (auto& file : derived.chain) base.chain.push_back(std::move(file));
+  base.path = std::move(derived.path);
+  base.extends = std::move(derived.extends);
+}
+
+}  // namespace sandbox::profile

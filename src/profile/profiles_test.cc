@@ -1,0 +1,151 @@
+// Every profile shipped in profiles/ parses, loads with its `extends`, and says what it
+// promises (a test beside the parser, as STYLE.md §1 asks).
+#include <dirent.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "profile/load.h"
+
+#ifndef SANDBOX_SOURCE_PROFILES
+#error "SANDBOX_SOURCE_PROFILES must name the source tree's profiles/"
+#endif
+
+namespace sandbox::profile {
+namespace {
+
+const std::string kShipped = SANDBOX_SOURCE_PROFILES;
+
+HostContext TestHost() {
+  HostContext host;
+  host.cwd = "/home/alice/src/project";
+  host.home = "/home/alice";
+  host.user = "alice";
+  host.uid = 1000;
+  host.gid = 1000;
+  host.search_dirs = {kShipped};  // no env: shipped profiles use no ${env:...}
+  return host;
+}
+
+std::vector<std::string> ShippedNames() {
+  std::vector<std::string> names;
+  if (DIR* dir = ::opendir(kShipped.c_str())) {
+    while (const dirent* entry = ::readdir(dir)) {
+      std::string name = entry->d_name;
+      if (name.size() > 5 && name.ends_with(".toml"))
+        names.push_back(name.substr(0, name.size() - 5));
+    }
+    ::closedir(dir);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+const MountSpec* FindTarget(const ProfileSpec& spec, const std::string& target) {
+  for (const MountSpec& m : spec.mounts) {
+    if (m.target.value == target) return &m;
+  }
+  return nullptr;
+}
+
+std::string Env(const ProfileSpec& spec, const std::string& name) {
+  for (const auto& [k, v] : spec.env.set) {
+    if (k == name) return v.value;
+  }
+  return "";
+}
+
+TEST(ShippedProfilesTest, TheDesignsSetIsThere) {
+  EXPECT_EQ(ShippedNames(),
+            (std::vector<std::string>{"base", "cc", "ci", "go", "node", "python", "rust"}));
+}
+
+TEST(ShippedProfilesTest, EveryOneLoadsWithoutErrors) {
+  for (const std::string& name : ShippedNames()) {
+    SCOPED_TRACE(name);
+    LoadResult r = Load(name, TestHost());
+    for (const Error& e : r.errors) ADD_FAILURE() << FormatProfileError(e);
+    EXPECT_EQ(r.spec.path, kShipped + "/" + name + ".toml");
+    EXPECT_FALSE(r.spec.mounts.empty());
+    if (name != "base") {
+      // Every other profile builds on base and shows the checkout read-write.
+      EXPECT_EQ(r.spec.chain.front(), kShipped + "/base.toml");
+      const MountSpec* checkout = FindTarget(r.spec, "/home/alice/src/project");
+      ASSERT_NE(checkout, nullptr);
+      EXPECT_EQ(checkout->kind, MountKind::kBind);
+      EXPECT_FALSE(checkout->optional);
+      ASSERT_TRUE(r.spec.cwd);
+      EXPECT_EQ(r.spec.cwd->value, "/home/alice/src/project");
+    }
+    // Nothing of the caller's home is shown except optional caches and toolchains.
+    for (const MountSpec& m : r.spec.mounts) {
+      if (m.source && m.source->value.starts_with("/home/alice/") &&
+          m.source->value != "/home/alice/src/project") {
+        EXPECT_TRUE(m.optional) << m.source->value;
+      }
+    }
+    ASSERT_TRUE(r.spec.network);
+    EXPECT_EQ(r.spec.network->value, "none");
+  }
+}
+
+TEST(ShippedProfilesTest, BaseIsAWorkingUserland) {
+  LoadResult r = Load("base", TestHost());
+  ASSERT_TRUE(r.ok());
+  const ProfileSpec& base = r.spec;
+  EXPECT_EQ(base.hostname->value, "sandbox");
+  const MountSpec* usr = FindTarget(base, "/usr");
+  ASSERT_NE(usr, nullptr);
+  EXPECT_EQ(usr->kind, MountKind::kReadOnlyBind);
+  EXPECT_FALSE(usr->optional);
+  for (const char* link : {"/bin", "/sbin", "/lib", "/lib64"}) {
+    const MountSpec* m = FindTarget(base, link);
+    ASSERT_NE(m, nullptr) << link;
+    EXPECT_EQ(m->kind, MountKind::kSymlink);
+    EXPECT_EQ("/" + m->source->value, std::string("/usr") + link);
+  }
+  for (const char* etc : {"/etc/ld.so.cache", "/etc/alternatives", "/etc/nsswitch.conf"}) {
+    const MountSpec* m = FindTarget(base, etc);
+    ASSERT_NE(m, nullptr) << etc;
+    EXPECT_EQ(m->kind, MountKind::kReadOnlyBind);
+  }
+  const MountSpec* passwd = FindTarget(base, "/etc/passwd");
+  ASSERT_NE(passwd, nullptr);
+  EXPECT_EQ(passwd->kind, MountKind::kFile);
+  EXPECT_TRUE(passwd->content.starts_with("root:x:0:0:"));
+  EXPECT_EQ(FindTarget(base, "/proc")->kind, MountKind::kProc);
+  EXPECT_EQ(FindTarget(base, "/dev")->kind, MountKind::kDev);
+  const MountSpec* tmp = FindTarget(base, "/tmp");
+  EXPECT_EQ(tmp->kind, MountKind::kTmpfs);
+  EXPECT_EQ(tmp->mode, 01777u);
+  EXPECT_TRUE(Env(base, "PATH").starts_with("/usr/local/bin:/usr/bin:/bin"));
+  EXPECT_EQ(Env(base, "HOME"), "/tmp");
+  EXPECT_FALSE(base.env.clear && !base.env.clear->value);
+  // The root and mounts inside it come before anything mounted inside them.
+  EXPECT_EQ(&base.mounts.front(), usr);
+}
+
+TEST(ShippedProfilesTest, ToolchainProfilesKeepTheirCachesUnderTheSandboxHome) {
+  HostContext host = TestHost();
+  ProfileSpec cc = Load("cc", host).spec;
+  const MountSpec* ccache = FindTarget(cc, "/tmp/.cache/ccache");
+  ASSERT_NE(ccache, nullptr);
+  EXPECT_EQ(ccache->source->value, "/home/alice/.cache/ccache");
+  EXPECT_EQ(Env(cc, "CCACHE_DIR"), "/tmp/.cache/ccache");
+
+  ProfileSpec rust = Load("rust", host).spec;
+  EXPECT_NE(FindTarget(rust, "/home/alice/.rustup"), nullptr);
+  EXPECT_EQ(Env(rust, "CARGO_HOME"), "/tmp/.cargo");
+  EXPECT_TRUE(Env(rust, "PATH").starts_with("/home/alice/.cargo/bin:"));
+
+  ProfileSpec go = Load("go", host).spec;
+  EXPECT_EQ(Env(go, "GOPROXY"), "off");
+  EXPECT_NE(FindTarget(go, "/tmp/.cache/go-build"), nullptr);
+
+  ProfileSpec ci = Load("ci", host).spec;
+  EXPECT_NE(FindTarget(ci, "/tmp/.cache"), nullptr);
+  ASSERT_EQ(ci.env.pass.back().value, "CI");
+}
+
+}  // namespace
+}  // namespace sandbox::profile
