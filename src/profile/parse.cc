@@ -11,6 +11,7 @@
 #include <exception>
 #include <limits>
 #include <span>
+#include <sstream>
 
 #include "common/units.h"
 #include "profile/expand.h"
@@ -21,7 +22,11 @@ namespace {
 
 using Words = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 4> kTopKeys = {"extends", "sandbox", "env", "mount"};
+constexpr std::array<std::string_view, 5> kTopKeys = {"extends", "sandbox", "env", "mount",
+                                                      "limits"};
+constexpr std::array<std::string_view, 12> kLimitKeys = {
+    "timeout", "timeout_grace", "nofile", "nproc",  "fsize", "cpu",
+    "core",    "stack",         "as",     "memory", "pids",  "cpus"};
 constexpr std::array<std::string_view, 6> kSandboxKeys = {"hostname", "network", "cwd",
                                                           "uid",      "gid",     "landlock"};
 constexpr std::array<std::string_view, 4> kEnvKeys = {"clear", "pass", "set", "unset"};
@@ -40,11 +45,12 @@ struct Section {
   const char* belongs;
   Words keys;
 };
-constexpr std::array<Section, 4> kSections = {
+constexpr std::array<Section, 5> kSections = {
     {{"", "belongs at the top level, before any [table]", kTopKeys},
      {"[sandbox]", "belongs in [sandbox]", kSandboxKeys},
      {"[env]", "belongs in [env]", kEnvKeys},
-     {"[[mount]]", "belongs in a [[mount]] entry", kMountKeys}}};
+     {"[[mount]]", "belongs in a [[mount]] entry", kMountKeys},
+     {"[limits]", "belongs in [limits]", kLimitKeys}}};
 
 // "a string", "an integer", ... for "must be X, not Y" messages.
 const char* TypeName(const toml::node& node) {
@@ -268,6 +274,8 @@ class FileParser {
         if (const auto* t = Table(*node, *key)) ParseEnv(*t);
       } else if (k == "mount") {
         ParseMounts(*node);
+      } else if (k == "limits") {
+        if (const auto* t = Table(*node, *key)) ParseLimits(*t);
       } else {
         Unknown(*key, "", kTopKeys);
       }
@@ -380,6 +388,32 @@ class FileParser {
       return std::nullopt;
     }
     return Located<int64_t>{i->get(), At(node.source())};
+  }
+
+  // [limits]: kept as text; policy::Build parses and checks them with the --limit code, and
+  // reports problems at this location.
+  void ParseLimits(const toml::table& table) {
+    for (auto [key, node] : InFileOrder(table)) {
+      const std::string_view k = key->str();
+      if (std::find(kLimitKeys.begin(), kLimitKeys.end(), k) == kLimitKeys.end()) {
+        Unknown(*key, "[limits]", kLimitKeys);
+        continue;
+      }
+      std::string text;
+      if (const auto* i = node->as_integer()) {
+        text = std::to_string(i->get());
+      } else if (const auto* f = node->as_floating_point(); f != nullptr && k == "cpus") {
+        std::ostringstream out;
+        out << f->get();
+        text = out.str();
+      } else if (auto s = String(*node, k)) {
+        text = s->value;
+      } else {
+        continue;
+      }
+      result_.spec.limits.emplace_back(std::string(k),
+                                       Located<std::string>{text, At(node->source())});
+    }
   }
 
   void ParseSandbox(const toml::table& table) {

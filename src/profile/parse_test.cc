@@ -230,15 +230,26 @@ TEST(ProfileParseTest, UnknownKeyWithoutNearMatch) {
 }
 
 TEST(ProfileParseTest, UnknownTablesAreUnknownKeys) {
-  EXPECT_EQ(Errors("[seccomp]\npolicy = \"default\"\n\n[limits]\nnofile = 10\n"),
+  EXPECT_EQ(Errors("[seccomp]\npolicy = \"default\"\n\n[limits]\nnofle = 10\n"),
             "p.toml:1:2: unknown key \"seccomp\" at the top level; valid keys: extends, "
-            "sandbox, env, mount\n"
+            "sandbox, env, mount, limits\n"
             "[seccomp]\n"
             " ^\n"
-            "p.toml:4:2: unknown key \"limits\" at the top level; valid keys: extends, sandbox, "
-            "env, mount\n"
-            "[limits]\n"
-            " ^\n");
+            "p.toml:5:1: unknown key \"nofle\" in [limits]; did you mean \"nofile\"?\n"
+            "nofle = 10\n"
+            "^\n");
+}
+
+TEST(ProfileParseTest, LimitsAreKeptAsTextWithTheirPlace) {
+  ParseResult r =
+      Parse("[limits]\nnproc = 64\ncpus = 1.5\ntimeout = \"10m\"\n", "p.toml", TestHost());
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].ToString();
+  ASSERT_EQ(r.spec.limits.size(), 3u);
+  EXPECT_EQ(r.spec.limits[0].first, "nproc");
+  EXPECT_EQ(r.spec.limits[0].second.value, "64");
+  EXPECT_EQ(r.spec.limits[0].second.where.line, 2);
+  EXPECT_EQ(r.spec.limits[1].second.value, "1.5");
+  EXPECT_EQ(r.spec.limits[2].second.value, "10m");
 }
 
 TEST(ProfileParseTest, KeyInTheWrongTable) {

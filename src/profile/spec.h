@@ -69,8 +69,8 @@ struct ProfileSpec {
   std::optional<Located<std::string>> landlock;  // "auto" | "on" | "off"
   EnvSpec env;
   std::vector<MountSpec> mounts;  // in order; the root of the chain's first
-  /// Reserved for the [limits] table of a later issue: always empty today, because the
-  /// parser rejects [limits] as an unknown key.
+  /// [limits] as text, in file order (the base's first after a merge); policy::Build parses
+  /// them with the --limit code and a later entry for the same name wins.
   std::vector<std::pair<std::string, Located<std::string>>> limits;
 };
 

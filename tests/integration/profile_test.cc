@@ -68,8 +68,10 @@ TEST_F(ProfileTest, CcSeesOnlyWhatTheProfileBinds) {
   std::string project = MakeDir("p", true);
   MakeFile("outside-canary", "x");
   RunResult r = RunInProject(project, "cc",
-                             {"/bin/sh", "-c", "test -e " + scratch() + "/outside-canary; echo $?; "
-                                               "touch /usr/x 2>/dev/null; echo $?; pwd"});
+                             {"/bin/sh", "-c",
+                              "test -e " + scratch() +
+                                  "/outside-canary; echo $?; "
+                                  "touch /usr/x 2>/dev/null; echo $?; pwd"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "1\n1\n" + project + "\n") << r;
 }
@@ -107,7 +109,8 @@ TEST_F(ProfileTest, GoBuildsAProgram) {
     GTEST_SKIP() << "go is not installed (/usr/local/go/bin/go, /usr/bin/go)";
   }
   std::string project = MakeDir("go", true);
-  MakeFile("go/main.go", "package main\nimport \"fmt\"\nfunc main() { fmt.Println(\"go\", 6*7) }\n");
+  MakeFile("go/main.go",
+           "package main\nimport \"fmt\"\nfunc main() { fmt.Println(\"go\", 6*7) }\n");
   RunResult r = RunInProject(project, "go", {"sh", "-c", "go run main.go"});
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "go 42\n") << r;
@@ -115,7 +118,8 @@ TEST_F(ProfileTest, GoBuildsAProgram) {
 
 TEST_F(ProfileTest, CiRunsATestStepWithoutNetwork) {
   std::string project = MakeDir("ci", true);
-  MakeFile("ci/test.sh", "echo step ran\ncat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '\n");
+  MakeFile("ci/test.sh",
+           "echo step ran\ncat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '\n");
   RunResult r = RunInProject(project, "ci", {"sh", "test.sh"});
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "step ran\nlo\n") << r;
@@ -123,22 +127,46 @@ TEST_F(ProfileTest, CiRunsATestStepWithoutNetwork) {
 
 TEST_F(ProfileTest, ExtendsOverridesAScalarAndAppendsAMount) {
   std::string project = MakeDir("ext", true);
-  std::string child = MakeFile("child.toml",
-                               "extends = \"" + Profiles() +
-                                   "/base.toml\"\n[sandbox]\nhostname = \"child-host\"\n"
-                                   "[[mount]]\ntype = \"dir\"\ntarget = \"/added\"\nmode = \"0700\"\n");
-  std::vector<std::string> args = {"--profile", child, "--", "/bin/sh", "-c",
-                                   "hostname; stat -c %a /added; test -d /usr/bin && echo usr"};
+  std::string child = MakeFile(
+      "child.toml", "extends = \"" + Profiles() +
+                        "/base.toml\"\n[sandbox]\nhostname = \"child-host\"\n"
+                        "[[mount]]\ntype = \"dir\"\ntarget = \"/added\"\nmode = \"0700\"\n");
+  std::vector<std::string> args = {
+      "--profile", child, "--",
+      "/bin/sh",   "-c",  "hostname; stat -c %a /added; test -d /usr/bin && echo usr"};
   RunResult r = RunSandbox(args);
   EXPECT_EQ(r.exit_code, 0) << r;
   // hostname overridden, the base's /usr still there, the child's mount appended.
   EXPECT_EQ(r.out, "child-host\n700\nusr\n") << r;
 }
 
+TEST_F(ProfileTest, ProfileLimitsApplyAndFlagsOverrideThem) {
+  std::string limited = MakeFile(
+      "limited.toml", "extends = \"" + Profiles() + "/base.toml\"\n[limits]\nnofile = 77\n");
+  RunResult r = RunSandbox({"--profile", limited, "--", "/bin/sh", "-c", "ulimit -n"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "77\n") << r;
+  r = RunSandbox(
+      {"--profile", limited, "--limit", "nofile=55", "--", "/bin/sh", "-c", "ulimit -n"});
+  EXPECT_EQ(r.out, "55\n") << r;
+  std::string bad = MakeFile("bad-limit.toml", "[limits]\nnofile = \"many\"\n");
+  r = RunSandbox({"--profile", bad, "--", "/bin/true"});
+  EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
+  EXPECT_NE(r.err.find(bad + ":2:10"), std::string::npos) << r;
+}
+
 TEST_F(ProfileTest, FlagsApplyAfterTheProfile) {
-  std::vector<std::string> args = {"--profile",  Profiles() + "/base.toml", "--hostname", "flag",
-                                   "--setenv",   "FROM_FLAG", "1", "--",
-                                   "/bin/sh", "-c", "hostname; echo $FROM_FLAG $HOME"};
+  std::vector<std::string> args = {"--profile",
+                                   Profiles() + "/base.toml",
+                                   "--hostname",
+                                   "flag",
+                                   "--setenv",
+                                   "FROM_FLAG",
+                                   "1",
+                                   "--",
+                                   "/bin/sh",
+                                   "-c",
+                                   "hostname; echo $FROM_FLAG $HOME"};
   RunResult r = RunSandbox(args);
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "flag\n1 /tmp\n") << r;
@@ -155,8 +183,8 @@ TEST_F(ProfileTest, AMistakeInAProfileStopsTheRunWithItsLocation) {
 }
 
 TEST_F(ProfileTest, MissingNonOptionalSourceNamesTheProfileLine) {
-  std::string bad = MakeFile(
-      "missing.toml", "[[mount]]\ntype = \"ro-bind\"\nsource = \"/nonexistent/sbx-src\"\n");
+  std::string bad = MakeFile("missing.toml",
+                             "[[mount]]\ntype = \"ro-bind\"\nsource = \"/nonexistent/sbx-src\"\n");
   RunResult r = RunSandbox({"--profile", bad, "--", "/bin/true"});
   EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
   EXPECT_NE(r.err.find("/nonexistent/sbx-src"), std::string::npos) << r;
