@@ -36,20 +36,19 @@ void PrintText(const policy::Policy& p, const std::string& profile_path) {
   std::printf("profile:   %s\n", profile_path.c_str());
   std::printf("command:  ");
   for (const auto& a : p.command()) std::printf(" %s", a.c_str());
-  std::printf("\nidentity:  uid %u gid %u inside = uid %u gid %u outside\n",
-              p.identity().inner_uid, p.identity().inner_gid, p.identity().outer_uid,
-              p.identity().outer_gid);
+  std::printf("\nidentity:  uid %u gid %u inside = uid %u gid %u outside\n", p.identity().inner_uid,
+              p.identity().inner_gid, p.identity().outer_uid, p.identity().outer_gid);
   std::printf("hostname:  %s\n", p.hostname().c_str());
-  std::printf("network:   %s\n", p.network() == policy::NetworkMode::kNone ? "none (lo only)"
-                                                                            : "host");
+  std::printf("network:   %s\n",
+              p.network() == policy::NetworkMode::kNone ? "none (lo only)" : "host");
   std::printf("cwd:       %s%s\n", p.cwd().c_str(), p.cwd_required() ? "" : " (if present)");
   std::printf("landlock:  %s\n",
               p.landlock().abi > 0 ? ("ABI " + std::to_string(p.landlock().abi)).c_str() : "off");
   std::printf("mounts:\n");
   for (const policy::MountOp& m : p.mounts()) {
     std::string what = m.source.empty() ? m.target : m.source + " -> " + m.target;
-    std::printf("  %-10s %s%s  (%s)\n", MountKindName(m.kind), what.c_str(),
-                MountDetail(m).c_str(), m.origin.ToString().c_str());
+    std::printf("  %-10s %s%s  (%s)\n", MountKindName(m.kind), what.c_str(), MountDetail(m).c_str(),
+                m.origin.ToString().c_str());
   }
   std::printf("environment:\n");
   for (const auto& e : p.environment()) std::printf("  %s\n", e.c_str());
@@ -58,8 +57,10 @@ void PrintText(const policy::Policy& p, const std::string& profile_path) {
     std::printf("  %-8s %s\n", l.name.c_str(),
                 l.value == RLIM_INFINITY ? "unlimited" : std::to_string(l.value).c_str());
   }
-  if (p.cgroup().memory_max) std::printf("  memory   %llu\n", (unsigned long long)*p.cgroup().memory_max);
-  if (p.cgroup().pids_max) std::printf("  pids     %llu\n", (unsigned long long)*p.cgroup().pids_max);
+  if (p.cgroup().memory_max)
+    std::printf("  memory   %llu\n", (unsigned long long)*p.cgroup().memory_max);
+  if (p.cgroup().pids_max)
+    std::printf("  pids     %llu\n", (unsigned long long)*p.cgroup().pids_max);
   if (p.cgroup().cpu_quota_us) {
     std::printf("  cpus     %.2f\n", static_cast<double>(*p.cgroup().cpu_quota_us) / 100000.0);
   }
@@ -146,7 +147,8 @@ int ShowMain(int argc, char** argv, const launch::ProcessImage&) {
   }
   profile::LoadResult loaded = LoadProfile(name);
   if (!loaded.ok()) {
-    for (const Error& e : loaded.errors) std::fprintf(stderr, "sandbox: %s\n", e.ToString().c_str());
+    for (const Error& e : loaded.errors)
+      std::fprintf(stderr, "sandbox: %s\n", e.ToString().c_str());
     return kExitSandboxFailure;
   }
   cli::CliOptions flags;

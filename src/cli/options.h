@@ -55,8 +55,8 @@ struct CliOptions {
     std::string value;
     std::string origin;  // "--limit nproc=64" or "cc.toml:12:8", for messages
   };
-  std::vector<Limit> limits;  // --limit NAME=VALUE, in order
-  std::optional<std::string> landlock;                      // --landlock on|off|auto
+  std::vector<Limit> limits;            // --limit NAME=VALUE, in order
+  std::optional<std::string> landlock;  // --landlock on|off|auto
   bool verbose = false;
   std::optional<std::string> report_path;  // --report FILE
   std::optional<int> report_fd;            // --report-fd N

@@ -24,7 +24,7 @@ struct Error {
   std::string message;  // one line, no "sandbox:" prefix, no trailing period
   int errno_value = 0;  // 0 when no errno applies
   std::optional<SourceLocation> where;
-  std::string hint;  // optional "how to fix it", printed after the message
+  std::string hint;     // optional "how to fix it", printed after the message
   std::string excerpt;  // the offending source line, shown with a caret under `where->column`
 
   /// With a line number (profile errors): "file:line:col: message; hint", then the excerpt and

@@ -202,7 +202,8 @@ TEST(PolicyLimitsTest, CoreIsZeroByDefaultAndFlagsOverride) {
   EXPECT_EQ(p->limits()[0].name, "core");
   EXPECT_EQ(p->limits()[0].value, 0u);
 
-  o.limits = {{"nproc", "64", ""}, {"fsize", "8G", ""}, {"cpu", "2h", ""}, {"core", "unlimited", ""}};
+  o.limits = {
+      {"nproc", "64", ""}, {"fsize", "8G", ""}, {"cpu", "2h", ""}, {"core", "unlimited", ""}};
   p = Build(o, Caller{});
   ASSERT_TRUE(p) << p.error().ToString();
   ASSERT_EQ(p->limits().size(), 4u);
