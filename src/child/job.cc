@@ -1,0 +1,111 @@
+#include "child/job.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "child/caps.h"
+#include "child/exec.h"
+#include "child/fds.h"
+#include "child/landlock.h"
+#include "common/exit_status.h"
+
+namespace sandbox::child {
+namespace {
+
+StepError ChangeDirectory(const ChildPlan& plan) noexcept {
+  if (::chdir(plan.cwd) == 0) return StepOk();
+  if (plan.cwd_required) return StepFailed(SetupStep::kChangeDirectory, errno, plan.cwd);
+  // The caller's directory is only a preference, as in bubblewrap.
+  if (::chdir("/") == 0) return StepOk();
+  return StepFailed(SetupStep::kChangeDirectory, errno, "/");
+}
+
+// Soft and hard alike, so the job cannot raise them back. RLIMIT_NPROC is counted per user
+// namespace since Linux 5.14, so nproc limits the sandbox's processes, not the caller's.
+StepError SetResourceLimits(const ChildPlan& plan) noexcept {
+  for (const ChildPlan::Limit& limit : plan.limits) {
+    struct rlimit value = {static_cast<rlim_t>(limit.value), static_cast<rlim_t>(limit.value)};
+    if (::setrlimit(static_cast<__rlimit_resource>(limit.resource), &value) < 0) {
+      // EPERM: above the caller's hard limit, which an unprivileged process cannot raise.
+      return StepFailed(SetupStep::kSetResourceLimits, errno, limit.name,
+                        errno == EPERM ? "above the caller's hard limit (ulimit -H)" : nullptr);
+    }
+  }
+  return StepOk();
+}
+
+}  // namespace
+
+int64_t MonotonicNow() noexcept {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void ReportStep(const ChildPlan& plan, SetupStep step, int op_index, int64_t* since) noexcept {
+  if (!plan.report_steps) return;
+  int64_t now = MonotonicNow();
+  SendRecord(plan.sync_fd, MakeStepRecord(step, op_index, now - *since));
+  *since = MonotonicNow();
+}
+
+size_t KeptDescriptors(const ChildPlan& plan, int* keep) noexcept {
+  size_t count = 0;
+  bool placed = false;
+  for (int fd : plan.pass_fds) {
+    if (count + 2 > kMaxKeptFds) break;
+    if (!placed && plan.sync_fd < fd) {
+      keep[count++] = plan.sync_fd;
+      placed = true;
+    }
+    keep[count++] = fd;
+  }
+  if (!placed) keep[count++] = plan.sync_fd;
+  return count;
+}
+
+void FailWith(const ChildPlan& plan, RecordKind kind, const StepError& e, int exit_code) noexcept {
+  SendRecord(plan.sync_fd, MakeErrorRecord(kind, e.step, e.error, e.op_index, e.path, e.detail));
+  ::_exit(exit_code);
+}
+
+// The job, from fork to execve. The order matters: everything needing privilege first, then
+// capabilities go, then no_new_privs; the seccomp filter (when there is one) comes last.
+void RunJob(const ChildPlan& plan) noexcept {
+  sigset_t none;
+  sigemptyset(&none);
+  ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
+
+  int64_t clock = MonotonicNow();
+  StepError e;
+  // A new session detaches the job from the caller's terminal, so TIOCSTI cannot push
+  // keystrokes into the caller's shell.
+  if (plan.new_session && ::setsid() < 0) {
+    e = StepFailed(SetupStep::kNewSession, errno);
+  }
+  if (!e.failed()) e = ChangeDirectory(plan);
+  ::umask(plan.umask);
+  // The sync socket stays: it is close-on-exec, and carries an exec failure if there is one.
+  int keep[kMaxKeptFds];
+  size_t count = KeptDescriptors(plan, keep);
+  if (!e.failed()) e = CloseDescriptorsExcept(keep, count);
+  if (!e.failed()) e = InheritDescriptors(plan.pass_fds.data(), plan.pass_fds.size());
+  if (!e.failed()) e = SetResourceLimits(plan);
+  if (!e.failed()) e = ApplyLandlock(plan);
+  if (!e.failed()) e = DropCapabilities(plan.last_capability);
+  if (!e.failed()) e = SetNoNewPrivs();
+  if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
+  ReportStep(plan, SetupStep::kDropCapabilities, -1, &clock);
+
+  e = ExecuteJob(plan);
+  FailWith(plan, RecordKind::kExecError, e, e.error == ENOENT ? kExitNotFound : kExitCannotExecute);
+}
+
+}  // namespace sandbox::child
