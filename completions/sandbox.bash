@@ -8,7 +8,7 @@ _sandbox_flags="--help --version --profile
   --tmpfs --proc --dev --dir --remount-ro --symlink --size --perms --chdir
   --setenv --unsetenv --clearenv --keep-env
   --hostname --uid --gid --share-net --pass-fd --timeout --timeout-grace --limit --landlock
-  --verbose --report --report-fd"
+  --seccomp-policy --seccomp-action --verbose --report --report-fd"
 _sandbox_subcommands="check doctor show"
 
 # Profile names: *.toml in the user's, the system's and the installed profile directories.
@@ -135,6 +135,14 @@ _sandbox() {
       ;;
     --landlock)
       COMPREPLY=($(compgen -W "auto on off" -- "$cur"))
+      return
+      ;;
+    --seccomp-policy)
+      COMPREPLY=($(compgen -W "default none" -- "$cur"))
+      return
+      ;;
+    --seccomp-action)
+      COMPREPLY=($(compgen -W "errno kill log" -- "$cur"))
       return
       ;;
     --limit)

@@ -71,6 +71,10 @@ int RunJobCommand(int argc, char** argv, const launch::ProcessImage& image) {
     if (index < 0 || static_cast<size_t>(index) >= policy->mounts().size()) return "";
     return policy->mounts()[static_cast<size_t>(index)].origin.ToString();
   };
+  bool logged = policy->seccomp() && policy->seccomp()->action == seccomp::Action::kLog;
+  for (const std::string& line : report::DenialLines(*outcome, logged)) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
   std::string message = report::MessageFor(*outcome, describe_op);
   if (!message.empty()) std::fprintf(stderr, "%s\n", message.c_str());
   if (reporter) reporter->WriteOutcome(*outcome, describe_op);

@@ -14,6 +14,7 @@
 #include "child/exec.h"
 #include "child/fds.h"
 #include "child/landlock.h"
+#include "child/seccomp.h"
 #include "common/exit_status.h"
 
 namespace sandbox::child {
@@ -103,6 +104,11 @@ void RunJob(const ChildPlan& plan) noexcept {
   if (!e.failed()) e = SetNoNewPrivs();
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
   ReportStep(plan, SetupStep::kDropCapabilities, -1, &clock);
+  // Last: from here on the job's own calls are filtered, and the steps above needed calls
+  // (setrlimit, landlock_*, capset, prctl) that the filter may one day refuse.
+  e = InstallSeccompFilter(plan);
+  if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
+  ReportStep(plan, SetupStep::kInstallSeccomp, -1, &clock);
 
   e = ExecuteJob(plan);
   FailWith(plan, RecordKind::kExecError, e, e.error == ENOENT ? kExitNotFound : kExitCannotExecute);

@@ -4,6 +4,7 @@
 #ifndef SANDBOX_CHILD_PLAN_H_
 #define SANDBOX_CHILD_PLAN_H_
 
+#include <linux/filter.h>
 #include <sys/types.h>
 
 #include <cstddef>
@@ -64,6 +65,11 @@ struct ChildPlan {
     bool optional;  // skip when absent (e.g. an optional bind that was skipped)
   };
   std::vector<LandlockRule> landlock_rules;
+
+  // Seccomp: a compiled BPF program (empty: no filter), installed last before execve. With
+  // seccomp_listener the job sends the notification listener to the supervisor first.
+  std::vector<sock_filter> seccomp_program;
+  bool seccomp_listener = false;
 
   std::vector<int> pass_fds;  // sorted, all > 2
   bool new_session = true;

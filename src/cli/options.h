@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/mount_kind.h"
+#include "common/result.h"
 
 namespace sandbox::cli {
 
@@ -57,6 +58,18 @@ struct CliOptions {
   };
   std::vector<Limit> limits;            // --limit NAME=VALUE, in order
   std::optional<std::string> landlock;  // --landlock on|off|auto
+  /// The seccomp filter: --seccomp-policy default|none and --seccomp-action errno|kill|log,
+  /// or the profile's [seccomp]. Names carry where they were written, for messages.
+  struct SeccompName {
+    std::string name;
+    SourceLocation where;
+  };
+  std::optional<std::string> seccomp_policy;
+  SourceLocation seccomp_policy_where;
+  std::optional<std::string> seccomp_action;
+  SourceLocation seccomp_action_where;
+  std::vector<SeccompName> seccomp_deny;
+  std::vector<SeccompName> seccomp_allow;
   bool verbose = false;
   std::optional<std::string> report_path;  // --report FILE
   std::optional<int> report_fd;            // --report-fd N

@@ -189,6 +189,14 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
                  "Landlock fence: auto (default: on when the kernel has it), on (required), off")
       ->check(CLI::IsMember({"auto", "on", "off"}))
       ->type_name("MODE");
+  app.add_option("--seccomp-policy", out.seccomp_policy,
+                 "Seccomp filter: default (the built-in deny list, docs/seccomp.md) or none")
+      ->check(CLI::IsMember({"default", "none"}))
+      ->type_name("POLICY");
+  app.add_option("--seccomp-action", out.seccomp_action,
+                 "What a denied call gets: errno (default), kill or log (allowed, reported)")
+      ->check(CLI::IsMember({"errno", "kill", "log"}))
+      ->type_name("ACTION");
   app.add_flag("-v,--verbose", out.verbose, "Print each setup step with its duration");
 }
 

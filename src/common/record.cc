@@ -38,4 +38,45 @@ bool SendRecord(int fd, const Record& record) noexcept {
   }
 }
 
+bool SendRecordWithFd(int fd, const Record& record, int passed) noexcept {
+  struct iovec iov = {const_cast<Record*>(&record), sizeof(record)};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+  __builtin_memcpy(CMSG_DATA(cmsg), &passed, sizeof(int));
+  for (;;) {
+    ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (n == static_cast<ssize_t>(sizeof(record))) return true;
+    if (n < 0 && errno == EINTR) continue;
+    return false;
+  }
+}
+
+long ReceiveRecord(int fd, Record* record, int* passed) noexcept {
+  *passed = -1;
+  struct iovec iov = {record, sizeof(*record)};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  if (n <= 0) return n;
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+        c->cmsg_len == CMSG_LEN(sizeof(int))) {
+      __builtin_memcpy(passed, CMSG_DATA(c), sizeof(int));
+    }
+  }
+  return n;
+}
+
 }  // namespace sandbox

@@ -12,10 +12,11 @@
 namespace sandbox {
 
 enum class RecordKind : uint8_t {
-  kSetupError = 1,  // a step failed; the job never ran
-  kExecError = 2,   // the job's execve failed (126/127)
-  kJobExited = 3,   // pid 1 saw the job end; status is a waitpid() status
-  kStepDone = 4,    // --verbose: `step` finished after `nanoseconds`
+  kSetupError = 1,       // a step failed; the job never ran
+  kExecError = 2,        // the job's execve failed (126/127)
+  kJobExited = 3,        // pid 1 saw the job end; status is a waitpid() status
+  kStepDone = 4,         // --verbose: `step` finished after `nanoseconds`
+  kSeccompListener = 5,  // carries the seccomp notification listener (SCM_RIGHTS)
 };
 
 inline constexpr size_t kRecordPathSize = 512;
@@ -41,6 +42,13 @@ Record MakeStepRecord(SetupStep step, int op_index, int64_t nanoseconds) noexcep
 
 /// Sends one record as one message. Returns false if the socket is gone. Async-signal-safe.
 bool SendRecord(int fd, const Record& record) noexcept;
+
+/// Sends `record` with descriptor `passed` attached (SCM_RIGHTS). Async-signal-safe.
+bool SendRecordWithFd(int fd, const Record& record, int passed) noexcept;
+
+/// Receives one record without blocking; a descriptor attached to it lands in *passed (-1 if
+/// none; close-on-exec). Returns the byte count as recv(2) does.
+long ReceiveRecord(int fd, Record* record, int* passed) noexcept;
 
 }  // namespace sandbox
 

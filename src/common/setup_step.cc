@@ -52,6 +52,8 @@ const char* SetupStepName(SetupStep step) noexcept {
       return "drop capabilities";
     case SetupStep::kSetNoNewPrivs:
       return "set no_new_privs";
+    case SetupStep::kInstallSeccomp:
+      return "install seccomp filter";
     case SetupStep::kExecute:
       return "execute";
     case SetupStep::kCount:

@@ -32,6 +32,7 @@ enum class SetupStep : uint8_t {
   kApplyLandlock,
   kDropCapabilities,
   kSetNoNewPrivs,
+  kInstallSeccomp,
   kExecute,
   kCount,
 };

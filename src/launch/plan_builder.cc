@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/landlock_abi.h"
+#include "seccomp/compile.h"
 
 namespace sandbox::launch {
 
@@ -167,6 +168,12 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
     plan->limits.push_back({limit.resource, limit.value, plan->Intern(limit.name)});
   }
   AddLandlockRules(policy, *plan);
+  if (policy.seccomp()) {
+    auto filter = seccomp::Compile(*policy.seccomp());
+    if (!filter) return filter.error();
+    plan->seccomp_program = std::move(filter->program);
+    plan->seccomp_listener = filter->needs_listener;
+  }
   plan->report_steps = policy.verbose();
   plan->pass_fds = policy.pass_fds();
   plan->new_session = policy.new_session();

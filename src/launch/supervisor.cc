@@ -22,6 +22,7 @@
 #include "init/init.h"
 #include "launch/cgroup.h"
 #include "launch/id_maps.h"
+#include "seccomp/listener.h"
 
 namespace sandbox::launch {
 namespace {
@@ -78,7 +79,9 @@ report::Outcome::Usage ChildrenUsage() {
 class Supervisor {
  public:
   Supervisor(const policy::Policy& policy, child::ChildPlan& plan, RunObserver* observer)
-      : policy_(policy), plan_(plan), observer_(observer != nullptr ? observer : &no_observer_) {}
+      : policy_(policy), plan_(plan), observer_(observer != nullptr ? observer : &no_observer_) {
+    if (policy_.seccomp() && plan_.seccomp_listener) seccomp_.emplace(*policy_.seccomp());
+  }
 
   Result<report::Outcome> Run() {
     if (policy_.die_with_parent()) {
@@ -150,15 +153,13 @@ class Supervisor {
 
     bool exited = false;
     while (!exited) {
-      struct pollfd fds[4] = {
-          {pidfd_.get(), POLLIN, 0},
-          {signals.get(), POLLIN, 0},
-          {sync_.get(), POLLIN, 0},
-          {timer.get(), POLLIN, 0},
+      struct pollfd fds[5] = {
+          {pidfd_.get(), POLLIN, 0}, {signals.get(), POLLIN, 0},      {sync_.get(), POLLIN, 0},
+          {timer.get(), POLLIN, 0},  {listener_fd_.get(), POLLIN, 0},
       };
       // Once the socket hung up, stop polling it or poll would spin on POLLHUP.
       if (sync_closed_) fds[2].fd = -1;
-      int n = ::poll(fds, 4, -1);
+      int n = ::poll(fds, 5, -1);
       if (n < 0) {
         if (errno == EINTR) continue;
         return MakeError("poll failed", errno);
@@ -166,6 +167,13 @@ class Supervisor {
       if (fds[1].revents & POLLIN) ForwardSignals(signals.get());
       if (fds[2].revents & (POLLIN | POLLHUP)) ReadRecords();
       if (fds[3].revents & POLLIN) OnTimer(timer.get());
+      // A filtered call waits for its answer: take it before anything slow. POLLHUP alone:
+      // every filtered process is gone.
+      if (fds[4].revents & POLLIN) {
+        if (!seccomp_->HandleOne(listener_fd_.get())) listener_fd_.Reset();
+      } else if (fds[4].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+        listener_fd_.Reset();
+      }
       if (fds[0].revents & POLLIN) exited = true;
     }
     int status = Reap();
@@ -176,6 +184,13 @@ class Supervisor {
       CgroupUsage usage = cgroup_->Finish();
       outcome.memory_peak = usage.memory_peak;
       outcome.oom_kills = usage.oom_kills;
+    }
+    if (seccomp_) {
+      for (const seccomp::Denial& d : seccomp_->denials()) {
+        outcome.seccomp_denials.push_back(
+            {d.syscall, d.count, d.first_pid ? std::optional<int64_t>(*d.first_pid) : std::nullopt,
+             d.first_comm});
+      }
     }
     observer_->OnFinished(outcome);
     return outcome;
@@ -212,9 +227,13 @@ class Supervisor {
   void ReadRecords() {
     for (;;) {
       Record record;
-      ssize_t n = ::recv(sync_.get(), &record, sizeof(record), MSG_DONTWAIT);
+      int passed = -1;
+      ssize_t n = ReceiveRecord(sync_.get(), &record, &passed);
+      UniqueFd attached(passed);
       if (n == static_cast<ssize_t>(sizeof(record))) {
-        if (record.kind == RecordKind::kJobExited) {
+        if (record.kind == RecordKind::kSeccompListener) {
+          if (attached && seccomp_) listener_fd_ = std::move(attached);
+        } else if (record.kind == RecordKind::kJobExited) {
           job_status_ = record.status;
         } else if (record.kind == RecordKind::kStepDone) {
           if (policy_.verbose()) PrintStep(record);
@@ -313,6 +332,8 @@ class Supervisor {
   std::optional<int> job_status_;
   std::optional<Record> error_;
   std::optional<RunCgroup> cgroup_;
+  std::optional<seccomp::Listener> seccomp_;  // answers the filter's notifications
+  UniqueFd listener_fd_;
 };
 
 }  // namespace

@@ -13,6 +13,8 @@
 #include "common/landlock_abi.h"
 #include "common/rlimits.h"
 #include "common/units.h"
+#include "profile/suggest.h"
+#include "seccomp/names.h"
 
 extern char** environ;
 
@@ -83,6 +85,7 @@ class PolicyBuilder {
     if (auto r = BuildProcess(); !r) return r.error();
     if (auto r = BuildLimits(); !r) return r.error();
     if (auto r = BuildLandlock(); !r) return r.error();
+    if (auto r = BuildSeccomp(); !r) return r.error();
     return std::move(policy_);
   }
 
@@ -261,6 +264,35 @@ class PolicyBuilder {
       }
       cg.cpu_quota_us = static_cast<uint64_t>(cpus * 100000);
     }
+    return {};
+  }
+
+  // Secure by default: the default list applies unless a profile or flag says "none".
+  Result<void> BuildSeccomp() {
+    if (options_.seccomp_policy.value_or("default") == "none") {
+      policy_.seccomp_.reset();
+      return {};
+    }
+    seccomp::Settings settings;
+    const std::string action = options_.seccomp_action.value_or("errno");
+    settings.action = action == "kill"  ? seccomp::Action::kKill
+                      : action == "log" ? seccomp::Action::kLog
+                                        : seccomp::Action::kErrno;
+    for (const auto* list : {&options_.seccomp_deny, &options_.seccomp_allow}) {
+      for (const cli::CliOptions::SeccompName& name : *list) {
+        if (seccomp::IsKnownSyscall(name.name)) continue;
+        Error e = MakeError("unknown system call \"" + name.name + "\"");
+        std::vector<std::string_view> known(seccomp::KnownSyscalls().begin(),
+                                            seccomp::KnownSyscalls().end());
+        std::string near = profile::Nearest(name.name, known);
+        e.hint = near.empty() ? "see the names in syscalls(2)" : "did you mean \"" + near + "\"?";
+        e.where = name.where;
+        return e;
+      }
+      auto& into = list == &options_.seccomp_deny ? settings.deny : settings.allow;
+      for (const auto& name : *list) into.push_back(name.name);
+    }
+    policy_.seccomp_ = std::move(settings);
     return {};
   }
 

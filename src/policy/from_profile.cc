@@ -29,6 +29,17 @@ Result<cli::CliOptions> CombineWithProfile(const profile::ProfileSpec& profile,
   if (!out.share_net && profile.network) out.share_net = profile.network->value == "host";
   if (!out.chdir && profile.cwd) out.chdir = profile.cwd->value;
   if (!out.landlock && profile.landlock) out.landlock = profile.landlock->value;
+  const profile::ProfileSpec::Seccomp& seccomp = profile.seccomp;
+  if (!out.seccomp_policy && seccomp.policy) {
+    out.seccomp_policy = seccomp.policy->value;
+    out.seccomp_policy_where = seccomp.policy->where;
+  }
+  if (!out.seccomp_action && seccomp.action) {
+    out.seccomp_action = seccomp.action->value;
+    out.seccomp_action_where = seccomp.action->where;
+  }
+  for (const auto& name : seccomp.deny) out.seccomp_deny.push_back({name.value, name.where});
+  for (const auto& name : seccomp.allow) out.seccomp_allow.push_back({name.value, name.where});
   if (!out.uid && profile.uid) {
     auto id = InnerId(*profile.uid, "uid");
     if (!id) return id.error();

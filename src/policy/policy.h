@@ -13,6 +13,7 @@
 
 #include "common/mount_kind.h"
 #include "common/result.h"
+#include "seccomp/settings.h"
 
 namespace sandbox::policy {
 
@@ -76,6 +77,8 @@ class Policy {
   const CgroupRequest& cgroup() const { return cgroup_; }
   /// Landlock as it will be applied (abi 0: off, by request or because the kernel lacks it).
   const LandlockPlan& landlock() const { return landlock_; }
+  /// The seccomp filter to install last before execve; nullopt: none (--seccomp-policy none).
+  const std::optional<seccomp::Settings>& seccomp() const { return seccomp_; }
   bool new_session() const { return new_session_; }
   bool die_with_parent() const { return die_with_parent_; }
   bool verbose() const { return verbose_; }
@@ -98,6 +101,7 @@ class Policy {
   std::vector<ResourceLimit> limits_;
   LandlockPlan landlock_;
   CgroupRequest cgroup_;
+  std::optional<seccomp::Settings> seccomp_ = seccomp::Settings{};
   bool new_session_ = true;
   bool die_with_parent_ = true;
   bool verbose_ = false;

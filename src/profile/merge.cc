@@ -50,6 +50,22 @@ void MergeEnv(EnvSpec& base, EnvSpec& derived) {
   }
 }
 
+// A name the derived profile denies or allows leaves the base's other list.
+void MergeSeccomp(ProfileSpec::Seccomp& base, ProfileSpec::Seccomp& derived) {
+  Override(base.policy, derived.policy);
+  Override(base.action, derived.action);
+  for (auto& name : derived.deny) {
+    EraseName(base.allow, name.value);
+    EraseName(base.deny, name.value);
+    base.deny.push_back(std::move(name));
+  }
+  for (auto& name : derived.allow) {
+    EraseName(base.deny, name.value);
+    EraseName(base.allow, name.value);
+    base.allow.push_back(std::move(name));
+  }
+}
+
 }  // namespace
 
 void MergeInto(ProfileSpec& base, ProfileSpec derived) {
@@ -60,6 +76,7 @@ void MergeInto(ProfileSpec& base, ProfileSpec derived) {
   Override(base.gid, derived.gid);
   Override(base.landlock, derived.landlock);
   MergeEnv(base.env, derived.env);
+  MergeSeccomp(base.seccomp, derived.seccomp);
   for (auto& m : derived.mounts) base.mounts.push_back(std::move(m));
   for (auto& l : derived.limits) base.limits.push_back(std::move(l));
   for (auto& file : derived.chain) base.chain.push_back(std::move(file));

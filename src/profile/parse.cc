@@ -22,8 +22,9 @@ namespace {
 
 using Words = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 5> kTopKeys = {"extends", "sandbox", "env", "mount",
-                                                      "limits"};
+constexpr std::array<std::string_view, 6> kTopKeys = {"extends", "sandbox", "env",
+                                                      "mount",   "limits",  "seccomp"};
+constexpr std::array<std::string_view, 4> kSeccompKeys = {"policy", "action", "deny", "allow"};
 constexpr std::array<std::string_view, 12> kLimitKeys = {
     "timeout", "timeout_grace", "nofile", "nproc",  "fsize", "cpu",
     "core",    "stack",         "as",     "memory", "pids",  "cpus"};
@@ -45,12 +46,13 @@ struct Section {
   const char* belongs;
   Words keys;
 };
-constexpr std::array<Section, 5> kSections = {
+constexpr std::array<Section, 6> kSections = {
     {{"", "belongs at the top level, before any [table]", kTopKeys},
      {"[sandbox]", "belongs in [sandbox]", kSandboxKeys},
      {"[env]", "belongs in [env]", kEnvKeys},
      {"[[mount]]", "belongs in a [[mount]] entry", kMountKeys},
-     {"[limits]", "belongs in [limits]", kLimitKeys}}};
+     {"[limits]", "belongs in [limits]", kLimitKeys},
+     {"[seccomp]", "belongs in [seccomp]", kSeccompKeys}}};
 
 // "a string", "an integer", ... for "must be X, not Y" messages.
 const char* TypeName(const toml::node& node) {
@@ -276,6 +278,8 @@ class FileParser {
         ParseMounts(*node);
       } else if (k == "limits") {
         if (const auto* t = Table(*node, *key)) ParseLimits(*t);
+      } else if (k == "seccomp") {
+        if (const auto* t = Table(*node, *key)) ParseSeccomp(*t);
       } else {
         Unknown(*key, "", kTopKeys);
       }
@@ -413,6 +417,59 @@ class FileParser {
       }
       result_.spec.limits.emplace_back(std::string(k),
                                        Located<std::string>{text, At(node->source())});
+    }
+  }
+
+  // Syscall names are checked against the kernel's list by policy::Build, which knows it;
+  // here only their shape, and that one file does not both deny and allow a name.
+  void ParseSyscallList(const toml::node& node, std::string_view key,
+                        std::vector<Located<std::string>>& into) {
+    const auto* array = node.as_array();
+    if (array == nullptr) {
+      WrongType(node, key, "an array of system call names");
+      return;
+    }
+    ProfileSpec::Seccomp& seccomp = result_.spec.seccomp;
+    for (const toml::node& item : *array) {
+      const auto* s = item.as_string();
+      if (s == nullptr) {
+        AddError(At(item.source()),
+                 "each entry of " + Quoted(key) + " must be a string, not " + TypeName(item));
+        continue;
+      }
+      Located<std::string> name{s->get(), At(item.source())};
+      for (const auto* list : {&seccomp.deny, &seccomp.allow}) {
+        for (const auto& seen : *list) {
+          if (seen.value != name.value) continue;
+          AddError(
+              name.where,
+              Quoted(name.value) + " is already named at line " + std::to_string(seen.where.line),
+              "name each system call once, in deny or in allow");
+          name.value.clear();
+        }
+      }
+      if (!name.value.empty()) into.push_back(std::move(name));
+    }
+  }
+
+  void ParseSeccomp(const toml::table& table) {
+    static constexpr std::array<std::string_view, 2> kPolicies = {"default", "none"};
+    static constexpr std::array<std::string_view, 3> kActions = {"errno", "kill", "log"};
+    ProfileSpec::Seccomp& seccomp = result_.spec.seccomp;
+    for (auto [key, node] : InFileOrder(table)) {
+      const std::string_view k = key->str();
+      if (k == "policy") {
+        seccomp.policy = Choice(*node, k, kPolicies,
+                                "use \"default\" (the built-in deny list) or \"none\" (no filter)");
+      } else if (k == "action") {
+        seccomp.action = Choice(*node, k, kActions, "use \"errno\", \"kill\" or \"log\"");
+      } else if (k == "deny") {
+        ParseSyscallList(*node, k, seccomp.deny);
+      } else if (k == "allow") {
+        ParseSyscallList(*node, k, seccomp.allow);
+      } else {
+        Unknown(*key, "[seccomp]", kSeccompKeys);
+      }
     }
   }
 

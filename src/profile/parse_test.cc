@@ -230,13 +230,50 @@ TEST(ProfileParseTest, UnknownKeyWithoutNearMatch) {
 }
 
 TEST(ProfileParseTest, UnknownTablesAreUnknownKeys) {
-  EXPECT_EQ(Errors("[seccomp]\npolicy = \"default\"\n\n[limits]\nnofle = 10\n"),
-            "p.toml:1:2: unknown key \"seccomp\" at the top level; valid keys: extends, "
-            "sandbox, env, mount, limits\n"
-            "[seccomp]\n"
+  EXPECT_EQ(Errors("[seccom]\npolicy = \"default\"\n\n[limits]\nnofle = 10\n"),
+            "p.toml:1:2: unknown key \"seccom\" at the top level; did you mean \"seccomp\"?\n"
+            "[seccom]\n"
             " ^\n"
             "p.toml:5:1: unknown key \"nofle\" in [limits]; did you mean \"nofile\"?\n"
             "nofle = 10\n"
+            "^\n");
+}
+
+TEST(ProfileParseTest, SeccompTableKeepsNamesWithTheirPlace) {
+  ProfileSpec spec = ParseOk(
+      "[seccomp]\npolicy = \"default\"\naction = \"log\"\ndeny = [\"uname\"]\n"
+      "allow = [\"keyctl\", \"personality\"]\n");
+  ASSERT_TRUE(spec.seccomp.policy);
+  EXPECT_EQ(spec.seccomp.policy->value, "default");
+  ASSERT_TRUE(spec.seccomp.action);
+  EXPECT_EQ(spec.seccomp.action->value, "log");
+  ASSERT_EQ(spec.seccomp.deny.size(), 1u);
+  EXPECT_EQ(spec.seccomp.deny[0].value, "uname");
+  EXPECT_EQ(spec.seccomp.deny[0].where.line, 4);
+  ASSERT_EQ(spec.seccomp.allow.size(), 2u);
+  EXPECT_EQ(spec.seccomp.allow[1].value, "personality");
+  EXPECT_EQ(spec.seccomp.allow[1].where.line, 5);
+  EXPECT_EQ(spec.seccomp.allow[1].where.column, 20);
+}
+
+TEST(ProfileParseTest, SeccompMistakesAreErrorsWithTheFix) {
+  EXPECT_EQ(Errors("[seccomp]\naction = \"trap\"\n"),
+            "p.toml:2:10: \"action\" cannot be \"trap\"; use \"errno\", \"kill\" or \"log\"\n"
+            "action = \"trap\"\n"
+            "         ^\n");
+  EXPECT_EQ(Errors("[seccomp]\ndeny = [\"keyctl\"]\nallow = [\"keyctl\"]\n"),
+            "p.toml:3:10: \"keyctl\" is already named at line 2; name each system call once, in "
+            "deny or in allow\n"
+            "allow = [\"keyctl\"]\n"
+            "         ^\n");
+  EXPECT_EQ(Errors("[seccomp]\ndeny = \"keyctl\"\n"),
+            "p.toml:2:8: \"deny\" must be an array of system call names, not a string\n"
+            "deny = \"keyctl\"\n"
+            "       ^\n");
+  EXPECT_EQ(Errors("[seccomp]\nfilter = \"none\"\n"),
+            "p.toml:2:1: unknown key \"filter\" in [seccomp]; valid keys: policy, action, deny, "
+            "allow\n"
+            "filter = \"none\"\n"
             "^\n");
 }
 

@@ -72,6 +72,15 @@ struct ProfileSpec {
   /// [limits] as text, in file order (the base's first after a merge); policy::Build parses
   /// them with the --limit code and a later entry for the same name wins.
   std::vector<std::pair<std::string, Located<std::string>>> limits;
+  /// [seccomp]. After a merge, a name is in at most one of deny and allow (the most derived
+  /// profile that names it decides).
+  struct Seccomp {
+    std::optional<Located<std::string>> policy;  // "default" | "none"
+    std::optional<Located<std::string>> action;  // "errno" | "kill" | "log"
+    std::vector<Located<std::string>> deny;      // syscall names, checked by policy::Build
+    std::vector<Located<std::string>> allow;
+  };
+  Seccomp seccomp;
 };
 
 /// What ${VARS} and profile lookup need from the host; injected so tests are machine-free.

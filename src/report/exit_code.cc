@@ -1,6 +1,7 @@
 #include "report/exit_code.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 
 #include "common/exit_status.h"
@@ -53,6 +54,10 @@ std::string MessageFor(const Outcome& outcome, const OpDescriber& describe_op) {
                std::to_string(outcome.oom_kills) + " OOM kill" +
                (outcome.oom_kills == 1 ? "" : "s") + ")";
       }
+      if (outcome.signal == SIGSYS) {
+        return "sandbox: the job was killed by SIGSYS: a call the seccomp filter denies "
+               "(action \"kill\"; use action \"errno\" to see which)";
+      }
       return "";
     case Outcome::Kind::kTimedOut:
       return "sandbox: timed out; the job was stopped";
@@ -77,6 +82,21 @@ std::string MessageFor(const Outcome& outcome, const OpDescriber& describe_op) {
   }
   if (IsHostLimit(r)) line.append(" ").append(kDoctorHint);
   return line;
+}
+
+std::vector<std::string> DenialLines(const Outcome& outcome, bool logged) {
+  std::vector<std::string> lines;
+  for (const SeccompDenial& denial : outcome.seccomp_denials) {
+    std::string line = logged ? "sandbox: seccomp logged " : "sandbox: seccomp denied ";
+    line += denial.syscall + " x" + std::to_string(denial.count);
+    if (!denial.first_comm.empty() || denial.first_pid) {
+      line += " (first: " + (denial.first_comm.empty() ? std::string("?") : denial.first_comm);
+      if (denial.first_pid) line += ", pid " + std::to_string(*denial.first_pid);
+      line += ")";
+    }
+    lines.push_back(std::move(line));
+  }
+  return lines;
 }
 
 }  // namespace sandbox::report

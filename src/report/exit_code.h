@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "report/outcome.h"
 
@@ -26,6 +27,10 @@ std::string DisplayPath(const Record& record);
 /// True when a setup failure is typical of a host that restricts user namespaces or masks
 /// /proc (EPERM on the first mounts, or on mounting proc): `sandbox doctor` explains those.
 bool IsHostLimit(const Record& record);
+
+/// One line per denied call: "sandbox: seccomp denied keyctl x3 (first: python3, pid 7)";
+/// "logged" instead of "denied" when the action let the calls through.
+std::vector<std::string> DenialLines(const Outcome& outcome, bool logged);
 
 inline constexpr const char* kDoctorHint = "(see: sandbox doctor)";
 

@@ -6,10 +6,18 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/record.h"
 
 namespace sandbox::report {
+
+struct SeccompDenial {
+  std::string syscall;
+  uint64_t count = 0;
+  std::optional<int64_t> first_pid;  // in the sandbox's pid namespace
+  std::string first_comm;
+};
 
 struct Outcome {
   enum class Kind {
@@ -35,6 +43,9 @@ struct Outcome {
     uint64_t max_rss_bytes = 0;  // of the largest single process, not the sum
   };
   std::optional<Usage> usage;
+  // Calls the seccomp filter refused (or, under action "log", reported), in order of first
+  // occurrence. Empty under action "kill": the kernel kills without telling.
+  std::vector<SeccompDenial> seccomp_denials;
 };
 
 }  // namespace sandbox::report

@@ -166,6 +166,7 @@ void SetOutcome(const Outcome& outcome, const OpDescriber& describe_op, RunRepor
   report->usage = outcome.usage;
   report->memory_peak_bytes = outcome.memory_peak;
   report->oom_kills = outcome.oom_kills;
+  report->seccomp_denials = outcome.seccomp_denials;
   switch (outcome.kind) {
     case Outcome::Kind::kExited:
       report->outcome = "exited";

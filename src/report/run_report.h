@@ -23,13 +23,6 @@ struct StepTiming {
   int64_t nanoseconds = 0;
 };
 
-struct SeccompDenial {
-  std::string syscall;
-  uint64_t count = 0;
-  std::optional<int64_t> first_pid;  // in the sandbox's pid namespace
-  std::string first_comm;
-};
-
 struct ReportedLimit {
   std::string name;               // "nofile"
   std::optional<uint64_t> value;  // nullopt: unlimited

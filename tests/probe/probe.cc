@@ -853,6 +853,83 @@ int CmdPtraceChild(const Args&) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Commands: calls the seccomp filter is expected to refuse, through each ABI the kernel takes.
+
+// Syscall numbers of the calls abi-call knows, per ABI: x86_64 (and x32, which adds bit 30)
+// and i386 (int 0x80, reachable from a 64-bit process).
+struct AbiCall {
+  std::string_view name;
+  long x86_64;
+  long i386;
+  long args[3];
+};
+constexpr long kKeySpecSessionKeyring = -3;
+constexpr AbiCall kAbiCalls[] = {
+    {"keyctl", 250, 288, {0 /* KEYCTL_GET_KEYRING_ID */, kKeySpecSessionKeyring, 0}},
+    {"getpid", 39, 20, {0, 0, 0}},
+    {"unshare-user", 272, 310, {CLONE_NEWUSER, 0, 0}},
+    {"personality-query", 135, 136, {0xffffffffL, 0, 0}},
+};
+constexpr long kX32SyscallBit = 0x40000000;
+
+long Int80(long nr, long a, long b, long c) {
+  long ret = nr;
+  // The 32-bit entry point from 64-bit code: arguments in ebx, ecx, edx; r8-r11 are clobbered.
+  asm volatile("int $0x80"
+               : "+a"(ret)
+               : "b"(a), "c"(b), "d"(c)
+               : "memory", "r8", "r9", "r10", "r11");
+  return static_cast<int>(ret);  // eax, sign-extended: -errno on failure
+}
+
+int CmdAbiCall(const Args& args) {
+  const AbiCall* call = nullptr;
+  for (const AbiCall& c : kAbiCalls) {
+    if (c.name == args[1]) call = &c;
+  }
+  if (call == nullptr) return BadArg("call", args[1]);
+  long ret;
+  if (args[0] == "x86_64") {
+    ret = syscall(call->x86_64, call->args[0], call->args[1], call->args[2]);
+    if (ret < 0) return Fail(errno);
+  } else if (args[0] == "x32") {
+    ret = syscall(call->x86_64 | kX32SyscallBit, call->args[0], call->args[1], call->args[2]);
+    if (ret < 0) return Fail(errno);
+  } else if (args[0] == "i386") {
+    ret = Int80(call->i386, call->args[0], call->args[1], call->args[2]);
+    if (ret < 0 && ret > -4096) return Fail(static_cast<int>(-ret));
+  } else {
+    return BadArg("abi", args[0]);
+  }
+  PrintLine("ok " + std::to_string(ret));
+  return kExitOk;
+}
+
+int CmdSocket(const Args& args) {
+  int64_t family = 0;
+  if (!ParseInt(args[0], 0, 1000, &family)) return BadArg("family", args[0]);
+  int fd = socket(static_cast<int>(family), SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    // SOCK_STREAM is not every family's type; the family is what is under test.
+    if (errno == ESOCKTNOSUPPORT || errno == EPROTONOSUPPORT || errno == EINVAL) {
+      fd = socket(static_cast<int>(family), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    }
+    if (fd < 0) return Fail(errno);
+  }
+  close(fd);
+  return Ok();
+}
+
+int CmdPersonality(const Args& args) {
+  int64_t value = 0;
+  if (!ParseInt(args[0], 0, 0xffffffffL, &value)) return BadArg("value", args[0]);
+  long ret = syscall(SYS_personality, static_cast<unsigned long>(value));
+  if (ret < 0) return Fail(errno);
+  PrintLine("ok " + std::to_string(ret));
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Dispatch.
 
 struct Command {
@@ -899,6 +976,9 @@ constexpr Command kCommands[] = {
     {"statfs-type", 1, 1, "PATH", CmdStatfsType},
     {"fork-bomb", 1, 1, "COUNT", CmdForkBomb},
     {"rlimit", 1, 1, "NAME", CmdRlimit},
+    {"abi-call", 2, 2, "x86_64|i386|x32 keyctl|getpid|unshare-user|personality-query", CmdAbiCall},
+    {"socket", 1, 1, "FAMILY", CmdSocket},
+    {"personality", 1, 1, "VALUE", CmdPersonality},
 };
 
 int Usage(std::string_view problem) {

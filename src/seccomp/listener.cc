@@ -1,0 +1,99 @@
+#include "seccomp/listener.h"
+
+#include <fcntl.h>
+#include <seccomp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "seccomp/decide.h"
+#include "seccomp/names.h"
+
+namespace sandbox::seccomp {
+namespace {
+
+std::string ReadSmallFile(const std::string& path) {
+  std::string text;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buf[2048];
+  ssize_t n = ::read(fd, buf, sizeof(buf));
+  if (n > 0) text.assign(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return text;
+}
+
+// The pid a process has in the innermost pid namespace it belongs to: the last NSpid field.
+std::optional<pid_t> InnerPid(pid_t host_pid) {
+  std::string status = ReadSmallFile("/proc/" + std::to_string(host_pid) + "/status");
+  size_t at = status.find("\nNSpid:");
+  if (at == std::string::npos) return std::nullopt;
+  size_t end = status.find('\n', at + 1);
+  std::string line = status.substr(at + 7, end == std::string::npos ? end : end - at - 7);
+  size_t last = line.find_last_of(" \t");
+  std::string number = last == std::string::npos ? line : line.substr(last + 1);
+  if (number.empty()) return std::nullopt;
+  return static_cast<pid_t>(std::strtol(number.c_str(), nullptr, 10));
+}
+
+std::string Comm(pid_t host_pid) {
+  std::string comm = ReadSmallFile("/proc/" + std::to_string(host_pid) + "/comm");
+  while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  return comm;
+}
+
+}  // namespace
+
+Listener::Listener(Settings settings) : settings_(std::move(settings)) {
+  if (seccomp_notify_alloc(&request_, &response_) != 0) {
+    request_ = nullptr;
+    response_ = nullptr;
+  }
+}
+
+Listener::~Listener() {
+  if (request_ != nullptr) seccomp_notify_free(request_, response_);
+}
+
+bool Listener::HandleOne(int fd) {
+  if (request_ == nullptr) return false;
+  // The kernel refuses a request buffer that is not zeroed.
+  std::memset(request_, 0, sizeof(*request_));
+  if (int rc = seccomp_notify_receive(fd, request_); rc != 0) {
+    // ENOENT: the caller died (a signal) before we took the call; try the next one.
+    int err = rc == -ECANCELED ? errno : -rc;
+    return err == EINTR || err == ENOENT;
+  }
+  std::string name = SyscallName(request_->data.arch, request_->data.nr);
+  Verdict verdict = Decide(settings_, name, request_->data.args[0]);
+  // Name the caller while it is still blocked in the call, then make sure the notification
+  // is still live, so the pid read is the caller's and not a recycled one.
+  if (verdict.denial) {
+    auto known = std::find_if(denials_.begin(), denials_.end(),
+                              [&](const Denial& d) { return d.syscall == name; });
+    if (known == denials_.end()) {
+      Denial denial;
+      denial.syscall = name;
+      denial.first_pid = InnerPid(static_cast<pid_t>(request_->pid));
+      denial.first_comm = Comm(static_cast<pid_t>(request_->pid));
+      if (seccomp_notify_id_valid(fd, request_->id) != 0) return true;
+      known = denials_.insert(denials_.end(), std::move(denial));
+    }
+    ++known->count;
+  }
+  std::memset(response_, 0, sizeof(*response_));
+  response_->id = request_->id;
+  if (verdict.proceed) {
+    response_->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  } else {
+    response_->error = -verdict.error;
+  }
+  // ENOENT: the caller died meanwhile (a signal); nothing to answer.
+  (void)seccomp_notify_respond(fd, response_);
+  return true;
+}
+
+}  // namespace sandbox::seccomp

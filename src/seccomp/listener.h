@@ -1,0 +1,51 @@
+// The supervisor's end of SECCOMP_RET_USER_NOTIF: answers each call the filter hands over
+// (see decide.h) and remembers the denials, by name, with the first process that made each.
+#ifndef SANDBOX_SECCOMP_LISTENER_H_
+#define SANDBOX_SECCOMP_LISTENER_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "seccomp/settings.h"
+
+struct seccomp_notif;
+struct seccomp_notif_resp;
+
+namespace sandbox::seccomp {
+
+struct Denial {
+  std::string syscall;
+  uint64_t count = 0;
+  std::optional<pid_t> first_pid;  // in the sandbox's pid namespace
+  std::string first_comm;
+};
+
+class Listener {
+ public:
+  explicit Listener(Settings settings);
+  ~Listener();
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
+  /// Receives one notification on `fd` and answers it. False when there is nothing more to
+  /// read there (every filtered process is gone, or the descriptor is not a listener).
+  bool HandleOne(int fd);
+
+  /// In order of first occurrence.
+  const std::vector<Denial>& denials() const { return denials_; }
+
+ private:
+  Settings settings_;
+  seccomp_notif* request_ = nullptr;
+  seccomp_notif_resp* response_ = nullptr;
+  std::vector<Denial> denials_;
+};
+
+}  // namespace sandbox::seccomp
+
+#endif  // SANDBOX_SECCOMP_LISTENER_H_

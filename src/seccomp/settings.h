@@ -1,0 +1,27 @@
+// What a run asks of the seccomp filter, as plain data: the Policy holds one of these (or none)
+// and the launch side compiles it. Names are validated when the Policy is built.
+#ifndef SANDBOX_SECCOMP_SETTINGS_H_
+#define SANDBOX_SECCOMP_SETTINGS_H_
+
+#include <string>
+#include <vector>
+
+namespace sandbox::seccomp {
+
+enum class Action {
+  kErrno,  // the call fails (EPERM, or the entry's own errno) and the job goes on
+  kKill,   // the process that made the call dies of SIGSYS
+  kLog,    // the call goes through; it is only counted and reported
+};
+
+const char* ActionName(Action action);
+
+struct Settings {
+  Action action = Action::kErrno;
+  std::vector<std::string> deny;   // denied on top of the default list, every argument
+  std::vector<std::string> allow;  // default entries not applied
+};
+
+}  // namespace sandbox::seccomp
+
+#endif  // SANDBOX_SECCOMP_SETTINGS_H_
