@@ -81,6 +81,9 @@ void ReportWriter::SetPolicy(const policy::Policy& policy) {
   r.namespaces = {"user", "mount", "pid", "ipc", "uts", "cgroup"};
   if (policy.network() == policy::NetworkMode::kNone) r.namespaces.emplace_back("net");
   r.landlock_abi = policy.landlock().abi;
+  r.seccomp_policy = policy.seccomp() ? "default" : "none";
+  r.seccomp_action.reset();
+  if (policy.seccomp()) r.seccomp_action = seccomp::ActionName(policy.seccomp()->action);
   r.rlimits.clear();
   for (const policy::ResourceLimit& limit : policy.limits()) {
     std::optional<uint64_t> value;

@@ -1,5 +1,5 @@
 // `sandbox show PROFILE [--json] [-- COMMAND]`: the policy a run would execute, resolved:
-// every mount in order, environment, identity, network, limits, Landlock.
+// every mount in order, environment, identity, network, limits, Landlock, seccomp.
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -32,6 +32,20 @@ std::string MountDetail(const policy::MountOp& m) {
   return detail;
 }
 
+// "default, action errno, deny uname, allow keyctl" or "none".
+std::string SeccompSummary(const policy::Policy& p) {
+  if (!p.seccomp()) return "none";
+  const seccomp::Settings& s = *p.seccomp();
+  std::string text =
+      std::string("default (docs/seccomp.md), action ") + seccomp::ActionName(s.action);
+  for (const auto* list : {&s.deny, &s.allow}) {
+    if (list->empty()) continue;
+    text += list == &s.deny ? ", deny" : ", allow";
+    for (const std::string& name : *list) text += " " + name;
+  }
+  return text;
+}
+
 void PrintText(const policy::Policy& p, const std::string& profile_path) {
   std::printf("profile:   %s\n", profile_path.c_str());
   std::printf("command:  ");
@@ -44,6 +58,7 @@ void PrintText(const policy::Policy& p, const std::string& profile_path) {
   std::printf("cwd:       %s%s\n", p.cwd().c_str(), p.cwd_required() ? "" : " (if present)");
   std::printf("landlock:  %s\n",
               p.landlock().abi > 0 ? ("ABI " + std::to_string(p.landlock().abi)).c_str() : "off");
+  std::printf("seccomp:   %s\n", SeccompSummary(p).c_str());
   std::printf("mounts:\n");
   for (const policy::MountOp& m : p.mounts()) {
     std::string what = m.source.empty() ? m.target : m.source + " -> " + m.target;
@@ -84,6 +99,20 @@ void PrintJson(const policy::Policy& p, const std::string& profile_path) {
   w.Key("network").String(p.network() == policy::NetworkMode::kNone ? "none" : "host");
   w.Key("cwd").String(p.cwd());
   w.Key("landlock_abi").Int(p.landlock().abi);
+  w.Key("seccomp");
+  if (p.seccomp()) {
+    w.BeginObject();
+    w.Key("action").String(seccomp::ActionName(p.seccomp()->action));
+    w.Key("deny").BeginArray();
+    for (const std::string& name : p.seccomp()->deny) w.String(name);
+    w.EndArray();
+    w.Key("allow").BeginArray();
+    for (const std::string& name : p.seccomp()->allow) w.String(name);
+    w.EndArray();
+    w.EndObject();
+  } else {
+    w.Null();
+  }
   w.Key("mounts").BeginArray();
   for (const policy::MountOp& m : p.mounts()) {
     w.BeginObject();

@@ -249,5 +249,34 @@ TEST(PolicyCgroupTest, CgroupLimitsParse) {
   EXPECT_FALSE(Build(o, Caller{}));
 }
 
+TEST(PolicyBuildTest, SeccompIsOnByDefaultAndNamesAreChecked) {
+  cli::CliOptions o = WithCommand();
+  auto p = Build(o, TestCaller());
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(p->seccomp());
+  EXPECT_EQ(p->seccomp()->action, seccomp::Action::kErrno);
+
+  o.seccomp_policy = "none";
+  p = Build(o, TestCaller());
+  ASSERT_TRUE(p);
+  EXPECT_FALSE(p->seccomp());
+
+  o = WithCommand();
+  o.seccomp_action = "kill";
+  o.seccomp_deny = {{"uname", SourceLocation{"p.toml", 3, 9}}};
+  o.seccomp_allow = {{"keyctl", SourceLocation{"p.toml", 4, 10}}};
+  p = Build(o, TestCaller());
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->seccomp()->action, seccomp::Action::kKill);
+  EXPECT_EQ(p->seccomp()->deny, std::vector<std::string>{"uname"});
+  EXPECT_EQ(p->seccomp()->allow, std::vector<std::string>{"keyctl"});
+
+  o.seccomp_allow = {{"keyctrl", SourceLocation{"p.toml", 4, 10}}};
+  p = Build(o, TestCaller());
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().ToString(),
+            "p.toml:4:10: unknown system call \"keyctrl\"; did you mean \"keyctl\"?");
+}
+
 }  // namespace
 }  // namespace sandbox::policy

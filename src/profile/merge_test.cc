@@ -41,6 +41,23 @@ TEST(ProfileMergeTest, ScalarsOverrideAndKeepTheirOrigin) {
   EXPECT_EQ(base.extends->value, "base");
 }
 
+TEST(ProfileMergeTest, SeccompListsGiveEachNameToTheMostDerivedProfile) {
+  ProfileSpec base;
+  base.seccomp.action = L("errno", "base.toml", 2);
+  base.seccomp.deny = {L("ptrace", "base.toml", 3), L("uname", "base.toml", 3)};
+  base.seccomp.allow = {L("perf_event_open", "base.toml", 4)};
+  ProfileSpec derived;
+  derived.seccomp.action = L("log", "ci.toml", 2);
+  derived.seccomp.allow = {L("ptrace", "ci.toml", 3)};
+  derived.seccomp.deny = {L("perf_event_open", "ci.toml", 4)};
+  MergeInto(base, derived);
+  EXPECT_EQ(base.seccomp.action->value, "log");
+  EXPECT_FALSE(base.seccomp.policy);
+  EXPECT_EQ(Names(base.seccomp.deny), (std::vector<std::string>{"uname", "perf_event_open"}));
+  EXPECT_EQ(Names(base.seccomp.allow), std::vector<std::string>{"ptrace"});
+  EXPECT_EQ(base.seccomp.allow[0].where.file, "ci.toml");
+}
+
 TEST(ProfileMergeTest, MountsAppendInOrder) {
   ProfileSpec base;
   base.mounts.resize(2);

@@ -116,6 +116,13 @@ void WriteResources(JsonWriter& json, const RunReport& report) {
   json.EndObject();
 
   json.Key("seccomp").BeginObject();
+  json.Key("policy").String(report.seccomp_policy);
+  json.Key("action");
+  if (report.seccomp_action) {
+    json.String(*report.seccomp_action);
+  } else {
+    json.Null();
+  }
   json.Key("denials").BeginArray();
   for (const SeccompDenial& denial : report.seccomp_denials) {
     json.BeginObject();

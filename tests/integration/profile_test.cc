@@ -64,6 +64,38 @@ TEST_F(ProfileTest, CcBuildsAndRunsACProgram) {
   EXPECT_EQ(::access((project + "/hello").c_str(), F_OK), 0) << r;
 }
 
+// AddressSanitizer under the default seccomp policy: it maps its shadow memory, reads
+// /proc/self/maps, may turn ASLR off with personality(), and LeakSanitizer stops the world
+// with ptrace at exit. A clean program passes; an overflow and a leak are still caught.
+TEST_F(ProfileTest, CcBuildsAndTestsWithAddressSanitizerUnderTheFilter) {
+  if (!HostHas("/usr/bin/cc") || !HostHas("/usr/bin/make")) {
+    GTEST_SKIP() << "cc or make is not installed on this machine";
+  }
+  std::string project = MakeDir("asan", /*job_writable=*/true);
+  MakeFile("asan/ok.c",
+           "#include <stdlib.h>\n#include <string.h>\nint main(void) { char* p = malloc(8); "
+           "strcpy(p, \"fine\"); free(p); return 0; }\n");
+  MakeFile("asan/overflow.c",
+           "#include <stdlib.h>\nint main(int argc, char** argv) { char* p = malloc(8); "
+           "p[8 + argc - 1] = 1; free(p); return 0; }\n");
+  MakeFile("asan/leak.c",
+           "#include <stdlib.h>\nvoid* keep;\nint main(void) { keep = malloc(64); keep = 0; "
+           "return 0; }\n");
+  MakeFile("asan/Makefile",
+           "CFLAGS = -g -fsanitize=address -fno-omit-frame-pointer\n"
+           "all: ok overflow leak\n"
+           "check: all\n\t./ok && echo ok-passed\n"
+           "\t! ./overflow 2>overflow.log && grep -q heap-buffer-overflow overflow.log && "
+           "echo overflow-caught\n"
+           "\t! ./leak 2>leak.log && grep -q 'detected memory leaks' leak.log && "
+           "echo leak-caught\n");
+  RunResult r = RunInProject(project, "cc", {"make", "-s", "check"});
+  EXPECT_EQ(r.exit_code, 0) << r << ReadHostFile(project + "/overflow.log")
+                            << ReadHostFile(project + "/leak.log");
+  EXPECT_NE(r.out.find("ok-passed\noverflow-caught\nleak-caught\n"), std::string::npos) << r;
+  EXPECT_EQ(r.err.find("seccomp denied"), std::string::npos) << r;
+}
+
 TEST_F(ProfileTest, CcSeesOnlyWhatTheProfileBinds) {
   std::string project = MakeDir("p", true);
   MakeFile("outside-canary", "x");

@@ -41,12 +41,28 @@ TEST_F(ReportTest, ExitedRunIsValidAndTheJobsOutputIsUntouched) {
   EXPECT_EQ(r.out, "sandbox\n") << r;
   EXPECT_EQ(r.err, "") << r;
   RunResult check =
-      Check(ReportPath(),
-            {R"(outcome="exited")", "exit_code=0", "job_exit_code=0",
-             R"(command=["/sbx/probe","hostname"])", "error=null", "signal=null",
-             R"(namespaces=["user","mount","pid","ipc","uts","cgroup","net"])",
-             R"(limits.rlimits.core=0)", R"(setup.steps.0.step="wait for id maps")",
-             R"(profile={"name":null,"path":null,"hash":null})", R"(seccomp={"denials":[]})"});
+      Check(ReportPath(), {R"(outcome="exited")", "exit_code=0", "job_exit_code=0",
+                           R"(command=["/sbx/probe","hostname"])", "error=null", "signal=null",
+                           R"(namespaces=["user","mount","pid","ipc","uts","cgroup","net"])",
+                           R"(limits.rlimits.core=0)", R"(setup.steps.0.step="wait for id maps")",
+                           R"(profile={"name":null,"path":null,"hash":null})",
+                           R"(seccomp={"policy":"default","action":"errno","denials":[]})"});
+  EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(ReportPath());
+}
+
+// The filter's denials, by name with a count and the first process, in the report as on stderr.
+TEST_F(ReportTest, SeccompDenialsAreListed) {
+  RunResult r = RunProbe({"--report", ReportPath()}, {"abi-call", "i386", "keyctl"});
+  ASSERT_EQ(r.exit_code, 1) << r;
+  RunResult check = Check(
+      ReportPath(), {R"(seccomp.policy="default")", R"(seccomp.action="errno")",
+                     R"(seccomp.denials.0.syscall="keyctl")", "seccomp.denials.0.count=1",
+                     "seccomp.denials.0.first_pid=2", R"(seccomp.denials.0.first_comm="probe")"});
+  EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(ReportPath());
+
+  r = RunProbe({"--report", ReportPath(), "--seccomp-policy", "none"}, {"hostname"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  check = Check(ReportPath(), {R"(seccomp={"policy":"none","action":null,"denials":[]})"});
   EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(ReportPath());
 }
 
