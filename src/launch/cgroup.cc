@@ -1,5 +1,6 @@
 #include "launch/cgroup.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,6 +36,13 @@ std::optional<std::string> ReadFile(const std::string& path) {
   buffer << in.rdbuf();
   return buffer.str();
 }
+
+// cgroups(7), "no internal processes": a cgroup that hands controllers to its children may hold
+// no processes itself. `systemd-run --user --scope -p Delegate=yes sandbox ...` starts us in
+// exactly such a delegated cgroup, so the supervisor first moves into a leaf of its own,
+// <base>/supervisor-<pid>. Other processes sharing `base` cannot be moved by us: then enabling
+// controllers fails with EBUSY and the run refuses.
+Result<void> MoveSupervisorIntoLeaf(const std::string& base, pid_t supervisor);
 
 std::vector<std::string> Words(std::string_view text) {
   std::vector<std::string> words;
@@ -84,6 +92,32 @@ Result<std::string> FindOwnCgroup(std::string_view proc_self_cgroup, std::string
   return e;
 }
 
+namespace {
+
+Result<void> MoveSupervisorIntoLeaf(const std::string& base, pid_t supervisor) {
+  // Leaves of supervisors that are gone (their cgroup.procs is empty) are removed on the way;
+  // a supervisor cannot remove its own leaf, since it is still in it when it exits.
+  if (DIR* dir = ::opendir(base.c_str())) {
+    while (struct dirent* entry = ::readdir(dir)) {
+      std::string name = entry->d_name;
+      if (name.rfind("supervisor-", 0) != 0) continue;
+      auto procs = ReadFile(base + "/" + name + "/cgroup.procs");
+      if (procs && Words(*procs).empty()) (void)::rmdir((base + "/" + name).c_str());
+    }
+    ::closedir(dir);
+  }
+  std::string leaf = base + "/supervisor-" + std::to_string(supervisor);
+  if (::mkdir(leaf.c_str(), 0755) != 0 && errno != EEXIST) {
+    return MakeError("cannot create " + leaf, errno);
+  }
+  if (auto r = WriteFile(leaf + "/cgroup.procs", std::to_string(supervisor)); !r) {
+    return MakeError("cannot move the supervisor into " + leaf, r.error().errno_value);
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<RunCgroup> RunCgroup::Create(const std::string& base, const CgroupLimits& limits,
                                     pid_t supervisor) {
   auto refuse = [&](std::string what, int err) {
@@ -108,11 +142,20 @@ Result<RunCgroup> RunCgroup::Create(const std::string& base, const CgroupLimits&
       return refuse("the " + controller + " controller is not delegated to " + base, 0);
     }
     if (!Contains(on, controller)) {
-      // Fails with EBUSY while `base` itself holds processes (cgroups(7), "no internal
-      // processes" rule): the caller must start us in a cgroup of our own.
+      auto procs = ReadFile(base + "/cgroup.procs");
+      if (procs && Contains(Words(*procs), std::to_string(supervisor))) {
+        if (auto r = MoveSupervisorIntoLeaf(base, supervisor); !r)
+          return refuse(r.error().message, r.error().errno_value);
+      }
       if (auto r = WriteFile(base + "/cgroup.subtree_control", "+" + controller); !r) {
-        return refuse("cannot enable the " + controller + " controller in " + base,
-                      r.error().errno_value);
+        int err = r.error().errno_value;
+        Error e = refuse("cannot enable the " + controller + " controller in " + base, err);
+        if (err == EBUSY) {
+          e.hint =
+              "other processes share that cgroup; start the sandbox in a cgroup of its own: "
+              "systemd-run --user --scope -p Delegate=yes sandbox ...";
+        }
+        return e;
       }
     }
   }

@@ -125,6 +125,25 @@ TEST_F(FakeCgroupTest, ALiveLeftoverIsNotReused) {
   EXPECT_EQ(run.error().errno_value, EEXIST);
 }
 
+// Started by `systemd-run --scope -p Delegate=yes`: the supervisor is in the delegated cgroup
+// itself, which may not hold processes once it hands out controllers. It moves into a leaf.
+TEST_F(FakeCgroupTest, SupervisorInTheDelegatedCgroupMovesIntoALeafFirst) {
+  Write(base_ + "/cgroup.procs", "77\n");
+  fs::create_directory(base_ + "/supervisor-77");
+  Write(base_ + "/supervisor-77/cgroup.procs", "");
+  fs::create_directory(base_ + "/supervisor-12");  // a leftover of a supervisor that is gone
+  Write(base_ + "/supervisor-12/cgroup.procs", "");
+  PrepareChild(77);
+  CgroupLimits limits;
+  limits.pids_max = 32;
+  auto run = RunCgroup::Create(base_, limits, 77);
+  ASSERT_TRUE(run) << run.error().ToString();
+  EXPECT_EQ(Read(base_ + "/supervisor-77/cgroup.procs"), "77");
+  EXPECT_EQ(Read(base_ + "/cgroup.subtree_control"), "+pids");
+  // rmdir of the fake leftover fails (it holds a regular file); on cgroupfs it would go.
+  EXPECT_TRUE(fs::exists(base_ + "/supervisor-12/cgroup.procs"));
+}
+
 TEST_F(FakeCgroupTest, UnwritableBaseRefuses) {
   if (::geteuid() == 0) GTEST_SKIP() << "root can write anywhere";
   ::chmod(base_.c_str(), 0555);

@@ -119,10 +119,13 @@ TEST_F(SeccompTest, TiocstiIsDeniedByTheFilter) {
   EXPECT_EQ(r.err, DeniedOnce("ioctl")) << r;
 }
 
-TEST_F(SeccompTest, KillActionKillsWithSigsys) {
-  RunResult r = RunProbe({"--seccomp-action", "kill"}, {"abi-call", "x86_64", "keyctl"});
-  EXPECT_EQ(r.exit_code, 128 + SIGSYS) << r;
-  EXPECT_NE(r.err.find("killed by SIGSYS"), std::string::npos) << r;
+TEST_F(SeccompTest, KillActionKillsWithSigsysThroughEveryAbi) {
+  for (const char* abi : kAbis) {
+    RunResult r = RunProbe({"--seccomp-action", "kill"}, {"abi-call", abi, "keyctl"});
+    EXPECT_EQ(r.exit_code, 128 + SIGSYS) << abi << "\n" << r;
+    EXPECT_EQ(r.out, "") << abi << "\n" << r;
+    EXPECT_NE(r.err.find("killed by SIGSYS"), std::string::npos) << abi << "\n" << r;
+  }
 }
 
 TEST_F(SeccompTest, LogActionLetsTheCallThroughAndReportsIt) {
