@@ -113,6 +113,25 @@ TEST(SeccompCompileTest, DefaultFilterUsesTheListenerUnlessEverythingKills) {
   EXPECT_FALSE(filter->needs_listener);
 }
 
+// The build-time programs must be exactly what libseccomp gives now.
+TEST(SeccompCompileTest, PrecompiledDefaultsMatchLibseccomp) {
+  for (Action action : {Action::kErrno, Action::kKill, Action::kLog}) {
+    Settings s;
+    s.action = action;
+    auto fast = Compile(s);
+    auto slow = CompileWithLibseccomp(s);
+    ASSERT_TRUE(fast && slow);
+    ASSERT_EQ(fast->program.size(), slow->program.size()) << ActionName(action);
+    for (size_t i = 0; i < fast->program.size(); ++i) {
+      const sock_filter& a = fast->program[i];
+      const sock_filter& b = slow->program[i];
+      EXPECT_TRUE(a.code == b.code && a.jt == b.jt && a.jf == b.jf && a.k == b.k)
+          << ActionName(action) << " instruction " << i;
+    }
+    EXPECT_EQ(fast->needs_listener, slow->needs_listener) << ActionName(action);
+  }
+}
+
 TEST(SeccompCompileTest, UnknownNameIsAnError) {
   Settings s;
   s.deny = {"no_such_call"};
