@@ -59,7 +59,7 @@ struct RunReport {
   std::optional<Outcome::Usage> usage;
   std::optional<uint64_t> memory_peak_bytes;  // the run's cgroup, with cgroup limits only
   uint64_t oom_kills = 0;
-  std::string seccomp_policy = "default";    // "default" | "none"
+  std::string seccomp_policy = "default";     // "default" | "none"
   std::optional<std::string> seccomp_action;  // null with policy "none"
   std::vector<SeccompDenial> seccomp_denials;
 
