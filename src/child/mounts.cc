@@ -325,6 +325,14 @@ StepError ApplyMountStep(const RootFds& fds, const MountStep& step) noexcept {
   return WithOp(e, step);
 }
 
+StepError RefreshNewRoot(RootFds* fds) noexcept {
+  int fd = ::open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return StepFailed(SetupStep::kMountStagingRoot, errno, "/newroot");
+  ::close(fds->new_root);
+  fds->new_root = fd;
+  return StepOk();
+}
+
 StepError EnterNewRoot(RootFds* fds) noexcept {
   ::close(fds->old_root);
   fds->old_root = -1;

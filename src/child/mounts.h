@@ -28,6 +28,10 @@ StepError MountFreshFs(const char* type, const char* mode_text, const char* size
 
 /// pivot_root into the new root and detach the staging root with the host's tree under it.
 /// Closes the descriptors in *fds.
+/// After a mount onto the new root itself (`--bind / /`, `--tmpfs /`), fds->new_root still
+/// names the covered tmpfs; reopen it so later steps and the pivot see the mount on top.
+StepError RefreshNewRoot(RootFds* fds) noexcept;
+
 StepError EnterNewRoot(RootFds* fds) noexcept;
 
 }  // namespace sandbox::child

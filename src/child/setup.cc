@@ -81,6 +81,7 @@ StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock) noexcept {
   ReportStep(plan, SetupStep::kMountStagingRoot, -1, clock);
   for (const MountStep& step : plan.mounts) {
     e = ApplyMountStep(fds, step);
+    if (!e.failed() && step.target[0] == '\0') e = RefreshNewRoot(&fds);
     if (e.failed()) return e;
     ReportStep(plan, StepFor(step.kind), step.op_index, clock);
   }

@@ -23,6 +23,18 @@ bool StartsWith(const std::string& text, const std::string& prefix) {
   return text.compare(0, prefix.size(), prefix) == 0;
 }
 
+// A bind onto the new root itself (bwrap's `--bind / /`) replaces the root the later mounts
+// and the pivot use, instead of being hidden under it.
+TEST_F(FilesystemTest, BindOntoTheRootIsTheRootLaterMountsGoOnTopOf) {
+  RunResult r = RunSandbox({"--ro-bind", "/", "/", "--tmpfs", "/tmp", "--ro-bind", BinDir(),
+                            "/tmp/sbx", "--", "/tmp/sbx/probe", "exists", "/usr/bin"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "yes\n") << r;
+  r = RunSandbox({"--ro-bind", "/", "/", "--tmpfs", "/tmp", "--ro-bind", BinDir(), "/tmp/sbx", "--",
+                  "/tmp/sbx/probe", "statfs-type", "/tmp"});
+  EXPECT_EQ(r.out, std::string(kTmpfsMagic) + " rw\n") << r;
+}
+
 TEST_F(FilesystemTest, ReadOnlyBindRejectsWrites) {
   // Writable by the run user on the host, so only the read-only bind can stop the write.
   std::string dir = MakeDir("data", /*job_writable=*/true);
