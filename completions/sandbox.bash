@@ -8,8 +8,8 @@ _sandbox_flags="--help --version --profile
   --tmpfs --proc --dev --dir --remount-ro --symlink --size --perms --chdir
   --setenv --unsetenv --clearenv --keep-env
   --hostname --uid --gid --share-net --pass-fd --timeout --timeout-grace --limit --landlock
-  --seccomp-policy --seccomp-action --verbose --report --report-fd"
-_sandbox_subcommands="check doctor show"
+  --seccomp-policy --seccomp-action --tty --verbose --report --report-fd"
+_sandbox_subcommands="check doctor shell show"
 
 # Profile names: *.toml in the user's, the system's and the installed profile directories.
 _sandbox_profiles() {

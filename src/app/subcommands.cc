@@ -10,6 +10,7 @@ namespace {
 constexpr Subcommand kSubcommands[] = {
     {"check", "Validate profiles; print every error", CheckMain},
     {"doctor", "Check what a run needs on this host, with the fix for what is missing", DoctorMain},
+    {"shell", "Open an interactive shell in the sandbox a job would get", ShellMain},
     {"show", "Print the resolved policy of a profile (--json for machines)", ShowMain},
     {nullptr, nullptr, nullptr},
 };

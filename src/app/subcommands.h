@@ -34,6 +34,9 @@ int DoctorMain(int argc, char** argv, const launch::ProcessImage& image);
 /// `sandbox check PROFILE...` (app/check.cc).
 int CheckMain(int argc, char** argv, const launch::ProcessImage& image);
 
+/// `sandbox shell [FLAGS]` (app/shell.cc).
+int ShellMain(int argc, char** argv, const launch::ProcessImage& image);
+
 /// `sandbox show PROFILE [--json] [-- COMMAND]` (app/show.cc).
 int ShowMain(int argc, char** argv, const launch::ProcessImage& image);
 

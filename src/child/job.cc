@@ -15,6 +15,7 @@
 #include "child/fds.h"
 #include "child/landlock.h"
 #include "child/seccomp.h"
+#include "child/terminal.h"
 #include "common/exit_status.h"
 
 namespace sandbox::child {
@@ -79,7 +80,7 @@ void FailWith(const ChildPlan& plan, RecordKind kind, const StepError& e, int ex
 
 // The job, from fork to execve. The order matters: everything needing privilege first, then
 // capabilities go, then no_new_privs; the seccomp filter (when there is one) comes last.
-void RunJob(const ChildPlan& plan) noexcept {
+void RunJob(const ChildPlan& plan, int terminal_slave) noexcept {
   sigset_t none;
   sigemptyset(&none);
   ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
@@ -91,6 +92,8 @@ void RunJob(const ChildPlan& plan) noexcept {
   if (plan.new_session && ::setsid() < 0) {
     e = StepFailed(SetupStep::kNewSession, errno);
   }
+  // The sandbox's own pty, never the caller's terminal: TIOCSTI on it reaches only the job.
+  if (!e.failed() && terminal_slave >= 0) e = AttachTerminal(terminal_slave);
   if (!e.failed()) e = ChangeDirectory(plan);
   ::umask(plan.umask);
   // The sync socket stays: it is close-on-exec, and carries an exec failure if there is one.

@@ -71,6 +71,12 @@ struct ChildPlan {
   std::vector<sock_filter> seccomp_program;
   bool seccomp_listener = false;
 
+  // --tty: pid 1 opens a pty in the sandbox's devpts, sends the master to the supervisor and
+  // gives the slave to the job as stdio and controlling terminal, sized rows x cols.
+  bool terminal = false;
+  unsigned short terminal_rows = 0;
+  unsigned short terminal_cols = 0;
+
   std::vector<int> pass_fds;  // sorted, all > 2
   bool new_session = true;
   int last_capability = 40;  // /proc/sys/kernel/cap_last_cap, read in the parent

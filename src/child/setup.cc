@@ -17,6 +17,7 @@
 #include "child/landlock.h"
 #include "child/mounts.h"
 #include "child/net.h"
+#include "child/terminal.h"
 #include "common/exit_status.h"
 #include "common/record.h"
 #include "init/init.h"
@@ -116,12 +117,19 @@ StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock) noexcept {
   }
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
   ReportStep(plan, SetupStep::kCloseInheritedFds, -1, &clock);
+  int terminal_slave = -1;
+  if (plan.terminal) {
+    e = OpenTerminal(plan, &terminal_slave);
+    if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
+    ReportStep(plan, SetupStep::kOpenTerminal, -1, &clock);
+  }
 
   pid_t job = ::fork();
   if (job < 0)
     FailWith(plan, RecordKind::kSetupError, StepFailed(SetupStep::kForkJob, errno),
              kExitSandboxFailure);
-  if (job == 0) RunJob(plan);
+  if (job == 0) RunJob(plan, terminal_slave);
+  if (terminal_slave >= 0) ::close(terminal_slave);
   // pid 1 keeps nothing the job could want: the pass-through descriptors are the job's now.
   // Likewise its stdio: the caller's terminal or pipes stay with the job alone.
   for (int fd : plan.pass_fds) ::close(fd);

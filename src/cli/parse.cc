@@ -198,6 +198,8 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
       ->check(CLI::IsMember({"errno", "kill", "log"}))
       ->type_name("ACTION");
   app.add_flag("-v,--verbose", out.verbose, "Print each setup step with its duration");
+  app.add_flag("--tty", out.tty,
+               "Give the job a terminal of its own, relayed to this one (needs a --dev mount)");
 }
 
 void AddReportFlags(CLI::App& app, CliOptions& out) {

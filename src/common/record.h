@@ -17,6 +17,7 @@ enum class RecordKind : uint8_t {
   kJobExited = 3,        // pid 1 saw the job end; status is a waitpid() status
   kStepDone = 4,         // --verbose: `step` finished after `nanoseconds`
   kSeccompListener = 5,  // carries the seccomp notification listener (SCM_RIGHTS)
+  kTerminal = 6,         // carries the master of the job's pseudo-terminal (SCM_RIGHTS)
 };
 
 inline constexpr size_t kRecordPathSize = 512;

@@ -25,6 +25,7 @@ enum class SetupStep : uint8_t {
   kSetHostname,
   kBringUpLoopback,
   kCloseInheritedFds,
+  kOpenTerminal,
   kForkJob,
   kNewSession,
   kChangeDirectory,

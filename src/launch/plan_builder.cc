@@ -1,6 +1,8 @@
 #include "launch/plan_builder.h"
 
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -177,6 +179,14 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   plan->report_steps = policy.verbose();
   plan->pass_fds = policy.pass_fds();
   plan->new_session = policy.new_session();
+  if (policy.terminal()) {
+    plan->terminal = true;
+    struct winsize size = {};
+    if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &size) == 0) {
+      plan->terminal_rows = size.ws_row;
+      plan->terminal_cols = size.ws_col;
+    }
+  }
   plan->last_capability = image.last_capability;
   plan->env_begin = image.env_begin;
   plan->env_end = image.env_end;

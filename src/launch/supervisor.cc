@@ -22,6 +22,7 @@
 #include "init/init.h"
 #include "launch/cgroup.h"
 #include "launch/id_maps.h"
+#include "launch/terminal_relay.h"
 #include "seccomp/listener.h"
 
 namespace sandbox::launch {
@@ -93,6 +94,8 @@ class Supervisor {
     // sigwaitinfo); the supervisor reads its own through a signalfd.
     sigset_t forwarded;
     init::ForwardedSignalSet(&forwarded);
+    // --tty: window size changes are the relay's to pass on (through the pty), not pid 1's.
+    if (policy_.terminal()) sigaddset(&forwarded, SIGWINCH);
     sigset_t old_mask;
     ::sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
 
@@ -153,13 +156,19 @@ class Supervisor {
 
     bool exited = false;
     while (!exited) {
-      struct pollfd fds[5] = {
-          {pidfd_.get(), POLLIN, 0}, {signals.get(), POLLIN, 0},      {sync_.get(), POLLIN, 0},
-          {timer.get(), POLLIN, 0},  {listener_fd_.get(), POLLIN, 0},
+      struct pollfd fds[7] = {
+          {pidfd_.get(), POLLIN, 0},
+          {signals.get(), POLLIN, 0},
+          {sync_.get(), POLLIN, 0},
+          {timer.get(), POLLIN, 0},
+          {listener_fd_.get(), POLLIN, 0},
+          {relay_ ? relay_->input() : -1, POLLIN, 0},
+          {relay_ ? relay_->master() : -1, relay_ ? relay_->master_events() : short{0}, 0},
       };
       // Once the socket hung up, stop polling it or poll would spin on POLLHUP.
       if (sync_closed_) fds[2].fd = -1;
-      int n = ::poll(fds, 5, -1);
+      if (terminal_closed_) fds[6].fd = -1;
+      int n = ::poll(fds, 7, -1);
       if (n < 0) {
         if (errno == EINTR) continue;
         return MakeError("poll failed", errno);
@@ -167,6 +176,8 @@ class Supervisor {
       if (fds[1].revents & POLLIN) ForwardSignals(signals.get());
       if (fds[2].revents & (POLLIN | POLLHUP)) ReadRecords();
       if (fds[3].revents & POLLIN) OnTimer(timer.get());
+      if (fds[5].revents & (POLLIN | POLLHUP)) relay_->OnInput();
+      if (fds[6].revents != 0 && !relay_->OnMaster(fds[6].revents)) terminal_closed_ = true;
       // A filtered call waits for its answer: take it before anything slow. POLLHUP alone:
       // every filtered process is gone.
       if (fds[4].revents & POLLIN) {
@@ -178,6 +189,10 @@ class Supervisor {
     }
     int status = Reap();
     ReadRecords();  // whatever pid 1 sent just before exiting
+    if (relay_) {
+      relay_->Drain();
+      relay_.reset();  // the caller's terminal modes come back before anything is printed
+    }
     report::Outcome outcome = MakeOutcome(status);
     outcome.usage = ChildrenUsage();
     if (cgroup_) {
@@ -206,6 +221,10 @@ class Supervisor {
   void ForwardSignals(int signals) {
     struct signalfd_siginfo info;
     while (::read(signals, &info, sizeof(info)) == sizeof(info)) {
+      if (info.ssi_signo == SIGWINCH) {
+        if (relay_) relay_->Resize();
+        continue;
+      }
       sys::PidfdSendSignal(pidfd_.get(), static_cast<int>(info.ssi_signo));
     }
   }
@@ -233,6 +252,10 @@ class Supervisor {
       if (n == static_cast<ssize_t>(sizeof(record))) {
         if (record.kind == RecordKind::kSeccompListener) {
           if (attached && seccomp_) listener_fd_ = std::move(attached);
+        } else if (record.kind == RecordKind::kTerminal) {
+          if (attached && policy_.terminal() && !relay_) {
+            relay_.emplace(std::move(attached), STDIN_FILENO, STDOUT_FILENO);
+          }
         } else if (record.kind == RecordKind::kJobExited) {
           job_status_ = record.status;
         } else if (record.kind == RecordKind::kStepDone) {
@@ -334,6 +357,8 @@ class Supervisor {
   std::optional<RunCgroup> cgroup_;
   std::optional<seccomp::Listener> seccomp_;  // answers the filter's notifications
   UniqueFd listener_fd_;
+  std::optional<TerminalRelay> relay_;  // --tty
+  bool terminal_closed_ = false;
 };
 
 }  // namespace

@@ -86,6 +86,7 @@ class PolicyBuilder {
     if (auto r = BuildLimits(); !r) return r.error();
     if (auto r = BuildLandlock(); !r) return r.error();
     if (auto r = BuildSeccomp(); !r) return r.error();
+    if (auto r = BuildTerminal(); !r) return r.error();
     return std::move(policy_);
   }
 
@@ -264,6 +265,21 @@ class PolicyBuilder {
       }
       cg.cpu_quota_us = static_cast<uint64_t>(cpus * 100000);
     }
+    return {};
+  }
+
+  // The pty comes from the sandbox's own devpts instance, which only a --dev mount provides.
+  Result<void> BuildTerminal() {
+    if (!options_.tty) return {};
+    bool has_dev = std::any_of(
+        policy_.mounts_.begin(), policy_.mounts_.end(),
+        [](const MountOp& m) { return m.kind == MountKind::kDev && m.target == "/dev"; });
+    if (!has_dev) {
+      Error e = MakeError("--tty needs the sandbox's own /dev for its pseudo-terminal");
+      e.hint = "add --dev /dev (or a profile with a [[mount]] of type \"dev\")";
+      return e;
+    }
+    policy_.terminal_ = true;
     return {};
   }
 

@@ -80,6 +80,9 @@ class Policy {
   /// The seccomp filter to install last before execve; nullopt: none (--seccomp-policy none).
   const std::optional<seccomp::Settings>& seccomp() const { return seccomp_; }
   bool new_session() const { return new_session_; }
+  /// --tty: a pseudo-terminal from the sandbox's devpts is the job's stdio and controlling
+  /// terminal; the supervisor relays it to its own terminal.
+  bool terminal() const { return terminal_; }
   bool die_with_parent() const { return die_with_parent_; }
   bool verbose() const { return verbose_; }
 
@@ -103,6 +106,7 @@ class Policy {
   CgroupRequest cgroup_;
   std::optional<seccomp::Settings> seccomp_ = seccomp::Settings{};
   bool new_session_ = true;
+  bool terminal_ = false;
   bool die_with_parent_ = true;
   bool verbose_ = false;
 };

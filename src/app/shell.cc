@@ -1,0 +1,67 @@
+// `sandbox shell [FLAGS]`: an interactive shell in the sandbox a job with the same flags would
+// get. With a terminal on stdin it runs under --tty (a pty of the sandbox's own, relayed); with
+// a pipe it reads commands from it. Without --profile the `base` profile is used.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "app/subcommands.h"
+#include "common/exit_status.h"
+
+namespace sandbox::app {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: sandbox shell [--profile P] [FLAGS]\n"
+    "Opens an interactive shell (bash if the sandbox has it, else sh) in the sandbox that\n"
+    "`sandbox [--profile P] [FLAGS] -- COMMAND` would give COMMAND. Without --profile the\n"
+    "`base` profile is used. With a terminal on stdin the shell gets a terminal of the\n"
+    "sandbox's own (--tty); exit the shell to end the sandbox.\n";
+
+// Prefers bash inside the sandbox; "$@" is -i on a terminal.
+constexpr const char* kShellScript =
+    "if command -v bash >/dev/null 2>&1; then exec bash \"$@\"; fi; exec sh \"$@\"";
+
+bool HasFlag(int argc, char** argv, const char* name) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], name) == 0) return true;
+    if (std::strncmp(argv[i], name, std::strlen(name)) == 0 && argv[i][std::strlen(name)] == '=')
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int ShellMain(int argc, char** argv, const launch::ProcessImage& image) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (std::strcmp(argv[i], "--") == 0) {
+      std::fprintf(stderr,
+                   "sandbox: shell: takes no command; to run one, use "
+                   "sandbox [FLAGS] -- COMMAND\n");
+      return kExitSandboxFailure;
+    }
+  }
+  bool terminal = ::isatty(STDIN_FILENO) == 1;
+  std::vector<std::string> args = {"sandbox"};
+  if (!HasFlag(argc, argv, "--profile") && !HasFlag(argc, argv, "-p")) {
+    args.insert(args.end(), {"--profile", "base"});
+  }
+  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  if (terminal && !HasFlag(argc, argv, "--tty")) args.emplace_back("--tty");
+  args.insert(args.end(), {"--", "/bin/sh", "-c", kShellScript, "sh"});
+  if (terminal) args.emplace_back("-i");
+  std::vector<char*> run_argv;
+  for (std::string& a : args) run_argv.push_back(a.data());
+  run_argv.push_back(nullptr);
+  return RunJobCommand(static_cast<int>(args.size()), run_argv.data(), image);
+}
+
+}  // namespace sandbox::app
