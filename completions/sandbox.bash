@@ -8,8 +8,8 @@ _sandbox_flags="--help --version --profile
   --tmpfs --proc --dev --dir --remount-ro --symlink --size --perms --chdir
   --setenv --unsetenv --clearenv --keep-env
   --hostname --uid --gid --share-net --pass-fd --timeout --timeout-grace --limit --landlock
-  --seccomp-policy --seccomp-action --tty --verbose --report --report-fd"
-_sandbox_subcommands="check doctor shell show"
+  --seccomp-policy --seccomp-action --name --tty --verbose --report --report-fd"
+_sandbox_subcommands="check doctor enter ps shell show stop"
 
 # Profile names: *.toml in the user's, the system's and the installed profile directories.
 _sandbox_profiles() {
@@ -81,6 +81,19 @@ _sandbox() {
   case ${words[1]} in
     doctor)
       COMPREPLY=($(compgen -W "--help" -- "$cur"))
+      return
+      ;;
+    ps)
+      COMPREPLY=($(compgen -W "--json --help" -- "$cur"))
+      return
+      ;;
+    enter | stop)  # NAME: the caller's live runs
+      if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "--help $([[ ${words[1]} == stop ]] && echo --signal --grace)" \
+          -- "$cur"))
+      elif ((cword == 2)); then
+        COMPREPLY=($(compgen -W "$(sandbox ps 2>/dev/null | awk 'NR > 1 { print $1 }')" -- "$cur"))
+      fi
       return
       ;;
     check)  # check PROFILE...

@@ -1,10 +1,12 @@
 // `sandbox [FLAGS] -- COMMAND`: parse, build the policy, launch, report.
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "app/profiles.h"
 #include "app/report_writer.h"
+#include "app/run_registry.h"
 #include "app/subcommands.h"
 #include "cli/parse.h"
 #include "common/exit_status.h"
@@ -15,6 +17,13 @@
 
 namespace sandbox::app {
 namespace {
+
+bool HasOwnDev(const policy::Policy& policy) {
+  for (const policy::MountOp& op : policy.mounts()) {
+    if (op.kind == MountKind::kDev && op.target == "/dev") return true;
+  }
+  return false;
+}
 
 int Fatal(const Error& error) {
   std::fprintf(stderr, "sandbox: %s\n", error.ToString().c_str());
@@ -63,8 +72,38 @@ int RunJobCommand(int argc, char** argv, const launch::ProcessImage& image) {
   if (!plan) return fail("build plan", plan.error());
   if (reporter) (*plan)->report_steps = true;  // the report lists each step's duration
 
+  // The run's entry for `sandbox ps`, `enter` and `stop`. A run that was not asked for by name
+  // goes on without one when the directory is unusable (say, inside another user namespace),
+  // with a note; a named run refuses, since its name would be a promise it cannot keep.
+  auto registry = RunRegistry::Open();
+  if (!registry) {
+    if (options.name) return fail("register run", registry.error());
+    std::fprintf(stderr, "sandbox: note: this run is not listed by sandbox ps: %s\n",
+                 registry.error().ToString().c_str());
+  }
+  launch::RunState state;
+  state.name = options.name.value_or(GenerateRunName());
+  if (auto r = CheckRunName(state.name); !r) return fail("register run", r.error());
+  if (registry && registry->Find(state.name)) {
+    Error e = MakeError("a run named \"" + state.name + "\" is already live");
+    e.hint = "pick another --name, or stop it: sandbox stop " + state.name;
+    return fail("register run", e);
+  }
+  if (policy->verbose()) std::fprintf(stderr, "sandbox: run name %s\n", state.name.c_str());
+  if (options.profile) state.profile = *options.profile;
+  state.command = policy->command();
+  state.own_network = policy->network() == policy::NetworkMode::kNone;
+  state.has_dev = policy->terminal() || HasOwnDev(*policy);
+  if (policy->seccomp()) state.seccomp_settings = *policy->seccomp();
+  launch::CaptureJobSide(**plan, &state);
+  std::optional<RegistryObserver> registered;
+  if (registry) registered.emplace(std::move(registry).value(), std::move(state));
+  launch::ObserverList observers;
+  observers.Add(reporter.get());
+  if (registered) observers.Add(&*registered);
+
   std::fflush(nullptr);  // nothing buffered may be written twice by the cloned child
-  auto outcome = launch::RunSupervised(*policy, **plan, reporter.get());
+  auto outcome = launch::RunSupervised(*policy, **plan, &observers);
   if (!outcome) return fail("start sandbox", outcome.error());
 
   auto describe_op = [&](int index) -> std::string {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "app/shell_command.h"
 #include "app/subcommands.h"
 #include "common/exit_status.h"
 
@@ -20,10 +21,6 @@ constexpr const char* kUsage =
     "`sandbox [--profile P] [FLAGS] -- COMMAND` would give COMMAND. Without --profile the\n"
     "`base` profile is used. With a terminal on stdin the shell gets a terminal of the\n"
     "sandbox's own (--tty); exit the shell to end the sandbox.\n";
-
-// Prefers bash inside the sandbox; "$@" is -i on a terminal.
-constexpr const char* kShellScript =
-    "if command -v bash >/dev/null 2>&1; then exec bash \"$@\"; fi; exec sh \"$@\"";
 
 bool HasFlag(int argc, char** argv, const char* name) {
   for (int i = 1; i < argc; ++i) {
@@ -56,8 +53,8 @@ int ShellMain(int argc, char** argv, const launch::ProcessImage& image) {
   }
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   if (terminal && !HasFlag(argc, argv, "--tty")) args.emplace_back("--tty");
-  args.insert(args.end(), {"--", "/bin/sh", "-c", kShellScript, "sh"});
-  if (terminal) args.emplace_back("-i");
+  args.emplace_back("--");
+  for (std::string& word : ShellCommand(terminal)) args.push_back(std::move(word));
   std::vector<char*> run_argv;
   for (std::string& a : args) run_argv.push_back(a.data());
   run_argv.push_back(nullptr);

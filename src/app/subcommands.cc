@@ -10,8 +10,12 @@ namespace {
 constexpr Subcommand kSubcommands[] = {
     {"check", "Validate profiles; print every error", CheckMain},
     {"doctor", "Check what a run needs on this host, with the fix for what is missing", DoctorMain},
+    {"enter", "Run a shell or a command inside a live run (see sandbox ps)", EnterMain},
+    {"ps", "List your live runs (--json for machines)", PsMain},
     {"shell", "Open an interactive shell in the sandbox a job would get", ShellMain},
     {"show", "Print the resolved policy of a profile (--json for machines)", ShowMain},
+    {"stop", "Stop a live run: SIGTERM to its job, SIGKILL to all of it after a grace period",
+     StopMain},
     {nullptr, nullptr, nullptr},
 };
 

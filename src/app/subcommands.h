@@ -34,6 +34,15 @@ int DoctorMain(int argc, char** argv, const launch::ProcessImage& image);
 /// `sandbox check PROFILE...` (app/check.cc).
 int CheckMain(int argc, char** argv, const launch::ProcessImage& image);
 
+/// `sandbox ps [--json]` (app/ps.cc).
+int PsMain(int argc, char** argv, const launch::ProcessImage& image);
+
+/// `sandbox enter NAME [-- COMMAND]` (app/enter.cc).
+int EnterMain(int argc, char** argv, const launch::ProcessImage& image);
+
+/// `sandbox stop NAME [--signal SIG] [--grace DURATION]` (app/stop.cc).
+int StopMain(int argc, char** argv, const launch::ProcessImage& image);
+
 /// `sandbox shell [FLAGS]` (app/shell.cc).
 int ShellMain(int argc, char** argv, const launch::ProcessImage& image);
 

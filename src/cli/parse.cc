@@ -198,6 +198,9 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
       ->check(CLI::IsMember({"errno", "kill", "log"}))
       ->type_name("ACTION");
   app.add_flag("-v,--verbose", out.verbose, "Print each setup step with its duration");
+  app.add_option("--name", out.name,
+                 "Name the run for sandbox ps, enter and stop (default: a generated id)")
+      ->type_name("NAME");
   app.add_flag("--tty", out.tty,
                "Give the job a terminal of its own, relayed to this one (needs a --dev mount)");
 }

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/landlock_abi.h"
+#include "launch/run_state.h"
 #include "seccomp/compile.h"
 
 namespace sandbox::launch {
@@ -156,14 +157,8 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
       path_value = std::string_view(interned + 5);
   }
   plan->envp.push_back(nullptr);
-  // execvp's rule: an empty PATH entry means the current directory.
-  size_t start = 0;
-  while (start <= path_value.size() && !path_value.empty()) {
-    size_t end = path_value.find(':', start);
-    if (end == std::string_view::npos) end = path_value.size();
-    std::string dir(path_value.substr(start, end - start));
-    plan->path_dirs.push_back(plan->Intern(dir.empty() ? "." : dir));
-    start = end + 1;
+  for (const std::string& dir : SplitSearchPath(path_value)) {
+    plan->path_dirs.push_back(plan->Intern(dir));
   }
 
   for (const policy::ResourceLimit& limit : policy.limits()) {

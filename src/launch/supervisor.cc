@@ -200,13 +200,7 @@ class Supervisor {
       outcome.memory_peak = usage.memory_peak;
       outcome.oom_kills = usage.oom_kills;
     }
-    if (seccomp_) {
-      for (const seccomp::Denial& d : seccomp_->denials()) {
-        outcome.seccomp_denials.push_back(
-            {d.syscall, d.count, d.first_pid ? std::optional<int64_t>(*d.first_pid) : std::nullopt,
-             d.first_comm});
-      }
-    }
+    if (seccomp_) AddDenials(*seccomp_, &outcome);
     observer_->OnFinished(outcome);
     return outcome;
   }
@@ -362,6 +356,14 @@ class Supervisor {
 };
 
 }  // namespace
+
+void AddDenials(const seccomp::Listener& listener, report::Outcome* outcome) {
+  for (const seccomp::Denial& d : listener.denials()) {
+    std::optional<int64_t> pid;
+    if (d.first_pid) pid = *d.first_pid;
+    outcome->seccomp_denials.push_back({d.syscall, d.count, pid, d.first_comm});
+  }
+}
 
 Result<report::Outcome> RunSupervised(const policy::Policy& policy, child::ChildPlan& plan,
                                       RunObserver* observer) {

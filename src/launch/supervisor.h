@@ -5,11 +5,14 @@
 
 #include <sys/types.h>
 
+#include <vector>
+
 #include "child/plan.h"
 #include "common/record.h"
 #include "common/result.h"
 #include "policy/policy.h"
 #include "report/outcome.h"
+#include "seccomp/listener.h"
 
 namespace sandbox::launch {
 
@@ -25,6 +28,29 @@ class RunObserver {
   /// pid 1 has been reaped; `outcome` is final.
   virtual void OnFinished(const report::Outcome& /*outcome*/) {}
 };
+
+/// Passes each hook on to several observers, in order.
+class ObserverList : public RunObserver {
+ public:
+  void Add(RunObserver* observer) {
+    if (observer != nullptr) observers_.push_back(observer);
+  }
+  void OnStarted(pid_t init_pid, int pidfd) override {
+    for (RunObserver* o : observers_) o->OnStarted(init_pid, pidfd);
+  }
+  void OnStep(const Record& record) override {
+    for (RunObserver* o : observers_) o->OnStep(record);
+  }
+  void OnFinished(const report::Outcome& outcome) override {
+    for (RunObserver* o : observers_) o->OnFinished(outcome);
+  }
+
+ private:
+  std::vector<RunObserver*> observers_;
+};
+
+/// Copies the listener's denials into the outcome, for the report and the denial lines.
+void AddDenials(const seccomp::Listener& listener, report::Outcome* outcome);
 
 /// Runs the plan to completion. An Error means the sandbox could not even be started (clone
 /// or id maps failed); everything after that is an Outcome.

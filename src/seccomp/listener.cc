@@ -15,9 +15,11 @@
 namespace sandbox::seccomp {
 namespace {
 
-std::string ReadSmallFile(const std::string& path) {
+// `path` relative to the /proc directory `proc_dir` (-1: "/proc").
+std::string ReadProcFile(int proc_dir, const std::string& path) {
   std::string text;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = proc_dir >= 0 ? ::openat(proc_dir, path.c_str(), O_RDONLY | O_CLOEXEC)
+                         : ::open(("/proc/" + path).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return text;
   char buf[2048];
   ssize_t n = ::read(fd, buf, sizeof(buf));
@@ -27,8 +29,8 @@ std::string ReadSmallFile(const std::string& path) {
 }
 
 // The pid a process has in the innermost pid namespace it belongs to: the last NSpid field.
-std::optional<pid_t> InnerPid(pid_t host_pid) {
-  std::string status = ReadSmallFile("/proc/" + std::to_string(host_pid) + "/status");
+std::optional<pid_t> InnerPid(int proc_dir, pid_t host_pid) {
+  std::string status = ReadProcFile(proc_dir, std::to_string(host_pid) + "/status");
   size_t at = status.find("\nNSpid:");
   if (at == std::string::npos) return std::nullopt;
   size_t end = status.find('\n', at + 1);
@@ -39,15 +41,16 @@ std::optional<pid_t> InnerPid(pid_t host_pid) {
   return static_cast<pid_t>(std::strtol(number.c_str(), nullptr, 10));
 }
 
-std::string Comm(pid_t host_pid) {
-  std::string comm = ReadSmallFile("/proc/" + std::to_string(host_pid) + "/comm");
+std::string Comm(int proc_dir, pid_t host_pid) {
+  std::string comm = ReadProcFile(proc_dir, std::to_string(host_pid) + "/comm");
   while (!comm.empty() && comm.back() == '\n') comm.pop_back();
   return comm;
 }
 
 }  // namespace
 
-Listener::Listener(Settings settings) : settings_(std::move(settings)) {
+Listener::Listener(Settings settings, int proc_dir)
+    : settings_(std::move(settings)), proc_dir_(proc_dir) {
   if (seccomp_notify_alloc(&request_, &response_) != 0) {
     request_ = nullptr;
     response_ = nullptr;
@@ -77,8 +80,8 @@ bool Listener::HandleOne(int fd) {
     if (known == denials_.end()) {
       Denial denial;
       denial.syscall = name;
-      denial.first_pid = InnerPid(static_cast<pid_t>(request_->pid));
-      denial.first_comm = Comm(static_cast<pid_t>(request_->pid));
+      denial.first_pid = InnerPid(proc_dir_, static_cast<pid_t>(request_->pid));
+      denial.first_comm = Comm(proc_dir_, static_cast<pid_t>(request_->pid));
       if (seccomp_notify_id_valid(fd, request_->id) != 0) return true;
       known = denials_.insert(denials_.end(), std::move(denial));
     }

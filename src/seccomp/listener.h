@@ -27,7 +27,9 @@ struct Denial {
 
 class Listener {
  public:
-  explicit Listener(Settings settings);
+  /// proc_dir: a descriptor of the /proc that shows the pid namespace this process lives in
+  /// (notifications name callers by their pid there); -1 for "/proc".
+  explicit Listener(Settings settings, int proc_dir = -1);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
@@ -41,6 +43,7 @@ class Listener {
 
  private:
   Settings settings_;
+  int proc_dir_;
   seccomp_notif* request_ = nullptr;
   seccomp_notif_resp* response_ = nullptr;
   std::vector<Denial> denials_;

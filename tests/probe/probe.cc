@@ -718,6 +718,21 @@ int CmdWaitTerm(const Args& args) {
   return static_cast<int>(code);
 }
 
+// Waits until PATH exists, then prints its content: a job that another process talks to.
+int CmdWaitFile(const Args& args) {
+  std::string path(args[0]);
+  for (;;) {
+    std::string content;
+    int err = ReadFile(path, &content);
+    if (err == 0) {
+      Print(content);
+      return kExitOk;
+    }
+    if (err != ENOENT) return Fail(err);
+    SleepFor({0, 10'000'000});
+  }
+}
+
 int CmdIgnoreTerm(const Args&) {
   if (signal(SIGTERM, SIG_IGN) == SIG_ERR) return Fail(errno);
   PrintLine("ready");
@@ -961,6 +976,7 @@ constexpr Command kCommands[] = {
     {"exit", 1, 1, "N", CmdExit},
     {"kill-self", 1, 1, "SIG", CmdKillSelf},
     {"wait-term", 1, 1, "CODE", CmdWaitTerm},
+    {"wait-file", 1, 1, "PATH", CmdWaitFile},
     {"ignore-term", 0, 0, "", CmdIgnoreTerm},
     {"sleep", 1, 1, "SECONDS", CmdSleep},
     {"daemon", 1, 1, "NAME", CmdDaemon},

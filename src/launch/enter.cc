@@ -1,0 +1,193 @@
+#include "launch/enter.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
+
+#include "child/job.h"
+#include "common/syscalls.h"
+#include "common/unique_fd.h"
+#include "init/init.h"
+#include "launch/supervisor.h"
+#include "launch/terminal_relay.h"
+#include "seccomp/listener.h"
+
+namespace sandbox::launch {
+namespace {
+
+// A pty in the run's devpts; call after joining its mount namespace.
+Result<void> OpenPty(UniqueFd* master, int* slave) {
+  master->Reset(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!*master) return MakeError("cannot open /dev/ptmx in the run", errno);
+  int unlock = 0;
+  if (::ioctl(master->get(), TIOCSPTLCK, &unlock) < 0)
+    return MakeError("cannot unlock the pty", errno);
+  struct winsize size = {};
+  if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &size) == 0) ::ioctl(master->get(), TIOCSWINSZ, &size);
+  *slave = ::ioctl(master->get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (*slave < 0) return MakeError("cannot open the pty's other end", errno);
+  return {};
+}
+
+}  // namespace
+
+Result<report::Outcome> EnterRun(const RunState& state, const EnterRequest& request) {
+  // The init's pidfd first, then the identity check: the pidfd then names the checked process.
+  UniqueFd init(static_cast<int>(::syscall(SYS_pidfd_open, state.init_pid, 0)));
+  if (!init || ProcessStartTime(state.init_pid) != state.init_start) {
+    return MakeError("run \"" + state.name + "\" has ended");
+  }
+  auto plan = PlanForEntered(state, request.command);
+
+  sigset_t forwarded;
+  init::ForwardedSignalSet(&forwarded);
+  if (request.terminal) sigaddset(&forwarded, SIGWINCH);
+  sigset_t old_mask;
+  ::sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
+  struct RestoreMask {
+    sigset_t mask;
+    ~RestoreMask() { ::sigprocmask(SIG_SETMASK, &mask, nullptr); }
+  } restore{old_mask};
+
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+    return MakeError("cannot create a socket", errno);
+  }
+  UniqueFd sync(pair[0]);
+  UniqueFd child_end(pair[1]);
+  plan->sync_fd = child_end.get();
+
+  // Kept from before the join: after it, /proc is the run's, but the listener names callers by
+  // their pid in this process's own pid namespace, which the host's /proc shows.
+  UniqueFd host_proc(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
+
+  // All at once, so the user namespace comes first as the kernel requires; this process is
+  // then inside every namespace but the pid one, which only its children join.
+  int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+              CLONE_NEWCGROUP | (state.own_network ? CLONE_NEWNET : 0);
+  if (::setns(init.get(), flags) < 0) {
+    Error e = MakeError("cannot join the namespaces of run \"" + state.name + "\"", errno);
+    if (errno == EPERM) e.hint = "only the user who started a run may enter it";
+    return e;
+  }
+  UniqueFd master;
+  int slave = -1;
+  if (request.terminal) {
+    if (auto r = OpenPty(&master, &slave); !r) return r.error();
+  }
+
+  pid_t child = ::fork();
+  if (child < 0) return MakeError("cannot fork into the run", errno);
+  if (child == 0) {
+    // Dies with `sandbox enter`; if that is killed, the run's init becomes its parent.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    sync.Reset();
+    child::RunJob(*plan, slave);
+  }
+  if (slave >= 0) ::close(slave);
+  child_end.Reset();
+  UniqueFd child_fd(static_cast<int>(::syscall(SYS_pidfd_open, child, 0)));
+
+  sigset_t only_forwarded = forwarded;
+  sigdelset(&only_forwarded, SIGCHLD);
+  UniqueFd signals(::signalfd(-1, &only_forwarded, SFD_CLOEXEC | SFD_NONBLOCK));
+  std::optional<TerminalRelay> relay;
+  if (master) relay.emplace(std::move(master), STDIN_FILENO, STDOUT_FILENO);
+  std::optional<seccomp::Listener> denials;
+  UniqueFd listener;
+  std::optional<Record> error;
+  bool sync_open = true;
+  bool terminal_open = relay.has_value();
+
+  auto read_records = [&] {
+    for (;;) {
+      Record record;
+      int passed = -1;
+      long n = ReceiveRecord(sync.get(), &record, &passed);
+      UniqueFd attached(passed);
+      if (n == static_cast<long>(sizeof(record))) {
+        if (record.kind == RecordKind::kSeccompListener && attached) {
+          listener = std::move(attached);
+          denials.emplace(state.seccomp_settings, host_proc.get());
+        } else if ((record.kind == RecordKind::kSetupError ||
+                    record.kind == RecordKind::kExecError) &&
+                   !error) {
+          error = record;
+        }
+        continue;
+      }
+      if (n == 0) sync_open = false;
+      return;
+    }
+  };
+
+  for (bool exited = false; !exited;) {
+    struct pollfd fds[6] = {
+        {child_fd.get(), POLLIN, 0},
+        {signals.get(), POLLIN, 0},
+        {sync_open ? sync.get() : -1, POLLIN, 0},
+        {listener.get(), POLLIN, 0},
+        {relay ? relay->input() : -1, POLLIN, 0},
+        {terminal_open ? relay->master() : -1, relay ? relay->master_events() : short{0}, 0},
+    };
+    if (::poll(fds, 6, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (fds[1].revents & POLLIN) {
+      struct signalfd_siginfo info;
+      while (::read(signals.get(), &info, sizeof(info)) == sizeof(info)) {
+        if (info.ssi_signo == SIGWINCH) {
+          if (relay) relay->Resize();
+        } else {
+          sys::PidfdSendSignal(child_fd.get(), static_cast<int>(info.ssi_signo));
+        }
+      }
+    }
+    if (fds[2].revents & (POLLIN | POLLHUP)) read_records();
+    if (fds[3].revents & POLLIN) {
+      if (!denials->HandleOne(listener.get())) listener.Reset();
+    } else if (fds[3].revents & (POLLHUP | POLLERR)) {
+      listener.Reset();
+    }
+    if (fds[4].revents & (POLLIN | POLLHUP)) relay->OnInput();
+    if (fds[5].revents != 0 && !relay->OnMaster(fds[5].revents)) terminal_open = false;
+    if (fds[0].revents & POLLIN) exited = true;
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  read_records();
+  if (relay) {
+    relay->Drain();
+    relay.reset();
+  }
+
+  report::Outcome outcome;
+  if (error) {
+    outcome.kind = error->kind == RecordKind::kExecError ? report::Outcome::Kind::kExecFailed
+                                                         : report::Outcome::Kind::kSetupFailed;
+    outcome.record = error;
+  } else if (WIFEXITED(status)) {
+    outcome.code = WEXITSTATUS(status);
+  } else {
+    outcome.kind = report::Outcome::Kind::kSignaled;
+    outcome.signal = WTERMSIG(status);
+  }
+  if (denials) AddDenials(*denials, &outcome);
+  return outcome;
+}
+
+}  // namespace sandbox::launch

@@ -1,0 +1,79 @@
+#include "launch/run_state.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace sandbox::launch {
+namespace {
+
+TEST(RunStateTest, RoundTripsEveryField) {
+  RunState s;
+  s.name = "build-1";
+  s.supervisor_pid = 10;
+  s.supervisor_start = 12345;
+  s.init_pid = 11;
+  s.init_start = 12346;
+  s.created = 1700000000;
+  s.profile = "cc";
+  s.own_network = false;
+  s.command = {"sh", "-c", "echo a\nb \\ c"};
+  s.environment = {"PATH=/usr/bin:/bin", "X=line1\nline2"};
+  s.cwd = "/work dir";
+  s.cwd_required = true;
+  s.umask = 027;
+  s.last_capability = 41;
+  s.limits = {{7, 1024, "nofile"}};
+  s.landlock_abi = 6;
+  s.landlock_rules = {{3, false, "/"}, {7, true, "/work dir"}};
+  s.seccomp_program = {{0x20, 0, 0, 4}, {0x06, 1, 2, 0x7fff0000}};
+  s.seccomp_listener = true;
+  s.seccomp_settings.action = seccomp::Action::kLog;
+  s.seccomp_settings.deny = {"uname"};
+  s.seccomp_settings.allow = {"keyctl"};
+  s.has_dev = true;
+  auto parsed = ParseRunState(SerializeRunState(s));
+  ASSERT_TRUE(parsed) << parsed.error().ToString();
+  EXPECT_EQ(SerializeRunState(*parsed), SerializeRunState(s));
+  EXPECT_EQ(parsed->command[2], "echo a\nb \\ c");
+  EXPECT_EQ(parsed->environment[1], "X=line1\nline2");
+  ASSERT_EQ(parsed->seccomp_program.size(), 2u);
+  EXPECT_EQ(parsed->seccomp_program[1].k, 0x7fff0000u);
+  EXPECT_EQ(parsed->seccomp_program[1].jf, 2);
+}
+
+TEST(RunStateTest, RejectsWhatIsNotAStateFile) {
+  EXPECT_FALSE(ParseRunState("name x\n"));
+  EXPECT_FALSE(ParseRunState("version 1\ninit_pid twelve\n"));
+  EXPECT_FALSE(ParseRunState("version 1\nseccomp_program abc\n"));
+}
+
+TEST(RunStateTest, EnteredPlanHasTheRunsJobSide) {
+  RunState s;
+  s.environment = {"PATH=/opt/bin::/usr/bin", "HOME=/tmp"};
+  s.cwd = "/src";
+  s.limits = {{6, 64, "nproc"}};
+  s.landlock_abi = 3;
+  s.landlock_rules = {{1, false, "/"}};
+  s.seccomp_program = {{0x06, 0, 0, 0x7fff0000}};
+  s.seccomp_listener = true;
+  auto plan = PlanForEntered(s, {"make", "test"});
+  EXPECT_STREQ(plan->argv[0], "make");
+  EXPECT_EQ(plan->argv[2], nullptr);
+  EXPECT_STREQ(plan->cwd, "/src");
+  ASSERT_EQ(plan->path_dirs.size(), 3u);
+  EXPECT_STREQ(plan->path_dirs[1], ".");
+  ASSERT_EQ(plan->limits.size(), 1u);
+  EXPECT_STREQ(plan->limits[0].name, "nproc");
+  EXPECT_EQ(plan->landlock_abi, 3);
+  EXPECT_EQ(plan->seccomp_program.size(), 1u);
+  EXPECT_TRUE(plan->seccomp_listener);
+  EXPECT_TRUE(plan->new_session);
+}
+
+TEST(RunStateTest, StartTimeNamesALiveProcess) {
+  EXPECT_GT(ProcessStartTime(::getpid()), 0u);
+  EXPECT_EQ(ProcessStartTime(0x3fffffff), 0u);
+}
+
+}  // namespace
+}  // namespace sandbox::launch
