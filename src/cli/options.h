@@ -71,8 +71,8 @@ struct CliOptions {
   std::vector<SeccompName> seccomp_deny;
   std::vector<SeccompName> seccomp_allow;
   bool verbose = false;
-  bool tty = false;
-  std::optional<std::string> name;  // --name: the run's name for ps/enter/stop  // --tty: the job gets a pseudo-terminal of the sandbox's own
+  bool tty = false;                 // --tty: the job gets a pseudo-terminal of the sandbox's own
+  std::optional<std::string> name;  // --name: the run's name for ps/enter/stop
   std::optional<std::string> report_path;  // --report FILE
   std::optional<int> report_fd;            // --report-fd N
   std::vector<std::string> command;
