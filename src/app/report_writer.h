@@ -37,6 +37,7 @@ class ReportWriter : public launch::RunObserver {
 
   void OnStep(const Record& record) override;
   void OnFinished(const report::Outcome& outcome) override;
+  bool WantsUsage() const override { return true; }
 
   /// Writes the report of a run that reached the supervisor's end. Problems writing are
   /// printed on stderr; the run's exit status is not changed by them.

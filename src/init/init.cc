@@ -35,11 +35,16 @@ void ForwardedSignalSet(sigset_t* set) noexcept {
       pid_t pid = ::waitpid(-1, &status, WNOHANG);
       if (pid <= 0) break;       // no more zombies for now (ECHILD/0)
       if (pid != job) continue;  // a reparented orphan, reaped
+      // Nothing of the job outlives it: every other process of the namespace is killed and
+      // reaped before the status goes out, so the supervisor may return at once while the
+      // kernel tears the namespaces down.
+      ::kill(-1, SIGKILL);
+      while (::waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {
+      }
       Record record;
       record.kind = RecordKind::kJobExited;
       record.status = status;
       SendRecord(sync_fd, record);
-      // Leftover processes die with us: the kernel SIGKILLs the namespace when pid 1 exits.
       if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
       ::_exit(kExitSignalBase + WTERMSIG(status));
     }

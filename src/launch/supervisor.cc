@@ -186,15 +186,19 @@ class Supervisor {
         listener_fd_.Reset();
       }
       if (fds[0].revents & POLLIN) exited = true;
+      // pid 1 reports the job's status only once every process of the sandbox is dead; what
+      // is left is the kernel tearing the namespaces down (an RCU grace period for the mount
+      // tree), which nothing needs to wait for unless it wants the whole tree's usage.
+      if (job_status_ && !observer_->WantsUsage() && !cgroup_) break;
     }
-    int status = Reap();
-    ReadRecords();  // whatever pid 1 sent just before exiting
+    int status = exited ? Reap() : 0;
+    if (exited) ReadRecords();  // whatever pid 1 sent just before exiting
     if (relay_) {
       relay_->Drain();
       relay_.reset();  // the caller's terminal modes come back before anything is printed
     }
     report::Outcome outcome = MakeOutcome(status);
-    outcome.usage = ChildrenUsage();
+    if (exited) outcome.usage = ChildrenUsage();
     if (cgroup_) {
       CgroupUsage usage = cgroup_->Finish();
       outcome.memory_peak = usage.memory_peak;

@@ -27,6 +27,10 @@ class RunObserver {
   virtual void OnStep(const Record& /*record*/) {}
   /// pid 1 has been reaped; `outcome` is final.
   virtual void OnFinished(const report::Outcome& /*outcome*/) {}
+  /// True if the observer needs the CPU time and memory of the whole sandbox, which only
+  /// reaping pid 1 gives; otherwise the supervisor returns as soon as the job and every process
+  /// left behind are dead, without waiting for the kernel to tear the namespaces down.
+  virtual bool WantsUsage() const { return false; }
 };
 
 /// Passes each hook on to several observers, in order.
@@ -43,6 +47,12 @@ class ObserverList : public RunObserver {
   }
   void OnFinished(const report::Outcome& outcome) override {
     for (RunObserver* o : observers_) o->OnFinished(outcome);
+  }
+  bool WantsUsage() const override {
+    for (RunObserver* o : observers_) {
+      if (o->WantsUsage()) return true;
+    }
+    return false;
   }
 
  private:
