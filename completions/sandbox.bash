@@ -9,7 +9,7 @@ _sandbox_flags="--help --version --profile
   --setenv --unsetenv --clearenv --keep-env
   --hostname --uid --gid --share-net --pass-fd --timeout --timeout-grace --limit --landlock
   --seccomp-policy --seccomp-action --name --tty --verbose --report --report-fd"
-_sandbox_subcommands="check doctor enter ps shell show stop"
+_sandbox_subcommands="bwrap check doctor enter ps shell show stop"
 
 # Profile names: *.toml in the user's, the system's and the installed profile directories.
 _sandbox_profiles() {

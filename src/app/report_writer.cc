@@ -1,6 +1,7 @@
 #include "app/report_writer.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -77,9 +78,17 @@ void ReportWriter::SetPolicy(const policy::Policy& policy) {
   policy_ = &policy;
   report::RunReport& r = report_;
   r.command = policy.command();
-  // The namespaces the supervisor clones (launch/supervisor.cc NamespaceFlags).
-  r.namespaces = {"user", "mount", "pid", "ipc", "uts", "cgroup"};
-  if (policy.network() == policy::NetworkMode::kNone) r.namespaces.emplace_back("net");
+  // The namespaces the supervisor clones, in the order the report has always listed them.
+  r.namespaces.clear();
+  static constexpr struct {
+    uint64_t flag;
+    const char* name;
+  } kNamespaces[] = {{CLONE_NEWUSER, "user"}, {CLONE_NEWNS, "mount"}, {CLONE_NEWPID, "pid"},
+                     {CLONE_NEWIPC, "ipc"},   {CLONE_NEWUTS, "uts"},  {CLONE_NEWCGROUP, "cgroup"},
+                     {CLONE_NEWNET, "net"}};
+  for (const auto& ns : kNamespaces) {
+    if ((policy.namespaces() & ns.flag) != 0) r.namespaces.emplace_back(ns.name);
+  }
   r.landlock_abi = policy.landlock().abi;
   r.seccomp_policy = policy.seccomp() ? "default" : "none";
   r.seccomp_action.reset();

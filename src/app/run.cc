@@ -25,9 +25,20 @@ bool HasOwnDev(const policy::Policy& policy) {
   return false;
 }
 
+// How the run speaks: "sandbox: " and 125 for a sandbox failure, or bubblewrap's "bwrap: "
+// and 1 in bwrap mode.
+RunStyle g_style;
+
 int Fatal(const Error& error) {
-  std::fprintf(stderr, "sandbox: %s\n", error.ToString().c_str());
-  return kExitSandboxFailure;
+  std::fprintf(stderr, "%s%s\n", g_style.prefix, error.ToString().c_str());
+  return g_style.failure_exit;
+}
+
+// A "sandbox: ..." line in the style's words.
+std::string Styled(const std::string& line) {
+  const std::string kOwn = "sandbox: ";
+  if (line.rfind(kOwn, 0) != 0) return line;
+  return g_style.prefix + line.substr(kOwn.size());
 }
 
 }  // namespace
@@ -40,9 +51,14 @@ int RunJobCommand(int argc, char** argv, const launch::ProcessImage& image) {
     if (parsed->help) (void)std::fputs(SubcommandsHelp().c_str(), stdout);
     return *parsed->exit_now;
   }
+  return RunWithOptions(parsed->options, image, RunStyle{});
+}
 
+int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessImage& image,
+                   const RunStyle& style) {
+  g_style = style;
   // --report: from here on every way the run ends writes one report.
-  auto opened = ReportWriter::Open(parsed->options);
+  auto opened = ReportWriter::Open(parsed_options);
   if (!opened) return Fatal(opened.error());
   std::unique_ptr<ReportWriter> reporter = std::move(opened).value();
   auto fail = [&reporter](const char* step, const Error& error) {
@@ -51,7 +67,7 @@ int RunJobCommand(int argc, char** argv, const launch::ProcessImage& image) {
   };
 
   // --profile: the profile's settings first, the flags after them.
-  cli::CliOptions options = parsed->options;
+  cli::CliOptions options = parsed_options;
   policy::Caller caller = policy::Caller::FromProcess();
   if (options.profile) {
     profile::LoadResult loaded = LoadProfile(*options.profile);
@@ -112,12 +128,14 @@ int RunJobCommand(int argc, char** argv, const launch::ProcessImage& image) {
   };
   bool logged = policy->seccomp() && policy->seccomp()->action == seccomp::Action::kLog;
   for (const std::string& line : report::DenialLines(*outcome, logged)) {
-    std::fprintf(stderr, "%s\n", line.c_str());
+    std::fprintf(stderr, "%s\n", Styled(line).c_str());
   }
   std::string message = report::MessageFor(*outcome, describe_op);
-  if (!message.empty()) std::fprintf(stderr, "%s\n", message.c_str());
+  if (!message.empty()) std::fprintf(stderr, "%s\n", Styled(message).c_str());
   if (reporter) reporter->WriteOutcome(*outcome, describe_op);
-  return report::ExitCodeFor(*outcome);
+  int code = report::ExitCodeFor(*outcome);
+  if (code == kExitSandboxFailure) return g_style.failure_exit;
+  return code;
 }
 
 }  // namespace sandbox::app

@@ -8,6 +8,7 @@ namespace {
 
 // Add a line per subcommand; keep them sorted.
 constexpr Subcommand kSubcommands[] = {
+    {"bwrap", "Run with bubblewrap's command line and defaults (docs/bwrap-compat.md)", BwrapMain},
     {"check", "Validate profiles; print every error", CheckMain},
     {"doctor", "Check what a run needs on this host, with the fix for what is missing", DoctorMain},
     {"enter", "Run a shell or a command inside a live run (see sandbox ps)", EnterMain},

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "cli/options.h"
 #include "launch/plan_builder.h"
 
 namespace sandbox::app {
@@ -27,6 +28,19 @@ const Subcommand* FindSubcommand(const char* name);
 
 /// Runs a job: the default when no subcommand is named. argv[0] is the program name.
 int RunJobCommand(int argc, char** argv, const launch::ProcessImage& image);
+
+/// The words and status of the sandbox's own failures.
+struct RunStyle {
+  const char* prefix = "sandbox: ";
+  int failure_exit = 125;
+};
+
+/// Runs a job from options already parsed (by CLI11, or by the bwrap front end).
+int RunWithOptions(const cli::CliOptions& options, const launch::ProcessImage& image,
+                   const RunStyle& style);
+
+/// bubblewrap's command line (app/bwrap.cc): `sandbox bwrap ARGS`, or argv[0] "bwrap".
+int BwrapMain(int argc, char** argv, const launch::ProcessImage& image);
 
 /// `sandbox doctor`: checks the host (app/doctor.cc).
 int DoctorMain(int argc, char** argv, const launch::ProcessImage& image);

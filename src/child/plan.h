@@ -41,6 +41,8 @@ struct ChildPlan {
 
   const char* hostname = "sandbox";
   bool bring_up_loopback = true;
+  bool set_hostname = true;       // only in a UTS namespace of the sandbox's own
+  bool own_pid_namespace = true;  // pid 1 of a new pid namespace (see init::RunInit)
 
   const char* cwd = "/";
   bool cwd_required = false;

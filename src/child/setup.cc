@@ -106,7 +106,7 @@ StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock) noexcept {
   int64_t clock = MonotonicNow();
   ReportStep(plan, SetupStep::kWaitForIdMaps, -1, &clock);
   StepError e = BuildFilesystem(plan, &clock);
-  if (!e.failed()) e = SetHostname(plan.hostname);
+  if (!e.failed() && plan.set_hostname) e = SetHostname(plan.hostname);
   if (!e.failed() && plan.bring_up_loopback) e = BringUpLoopback();
   if (!e.failed()) {
     ReportStep(plan, SetupStep::kBringUpLoopback, -1, &clock);
@@ -134,7 +134,7 @@ StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock) noexcept {
   // Likewise its stdio: the caller's terminal or pipes stay with the job alone.
   for (int fd : plan.pass_fds) ::close(fd);
   for (int fd = 0; fd <= 2; ++fd) ::close(fd);
-  init::RunInit(job, plan.sync_fd);
+  init::RunInit(job, plan.sync_fd, plan.own_pid_namespace);
 }
 
 }  // namespace sandbox::child

@@ -71,6 +71,18 @@ struct CliOptions {
   std::vector<SeccompName> seccomp_deny;
   std::vector<SeccompName> seccomp_allow;
   bool verbose = false;
+  /// bubblewrap's command line (`sandbox bwrap`, or run as `bwrap`): bubblewrap's defaults
+  /// and only the namespaces it names. See src/bwrap/.
+  struct Bwrap {
+    bool unshare_pid = false;
+    bool unshare_ipc = false;
+    bool unshare_uts = false;
+    bool unshare_net = false;
+    bool unshare_cgroup = false;
+    bool new_session = false;
+    bool die_with_parent = false;
+  };
+  std::optional<Bwrap> bwrap;
   bool tty = false;                 // --tty: the job gets a pseudo-terminal of the sandbox's own
   std::optional<std::string> name;  // --name: the run's name for ps/enter/stop
   std::optional<std::string> report_path;  // --report FILE

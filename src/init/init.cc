@@ -16,7 +16,7 @@ void ForwardedSignalSet(sigset_t* set) noexcept {
   sigaddset(set, SIGCHLD);
 }
 
-[[noreturn]] void RunInit(pid_t job, int sync_fd) noexcept {
+[[noreturn]] void RunInit(pid_t job, int sync_fd, bool own_pid_namespace) noexcept {
   sigset_t set;
   ForwardedSignalSet(&set);
   for (;;) {
@@ -38,8 +38,10 @@ void ForwardedSignalSet(sigset_t* set) noexcept {
       // Nothing of the job outlives it: every other process of the namespace is killed and
       // reaped before the status goes out, so the supervisor may return at once while the
       // kernel tears the namespaces down.
-      ::kill(-1, SIGKILL);
-      while (::waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {
+      if (own_pid_namespace) {
+        ::kill(-1, SIGKILL);
+        while (::waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {
+        }
       }
       Record record;
       record.kind = RecordKind::kJobExited;

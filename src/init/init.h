@@ -17,7 +17,11 @@ void ForwardedSignalSet(sigset_t* set) noexcept;
 /// Runs pid 1 until the job exits, then reports the job's wait status on sync_fd as a
 /// kJobExited record and exits with the status the supervisor would map it to. The forwarded
 /// signals and SIGCHLD must already be blocked. Never returns. Async-signal-safe.
-[[noreturn]] void RunInit(pid_t job, int sync_fd) noexcept;
+/// own_pid_namespace: this process is pid 1 of the sandbox's pid namespace, so when the job
+/// ends every other process there is killed and reaped before the status goes out. Without one
+/// (bwrap mode without --unshare-pid) kill(-1) would reach the caller's other processes:
+/// only the job's status is reported.
+[[noreturn]] void RunInit(pid_t job, int sync_fd, bool own_pid_namespace) noexcept;
 
 }  // namespace sandbox::init
 

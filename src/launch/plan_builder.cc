@@ -1,5 +1,6 @@
 #include "launch/plan_builder.h"
 
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -140,7 +141,9 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   plan->inner_uid = policy.identity().inner_uid;
   plan->inner_gid = policy.identity().inner_gid;
   plan->hostname = plan->Intern(policy.hostname());
-  plan->bring_up_loopback = policy.network() == policy::NetworkMode::kNone;
+  plan->bring_up_loopback = (policy.namespaces() & CLONE_NEWNET) != 0;
+  plan->set_hostname = (policy.namespaces() & CLONE_NEWUTS) != 0;
+  plan->own_pid_namespace = (policy.namespaces() & CLONE_NEWPID) != 0;
   plan->cwd = plan->Intern(policy.cwd());
   plan->cwd_required = policy.cwd_required();
   plan->umask = image.umask;

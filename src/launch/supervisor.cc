@@ -28,13 +28,7 @@
 namespace sandbox::launch {
 namespace {
 
-// Every namespace the design names; the network one is left out only for --share-net.
-uint64_t NamespaceFlags(const policy::Policy& policy) {
-  uint64_t flags =
-      CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
-  if (policy.network() == policy::NetworkMode::kNone) flags |= CLONE_NEWNET;
-  return flags;
-}
+uint64_t NamespaceFlags(const policy::Policy& policy) { return policy.namespaces(); }
 
 // clone3 with CLONE_PIDFD: the pidfd names this child forever, so signals can never reach a
 // recycled pid. Falls back to clone(2) where a seccomp filter around us hides clone3.
@@ -189,7 +183,7 @@ class Supervisor {
       // pid 1 reports the job's status only once every process of the sandbox is dead; what
       // is left is the kernel tearing the namespaces down (an RCU grace period for the mount
       // tree), which nothing needs to wait for unless it wants the whole tree's usage.
-      if (job_status_ && !observer_->WantsUsage() && !cgroup_) break;
+      if (job_status_ && plan_.own_pid_namespace && !observer_->WantsUsage() && !cgroup_) break;
     }
     int status = exited ? Reap() : 0;
     if (exited) ReadRecords();  // whatever pid 1 sent just before exiting

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,6 +88,7 @@ class PolicyBuilder {
     if (auto r = BuildLandlock(); !r) return r.error();
     if (auto r = BuildSeccomp(); !r) return r.error();
     if (auto r = BuildTerminal(); !r) return r.error();
+    BuildNamespaces();
     return std::move(policy_);
   }
 
@@ -266,6 +268,29 @@ class PolicyBuilder {
       cg.cpu_quota_us = static_cast<uint64_t>(cpus * 100000);
     }
     return {};
+  }
+
+  void BuildNamespaces() {
+    uint64_t flags = CLONE_NEWUSER | CLONE_NEWNS;
+    if (!options_.bwrap) {
+      flags |= CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+      if (policy_.network_ == NetworkMode::kNone) flags |= CLONE_NEWNET;
+      policy_.namespaces_ = flags;
+      return;
+    }
+    const cli::CliOptions::Bwrap& b = *options_.bwrap;
+    if (b.unshare_pid) flags |= CLONE_NEWPID;
+    if (b.unshare_ipc) flags |= CLONE_NEWIPC;
+    if (b.unshare_uts) flags |= CLONE_NEWUTS;
+    if (b.unshare_net) flags |= CLONE_NEWNET;
+    if (b.unshare_cgroup) flags |= CLONE_NEWCGROUP;
+    policy_.namespaces_ = flags;
+    policy_.network_ = b.unshare_net ? NetworkMode::kNone : NetworkMode::kHost;
+    policy_.new_session_ = b.new_session;
+    policy_.die_with_parent_ = b.die_with_parent;
+    // bubblewrap adds neither a seccomp filter nor Landlock unless asked.
+    policy_.seccomp_.reset();
+    policy_.landlock_ = LandlockPlan{};
   }
 
   // The pty comes from the sandbox's own devpts instance, which only a --dev mount provides.

@@ -80,6 +80,9 @@ class Policy {
   /// The seccomp filter to install last before execve; nullopt: none (--seccomp-policy none).
   const std::optional<seccomp::Settings>& seccomp() const { return seccomp_; }
   bool new_session() const { return new_session_; }
+  /// CLONE_NEW* flags of the namespaces the sandbox gets: every one in the default mode; in
+  /// bwrap mode the user and mount namespaces plus those asked for.
+  uint64_t namespaces() const { return namespaces_; }
   /// --tty: a pseudo-terminal from the sandbox's devpts is the job's stdio and controlling
   /// terminal; the supervisor relays it to its own terminal.
   bool terminal() const { return terminal_; }
@@ -106,6 +109,7 @@ class Policy {
   CgroupRequest cgroup_;
   std::optional<seccomp::Settings> seccomp_ = seccomp::Settings{};
   bool new_session_ = true;
+  uint64_t namespaces_ = 0;
   bool terminal_ = false;
   bool die_with_parent_ = true;
   bool verbose_ = false;

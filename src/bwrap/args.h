@@ -1,0 +1,38 @@
+// bubblewrap's command line -> the same CliOptions the sandbox's own flags produce, with
+// bubblewrap's defaults (inherited environment, the caller's ids, only the namespaces asked
+// for). Options are taken in order, as bwrap takes them; mount operations keep their order.
+#ifndef SANDBOX_BWRAP_ARGS_H_
+#define SANDBOX_BWRAP_ARGS_H_
+
+#include <sys/types.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/options.h"
+#include "common/result.h"
+
+namespace sandbox::bwrap {
+
+struct Parsed {
+  cli::CliOptions options;
+  std::optional<int> exit_now;  // --help / --version: print `text` and exit with this
+  std::string text;
+};
+
+/// Reads a descriptor's whole content (--args, --file, --bind-data); injectable for tests.
+using FdReader = std::function<Result<std::string>(int fd)>;
+
+/// `args` excludes the program name. Errors are phrased as bwrap phrases them, without the
+/// "bwrap: " prefix.
+Result<Parsed> ParseArgs(const std::vector<std::string>& args, uid_t uid, gid_t gid,
+                         const FdReader& read_fd);
+
+/// Reads `fd` to its end and closes it.
+Result<std::string> ReadWholeFd(int fd);
+
+}  // namespace sandbox::bwrap
+
+#endif  // SANDBOX_BWRAP_ARGS_H_
