@@ -13,10 +13,13 @@ namespace sandbox::app {
 
 int BwrapMain(int argc, char** argv, const launch::ProcessImage& image) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto parsed = bwrap::ParseArgs(args, ::getuid(), ::getgid(), bwrap::ReadWholeFd);
+  auto parsed = bwrap::ParseArgs(argv[0], args, ::getuid(), ::getgid(), bwrap::ReadWholeFd);
   if (!parsed) {
     std::fprintf(stderr, "bwrap: %s\n", parsed.error().ToString().c_str());
     return 1;
+  }
+  for (const std::string& warning : parsed->warnings) {
+    std::fprintf(stderr, "%sbwrap: %s\n", parsed->level_prefix ? "<4>" : "", warning.c_str());
   }
   if (parsed->exit_now) {
     std::fputs(parsed->text.c_str(), stdout);

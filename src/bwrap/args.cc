@@ -12,7 +12,7 @@ namespace sandbox::bwrap {
 namespace {
 
 constexpr const char* kHelp =
-    "usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]\n\n"
+    " [OPTIONS...] [--] COMMAND [ARGS...]\n\n"
     "sandbox's bubblewrap-compatible mode (see docs/bwrap-compat.md). Supported:\n"
     "    --help --version --args FD --unshare-all --share-net --unshare-user[-try]\n"
     "    --unshare-ipc --unshare-pid --unshare-net --unshare-uts --unshare-cgroup[-try]\n"
@@ -56,8 +56,9 @@ bool ParseNumber(const std::string& text, long long* out) {
 
 class Parser {
  public:
-  Parser(const std::vector<std::string>& args, uid_t uid, gid_t gid, const FdReader& read_fd)
-      : args_(args.begin(), args.end()), read_fd_(read_fd) {
+  Parser(const std::string& program, const std::vector<std::string>& args, uid_t uid, gid_t gid,
+         const FdReader& read_fd)
+      : program_(program), args_(args.begin(), args.end()), read_fd_(read_fd) {
     cli::CliOptions& o = parsed_.options;
     o.bwrap.emplace();
     o.keep_env = true;  // bubblewrap passes the environment on
@@ -78,7 +79,7 @@ class Parser {
       }
       if (arg == "--help") {
         parsed_.exit_now = 0;
-        parsed_.text = kHelp;
+        parsed_.text = "usage: " + program_ + kHelp;
         return parsed_;
       }
       if (arg == "--version") {
@@ -179,7 +180,7 @@ class Parser {
     if (arg == "--unshare-cgroup" || arg == "--unshare-cgroup-try") return Set(b.unshare_cgroup);
     if (arg == "--new-session") return Set(b.new_session);
     if (arg == "--die-with-parent") return Set(b.die_with_parent);
-    if (arg == "--level-prefix") return {};  // messages carry no syslog level prefix here
+    if (arg == "--level-prefix") return Set(parsed_.level_prefix);
     if (arg == "--uid" || arg == "--gid") {
       auto v = Value(arg);
       if (!v) return v.error();
@@ -197,7 +198,10 @@ class Parser {
     if (arg == "--hostname" || arg == "--chdir") {
       auto v = Value(arg);
       if (!v) return v.error();
-      (arg == "--hostname" ? o.hostname : o.chdir) = *v;
+      auto& slot = arg == "--hostname" ? o.hostname : o.chdir;
+      if (slot && arg == "--chdir")
+        parsed_.warnings.push_back("Only the last --chdir option will take effect");
+      slot = *v;
       return {};
     }
     if (arg == "--setenv") {
@@ -228,10 +232,14 @@ class Parser {
       auto v = Value(arg);
       if (!v) return v.error();
       if (arg == "--size") {
+        if (pending_size_) return MakeError("--size passed multiple times");
         auto size = ParseSize(*v);
-        if (!size || *size == 0) return MakeError("Invalid size " + *v);
+        // bubblewrap's limit: SIZE_MAX / 2.
+        if (!size || *size == 0 || *size > (UINT64_MAX >> 1))
+          return MakeError("Invalid size " + *v);
         pending_size_ = *size;
       } else {
+        if (pending_perms_) return MakeError("--perms passed multiple times");
         auto mode = ParseMode(*v);
         if (!mode) return MakeError("--perms takes an octal argument, not " + *v);
         pending_perms_ = *mode;
@@ -295,6 +303,7 @@ class Parser {
     return {};
   }
 
+  std::string program_;
   std::deque<std::string> args_;
   const FdReader& read_fd_;
   Parsed parsed_;
@@ -305,9 +314,9 @@ class Parser {
 
 }  // namespace
 
-Result<Parsed> ParseArgs(const std::vector<std::string>& args, uid_t uid, gid_t gid,
-                         const FdReader& read_fd) {
-  return Parser(args, uid, gid, read_fd).Run();
+Result<Parsed> ParseArgs(const std::string& program, const std::vector<std::string>& args,
+                         uid_t uid, gid_t gid, const FdReader& read_fd) {
+  return Parser(program, args, uid, gid, read_fd).Run();
 }
 
 Result<std::string> ReadWholeFd(int fd) {

@@ -20,15 +20,17 @@ struct Parsed {
   cli::CliOptions options;
   std::optional<int> exit_now;  // --help / --version: print `text` and exit with this
   std::string text;
+  std::vector<std::string> warnings;  // printed before the run, as bwrap prints them
+  bool level_prefix = false;          // --level-prefix: "<4>" before warnings, as syslog levels
 };
 
 /// Reads a descriptor's whole content (--args, --file, --bind-data); injectable for tests.
 using FdReader = std::function<Result<std::string>(int fd)>;
 
-/// `args` excludes the program name. Errors are phrased as bwrap phrases them, without the
-/// "bwrap: " prefix.
-Result<Parsed> ParseArgs(const std::vector<std::string>& args, uid_t uid, gid_t gid,
-                         const FdReader& read_fd);
+/// `program` is argv[0] (for --help); `args` excludes it. Errors are phrased as bwrap phrases them,
+/// without the "bwrap: " prefix.
+Result<Parsed> ParseArgs(const std::string& program, const std::vector<std::string>& args,
+                         uid_t uid, gid_t gid, const FdReader& read_fd);
 
 /// Reads `fd` to its end and closes it.
 Result<std::string> ReadWholeFd(int fd);

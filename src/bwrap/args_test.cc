@@ -8,7 +8,7 @@ namespace sandbox::bwrap {
 namespace {
 
 Result<Parsed> Parse(const std::vector<std::string>& args, std::map<int, std::string> fds = {}) {
-  return ParseArgs(args, 1000, 100, [fds](int fd) -> Result<std::string> {
+  return ParseArgs("bwrap", args, 1000, 100, [fds](int fd) -> Result<std::string> {
     auto it = fds.find(fd);
     if (it == fds.end()) return MakeError("Can't read fd " + std::to_string(fd));
     return it->second;

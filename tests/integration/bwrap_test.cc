@@ -1,0 +1,82 @@
+// bwrap mode from inside real sandboxes, as uid 65534: bubblewrap's defaults (the caller's
+// environment and ids, only the namespaces asked for, no seccomp filter), its namespace options,
+// its words and exit status for errors, and the argv[0] dispatch.
+#include <unistd.h>
+
+#include <string>
+
+#include "fixture.h"
+
+namespace sandbox::testing {
+namespace {
+
+class BwrapTest : public SandboxTest {
+ protected:
+  // sandbox bwrap --ro-bind / / ARGS... PROBE PROBE_ARGS...: the probe at its host path.
+  RunResult Bwrap(const std::vector<std::string>& args,
+                  const std::vector<std::string>& probe_args) {
+    std::vector<std::string> argv = {"bwrap", "--ro-bind", "/", "/"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back(BinDir() + "/probe");
+    argv.insert(argv.end(), probe_args.begin(), probe_args.end());
+    return RunSandbox(argv);
+  }
+};
+
+TEST_F(BwrapTest, DefaultsAreBubblewraps) {
+  RunResult env = Bwrap({}, {"env"});
+  EXPECT_EQ(env.exit_code, 0) << env;
+  EXPECT_NE(env.out.find("TERM=xterm-sbxtest\n"), std::string::npos) << "environment inherited\n"
+                                                                     << env;
+  RunResult ids = Bwrap({}, {"ids"});
+  EXPECT_EQ(ids.out.rfind("uid=" + std::to_string(RunUid()) + " ", 0), 0u) << ids;
+  RunResult status = Bwrap({}, {"status"});
+  EXPECT_NE(status.out.find("Seccomp:\t0\n"), std::string::npos) << "no filter unless asked\n"
+                                                                 << status;
+  EXPECT_NE(status.out.find("CapEff:\t0000000000000000\n"), std::string::npos) << status;
+  // No pid namespace unless asked: the host's processes are visible.
+  RunResult pids = Bwrap({"--proc", "/proc", "--unshare-pid"}, {"pids"});
+  EXPECT_EQ(pids.out.rfind("1\n2\n", 0), 0u) << pids;
+}
+
+TEST_F(BwrapTest, UnshareAllGivesEveryNamespace) {
+  RunResult host = Bwrap({"--unshare-all", "--hostname", "bw", "--proc", "/proc"}, {"hostname"});
+  EXPECT_EQ(host.exit_code, 0) << host;
+  EXPECT_EQ(host.out, "bw\n") << host;
+  RunResult net = Bwrap({"--unshare-all"}, {"netifs"});
+  EXPECT_EQ(net.out.find("eth"), std::string::npos) << net;
+  RunResult shared = Bwrap({"--unshare-all", "--share-net"}, {"netifs"});
+  EXPECT_NE(shared.out, net.out) << "--share-net keeps the host's interfaces\n" << shared;
+}
+
+TEST_F(BwrapTest, EnvironmentAndProcessOptions) {
+  RunResult r = Bwrap({"--clearenv", "--setenv", "A", "1 2", "--chdir", "/usr"}, {"env"});
+  EXPECT_EQ(r.out, "A=1 2\n") << r;
+  r = Bwrap({"--new-session"}, {"setsid-check"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+}
+
+TEST_F(BwrapTest, ErrorsAreBubblewrapsWordsAndStatus) {
+  RunResult r = RunSandbox({"bwrap", "--frobnicate", "true"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(r.err, "bwrap: Unknown option --frobnicate\n") << r;
+  r = RunSandbox({"bwrap", "--ro-bind", "/no-such-source", "/x", "true"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(r.err.rfind("bwrap: ", 0), 0u) << r;
+  r = RunSandbox({"bwrap", "--ro-bind", "/", "/", BinDir() + "/probe", "exit", "9"});
+  EXPECT_EQ(r.exit_code, 9) << "the command's own status\n" << r;
+}
+
+TEST_F(BwrapTest, InvokedAsBwrapThroughALink) {
+  std::string link = MakeDir("link") + "/bwrap";
+  ASSERT_EQ(::symlink((BinDir() + "/sandbox").c_str(), link.c_str()), 0);
+  std::vector<std::string> argv = SandboxArgv({});
+  argv.back() = link;  // the prefix ends with the sandbox binary; run the link instead
+  argv.insert(argv.end(), {"--ro-bind", "/", "/", BinDir() + "/probe", "hostname"});
+  RunResult r = RunProcess(argv, DefaultOptions());
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_FALSE(r.out.empty()) << r;
+}
+
+}  // namespace
+}  // namespace sandbox::testing
