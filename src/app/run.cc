@@ -55,7 +55,7 @@ int RunJobCommand(int argc, char** argv, const launch::ProcessImage& image) {
 }
 
 int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessImage& image,
-                   const RunStyle& style) {
+                   const RunStyle& style, launch::RunObserver* observer) {
   g_style = style;
   // --report: from here on every way the run ends writes one report.
   auto opened = ReportWriter::Open(parsed_options);
@@ -116,6 +116,7 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   if (registry) registered.emplace(std::move(registry).value(), std::move(state));
   launch::ObserverList observers;
   observers.Add(reporter.get());
+  observers.Add(observer);
   if (registered) observers.Add(&*registered);
 
   std::fflush(nullptr);  // nothing buffered may be written twice by the cloned child
@@ -134,7 +135,10 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   if (!message.empty()) std::fprintf(stderr, "%s\n", Styled(message).c_str());
   if (reporter) reporter->WriteOutcome(*outcome, describe_op);
   int code = report::ExitCodeFor(*outcome);
-  if (code == kExitSandboxFailure) return g_style.failure_exit;
+  bool exec_failed = outcome->kind == report::Outcome::Kind::kExecFailed;
+  if (code == kExitSandboxFailure || (exec_failed && g_style.exec_failure_too)) {
+    return g_style.failure_exit;
+  }
   return code;
 }
 

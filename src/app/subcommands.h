@@ -7,6 +7,7 @@
 
 #include "cli/options.h"
 #include "launch/plan_builder.h"
+#include "launch/supervisor.h"
 
 namespace sandbox::app {
 
@@ -33,11 +34,13 @@ int RunJobCommand(int argc, char** argv, const launch::ProcessImage& image);
 struct RunStyle {
   const char* prefix = "sandbox: ";
   int failure_exit = 125;
+  bool exec_failure_too = false;  // 126/127 become failure_exit as well (bubblewrap: all 1)
 };
 
-/// Runs a job from options already parsed (by CLI11, or by the bwrap front end).
+/// Runs a job from options already parsed (by CLI11, or by the bwrap front end). `observer`,
+/// if given, also sees the run (bwrap's --info-fd).
 int RunWithOptions(const cli::CliOptions& options, const launch::ProcessImage& image,
-                   const RunStyle& style);
+                   const RunStyle& style, launch::RunObserver* observer = nullptr);
 
 /// bubblewrap's command line (app/bwrap.cc): `sandbox bwrap ARGS`, or argv[0] "bwrap".
 int BwrapMain(int argc, char** argv, const launch::ProcessImage& image);

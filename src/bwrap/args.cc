@@ -32,7 +32,7 @@ constexpr const char* kNotYet[] = {"--userns",
                                    "--mqueue",
                                    "--chmod",
                                    "--argv0",
-                                   "--as-pid-1",
+
                                    "--cap-add",
                                    "--cap-drop",
                                    "--seccomp",
@@ -40,8 +40,7 @@ constexpr const char* kNotYet[] = {"--userns",
                                    "--lock-file",
                                    "--block-fd",
                                    "--userns-block-fd",
-                                   "--info-fd",
-                                   "--json-status-fd",
+
                                    "--bind-fd",
                                    "--ro-bind-fd",
                                    "--overlay-src",
@@ -93,6 +92,9 @@ class Parser {
     if (o.command.empty()) return MakeError("No command specified");
     if (o.hostname && !o.bwrap->unshare_uts) {
       return MakeError("Specifying --hostname requires --unshare-uts");
+    }
+    if (o.bwrap->as_pid_1 && !o.bwrap->unshare_pid) {
+      return MakeError("Specifying --as-pid-1 requires --unshare-pid");
     }
     if (pending_size_ || pending_perms_) {
       return MakeError(pending_size_
@@ -220,6 +222,13 @@ class Parser {
     }
     if (arg == "--clearenv") {
       o.env.push_back({cli::EnvRequest::Op::kClear, "", ""});
+      return {};
+    }
+    if (arg == "--as-pid-1") return Set(b.as_pid_1);
+    if (arg == "--info-fd" || arg == "--json-status-fd") {
+      auto fd = Fd(arg);
+      if (!fd) return fd.error();
+      (arg == "--info-fd" ? b.info_fd : b.json_status_fd) = *fd;
       return {};
     }
     if (arg == "--sync-fd") {

@@ -89,7 +89,8 @@ void RunJob(const ChildPlan& plan, int terminal_slave) noexcept {
   StepError e;
   // A new session detaches the job from the caller's terminal, so TIOCSTI cannot push
   // keystrokes into the caller's shell.
-  if (plan.new_session && ::setsid() < 0) {
+  // (bwrap's --as-pid-1 job is pid 1, already a session leader.)
+  if (plan.new_session && ::getsid(0) != ::getpid() && ::setsid() < 0) {
     e = StepFailed(SetupStep::kNewSession, errno);
   }
   // The sandbox's own pty, never the caller's terminal: TIOCSTI on it reaches only the job.

@@ -43,6 +43,7 @@ struct ChildPlan {
   bool bring_up_loopback = true;
   bool set_hostname = true;       // only in a UTS namespace of the sandbox's own
   bool own_pid_namespace = true;  // pid 1 of a new pid namespace (see init::RunInit)
+  bool job_is_pid1 = false;       // bwrap --as-pid-1: pid 1 execs the job itself
 
   const char* cwd = "/";
   bool cwd_required = false;

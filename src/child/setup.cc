@@ -124,6 +124,8 @@ StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock) noexcept {
     ReportStep(plan, SetupStep::kOpenTerminal, -1, &clock);
   }
 
+  // bwrap --as-pid-1: no init; the job's status is pid 1's exit status.
+  if (plan.job_is_pid1) RunJob(plan, terminal_slave);
   pid_t job = ::fork();
   if (job < 0)
     FailWith(plan, RecordKind::kSetupError, StepFailed(SetupStep::kForkJob, errno),

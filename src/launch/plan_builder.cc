@@ -144,6 +144,7 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   plan->bring_up_loopback = (policy.namespaces() & CLONE_NEWNET) != 0;
   plan->set_hostname = (policy.namespaces() & CLONE_NEWUTS) != 0;
   plan->own_pid_namespace = (policy.namespaces() & CLONE_NEWPID) != 0;
+  plan->job_is_pid1 = policy.job_is_pid1();
   plan->cwd = plan->Intern(policy.cwd());
   plan->cwd_required = policy.cwd_required();
   plan->umask = image.umask;

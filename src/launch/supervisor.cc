@@ -319,12 +319,20 @@ class Supervisor {
       outcome.kind = report::Outcome::Kind::kTimedOut;
       return outcome;
     }
+    if (!job_status_ && plan_.job_is_pid1) {
+      // No init to report it: pid 1's own status is the job's.
+      return OutcomeForStatus(init_status);
+    }
     if (!job_status_) {
       outcome.kind = report::Outcome::Kind::kLost;
       if (WIFSIGNALED(init_status)) outcome.signal = WTERMSIG(init_status);
       return outcome;
     }
-    int status = *job_status_;
+    return OutcomeForStatus(*job_status_);
+  }
+
+  static report::Outcome OutcomeForStatus(int status) {
+    report::Outcome outcome;
     if (WIFEXITED(status)) {
       outcome.kind = report::Outcome::Kind::kExited;
       outcome.code = WEXITSTATUS(status);

@@ -287,6 +287,7 @@ class PolicyBuilder {
     policy_.namespaces_ = flags;
     policy_.network_ = b.unshare_net ? NetworkMode::kNone : NetworkMode::kHost;
     policy_.new_session_ = b.new_session;
+    policy_.job_is_pid1_ = b.as_pid_1;
     policy_.die_with_parent_ = b.die_with_parent;
     // bubblewrap adds neither a seccomp filter nor Landlock unless asked.
     policy_.seccomp_.reset();

@@ -83,6 +83,8 @@ class Policy {
   /// CLONE_NEW* flags of the namespaces the sandbox gets: every one in the default mode; in
   /// bwrap mode the user and mount namespaces plus those asked for.
   uint64_t namespaces() const { return namespaces_; }
+  /// bwrap's --as-pid-1: the command runs as the sandbox's pid 1 instead of under an init.
+  bool job_is_pid1() const { return job_is_pid1_; }
   /// --tty: a pseudo-terminal from the sandbox's devpts is the job's stdio and controlling
   /// terminal; the supervisor relays it to its own terminal.
   bool terminal() const { return terminal_; }
@@ -110,6 +112,7 @@ class Policy {
   std::optional<seccomp::Settings> seccomp_ = seccomp::Settings{};
   bool new_session_ = true;
   uint64_t namespaces_ = 0;
+  bool job_is_pid1_ = false;
   bool terminal_ = false;
   bool die_with_parent_ = true;
   bool verbose_ = false;

@@ -1,6 +1,7 @@
 // bwrap mode from inside real sandboxes, as uid 65534: bubblewrap's defaults (the caller's
 // environment and ids, only the namespaces asked for, no seccomp filter), its namespace options,
 // its words and exit status for errors, and the argv[0] dispatch.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <string>
@@ -65,6 +66,39 @@ TEST_F(BwrapTest, ErrorsAreBubblewrapsWordsAndStatus) {
   EXPECT_EQ(r.err.rfind("bwrap: ", 0), 0u) << r;
   r = RunSandbox({"bwrap", "--ro-bind", "/", "/", BinDir() + "/probe", "exit", "9"});
   EXPECT_EQ(r.exit_code, 9) << "the command's own status\n" << r;
+}
+
+TEST_F(BwrapTest, AsPid1RunsTheCommandAsInit) {
+  RunResult r = Bwrap({"--unshare-pid", "--as-pid-1", "--proc", "/proc"}, {"pids"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "1\n") << "no init besides the command\n" << r;
+  r = Bwrap({"--as-pid-1"}, {"exit", "0"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(r.err, "bwrap: Specifying --as-pid-1 requires --unshare-pid\n") << r;
+}
+
+TEST_F(BwrapTest, InfoAndJsonStatusDescriptors) {
+  std::string dir = MakeDir("fds", /*job_writable=*/true);
+  int info = ::open((dir + "/info.json").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int status =
+      ::open((dir + "/status.json").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ASSERT_GE(info, 0);
+  ASSERT_GE(status, 0);
+  SpawnOptions options = DefaultOptions();
+  options.inherit_fds = {{42, info}, {43, status}};
+  std::vector<std::string> argv =
+      SandboxArgv({"bwrap", "--ro-bind", "/", "/", "--unshare-all", "--info-fd", "42",
+                   "--json-status-fd", "43", BinDir() + "/probe", "exit", "42"});
+  RunResult r = RunProcess(argv, options);
+  ::close(info);
+  ::close(status);
+  EXPECT_EQ(r.exit_code, 42) << r;
+  std::string info_text = ReadHostFile(dir + "/info.json");
+  std::string status_text = ReadHostFile(dir + "/status.json");
+  EXPECT_EQ(info_text.rfind("{\n    \"child-pid\": ", 0), 0u) << info_text;
+  EXPECT_NE(info_text.find("\"pid-namespace\": "), std::string::npos) << info_text;
+  EXPECT_EQ(status_text.rfind("{ \"child-pid\": ", 0), 0u) << status_text;
+  EXPECT_NE(status_text.find("\n{ \"exit-code\": 42 }\n"), std::string::npos) << status_text;
 }
 
 TEST_F(BwrapTest, InvokedAsBwrapThroughALink) {
