@@ -22,14 +22,14 @@ set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/sandbox/sandbox")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "uidmap")
-# The libraries the design links (seccomp filters, capabilities), named whether or not the
-# binary links them yet; dpkg-shlibdeps (dpkg-dev) appends the exact versions of everything the
-# binary does link. Without it, name the C and C++ runtimes too.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libseccomp2, libcap2")
+# dpkg-shlibdeps (dpkg-dev) names exactly what the binary links: with SANDBOX_LEAN_LINK only
+# libc. Without it, name the runtime libraries by hand.
 find_program(SANDBOX_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(SANDBOX_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+elseif(SANDBOX_LEAN_LINK)
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.36)")
 else()
-  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libc6 (>= 2.36), libstdc++6 (>= 12)")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.36), libstdc++6 (>= 12), libseccomp2")
 endif()
 include(CPack)
