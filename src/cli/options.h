@@ -38,6 +38,21 @@ struct EnvRequest {
   std::string value;
 };
 
+/// bubblewrap's command line (`sandbox bwrap`, or run as `bwrap`): bubblewrap's defaults
+/// and only the namespaces it names. See src/bwrap/.
+struct BwrapOptions {
+  bool unshare_pid = false;
+  bool unshare_ipc = false;
+  bool unshare_uts = false;
+  bool unshare_net = false;
+  bool unshare_cgroup = false;
+  bool new_session = false;
+  bool die_with_parent = false;
+  bool as_pid_1 = false;              // the command is pid 1 itself, no init
+  std::optional<int> info_fd;         // JSON with the child's pid and namespace ids
+  std::optional<int> json_status_fd;  // the same, then the exit code
+};
+
 struct CliOptions {
   std::optional<std::string> profile;  // --profile NAME|PATH
   std::vector<MountRequest> mounts;
@@ -71,20 +86,8 @@ struct CliOptions {
   std::vector<SeccompName> seccomp_deny;
   std::vector<SeccompName> seccomp_allow;
   bool verbose = false;
-  /// bubblewrap's command line (`sandbox bwrap`, or run as `bwrap`): bubblewrap's defaults
-  /// and only the namespaces it names. See src/bwrap/.
-  struct Bwrap {
-    bool unshare_pid = false;
-    bool unshare_ipc = false;
-    bool unshare_uts = false;
-    bool unshare_net = false;
-    bool unshare_cgroup = false;
-    bool new_session = false;
-    bool die_with_parent = false;
-    bool as_pid_1 = false;              // the command is pid 1 itself, no init
-    std::optional<int> info_fd;         // JSON with the child's pid and namespace ids
-    std::optional<int> json_status_fd;  // the same, then the exit code
-  };
+  /// bubblewrap's command line (`sandbox bwrap`, or run as `bwrap`); see BwrapOptions.
+  using Bwrap = BwrapOptions;
   std::optional<Bwrap> bwrap;
   bool tty = false;                 // --tty: the job gets a pseudo-terminal of the sandbox's own
   std::optional<std::string> name;  // --name: the run's name for ps/enter/stop
