@@ -20,7 +20,8 @@ constexpr const char* kHelp =
     "    --clearenv --bind[-try] SRC DEST --ro-bind[-try] SRC DEST --dev-bind[-try] SRC DEST\n"
     "    --remount-ro DEST --proc DEST --dev DEST --tmpfs DEST --dir DEST --file FD DEST\n"
     "    --bind-data FD DEST --ro-bind-data FD DEST --symlink SRC DEST --perms OCTAL\n"
-    "    --size BYTES --new-session --die-with-parent --sync-fd FD --level-prefix\n";
+    "    --size BYTES --new-session --die-with-parent --as-pid-1 --sync-fd FD --level-prefix\n"
+    "    --info-fd FD --json-status-fd FD --lock-file DEST\n";
 
 // Options bubblewrap has that this mode does not implement yet: refused by name, never
 // silently ignored.
@@ -37,7 +38,7 @@ constexpr const char* kNotYet[] = {"--userns",
                                    "--cap-drop",
                                    "--seccomp",
                                    "--add-seccomp-fd",
-                                   "--lock-file",
+
                                    "--block-fd",
                                    "--userns-block-fd",
 
@@ -225,6 +226,12 @@ class Parser {
       return {};
     }
     if (arg == "--as-pid-1") return Set(b.as_pid_1);
+    if (arg == "--lock-file") {
+      auto path = Value(arg);
+      if (!path) return path.error();
+      b.lock_files.push_back(*path);
+      return {};
+    }
     if (arg == "--info-fd" || arg == "--json-status-fd") {
       auto fd = Fd(arg);
       if (!fd) return fd.error();

@@ -44,6 +44,8 @@ struct ChildPlan {
   bool set_hostname = true;       // only in a UTS namespace of the sandbox's own
   bool own_pid_namespace = true;  // pid 1 of a new pid namespace (see init::RunInit)
   bool job_is_pid1 = false;       // bwrap --as-pid-1: pid 1 execs the job itself
+  // bwrap --lock-file: paths inside the sandbox that pid 1 holds a read lock on while it lives.
+  std::vector<const char*> lock_files;
 
   const char* cwd = "/";
   bool cwd_required = false;

@@ -1,5 +1,6 @@
 #include "child/setup.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -117,6 +118,18 @@ StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock) noexcept {
   }
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
   ReportStep(plan, SetupStep::kCloseInheritedFds, -1, &clock);
+  // bwrap --lock-file: POSIX locks belong to this process and are not inherited by the job;
+  // they go when pid 1 (and with it the sandbox) ends. Close-on-exec for --as-pid-1.
+  for (const char* path : plan.lock_files) {
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    struct flock lock = {};
+    lock.l_type = F_RDLCK;
+    lock.l_whence = SEEK_SET;
+    if (fd < 0 || ::fcntl(fd, F_SETLK, &lock) < 0) {
+      FailWith(plan, RecordKind::kSetupError, StepFailed(SetupStep::kLockFile, errno, path),
+               kExitSandboxFailure);
+    }
+  }
   int terminal_slave = -1;
   if (plan.terminal) {
     e = OpenTerminal(plan, &terminal_slave);

@@ -48,9 +48,10 @@ struct BwrapOptions {
   bool unshare_cgroup = false;
   bool new_session = false;
   bool die_with_parent = false;
-  bool as_pid_1 = false;              // the command is pid 1 itself, no init
-  std::optional<int> info_fd;         // JSON with the child's pid and namespace ids
-  std::optional<int> json_status_fd;  // the same, then the exit code
+  bool as_pid_1 = false;                // the command is pid 1 itself, no init
+  std::optional<int> info_fd;           // JSON with the child's pid and namespace ids
+  std::optional<int> json_status_fd;    // the same, then the exit code
+  std::vector<std::string> lock_files;  // --lock-file DEST, held while the sandbox lives
 };
 
 struct CliOptions {

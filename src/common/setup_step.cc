@@ -38,6 +38,8 @@ const char* SetupStepName(SetupStep step) noexcept {
       return "bring up lo";
     case SetupStep::kCloseInheritedFds:
       return "close inherited descriptors";
+    case SetupStep::kLockFile:
+      return "lock file";
     case SetupStep::kOpenTerminal:
       return "open terminal";
     case SetupStep::kForkJob:

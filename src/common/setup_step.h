@@ -26,6 +26,7 @@ enum class SetupStep : uint8_t {
   kBringUpLoopback,
   kCloseInheritedFds,
   kOpenTerminal,
+  kLockFile,
   kForkJob,
   kNewSession,
   kChangeDirectory,

@@ -145,6 +145,8 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   plan->set_hostname = (policy.namespaces() & CLONE_NEWUTS) != 0;
   plan->own_pid_namespace = (policy.namespaces() & CLONE_NEWPID) != 0;
   plan->job_is_pid1 = policy.job_is_pid1();
+  for (const std::string& path : policy.lock_files())
+    plan->lock_files.push_back(plan->Intern(path));
   plan->cwd = plan->Intern(policy.cwd());
   plan->cwd_required = policy.cwd_required();
   plan->umask = image.umask;

@@ -288,6 +288,11 @@ class PolicyBuilder {
     policy_.network_ = b.unshare_net ? NetworkMode::kNone : NetworkMode::kHost;
     policy_.new_session_ = b.new_session;
     policy_.job_is_pid1_ = b.as_pid_1;
+    policy_.lock_files_ = b.lock_files;
+    // bubblewrap tells the command where it is, even after --clearenv.
+    std::erase_if(policy_.environment_,
+                  [](const std::string& entry) { return entry.rfind("PWD=", 0) == 0; });
+    policy_.environment_.push_back("PWD=" + policy_.cwd_);
     policy_.die_with_parent_ = b.die_with_parent;
     // bubblewrap adds neither a seccomp filter nor Landlock unless asked.
     policy_.seccomp_.reset();

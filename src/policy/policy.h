@@ -85,6 +85,8 @@ class Policy {
   uint64_t namespaces() const { return namespaces_; }
   /// bwrap's --as-pid-1: the command runs as the sandbox's pid 1 instead of under an init.
   bool job_is_pid1() const { return job_is_pid1_; }
+  /// bwrap's --lock-file: paths inside the sandbox its pid 1 holds a read lock on.
+  const std::vector<std::string>& lock_files() const { return lock_files_; }
   /// --tty: a pseudo-terminal from the sandbox's devpts is the job's stdio and controlling
   /// terminal; the supervisor relays it to its own terminal.
   bool terminal() const { return terminal_; }
@@ -113,6 +115,7 @@ class Policy {
   bool new_session_ = true;
   uint64_t namespaces_ = 0;
   bool job_is_pid1_ = false;
+  std::vector<std::string> lock_files_;
   bool terminal_ = false;
   bool die_with_parent_ = true;
   bool verbose_ = false;

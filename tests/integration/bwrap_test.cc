@@ -52,7 +52,7 @@ TEST_F(BwrapTest, UnshareAllGivesEveryNamespace) {
 
 TEST_F(BwrapTest, EnvironmentAndProcessOptions) {
   RunResult r = Bwrap({"--clearenv", "--setenv", "A", "1 2", "--chdir", "/usr"}, {"env"});
-  EXPECT_EQ(r.out, "A=1 2\n") << r;
+  EXPECT_EQ(r.out, "A=1 2\nPWD=/usr\n") << "bubblewrap sets PWD even after --clearenv\n" << r;
   r = Bwrap({"--new-session"}, {"setsid-check"});
   EXPECT_EQ(r.exit_code, 0) << r;
 }
