@@ -12,19 +12,11 @@
 
 #include "app/subcommands.h"
 #include "bwrap/args.h"
+#include "common/write_all.h"
 #include "report/exit_code.h"
 
 namespace sandbox::app {
 namespace {
-
-void WriteAll(int fd, const std::string& text) {
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n <= 0 && errno != EINTR) return;
-    if (n > 0) done += static_cast<size_t>(n);
-  }
-}
 
 // --info-fd and --json-status-fd, with bubblewrap's keys: the sandbox's pid (as seen here) and
 // the ids of the namespaces it got, once it exists; the exit code at the end (json-status only,
@@ -52,19 +44,19 @@ class StatusFds : public launch::RunObserver {
       status += ", " + key;
     }
     if (info_ >= 0) {
-      WriteAll(info_, info + "\n}\n");
+      (void)WriteAll(info_, info + "\n}\n");
       ::close(info_);
       info_ = -1;
     }
-    if (status_ >= 0) WriteAll(status_, status + " }\n");
+    if (status_ >= 0) (void)WriteAll(status_, status + " }\n");
   }
 
   void OnFinished(const report::Outcome& outcome) override {
     if (status_ < 0) return;
     if (outcome.kind == report::Outcome::Kind::kExited ||
         outcome.kind == report::Outcome::Kind::kSignaled) {
-      WriteAll(status_,
-               "{ \"exit-code\": " + std::to_string(report::ExitCodeFor(outcome)) + " }\n");
+      (void)WriteAll(status_,
+                     "{ \"exit-code\": " + std::to_string(report::ExitCodeFor(outcome)) + " }\n");
     }
     ::close(status_);
     status_ = -1;

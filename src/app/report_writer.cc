@@ -13,24 +13,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/write_all.h"
+
 #ifndef SANDBOX_VERSION
 #define SANDBOX_VERSION "0.0.0"
 #endif
 
 namespace sandbox::app {
 namespace {
-
-// Writes all of `text`, retrying short writes (a pipe, a full disk reported late).
-bool WriteAll(int fd, const std::string& text) {
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
 
 std::string NowUtc() {
   std::time_t now = std::time(nullptr);

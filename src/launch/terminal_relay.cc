@@ -7,21 +7,9 @@
 
 #include <cerrno>
 
+#include "common/write_all.h"
+
 namespace sandbox::launch {
-namespace {
-
-void WriteAll(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // the caller's terminal went away; nothing to do about it
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-}
-
-}  // namespace
-
 TerminalRelay::TerminalRelay(UniqueFd master, int input, int output)
     : master_(std::move(master)), input_(input), output_(output) {
   int flags = ::fcntl(master_.get(), F_GETFL);
@@ -71,7 +59,7 @@ bool TerminalRelay::CopyOutput() {
   for (;;) {
     ssize_t n = ::read(master_.get(), buf, sizeof(buf));
     if (n > 0) {
-      WriteAll(output_, buf, static_cast<size_t>(n));
+      (void)WriteAll(output_, std::string_view(buf, static_cast<size_t>(n)));
       continue;
     }
     if (n < 0 && errno == EINTR) continue;

@@ -432,20 +432,8 @@ class FileParser {
   // here only their shape, and that one file does not both deny and allow a name.
   void ParseSyscallList(const toml::node& node, std::string_view key,
                         std::vector<Located<std::string>>& into) {
-    const auto* array = node.as_array();
-    if (array == nullptr) {
-      WrongType(node, key, "an array of system call names");
-      return;
-    }
     ProfileSpec::Seccomp& seccomp = result_.spec.seccomp;
-    for (const toml::node& item : *array) {
-      const auto* s = item.as_string();
-      if (s == nullptr) {
-        AddError(At(item.source()),
-                 "each entry of " + Quoted(key) + " must be a string, not " + TypeName(item));
-        continue;
-      }
-      Located<std::string> name{s->get(), At(item.source())};
+    ForEachString(node, key, "an array of system call names", [&](Located<std::string> name) {
       for (const auto* list : {&seccomp.deny, &seccomp.allow}) {
         for (const auto& seen : *list) {
           if (seen.value != name.value) continue;
@@ -457,7 +445,7 @@ class FileParser {
         }
       }
       if (!name.value.empty()) into.push_back(std::move(name));
-    }
+    });
   }
 
   void ParseSeccomp(const toml::table& table) {
@@ -538,9 +526,21 @@ class FileParser {
 
   void ParseNameList(const toml::node& node, std::string_view key,
                      std::vector<Located<std::string>>& into) {
+    ForEachString(node, key, "an array of strings", [&](Located<std::string> name) {
+      if (!CheckEnvName(name.value, name.where)) return;
+      if (!FirstMention(name.value, key, name.where)) return;
+      into.push_back(std::move(name));
+    });
+  }
+
+  // Calls `each` with every string of the array `node` (the value of `key`); anything else is
+  // reported as not being `expected`.
+  template <typename Each>
+  void ForEachString(const toml::node& node, std::string_view key, std::string_view expected,
+                     Each&& each) {
     const auto* array = node.as_array();
     if (array == nullptr) {
-      WrongType(node, key, "an array of strings");
+      WrongType(node, key, expected);
       return;
     }
     for (const toml::node& item : *array) {
@@ -550,10 +550,7 @@ class FileParser {
                  "each entry of " + Quoted(key) + " must be a string, not " + TypeName(item));
         continue;
       }
-      Located<std::string> name{s->get(), At(item.source())};
-      if (!CheckEnvName(name.value, name.where)) continue;
-      if (!FirstMention(name.value, key, name.where)) continue;
-      into.push_back(std::move(name));
+      each(Located<std::string>{s->get(), At(item.source())});
     }
   }
 
