@@ -21,7 +21,8 @@ constexpr const char* kHelp =
     "    --remount-ro DEST --proc DEST --dev DEST --tmpfs DEST --dir DEST --file FD DEST\n"
     "    --bind-data FD DEST --ro-bind-data FD DEST --symlink SRC DEST --perms OCTAL\n"
     "    --size BYTES --new-session --die-with-parent --as-pid-1 --sync-fd FD --level-prefix\n"
-    "    --info-fd FD --json-status-fd FD --lock-file DEST\n";
+    "    --info-fd FD --json-status-fd FD --lock-file DEST --argv0 VALUE --bind-fd FD DEST\n"
+    "    --ro-bind-fd FD DEST\n";
 
 // Options bubblewrap has that this mode does not implement yet: refused by name, never
 // silently ignored.
@@ -32,7 +33,6 @@ constexpr const char* kNotYet[] = {"--userns",
                                    "--assert-userns-disabled",
                                    "--mqueue",
                                    "--chmod",
-                                   "--argv0",
 
                                    "--cap-add",
                                    "--cap-drop",
@@ -42,8 +42,6 @@ constexpr const char* kNotYet[] = {"--userns",
                                    "--block-fd",
                                    "--userns-block-fd",
 
-                                   "--bind-fd",
-                                   "--ro-bind-fd",
                                    "--overlay-src",
                                    "--overlay",
                                    "--tmp-overlay",
@@ -226,6 +224,27 @@ class Parser {
       return {};
     }
     if (arg == "--as-pid-1") return Set(b.as_pid_1);
+    if (arg == "--argv0") {
+      auto value = Value(arg);
+      if (!value) return value.error();
+      b.argv0 = *value;
+      return {};
+    }
+    if (arg == "--bind-fd" || arg == "--ro-bind-fd") {
+      // The directory the descriptor names, bound like a path (resolved now, in the parent).
+      auto fd = Fd(arg);
+      if (!fd) return fd.error();
+      auto target = Value(arg);
+      if (!target) return target.error();
+      char buf[4096];
+      std::string link = "/proc/self/fd/" + std::to_string(*fd);
+      ssize_t n = ::readlink(link.c_str(), buf, sizeof(buf) - 1);
+      if (n <= 0 || buf[0] != '/') return MakeError("Invalid fd: " + std::to_string(*fd));
+      Mount(arg == "--bind-fd" ? MountKind::kBind : MountKind::kReadOnlyBind, arg,
+            std::string(buf, static_cast<size_t>(n)), *target);
+      ::close(*fd);
+      return {};
+    }
     if (arg == "--lock-file") {
       auto path = Value(arg);
       if (!path) return path.error();

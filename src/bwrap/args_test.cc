@@ -99,6 +99,15 @@ TEST(BwrapArgsTest, ErrorsAreBubblewrapsWords) {
   EXPECT_NE(p.error().ToString().find("not supported"), std::string::npos);
 }
 
+TEST(BwrapArgsTest, Argv0AndLockFiles) {
+  auto p = Parse({"--unshare-pid", "--as-pid-1", "--argv0", "fancy", "--lock-file", "/l", "sh"});
+  ASSERT_TRUE(p) << p.error().ToString();
+  EXPECT_EQ(p->options.bwrap->argv0, "fancy");
+  EXPECT_EQ(p->options.bwrap->lock_files, std::vector<std::string>{"/l"});
+  EXPECT_TRUE(p->options.bwrap->as_pid_1);
+  EXPECT_EQ(p->options.command, std::vector<std::string>{"sh"});
+}
+
 TEST(BwrapArgsTest, HelpAndVersion) {
   auto p = Parse({"--version"});
   ASSERT_TRUE(p);

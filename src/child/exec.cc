@@ -10,7 +10,8 @@
 namespace sandbox::child {
 
 StepError ExecuteJob(const ChildPlan& plan) noexcept {
-  const char* command = plan.argv[0];
+  // bwrap's --argv0 gives the program another argv[0] than the name it is found by.
+  const char* command = plan.exec_name != nullptr ? plan.exec_name : plan.argv[0];
   bool has_slash = false;
   for (const char* p = command; *p != '\0'; ++p) has_slash = has_slash || *p == '/';
   if (has_slash || plan.path_dirs.empty()) {

@@ -52,6 +52,7 @@ struct ChildPlan {
   mode_t umask = 022;
 
   std::vector<char*> argv;             // null-terminated
+  const char* exec_name = nullptr;     // what to execute when argv[0] differs (bwrap --argv0)
   std::vector<char*> envp;             // null-terminated
   std::vector<const char*> path_dirs;  // the job's PATH split, for the exec search
 

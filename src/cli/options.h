@@ -52,6 +52,7 @@ struct BwrapOptions {
   std::optional<int> info_fd;           // JSON with the child's pid and namespace ids
   std::optional<int> json_status_fd;    // the same, then the exit code
   std::vector<std::string> lock_files;  // --lock-file DEST, held while the sandbox lives
+  std::optional<std::string> argv0;     // --argv0: the command's argv[0]
 };
 
 struct CliOptions {

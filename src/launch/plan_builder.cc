@@ -155,6 +155,10 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
     plan->argv.push_back(const_cast<char*>(plan->Intern(arg)));
   }
   plan->argv.push_back(nullptr);
+  if (policy.argv0()) {
+    plan->exec_name = plan->argv[0];
+    plan->argv[0] = const_cast<char*>(plan->Intern(*policy.argv0()));
+  }
   std::string_view path_value;
   for (const std::string& entry : policy.environment()) {
     const char* interned = plan->Intern(entry);

@@ -151,6 +151,8 @@ class PolicyBuilder {
     if (!real) {
       int err = errno;
       if (request.optional && (err == ENOENT || err == ENOTDIR)) return std::string();
+      // In bwrap mode, bubblewrap's words (scripts match them), and its message has no flag.
+      if (options_.bwrap) return MakeError("Can't find source path " + request.source, err);
       Error e = MakeError("cannot use bind source " + request.source, err);
       if (err == ENOENT) e.hint = "create it, or use the -try form to skip a missing source";
       return e;
@@ -289,6 +291,7 @@ class PolicyBuilder {
     policy_.new_session_ = b.new_session;
     policy_.job_is_pid1_ = b.as_pid_1;
     policy_.lock_files_ = b.lock_files;
+    policy_.argv0_ = b.argv0;
     // bubblewrap tells the command where it is, even after --clearenv.
     std::erase_if(policy_.environment_,
                   [](const std::string& entry) { return entry.rfind("PWD=", 0) == 0; });

@@ -87,6 +87,8 @@ class Policy {
   bool job_is_pid1() const { return job_is_pid1_; }
   /// bwrap's --lock-file: paths inside the sandbox its pid 1 holds a read lock on.
   const std::vector<std::string>& lock_files() const { return lock_files_; }
+  /// bwrap's --argv0: argv[0] for the command, which is still found by command()[0].
+  const std::optional<std::string>& argv0() const { return argv0_; }
   /// --tty: a pseudo-terminal from the sandbox's devpts is the job's stdio and controlling
   /// terminal; the supervisor relays it to its own terminal.
   bool terminal() const { return terminal_; }
@@ -116,6 +118,7 @@ class Policy {
   uint64_t namespaces_ = 0;
   bool job_is_pid1_ = false;
   std::vector<std::string> lock_files_;
+  std::optional<std::string> argv0_;
   bool terminal_ = false;
   bool die_with_parent_ = true;
   bool verbose_ = false;
