@@ -75,7 +75,9 @@ StepError ApplyBind(const RootFds& fds, const MountStep& step) noexcept {
 
   Fd target;
   LeafKind leaf = S_ISDIR(st.st_mode) ? LeafKind::kDirectory : LeafKind::kFile;
-  StepError e = OpenInRoot(fds.new_root, step.target, leaf, S_ISDIR(st.st_mode) ? 0755 : 0644,
+  // A file made only to be mounted over is read-only (0444), as bubblewrap makes it: if the
+  // mount ever went away, nothing could have been written into the placeholder.
+  StepError e = OpenInRoot(fds.new_root, step.target, leaf, S_ISDIR(st.st_mode) ? 0755 : 0444,
                            SetupStep::kCreateMountPoint, target.out());
   if (e.failed()) return e;
   if (sys::MoveMount(tree.get(), "", target.get(), "",
