@@ -34,8 +34,9 @@ struct MountStep {
 struct ChildPlan {
   std::vector<MountStep> mounts;
 
-  // Id mapping is written by the supervisor; the child only needs the inner ids to synthesise
-  // nothing at the moment, but keeps them for the exec step's sanity checks.
+  // The child writes its own id maps (child/id_maps.h): "<inner> <outer> 1\n" each.
+  const char* uid_map = "";
+  const char* gid_map = "";
   uid_t inner_uid = 0;
   gid_t inner_gid = 0;
 

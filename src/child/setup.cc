@@ -14,6 +14,7 @@
 #include "child/caps.h"
 #include "child/exec.h"
 #include "child/fds.h"
+#include "child/id_maps.h"
 #include "child/job.h"
 #include "child/landlock.h"
 #include "child/mounts.h"
@@ -52,16 +53,15 @@ SetupStep StepFor(MountKind kind) noexcept {
   return SetupStep::kCount;
 }
 
-// Blocks until the supervisor has written uid_map/gid_map. Until then this process has no
-// usable identity in its namespace. EOF means the supervisor died: leave quietly.
-void WaitForIdMaps(const ChildPlan& plan) noexcept {
-  char go = 0;
-  for (;;) {
-    ssize_t n = ::recv(plan.sync_fd, &go, 1, 0);
-    if (n == 1) return;
-    if (n < 0 && errno == EINTR) continue;
-    ::_exit(kExitSandboxFailure);
-  }
+// PR_SET_PDEATHSIG only covers a supervisor that dies after it was set: one that died before
+// has already closed its end of the socket, which reads as EOF. Leave quietly then.
+void ExitIfSupervisorGone(const ChildPlan& plan) noexcept {
+  char byte = 0;
+  ssize_t n;
+  do {
+    n = ::recv(plan.sync_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n == 0) ::_exit(kExitSandboxFailure);
 }
 
 // pid 1 is a copy of the supervisor: its argv/environ memory is still what /proc/1/cmdline and
@@ -95,18 +95,20 @@ StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock) noexcept {
 }  // namespace
 
 [[noreturn]] void RunSandbox(const ChildPlan& plan) noexcept {
-  // Die with the supervisor. Set before waiting on it, so a supervisor that died in between
-  // is caught by the EOF in WaitForIdMaps.
+  // Die with the supervisor.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  WaitForIdMaps(plan);
+  ExitIfSupervisorGone(plan);
+  int64_t clock = MonotonicNow();
+  // No handshake: the supervisor goes on with its own bookkeeping meanwhile.
+  StepError e = WriteOwnIdMaps(plan);
+  if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
+  ReportStep(plan, SetupStep::kWriteIdMaps, -1, &clock);
   // Out of the caller's process group: terminal signals reach the supervisor only, which
   // forwards them once.
   ::setsid();
   ::umask(0);  // modes in the plan are exact
 
-  int64_t clock = MonotonicNow();
-  ReportStep(plan, SetupStep::kWaitForIdMaps, -1, &clock);
-  StepError e = BuildFilesystem(plan, &clock);
+  e = BuildFilesystem(plan, &clock);
   if (!e.failed() && plan.set_hostname) e = SetHostname(plan.hostname);
   if (!e.failed() && plan.bring_up_loopback) e = BringUpLoopback();
   if (!e.failed()) {

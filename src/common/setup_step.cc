@@ -4,8 +4,8 @@ namespace sandbox {
 
 const char* SetupStepName(SetupStep step) noexcept {
   switch (step) {
-    case SetupStep::kWaitForIdMaps:
-      return "wait for id maps";
+    case SetupStep::kWriteIdMaps:
+      return "write id maps";
     case SetupStep::kMakeRootPrivate:
       return "make / private";
     case SetupStep::kMountStagingRoot:

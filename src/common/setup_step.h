@@ -8,7 +8,7 @@
 namespace sandbox {
 
 enum class SetupStep : uint8_t {
-  kWaitForIdMaps,
+  kWriteIdMaps,
   kMakeRootPrivate,
   kMountStagingRoot,
   kCreateMountPoint,

@@ -138,8 +138,13 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
     plan->mounts.push_back(step);
   }
 
-  plan->inner_uid = policy.identity().inner_uid;
-  plan->inner_gid = policy.identity().inner_gid;
+  const policy::Identity& id = policy.identity();
+  plan->uid_map =
+      plan->Intern(std::to_string(id.inner_uid) + " " + std::to_string(id.outer_uid) + " 1\n");
+  plan->gid_map =
+      plan->Intern(std::to_string(id.inner_gid) + " " + std::to_string(id.outer_gid) + " 1\n");
+  plan->inner_uid = id.inner_uid;
+  plan->inner_gid = id.inner_gid;
   plan->hostname = plan->Intern(policy.hostname());
   plan->bring_up_loopback = (policy.namespaces() & CLONE_NEWNET) != 0;
   plan->set_hostname = (policy.namespaces() & CLONE_NEWUTS) != 0;

@@ -21,7 +21,6 @@
 #include "common/unique_fd.h"
 #include "init/init.h"
 #include "launch/cgroup.h"
-#include "launch/id_maps.h"
 #include "launch/terminal_relay.h"
 #include "seccomp/listener.h"
 
@@ -120,16 +119,8 @@ class Supervisor {
       std::fprintf(stderr, "sandbox: started pid %d in new namespaces (uid %u -> %u inside)\n", pid,
                    policy_.identity().outer_uid, policy_.identity().inner_uid);
     }
-    if (auto r = WriteIdMaps(pid, policy_.identity()); !r) {
-      sys::PidfdSendSignal(pidfd_.get(), SIGKILL);
-      Reap();
-      return r.error();
-    }
+    // The child maps its own ids (child/id_maps.h) and does not wait for anything from us.
     observer_->OnStarted(pid_, pidfd_.get());
-    char go = 1;
-    if (::send(sync_.get(), &go, 1, MSG_NOSIGNAL) != 1) {
-      // The child died before starting; its record (if any) tells why.
-    }
     auto outcome = Loop(forwarded);
     ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     return outcome;
