@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "child/job_stack.h"
 #include "common/mount_kind.h"
 
 namespace sandbox::child {
@@ -98,6 +99,9 @@ struct ChildPlan {
   bool report_steps = false;  // --verbose: send a kStepDone record after each step
 
   int sync_fd = -1;  // the child's end of the supervisor socket
+
+  // pid 1 starts the job on this stack sharing its memory (child/job_stack.h); unmapped: fork.
+  JobStack job_stack;
 
   // Backing storage for every pointer above. A deque never moves its elements.
   std::deque<std::string> strings;

@@ -1,6 +1,7 @@
 #include "child/setup.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -92,6 +93,29 @@ StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock) noexcept {
   return e;
 }
 
+struct JobStart {
+  const ChildPlan* plan;
+  int terminal_slave;
+};
+
+int StartJob(void* arg) {
+  const auto* start = static_cast<const JobStart*>(arg);
+  RunJob(*start->plan, start->terminal_slave);
+}
+
+// The job, sharing pid 1's memory until its execve or exit (pid 1 is suspended until then, and
+// the job writes nothing of pid 1's but its own stack). fork() when no stack was mapped.
+pid_t StartJobProcess(const ChildPlan& plan, int terminal_slave) noexcept {
+  void* stack = plan.job_stack.top();
+  if (stack == nullptr) {
+    pid_t pid = ::fork();
+    if (pid == 0) RunJob(plan, terminal_slave);
+    return pid;
+  }
+  JobStart start{&plan, terminal_slave};
+  return ::clone(StartJob, stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+}
+
 }  // namespace
 
 [[noreturn]] void RunSandbox(const ChildPlan& plan) noexcept {
@@ -141,11 +165,10 @@ StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock) noexcept {
 
   // bwrap --as-pid-1: no init; the job's status is pid 1's exit status.
   if (plan.job_is_pid1) RunJob(plan, terminal_slave);
-  pid_t job = ::fork();
+  pid_t job = StartJobProcess(plan, terminal_slave);
   if (job < 0)
     FailWith(plan, RecordKind::kSetupError, StepFailed(SetupStep::kForkJob, errno),
              kExitSandboxFailure);
-  if (job == 0) RunJob(plan, terminal_slave);
   if (terminal_slave >= 0) ::close(terminal_slave);
   // pid 1 keeps nothing the job could want: the pass-through descriptors are the job's now.
   // Likewise its stdio: the caller's terminal or pipes stay with the job alone.

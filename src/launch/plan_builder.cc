@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
@@ -196,6 +197,12 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
       plan->terminal_rows = size.ws_row;
       plan->terminal_cols = size.ws_col;
     }
+  }
+  // The job's setup needs a few KiB of stack (RunJob, the exec search); the rest is never
+  // touched.
+  constexpr size_t kJobStackSize = 256 * 1024;
+  if (!plan->job_stack.Allocate(kJobStackSize)) {
+    return MakeError("cannot map the job's stack", errno);
   }
   plan->last_capability = image.last_capability;
   plan->env_begin = image.env_begin;

@@ -51,6 +51,26 @@ TEST(PlanBuilderTest, FlattensMountsRelativeToTheRoot) {
   EXPECT_STREQ(m[2].target, "bin");
 }
 
+TEST(PlanBuilderTest, IdMapsMapTheInsideIdsToTheCallersOwn) {
+  cli::CliOptions o;
+  o.command = {"true"};
+  o.uid = 1234;
+  o.gid = 5678;
+  auto plan = BuildChildPlan(MakePolicy(o), ProcessImage{});
+  ASSERT_TRUE(plan);
+  EXPECT_STREQ((*plan)->uid_map, "1234 1000 1\n");
+  EXPECT_STREQ((*plan)->gid_map, "5678 1000 1\n");
+}
+
+TEST(PlanBuilderTest, JobStackIsMappedBeforeClone) {
+  cli::CliOptions o;
+  o.command = {"true"};
+  auto plan = BuildChildPlan(MakePolicy(o), ProcessImage{});
+  ASSERT_TRUE(plan);
+  EXPECT_NE((*plan)->job_stack.top(), nullptr);
+  EXPECT_GE((*plan)->job_stack.size(), 64u * 1024);
+}
+
 TEST(PlanBuilderTest, ArgvEnvpAndPathAreReadyForExecve) {
   cli::CliOptions o;
   o.command = {"make", "all"};
