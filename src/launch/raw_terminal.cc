@@ -26,23 +26,32 @@ volatile sig_atomic_t g_armed = 0;
 struct sigaction g_previous[std::size(kFatalSignals)];
 bool g_installed[std::size(kFatalSignals)];
 
+// A fault the kernel raised for an instruction, which runs again when the handler returns.
+bool IsInstructionFault(int sig, const siginfo_t* info) {
+  bool fault_signal = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE;
+  return fault_signal && info != nullptr && info->si_code > 0;  // > 0: sent by the kernel
+}
+
 // Async-signal-safe: tcsetattr, sigaction and raise are all on signal-safety(7)'s list.
-// The signal is blocked while this runs, so the raise is delivered on return, to the action
-// that was in place before us (the default one: the process dies with the same signal).
-void RestoreAndRedeliver(int sig) {
+// The previous action comes back, then the signal goes to it: a faulting instruction simply
+// faults again on return (so a sanitizer's handler still sees the real address); any other
+// signal is raised again, blocked while this runs and so delivered on return. With the default
+// action the process then dies of the same signal, as it would have without us.
+void RestoreAndRedeliver(int sig, siginfo_t* info, void* /*context*/) {
   int saved_errno = errno;
   if (g_armed != 0) ::tcsetattr(g_fd, TCSANOW, &g_saved);
   g_armed = 0;
   for (size_t i = 0; i < std::size(kFatalSignals); ++i) {
     if (kFatalSignals[i] == sig && g_installed[i]) ::sigaction(sig, &g_previous[i], nullptr);
   }
-  ::raise(sig);
+  if (!IsInstructionFault(sig, info)) (void)::raise(sig);
   errno = saved_errno;
 }
 
 void InstallHandlers() {
   struct sigaction action = {};
-  action.sa_handler = RestoreAndRedeliver;
+  action.sa_sigaction = RestoreAndRedeliver;
+  action.sa_flags = SA_SIGINFO;
   sigemptyset(&action.sa_mask);
   for (size_t i = 0; i < std::size(kFatalSignals); ++i) {
     g_installed[i] = false;

@@ -85,7 +85,7 @@ void TerminalRelay::OnSignal(int sig) {
   } else if (sig == SIGTSTP) {
     terminal_.Restore();
     // SIGSTOP, not SIGTSTP: the latter is blocked here. Execution goes on after the SIGCONT.
-    ::raise(SIGSTOP);
+    (void)::raise(SIGSTOP);
     OnSignal(SIGCONT);
   } else if (sig == SIGCONT) {
     terminal_.Reapply();
