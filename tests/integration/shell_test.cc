@@ -55,6 +55,32 @@ TEST_F(ShellTest, InteractiveShellWorksOnATerminalOfItsOwn) {
   EXPECT_EQ(after.c_oflag, before.c_oflag);
 }
 
+// Ctrl-Z is the shell's: its foreground job stops, the shell lists it and resumes it; the
+// supervisor, which the caller's terminal in raw mode never signals, is not stopped.
+TEST_F(ShellTest, CtrlZStopsTheShellsJobNotTheSupervisor) {
+  Process shell(SandboxArgv({"shell", "--profile", profile_}), OnTerminal());
+  Type("sleep 1000\n");
+  pid_t sleep_pid = 0;
+  ASSERT_TRUE(Eventually([&] {
+    for (pid_t pid : Descendants(shell.pid())) {
+      if (ReadHostFile("/proc/" + std::to_string(pid) + "/comm") == "sleep\n") sleep_pid = pid;
+    }
+    return sleep_pid != 0;
+  }));
+  Type("\x1a");
+  ASSERT_TRUE(Eventually([&] { return StatField(sleep_pid, 3) == "T"; }));
+  EXPECT_NE(StatField(shell.pid(), 3), "T");
+  // Back to the foreground, then ended the way it began: from the keyboard.
+  Type("echo jo\"\"bs-$(jobs | wc -l); fg\n");
+  ASSERT_TRUE(Eventually([&] { return StatField(sleep_pid, 3) == "S"; }));
+  Type("\x03");
+  ASSERT_TRUE(Eventually([&] { return StatField(sleep_pid, 3).empty(); }));
+  Type("exit 7\n");
+  RunResult r = shell.Finish();
+  EXPECT_EQ(r.exit_code, 7) << r;
+  EXPECT_NE(r.out.find("jobs-1"), std::string::npos) << r;
+}
+
 TEST_F(ShellTest, WindowSizeChangesReachTheShell) {
   Process shell(SandboxArgv({"shell", "--profile", profile_}), OnTerminal());
   // The output, not the terminal's echo of the typed line: the relay is up when it arrives,
