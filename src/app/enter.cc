@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -62,7 +63,7 @@ int EnterMain(int argc, char** argv, const launch::ProcessImage& /*image*/) {
 
   bool on_terminal = ::isatty(STDIN_FILENO) == 1;
   request.terminal = on_terminal && run->has_dev;
-  if (request.command.empty()) request.command = ShellCommand(on_terminal);
+  if (request.command.empty()) request.command = ShellCommand(on_terminal, std::getenv("SHELL"));
 
   std::fflush(nullptr);
   auto outcome = launch::EnterRun(*run, request);

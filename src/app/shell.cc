@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -17,10 +18,11 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: sandbox shell [--profile P] [FLAGS]\n"
-    "Opens an interactive shell (bash if the sandbox has it, else sh) in the sandbox that\n"
-    "`sandbox [--profile P] [FLAGS] -- COMMAND` would give COMMAND. Without --profile the\n"
-    "`base` profile is used. With a terminal on stdin the shell gets a terminal of the\n"
-    "sandbox's own (--tty); exit the shell to end the sandbox.\n";
+    "Opens an interactive shell ($SHELL if the sandbox has it, else bash, else sh) in the\n"
+    "sandbox that `sandbox [--profile P] [FLAGS] -- COMMAND` would give COMMAND. Without\n"
+    "--profile the `base` profile is used. With a terminal on stdin the shell gets a terminal\n"
+    "of the sandbox's own (--tty); without one it reads commands from stdin. Exit the shell to\n"
+    "end the sandbox.\n";
 
 bool HasFlag(int argc, char** argv, const char* name) {
   for (int i = 1; i < argc; ++i) {
@@ -54,7 +56,8 @@ int ShellMain(int argc, char** argv, const launch::ProcessImage& image) {
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   if (terminal && !HasFlag(argc, argv, "--tty")) args.emplace_back("--tty");
   args.emplace_back("--");
-  for (std::string& word : ShellCommand(terminal)) args.push_back(std::move(word));
+  for (std::string& word : ShellCommand(terminal, std::getenv("SHELL")))
+    args.push_back(std::move(word));
   std::vector<char*> run_argv;
   for (std::string& a : args) run_argv.push_back(a.data());
   run_argv.push_back(nullptr);

@@ -53,7 +53,7 @@ Result<report::Outcome> EnterRun(const RunState& state, const EnterRequest& requ
 
   sigset_t forwarded;
   init::ForwardedSignalSet(&forwarded);
-  if (request.terminal) sigaddset(&forwarded, SIGWINCH);
+  if (request.terminal) TerminalRelay::AddSignals(&forwarded);
   sigset_t old_mask;
   ::sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
   struct RestoreMask {
@@ -149,8 +149,8 @@ Result<report::Outcome> EnterRun(const RunState& state, const EnterRequest& requ
     if (fds[1].revents & POLLIN) {
       struct signalfd_siginfo info;
       while (::read(signals.get(), &info, sizeof(info)) == sizeof(info)) {
-        if (info.ssi_signo == SIGWINCH) {
-          if (relay) relay->Resize();
+        if (request.terminal && TerminalRelay::Handles(static_cast<int>(info.ssi_signo))) {
+          if (relay) relay->OnSignal(static_cast<int>(info.ssi_signo));
         } else {
           sys::PidfdSendSignal(child_fd.get(), static_cast<int>(info.ssi_signo));
         }

@@ -87,8 +87,9 @@ class Supervisor {
     // sigwaitinfo); the supervisor reads its own through a signalfd.
     sigset_t forwarded;
     init::ForwardedSignalSet(&forwarded);
-    // --tty: window size changes are the relay's to pass on (through the pty), not pid 1's.
-    if (policy_.terminal()) sigaddset(&forwarded, SIGWINCH);
+    // --tty: window size changes and stops are the relay's (TerminalRelay::OnSignal), not
+    // pid 1's.
+    if (policy_.terminal()) TerminalRelay::AddSignals(&forwarded);
     sigset_t old_mask;
     ::sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
 
@@ -204,8 +205,8 @@ class Supervisor {
   void ForwardSignals(int signals) {
     struct signalfd_siginfo info;
     while (::read(signals, &info, sizeof(info)) == sizeof(info)) {
-      if (info.ssi_signo == SIGWINCH) {
-        if (relay_) relay_->Resize();
+      if (policy_.terminal() && TerminalRelay::Handles(static_cast<int>(info.ssi_signo))) {
+        if (relay_) relay_->OnSignal(static_cast<int>(info.ssi_signo));
         continue;
       }
       sys::PidfdSendSignal(pidfd_.get(), static_cast<int>(info.ssi_signo));

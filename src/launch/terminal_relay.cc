@@ -11,20 +11,10 @@
 
 namespace sandbox::launch {
 TerminalRelay::TerminalRelay(UniqueFd master, int input, int output)
-    : master_(std::move(master)), input_(input), output_(output) {
+    : master_(std::move(master)), input_(input), output_(output), terminal_(input) {
   int flags = ::fcntl(master_.get(), F_GETFL);
   if (flags >= 0) ::fcntl(master_.get(), F_SETFL, flags | O_NONBLOCK);
-  struct termios mode;
-  if (::isatty(input_) && ::tcgetattr(input_, &mode) == 0) {
-    saved_ = mode;
-    ::cfmakeraw(&mode);
-    ::tcsetattr(input_, TCSADRAIN, &mode);
-  }
   Resize();
-}
-
-TerminalRelay::~TerminalRelay() {
-  if (saved_) ::tcsetattr(input_, TCSADRAIN, &*saved_);
 }
 
 short TerminalRelay::master_events() const {
@@ -78,6 +68,28 @@ void TerminalRelay::Resize() {
   struct winsize size = {};
   if (::ioctl(input_, TIOCGWINSZ, &size) == 0 && size.ws_row > 0) {
     ::ioctl(master_.get(), TIOCSWINSZ, &size);
+  }
+}
+
+void TerminalRelay::AddSignals(sigset_t* set) {
+  sigaddset(set, SIGWINCH);
+  sigaddset(set, SIGTSTP);
+  sigaddset(set, SIGCONT);
+}
+
+bool TerminalRelay::Handles(int sig) { return sig == SIGWINCH || sig == SIGTSTP || sig == SIGCONT; }
+
+void TerminalRelay::OnSignal(int sig) {
+  if (sig == SIGWINCH) {
+    Resize();
+  } else if (sig == SIGTSTP) {
+    terminal_.Restore();
+    // SIGSTOP, not SIGTSTP: the latter is blocked here. Execution goes on after the SIGCONT.
+    (void)::raise(SIGSTOP);
+    OnSignal(SIGCONT);
+  } else if (sig == SIGCONT) {
+    terminal_.Reapply();
+    Resize();
   }
 }
 

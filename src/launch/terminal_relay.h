@@ -2,24 +2,27 @@
 // pseudo-terminal pid 1 opened in the sandbox. While it lives, the caller's terminal is in raw
 // mode, so keys (Ctrl-C included) go to the job's terminal, whose line discipline turns them
 // into signals for the job's foreground process group; the supervisor never sees them.
+// Shared by the supervisor (`--tty`, `sandbox shell`) and `sandbox enter`; each polls
+// input()/master() in its own loop and hands the relay the signals AddSignals names.
 #ifndef SANDBOX_LAUNCH_TERMINAL_RELAY_H_
 #define SANDBOX_LAUNCH_TERMINAL_RELAY_H_
 
-#include <termios.h>
+#include <signal.h>
 
-#include <optional>
 #include <string>
 
 #include "common/unique_fd.h"
+#include "launch/raw_terminal.h"
 
 namespace sandbox::launch {
 
 class TerminalRelay {
  public:
   /// Takes the pty master. `input`/`output` are the caller's ends (0 and 1); when `input` is a
-  /// terminal it goes into raw mode until the relay is destroyed.
+  /// terminal it goes into raw mode until the relay is destroyed or the process dies of a
+  /// signal (see RawTerminal). Create it after forking the job: the job must not inherit the
+  /// relay's signal handlers.
   TerminalRelay(UniqueFd master, int input, int output);
-  ~TerminalRelay();
   TerminalRelay(const TerminalRelay&) = delete;
   TerminalRelay& operator=(const TerminalRelay&) = delete;
 
@@ -34,6 +37,16 @@ class TerminalRelay {
   bool OnMaster(short revents);
   /// SIGWINCH: the caller's window size goes to the pty (which signals the job).
   void Resize();
+
+  /// Adds the signals the relay handles (SIGWINCH, SIGTSTP, SIGCONT) to `set`. The caller
+  /// blocks them before creating the job and passes each one it reads to OnSignal.
+  static void AddSignals(sigset_t* set);
+  /// True for the signals AddSignals adds.
+  static bool Handles(int sig);
+  /// SIGWINCH: Resize. SIGTSTP (only ever sent with kill: in raw mode the caller's terminal
+  /// generates no signals): the caller's modes come back and this process stops; the job keeps
+  /// running. SIGCONT: raw mode again, and the size the window has now.
+  void OnSignal(int sig);
   /// Copies what the job wrote before it ended.
   void Drain();
 
@@ -46,7 +59,7 @@ class TerminalRelay {
   int output_;
   bool input_open_ = true;
   std::string pending_;  // typed, not yet accepted by the pty
-  std::optional<struct termios> saved_;
+  RawTerminal terminal_;
 };
 
 }  // namespace sandbox::launch

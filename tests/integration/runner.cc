@@ -100,8 +100,9 @@ Process::Process(const std::vector<std::string>& argv, const SpawnOptions& optio
     return;
   }
   bool terminal = options.terminal_fd >= 0;
-  int in_fd = terminal ? fcntl(options.terminal_fd, F_DUPFD_CLOEXEC, kHighFd)
-                       : MoveHigh(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  int in_fd = terminal                ? fcntl(options.terminal_fd, F_DUPFD_CLOEXEC, kHighFd)
+              : options.stdin_fd >= 0 ? fcntl(options.stdin_fd, F_DUPFD_CLOEXEC, kHighFd)
+                                      : MoveHigh(open("/dev/null", O_RDONLY | O_CLOEXEC));
   int out_w = MoveHigh(out_pipe[1]);
   int err_w = MoveHigh(err_pipe[1]);
   std::vector<std::pair<int, int>> inherit;
@@ -188,6 +189,8 @@ bool Process::WaitForStdout(std::string_view needle) {
   }
   return true;
 }
+
+void Process::CloseStdout() { CloseIfOpen(&out_fd_); }
 
 void Process::KillAndReap() {
   kill(pid_, SIGKILL);

@@ -25,6 +25,8 @@ struct SpawnOptions {
   /// If set, the child's stdin, and the controlling terminal of a new session the child leads
   /// (a pty slave; the runner calls setsid and TIOCSCTTY before exec).
   int terminal_fd = -1;
+  /// If set (and terminal_fd is not), the child's stdin instead of /dev/null, e.g. a pipe.
+  int stdin_fd = -1;
   /// After this the child is killed with SIGKILL and the result is marked timed_out.
   std::chrono::milliseconds timeout{30000};
 };
@@ -58,6 +60,10 @@ class Process {
 
   /// Reads both pipes to EOF and reaps the child, killing it at the deadline.
   RunResult Finish();
+
+  /// Closes the reading end of the child's stdout: its next write there fails with EPIPE (or
+  /// SIGPIPE). Output read so far stays in the result.
+  void CloseStdout();
 
  private:
   // Reads whatever is available, waiting at most until the deadline. False once nothing more

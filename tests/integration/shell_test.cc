@@ -15,51 +15,12 @@
 #include <string>
 #include <thread>
 
-#include "fixture.h"
+#include "pty_fixture.h"
 
 namespace sandbox::testing {
 namespace {
 
-class ShellTest : public SandboxTest {
- protected:
-  void SetUp() override {
-    SandboxTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    master_ = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master_ < 0) GTEST_SKIP() << "no pty available: " << std::strerror(errno);
-    ASSERT_EQ(::grantpt(master_), 0);
-    ASSERT_EQ(::unlockpt(master_), 0);
-    slave_ = ::open(::ptsname(master_), O_RDWR | O_NOCTTY | O_CLOEXEC);
-    ASSERT_GE(slave_, 0) << std::strerror(errno);
-    struct winsize size = {};
-    size.ws_row = 33;
-    size.ws_col = 77;
-    ASSERT_EQ(::ioctl(master_, TIOCSWINSZ, &size), 0);
-    std::ifstream in(std::string(SANDBOX_SOURCE_PROFILES) + "/base.toml");
-    std::stringstream text;
-    text << in.rdbuf();
-    profile_ = MakeFile("base.toml", text.str());
-  }
-  void TearDown() override {
-    if (slave_ >= 0) ::close(slave_);
-    if (master_ >= 0) ::close(master_);
-    SandboxTest::TearDown();
-  }
-
-  void Type(const std::string& text) {
-    ASSERT_EQ(::write(master_, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-  }
-
-  SpawnOptions OnTerminal() {
-    SpawnOptions options = DefaultOptions();
-    options.terminal_fd = slave_;
-    return options;
-  }
-
-  int master_ = -1;
-  int slave_ = -1;
-  std::string profile_;
-};
+using ShellTest = PtyTest;
 
 TEST_F(ShellTest, InteractiveShellWorksOnATerminalOfItsOwn) {
   struct termios before = {};
@@ -71,7 +32,13 @@ TEST_F(ShellTest, InteractiveShellWorksOnATerminalOfItsOwn) {
   // If it did not, `sleep 1000` would outlive the runner's 30 s deadline (timed_out below).
   Type("echo sleep-$((1+2)); sleep 1000\n");
   ASSERT_TRUE(shell.WaitForStdout("sleep-3")) << shell.Finish();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Ctrl-C once `sleep` runs, so it is the sleep that the line discipline interrupts.
+  ASSERT_TRUE(Eventually([&] {
+    for (pid_t pid : Descendants(shell.pid())) {
+      if (ReadHostFile("/proc/" + std::to_string(pid) + "/comm") == "sleep\n") return true;
+    }
+    return false;
+  }));
   Type("\x03");
   Type("echo after-$((1+1)); exit 3\n");
   RunResult r = shell.Finish();
@@ -88,15 +55,44 @@ TEST_F(ShellTest, InteractiveShellWorksOnATerminalOfItsOwn) {
   EXPECT_EQ(after.c_oflag, before.c_oflag);
 }
 
+// Ctrl-Z is the shell's: its foreground job stops, the shell lists it and resumes it; the
+// supervisor, which the caller's terminal in raw mode never signals, is not stopped.
+TEST_F(ShellTest, CtrlZStopsTheShellsJobNotTheSupervisor) {
+  Process shell(SandboxArgv({"shell", "--profile", profile_}), OnTerminal());
+  Type("sleep 1000\n");
+  pid_t sleep_pid = 0;
+  ASSERT_TRUE(Eventually([&] {
+    for (pid_t pid : Descendants(shell.pid())) {
+      if (ReadHostFile("/proc/" + std::to_string(pid) + "/comm") == "sleep\n") sleep_pid = pid;
+    }
+    return sleep_pid != 0;
+  }));
+  Type("\x1a");
+  ASSERT_TRUE(Eventually([&] { return StatField(sleep_pid, 3) == "T"; }));
+  EXPECT_NE(StatField(shell.pid(), 3), "T");
+  // Back to the foreground, then ended the way it began: from the keyboard.
+  Type("echo jo\"\"bs-$(jobs | wc -l); fg\n");
+  ASSERT_TRUE(Eventually([&] { return StatField(sleep_pid, 3) == "S"; }));
+  Type("\x03");
+  ASSERT_TRUE(Eventually([&] { return StatField(sleep_pid, 3).empty(); }));
+  Type("exit 7\n");
+  RunResult r = shell.Finish();
+  EXPECT_EQ(r.exit_code, 7) << r;
+  EXPECT_NE(r.out.find("jobs-1"), std::string::npos) << r;
+}
+
 TEST_F(ShellTest, WindowSizeChangesReachTheShell) {
   Process shell(SandboxArgv({"shell", "--profile", profile_}), OnTerminal());
-  Type("echo ready\n");
+  // The output, not the terminal's echo of the typed line: the relay is up when it arrives,
+  // so the resize below has to travel as SIGWINCH.
+  Type("echo rea\"\"dy\n");
   ASSERT_TRUE(shell.WaitForStdout("ready")) << shell.Finish();
   struct winsize size = {};
   size.ws_row = 50;
   size.ws_col = 120;
-  ASSERT_EQ(::ioctl(master_, TIOCSWINSZ, &size), 0);  // the kernel sends SIGWINCH
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The kernel queues SIGWINCH for the supervisor before the ioctl returns, so the relay
+  // resizes the sandbox's pty before it passes on what is typed next.
+  ASSERT_EQ(::ioctl(master_, TIOCSWINSZ, &size), 0);
   Type("stty size; exit\n");
   RunResult r = shell.Finish();
   EXPECT_EQ(r.exit_code, 0) << r;
@@ -107,6 +103,51 @@ TEST_F(ShellTest, WithoutATerminalTheShellReadsItsInput) {
   RunResult r = RunSandbox({"shell", "--profile", profile_});  // stdin is /dev/null
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "") << r;
+}
+
+TEST_F(ShellTest, WithoutATerminalTheShellRunsWhatItReadsFromAPipe) {
+  int commands[2];
+  ASSERT_EQ(::pipe2(commands, O_CLOEXEC), 0);
+  const std::string script = "echo piped-$((2+3)); test -t 0 || echo no-terminal; exit 4\n";
+  ASSERT_EQ(::write(commands[1], script.data(), script.size()),
+            static_cast<ssize_t>(script.size()));
+  ::close(commands[1]);
+  SpawnOptions options = DefaultOptions();
+  options.stdin_fd = commands[0];
+  RunResult r = RunSandbox({"shell", "--profile", profile_}, options);
+  ::close(commands[0]);
+  EXPECT_EQ(r.exit_code, 4) << r;
+  EXPECT_EQ(r.out, "piped-5\nno-terminal\n") << r;
+}
+
+// Which shell runs: the caller's $SHELL when that file exists in the sandbox, else bash.
+class ShellChoiceTest : public PtyTest {
+ protected:
+  std::string ShellChosenFor(const std::string& caller_shell, RunResult* r) {
+    SpawnOptions options = OnTerminal();
+    options.env.push_back("SHELL=" + caller_shell);
+    Process shell(SandboxArgv({"shell", "--profile", profile_}), options);
+    // Quoted apart so the terminal's echo of the typed line never matches.
+    Type("echo \"cho\"\"sen=[$0]\"; exit\n");
+    *r = shell.Finish();
+    size_t at = r->out.find("chosen=[");
+    if (at == std::string::npos) return "";
+    at += 8;
+    return r->out.substr(at, r->out.find(']', at) - at);
+  }
+};
+
+TEST_F(ShellChoiceTest, TheCallersShellRunsWhenTheSandboxHasIt) {
+  RunResult r;
+  EXPECT_EQ(ShellChosenFor("/bin/dash", &r), "/bin/dash") << r;
+  EXPECT_EQ(r.exit_code, 0) << r;
+}
+
+TEST_F(ShellChoiceTest, AShellTheSandboxLacksOrALoginRefusalFallsBackToBash) {
+  RunResult r;
+  EXPECT_EQ(ShellChosenFor("/opt/no-such-dir/zsh", &r), "bash") << r;
+  EXPECT_EQ(ShellChosenFor("/usr/sbin/nologin", &r), "bash") << r;
+  EXPECT_EQ(ShellChosenFor("dash", &r), "bash") << "only absolute paths\n" << r;
 }
 
 TEST_F(ShellTest, ShellTakesNoCommand) {
