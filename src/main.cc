@@ -1,17 +1,37 @@
 // sandbox: dispatch to a subcommand, or run a job. Everything else lives in src/*/.
+#include <unistd.h>
+
 #include <cstring>
+#include <string>
 
 #include "app/subcommands.h"
 #include "launch/plan_builder.h"
+
+namespace {
+
+bool IsNamedBwrap(const char* path) {
+  const char* base = std::strrchr(path, '/');
+  return std::strcmp(base != nullptr ? base + 1 : path, "bwrap") == 0;
+}
+
+std::string OwnExecutable() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+}  // namespace
 
 int main(int argc, char** argv, char** envp) {
   using namespace sandbox;
   // Captured first, before anything can move environ: pid 1 wipes this memory.
   launch::ProcessImage image = launch::CaptureProcessImage(argc, argv, envp);
-  // Installed under the name bwrap (a link), it is bubblewrap's drop-in.
-  const char* base = argc > 0 ? std::strrchr(argv[0], '/') : nullptr;
-  base = base != nullptr ? base + 1 : (argc > 0 ? argv[0] : "");
-  if (std::strcmp(base, "bwrap") == 0) return app::BwrapMain(argc, argv, image);
+  // Installed under the name bwrap, it is bubblewrap's drop-in. The name is argv[0]'s, or the
+  // executable's own (a hard link or copy named bwrap re-executed as /proc/self/exe, as
+  // bubblewrap's users and tests do).
+  if (argc > 0 && (IsNamedBwrap(argv[0]) || IsNamedBwrap(OwnExecutable().c_str()))) {
+    return app::BwrapMain(argc, argv, image);
+  }
   if (argc > 1) {
     if (const app::Subcommand* command = app::FindSubcommand(argv[1])) {
       return command->main(argc - 1, argv + 1, image);

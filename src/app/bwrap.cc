@@ -13,6 +13,7 @@
 #include "app/subcommands.h"
 #include "bwrap/args.h"
 #include "common/write_all.h"
+#include "policy/build.h"
 #include "report/exit_code.h"
 
 namespace sandbox::app {
@@ -72,7 +73,8 @@ class StatusFds : public launch::RunObserver {
 
 int BwrapMain(int argc, char** argv, const launch::ProcessImage& image) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto parsed = bwrap::ParseArgs(argv[0], args, ::getuid(), ::getgid(), bwrap::ReadWholeFd);
+  auto parsed = bwrap::ParseArgs(argv[0], args, ::getuid(), ::getgid(), bwrap::ReadWholeFd,
+                                 policy::Caller::FromProcess().effective_capabilities);
   if (!parsed) {
     std::fprintf(stderr, "bwrap: %s\n", parsed.error().ToString().c_str());
     return 1;
@@ -81,7 +83,7 @@ int BwrapMain(int argc, char** argv, const launch::ProcessImage& image) {
     std::fprintf(stderr, "%sbwrap: %s\n", parsed->level_prefix ? "<4>" : "", warning.c_str());
   }
   if (parsed->exit_now) {
-    std::fputs(parsed->text.c_str(), stdout);
+    std::fputs(parsed->text.c_str(), parsed->text_to_stderr ? stderr : stdout);
     return *parsed->exit_now;
   }
   const cli::CliOptions::Bwrap& b = *parsed->options.bwrap;

@@ -2,50 +2,38 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <deque>
 
-#include "common/units.h"
+#include "bwrap/capabilities.h"
 
 namespace sandbox::bwrap {
 namespace {
 
 constexpr const char* kHelp =
     " [OPTIONS...] [--] COMMAND [ARGS...]\n\n"
-    "sandbox's bubblewrap-compatible mode (see docs/bwrap-compat.md). Supported:\n"
-    "    --help --version --args FD --unshare-all --share-net --unshare-user[-try]\n"
-    "    --unshare-ipc --unshare-pid --unshare-net --unshare-uts --unshare-cgroup[-try]\n"
-    "    --uid UID --gid GID --hostname NAME --chdir DIR --setenv VAR VALUE --unsetenv VAR\n"
-    "    --clearenv --bind[-try] SRC DEST --ro-bind[-try] SRC DEST --dev-bind[-try] SRC DEST\n"
-    "    --remount-ro DEST --proc DEST --dev DEST --tmpfs DEST --dir DEST --file FD DEST\n"
-    "    --bind-data FD DEST --ro-bind-data FD DEST --symlink SRC DEST --perms OCTAL\n"
-    "    --size BYTES --new-session --die-with-parent --as-pid-1 --sync-fd FD --level-prefix\n"
-    "    --info-fd FD --json-status-fd FD --lock-file DEST --argv0 VALUE --bind-fd FD DEST\n"
-    "    --ro-bind-fd FD DEST\n";
+    "sandbox's bubblewrap-compatible mode (docs/bwrap-compat.md): bubblewrap 0.11's options.\n"
+    "  General:     --help --version --args FD --argv0 VALUE --level-prefix\n"
+    "  Namespaces:  --unshare-all --share-net --unshare-user[-try] --unshare-ipc --unshare-pid\n"
+    "               --unshare-net --unshare-uts --unshare-cgroup[-try] --userns FD --userns2 FD\n"
+    "               --pidns FD --disable-userns --assert-userns-disabled\n"
+    "               --uid UID --gid GID --hostname NAME\n"
+    "  Process:     --chdir DIR --setenv VAR VALUE --unsetenv VAR --clearenv --new-session\n"
+    "               --die-with-parent --as-pid-1 --cap-add CAP --cap-drop CAP\n"
+    "  Filesystem:  --bind[-try] SRC DEST --dev-bind[-try] SRC DEST --ro-bind[-try] SRC DEST\n"
+    "               --bind-fd FD DEST --ro-bind-fd FD DEST --remount-ro DEST\n"
+    "               --overlay-src SRC --overlay RWSRC WORKDIR DEST --tmp-overlay DEST\n"
+    "               --ro-overlay DEST --proc DEST --dev DEST --tmpfs DEST --mqueue DEST\n"
+    "               --dir DEST --file FD DEST --bind-data FD DEST --ro-bind-data FD DEST\n"
+    "               --symlink SRC DEST --chmod OCTAL PATH --perms OCTAL --size BYTES\n"
+    "  Descriptors: --seccomp FD --add-seccomp-fd FD --lock-file DEST --sync-fd FD\n"
+    "               --block-fd FD --userns-block-fd FD --info-fd FD --json-status-fd FD\n";
 
-// Options bubblewrap has that this mode does not implement yet: refused by name, never
-// silently ignored.
-constexpr const char* kNotYet[] = {"--userns",
-                                   "--userns2",
-                                   "--pidns",
-                                   "--disable-userns",
-                                   "--assert-userns-disabled",
-                                   "--mqueue",
-                                   "--chmod",
-
-                                   "--cap-add",
-                                   "--cap-drop",
-                                   "--seccomp",
-                                   "--add-seccomp-fd",
-
-                                   "--block-fd",
-                                   "--userns-block-fd",
-
-                                   "--overlay-src",
-                                   "--overlay",
-                                   "--tmp-overlay",
-                                   "--ro-overlay"};
+// SELinux labels: this mode has no SELinux support, and says so rather than ignore them.
+constexpr const char* kUnsupported[] = {"--exec-label", "--file-label"};
 
 bool ParseNumber(const std::string& text, long long* out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
@@ -55,23 +43,27 @@ bool ParseNumber(const std::string& text, long long* out) {
 class Parser {
  public:
   Parser(const std::string& program, const std::vector<std::string>& args, uid_t uid, gid_t gid,
-         const FdReader& read_fd)
-      : program_(program), args_(args.begin(), args.end()), read_fd_(read_fd) {
+         uint64_t effective_caps, const FdReader& read_fd)
+      : program_(program),
+        args_(args.begin(), args.end()),
+        read_fd_(read_fd),
+        caller_uid_(uid),
+        caller_gid_(gid),
+        effective_caps_(effective_caps) {
     cli::CliOptions& o = parsed_.options;
     o.bwrap.emplace();
     o.keep_env = true;  // bubblewrap passes the environment on
-    o.uid = uid;        // and keeps the caller's ids
-    o.gid = gid;
     o.landlock = "off";
     o.seccomp_policy = "none";
   }
 
   Result<Parsed> Run() {
     cli::CliOptions& o = parsed_.options;
+    if (args_.empty()) return Usage();
     while (!args_.empty()) {
       std::string arg = Take();
       if (arg == "--") break;
-      if (arg.size() < 2 || arg[0] != '-') {
+      if (arg.empty() || arg[0] != '-') {
         args_.push_front(arg);
         break;
       }
@@ -86,45 +78,107 @@ class Parser {
         return parsed_;
       }
       if (auto r = Option(arg); !r) return r.error();
+      // A modifier must be used by the operation right after it, as bubblewrap requires.
+      if (arg != "--perms" && arg != "--size") {
+        if (pending_perms_)
+          return MakeError("--perms must be followed by an option that creates a file");
+        if (pending_size_) return MakeError("--size must be followed by --tmpfs");
+      }
+      if (arg != "--overlay-src" && !pending_layers_.empty()) return OverlaySrcError();
+    }
+    if (!pending_layers_.empty()) return OverlaySrcError();
+    if (seccomp_fd_) {
+      if (auto r = AddSeccompProgram(*seccomp_fd_); !r) return r.error();
     }
     o.command.assign(args_.begin(), args_.end());
-    if (o.command.empty()) return MakeError("No command specified");
-    if (o.hostname && !o.bwrap->unshare_uts) {
-      return MakeError("Specifying --hostname requires --unshare-uts");
-    }
-    if (o.bwrap->as_pid_1 && !o.bwrap->unshare_pid) {
-      return MakeError("Specifying --as-pid-1 requires --unshare-pid");
-    }
-    if (pending_size_ || pending_perms_) {
-      return MakeError(pending_size_
-                           ? "--size must be followed by --tmpfs"
-                           : "--perms must be followed by an operation that creates a file");
-    }
+    if (auto r = Check(); !r) return r.error();
+    if (o.command.empty()) return Usage();
     return parsed_;
   }
 
  private:
+  // bubblewrap's consistency rules, in its order; then its defaults: the caller's ids, and a
+  // user namespace whenever the caller is not root (it is how an unprivileged run works).
+  Result<void> Check() {
+    cli::CliOptions& o = parsed_.options;
+    cli::BwrapOptions& b = *o.bwrap;
+    if (b.userns_block_fd && !b.unshare_user)
+      return MakeError("--userns-block-fd requires --unshare-user");
+    if (b.userns_block_fd && !b.info_fd) return MakeError("--userns-block-fd requires --info-fd");
+    if (b.userns_fd && b.unshare_user) return MakeError("--userns not compatible --unshare-user");
+    if (b.userns_fd && unshare_user_try_)
+      return MakeError("--userns not compatible --unshare-user-try");
+    if (b.disable_userns && !b.unshare_user)
+      return MakeError("--disable-userns requires --unshare-user");
+    if (b.disable_userns && b.userns_block_fd)
+      return MakeError("--disable-userns is not compatible with  --userns-block-fd");
+    if (caller_uid_ != 0 && !b.userns_fd) b.unshare_user = true;
+    if (unshare_user_try_ && !b.userns_fd) b.unshare_user = true;
+    if (!o.uid) o.uid = caller_uid_;
+    if (!o.gid) o.gid = caller_gid_;
+    if (!b.unshare_user && !b.userns_fd && *o.uid != caller_uid_)
+      return MakeError("Specifying --uid requires --unshare-user or --userns");
+    if (!b.unshare_user && !b.userns_fd && *o.gid != caller_gid_)
+      return MakeError("Specifying --gid requires --unshare-user or --userns");
+    if (o.hostname && !b.unshare_uts)
+      return MakeError("Specifying --hostname requires --unshare-uts");
+    if (b.as_pid_1 && !b.unshare_pid)
+      return MakeError("Specifying --as-pid-1 requires --unshare-pid");
+    if (b.as_pid_1 && !b.lock_files.empty())
+      return MakeError("Specifying --as-pid-1 and --lock-file is not permitted");
+    return {};
+  }
+
+  // No command: bubblewrap prints its usage on stderr and fails.
+  Parsed Usage() {
+    parsed_.exit_now = 1;
+    parsed_.text_to_stderr = true;
+    parsed_.text = "usage: " + program_ + kHelp;
+    return parsed_;
+  }
+
+  static Error OverlaySrcError() {
+    return MakeError(
+        "--overlay-src must be followed by another --overlay-src or one of --overlay, "
+        "--tmp-overlay, or --ro-overlay");
+  }
+
   std::string Take() {
     std::string a = std::move(args_.front());
     args_.pop_front();
     return a;
   }
 
-  Result<std::string> Value(const std::string& option) {
-    if (args_.empty()) return MakeError(option + " takes an argument");
-    return Take();
+  // bubblewrap checks the count of an option's arguments before reading any of them.
+  Result<void> Need(const std::string& option, size_t count) {
+    if (args_.size() >= count) return {};
+    static const char* kWords[] = {"", "an argument", "two arguments", "three arguments"};
+    return MakeError(option + " takes " + kWords[count]);
   }
 
-  Result<int> Fd(const std::string& option) {
-    auto v = Value(option);
-    if (!v) return v.error();
+  Result<int> Fd(const std::string& text) {
     long long fd = -1;
-    if (!ParseNumber(*v, &fd) || fd < 0 || fd > 1 << 20) return MakeError("Invalid fd: " + *v);
+    if (!ParseNumber(text, &fd) || fd < 0 || fd > 1 << 20) return MakeError("Invalid fd: " + text);
     return static_cast<int>(fd);
   }
 
-  void Mount(MountKind kind, const std::string& option, std::string source, std::string target,
-             bool optional = false) {
+  Result<int> FdOption(const std::string& option) {
+    if (auto r = Need(option, 1); !r) return r.error();
+    return Fd(Take());
+  }
+
+  Result<void> SetFd(const std::string& option, std::optional<int>& slot, bool warn_twice = true) {
+    auto fd = FdOption(option);
+    if (!fd) return fd.error();
+    if (slot && warn_twice) Warn("Only the last " + option + " option will take effect");
+    slot = *fd;
+    return {};
+  }
+
+  void Warn(const std::string& text) { parsed_.warnings.push_back(text); }
+
+  cli::MountRequest& Mount(MountKind kind, const std::string& option, std::string source,
+                           std::string target, bool optional = false) {
     cli::MountRequest r;
     r.kind = kind;
     r.source = std::move(source);
@@ -132,26 +186,50 @@ class Parser {
     r.optional = optional;
     r.flag = option + (r.source.empty() ? "" : " " + r.source) + " " + r.target;
     if (kind == MountKind::kTmpfs) r.size_bytes = std::exchange(pending_size_, std::nullopt);
-    if (kind == MountKind::kTmpfs || kind == MountKind::kDir || kind == MountKind::kFile) {
-      r.mode = std::exchange(pending_perms_, std::nullopt);
+    return parsed_.options.mounts.emplace_back(std::move(r));
+  }
+
+  // The operations that create something take --perms, with bubblewrap's default otherwise;
+  // their missing parents lose the group/other bits the operation's mode does not grant.
+  void TakePerms(cli::MountRequest& r, unsigned default_mode) {
+    unsigned mode = pending_perms_.value_or(default_mode);
+    pending_perms_.reset();
+    r.mode = mode;
+    unsigned parent = 0755;
+    if ((mode & 0070) == 0) parent &= ~0050u;
+    if ((mode & 0007) == 0) parent &= ~0005u;
+    r.parent_mode = parent;
+  }
+
+  Result<std::string> ReadFd(int fd) {
+    parsed_.options.bwrap->consumed_fds.push_back(fd);
+    return read_fd_(fd);
+  }
+
+  Result<unsigned> Octal(const std::string& text, const std::string& message) {
+    if (text.empty() || text.size() > 5) return MakeError(message);
+    unsigned value = 0;
+    for (char c : text) {
+      if (c < '0' || c > '7') return MakeError(message);
+      value = value * 8 + static_cast<unsigned>(c - '0');
     }
-    mount_content_ = &parsed_.options.mounts.emplace_back(std::move(r)).content;
+    if (value > 07777) return MakeError(message);
+    return value;
   }
 
   Result<void> Option(const std::string& arg) {
     cli::CliOptions& o = parsed_.options;
-    cli::CliOptions::Bwrap& b = *o.bwrap;
-    for (const char* name : kNotYet) {
+    cli::BwrapOptions& b = *o.bwrap;
+    for (const char* name : kUnsupported) {
       if (arg == name) {
-        return MakeError(arg +
-                         " is not supported by sandbox's bwrap mode yet (docs/bwrap-compat.md)");
+        return MakeError(arg + " is not supported: sandbox is built without SELinux support");
       }
     }
     if (arg == "--args") {
-      auto fd = Fd(arg);
+      auto fd = FdOption(arg);
       if (!fd) return fd.error();
-      auto data = read_fd_(*fd);
-      if (!data) return data.error();
+      auto data = ReadFd(*fd);
+      if (!data) return MakeError("Can't read --args data", data.error().errno_value);
       // NUL-separated, inserted where --args stood.
       std::vector<std::string> more;
       size_t start = 0;
@@ -165,6 +243,7 @@ class Parser {
       return {};
     }
     if (arg == "--unshare-all") {
+      unshare_user_try_ = true;
       b.unshare_pid = b.unshare_ipc = b.unshare_uts = b.unshare_net = b.unshare_cgroup = true;
       return {};
     }
@@ -172,8 +251,8 @@ class Parser {
       b.unshare_net = false;
       return {};
     }
-    // A user namespace is how this mode works at all; asking for one changes nothing.
-    if (arg == "--unshare-user" || arg == "--unshare-user-try") return {};
+    if (arg == "--unshare-user") return Set(b.unshare_user);
+    if (arg == "--unshare-user-try") return Set(unshare_user_try_);
     if (arg == "--unshare-pid") return Set(b.unshare_pid);
     if (arg == "--unshare-ipc") return Set(b.unshare_ipc);
     if (arg == "--unshare-uts") return Set(b.unshare_uts);
@@ -182,103 +261,156 @@ class Parser {
     if (arg == "--new-session") return Set(b.new_session);
     if (arg == "--die-with-parent") return Set(b.die_with_parent);
     if (arg == "--level-prefix") return Set(parsed_.level_prefix);
+    if (arg == "--as-pid-1") return Set(b.as_pid_1);
+    if (arg == "--disable-userns") return Set(b.disable_userns);
+    if (arg == "--assert-userns-disabled") return Set(b.assert_userns_disabled);
     if (arg == "--uid" || arg == "--gid") {
-      auto v = Value(arg);
-      if (!v) return v.error();
+      if (auto r = Need(arg, 1); !r) return r.error();
+      std::string v = Take();
+      bool is_uid = arg == "--uid";
       long long id = -1;
-      if (!ParseNumber(*v, &id) || id < 0 || id >= 4294967295LL) {
-        return MakeError("Invalid " + std::string(arg == "--uid" ? "uid" : "gid") + ": " + *v);
+      if (!ParseNumber(v, &id) || id < 0 || id >= 4294967295LL) {
+        return MakeError(std::string("Invalid ") + (is_uid ? "uid" : "gid") + ": " + v);
       }
-      if (arg == "--uid") {
+      if (is_uid ? o.uid.has_value() : o.gid.has_value())
+        Warn("Only the last " + arg + " option will take effect");
+      if (is_uid) {
         o.uid = static_cast<uid_t>(id);
       } else {
         o.gid = static_cast<gid_t>(id);
       }
       return {};
     }
-    if (arg == "--hostname" || arg == "--chdir") {
-      auto v = Value(arg);
-      if (!v) return v.error();
+    if (arg == "--hostname" || arg == "--chdir" || arg == "--argv0") {
+      if (auto r = Need(arg, 1); !r) return r.error();
+      std::string v = Take();
+      if (arg == "--argv0") {
+        if (b.argv0) return MakeError("--argv0 used multiple times");
+        b.argv0 = v;
+        return {};
+      }
       auto& slot = arg == "--hostname" ? o.hostname : o.chdir;
-      if (slot && arg == "--chdir")
-        parsed_.warnings.push_back("Only the last --chdir option will take effect");
-      slot = *v;
+      if (slot) Warn("Only the last " + arg + " option will take effect");
+      slot = v;
       return {};
     }
     if (arg == "--setenv") {
-      auto name = Value(arg);
-      if (!name) return name.error();
-      auto value = Value(arg);
-      if (!value) return value.error();
-      o.env.push_back({cli::EnvRequest::Op::kSet, *name, *value});
+      if (auto r = Need(arg, 2); !r) return r.error();
+      std::string name = Take();
+      std::string value = Take();
+      o.env.push_back({cli::EnvRequest::Op::kSet, name, value});
       return {};
     }
     if (arg == "--unsetenv") {
-      auto name = Value(arg);
-      if (!name) return name.error();
-      o.env.push_back({cli::EnvRequest::Op::kUnset, *name, ""});
+      if (auto r = Need(arg, 1); !r) return r.error();
+      o.env.push_back({cli::EnvRequest::Op::kUnset, Take(), ""});
       return {};
     }
     if (arg == "--clearenv") {
       o.env.push_back({cli::EnvRequest::Op::kClear, "", ""});
       return {};
     }
-    if (arg == "--as-pid-1") return Set(b.as_pid_1);
-    if (arg == "--argv0") {
-      auto value = Value(arg);
-      if (!value) return value.error();
-      b.argv0 = *value;
+    if (arg == "--cap-add" || arg == "--cap-drop") {
+      if (auto r = Need(arg, 1); !r) return r.error();
+      std::string name = Take();
+      // Root starts from what it has; anyone else from nothing (bubblewrap's acquire_privs).
+      if (!b.capabilities) b.capabilities = caller_uid_ == 0 ? effective_caps_ : 0;
+      bool add = arg == "--cap-add";
+      uint64_t mask;
+      if (name.size() == 3 && std::tolower(name[0]) == 'a' && std::tolower(name[1]) == 'l' &&
+          std::tolower(name[2]) == 'l') {
+        mask = ~uint64_t{0};
+      } else {
+        auto cap = CapabilityFromName(name);
+        if (!cap) return MakeError("unknown cap: " + name);
+        mask = uint64_t{1} << *cap;
+      }
+      if (add) {
+        *b.capabilities |= mask;
+      } else {
+        *b.capabilities &= ~mask;
+      }
       return {};
     }
     if (arg == "--bind-fd" || arg == "--ro-bind-fd") {
       // The directory the descriptor names, bound like a path (resolved now, in the parent).
-      auto fd = Fd(arg);
+      if (auto r = Need(arg, 2); !r) return MakeError("--bind-fd takes two arguments");
+      auto fd = Fd(Take());
       if (!fd) return fd.error();
-      auto target = Value(arg);
-      if (!target) return target.error();
+      std::string target = Take();
       char buf[4096];
       std::string link = "/proc/self/fd/" + std::to_string(*fd);
       ssize_t n = ::readlink(link.c_str(), buf, sizeof(buf) - 1);
       if (n <= 0 || buf[0] != '/') return MakeError("Invalid fd: " + std::to_string(*fd));
       Mount(arg == "--bind-fd" ? MountKind::kBind : MountKind::kReadOnlyBind, arg,
-            std::string(buf, static_cast<size_t>(n)), *target);
-      ::close(*fd);
+            std::string(buf, static_cast<size_t>(n)), target);
+      b.consumed_fds.push_back(*fd);
       return {};
     }
     if (arg == "--lock-file") {
-      auto path = Value(arg);
-      if (!path) return path.error();
-      b.lock_files.push_back(*path);
+      if (auto r = Need(arg, 1); !r) return r.error();
+      b.lock_files.push_back(Take());
       return {};
     }
-    if (arg == "--info-fd" || arg == "--json-status-fd") {
-      auto fd = Fd(arg);
+    if (arg == "--info-fd") return SetFd(arg, b.info_fd);
+    if (arg == "--json-status-fd") return SetFd(arg, b.json_status_fd);
+    if (arg == "--sync-fd") return SetFd(arg, b.sync_fd);
+    if (arg == "--block-fd") return SetFd(arg, b.block_fd);
+    if (arg == "--userns-block-fd") return SetFd(arg, b.userns_block_fd);
+    if (arg == "--userns") return SetFd(arg, b.userns_fd);
+    if (arg == "--userns2") return SetFd(arg, b.userns2_fd);
+    if (arg == "--pidns") return SetFd(arg, b.pidns_fd);
+    if (arg == "--seccomp" || arg == "--add-seccomp-fd") {
+      bool single = arg == "--seccomp";
+      if (auto r = Need(arg, 1); !r) return r.error();
+      if (single && added_seccomp_)
+        return MakeError("--seccomp cannot be combined with --add-seccomp-fd");
+      if (!single && seccomp_fd_)
+        return MakeError("--add-seccomp-fd cannot be combined with --seccomp");
+      auto fd = Fd(Take());
       if (!fd) return fd.error();
-      (arg == "--info-fd" ? b.info_fd : b.json_status_fd) = *fd;
-      return {};
-    }
-    if (arg == "--sync-fd") {
-      auto fd = Fd(arg);
-      if (!fd) return fd.error();
-      o.pass_fds.push_back(*fd);
-      return {};
-    }
-    if (arg == "--size" || arg == "--perms") {
-      auto v = Value(arg);
-      if (!v) return v.error();
-      if (arg == "--size") {
-        if (pending_size_) return MakeError("--size passed multiple times");
-        auto size = ParseSize(*v);
-        // bubblewrap's limit: SIZE_MAX / 2.
-        if (!size || *size == 0 || *size > (UINT64_MAX >> 1))
-          return MakeError("Invalid size " + *v);
-        pending_size_ = *size;
-      } else {
-        if (pending_perms_) return MakeError("--perms passed multiple times");
-        auto mode = ParseMode(*v);
-        if (!mode) return MakeError("--perms takes an octal argument, not " + *v);
-        pending_perms_ = *mode;
+      if (single) {
+        if (seccomp_fd_) Warn("Only the last --seccomp option will take effect");
+        seccomp_fd_ = *fd;
+        return {};
       }
+      added_seccomp_ = true;
+      return AddSeccompProgram(*fd);
+      return {};
+    }
+    if (arg == "--size") {
+      if (auto r = Need(arg, 1); !r) return r.error();
+      std::string v = Take();
+      if (pending_size_) return MakeError("--size given twice for the same action");
+      // Digits only (no sign, no space), bubblewrap's strtoull base-0 number, not 0, at most
+      // SIZE_MAX / 2.
+      errno = 0;
+      char* end = nullptr;
+      unsigned long long size = std::strtoull(v.c_str(), &end, 0);
+      if (errno != 0 || v.empty() || !std::isdigit(static_cast<unsigned char>(v[0])) ||
+          end == nullptr || *end != '\0' || size == 0) {
+        return MakeError("--size takes a non-zero number of bytes");
+      }
+      if (size > (UINT64_MAX >> 1)) {
+        return MakeError("--size (for tmpfs) is limited to " + std::to_string(UINT64_MAX >> 1));
+      }
+      pending_size_ = size;
+      return {};
+    }
+    if (arg == "--perms") {
+      if (auto r = Need(arg, 1); !r) return r.error();
+      std::string v = Take();
+      if (pending_perms_) return MakeError("--perms given twice for the same action");
+      auto mode = Octal(v, "--perms takes an octal argument <= 07777");
+      if (!mode) return mode.error();
+      pending_perms_ = *mode;
+      return {};
+    }
+    if (arg == "--chmod") {
+      if (auto r = Need(arg, 2); !r) return r.error();
+      auto mode = Octal(Take(), "--chmod takes an octal argument <= 07777");
+      if (!mode) return mode.error();
+      Mount(MountKind::kChmod, arg, "", Take()).mode = *mode;
       return {};
     }
     struct TwoPath {
@@ -295,11 +427,10 @@ class Parser {
                                          {"--symlink", MountKind::kSymlink, false}};
     for (const TwoPath& t : kBinds) {
       if (arg != t.name) continue;
-      auto source = Value(arg);
-      if (!source) return source.error();
-      auto target = Value(arg);
-      if (!target) return target.error();
-      Mount(t.kind, arg, *source, *target, t.optional);
+      if (auto r = Need(arg, 2); !r) return r.error();
+      std::string source = Take();
+      std::string target = Take();
+      Mount(t.kind, arg, source, target, t.optional);
       return {};
     }
     struct OnePath {
@@ -310,27 +441,69 @@ class Parser {
                                          {"--proc", MountKind::kProc},
                                          {"--dev", MountKind::kDev},
                                          {"--tmpfs", MountKind::kTmpfs},
+                                         {"--mqueue", MountKind::kMqueue},
                                          {"--dir", MountKind::kDir}};
     for (const OnePath& t : kFresh) {
       if (arg != t.name) continue;
-      auto target = Value(arg);
-      if (!target) return target.error();
-      Mount(t.kind, arg, "", *target);
+      if (auto r = Need(arg, 1); !r) return r.error();
+      cli::MountRequest& r = Mount(t.kind, arg, "", Take());
+      if (t.kind == MountKind::kRemountReadOnly) r.recursive = false;
+      if (t.kind == MountKind::kTmpfs || t.kind == MountKind::kDir) TakePerms(r, 0755);
       return {};
     }
     if (arg == "--file" || arg == "--bind-data" || arg == "--ro-bind-data") {
-      auto fd = Fd(arg);
+      if (auto r = Need(arg, 2); !r) return r.error();
+      auto fd = Fd(Take());
       if (!fd) return fd.error();
-      auto target = Value(arg);
-      if (!target) return target.error();
-      auto data = read_fd_(*fd);
+      std::string target = Take();
+      auto data = ReadFd(*fd);
       if (!data) return data.error();
-      Mount(MountKind::kFile, arg, "", *target);
-      *mount_content_ = std::move(data).value();
-      if (arg == "--ro-bind-data") Mount(MountKind::kRemountReadOnly, arg, "", *target);
+      MountKind kind = arg == "--file"        ? MountKind::kFile
+                       : arg == "--bind-data" ? MountKind::kBindData
+                                              : MountKind::kReadOnlyBindData;
+      cli::MountRequest& r = Mount(kind, arg, "", target);
+      r.content = std::move(data).value();
+      // bubblewrap's historical modes: 0666 for --file, mkstemp's 0600 for the others.
+      TakePerms(r, kind == MountKind::kFile ? 0666 : 0600);
+      return {};
+    }
+    if (arg == "--overlay-src") {
+      if (auto r = Need(arg, 1); !r) return r.error();
+      pending_layers_.push_back(Take());
+      return {};
+    }
+    if (arg == "--overlay" || arg == "--tmp-overlay" || arg == "--ro-overlay") {
+      bool rw = arg == "--overlay";
+      if (auto r = Need(arg, rw ? 3 : 1); !r) return r.error();
+      size_t needed = arg == "--ro-overlay" ? 2 : 1;
+      if (pending_layers_.size() < needed) {
+        return MakeError(arg + " requires at least " + (needed == 2 ? "two" : "one") +
+                         " --overlay-src");
+      }
+      std::string upper = rw ? Take() : "";
+      std::string work = rw ? Take() : "";
+      MountKind kind = rw                       ? MountKind::kOverlay
+                       : arg == "--tmp-overlay" ? MountKind::kTmpOverlay
+                                                : MountKind::kReadOnlyOverlay;
+      cli::MountRequest& r = Mount(kind, arg, "", Take());
+      r.upper = upper;
+      r.work = work;
+      r.layers = std::move(pending_layers_);
+      pending_layers_.clear();
       return {};
     }
     return MakeError("Unknown option " + arg);
+  }
+
+  // A classic BPF program: whole 8-byte instructions, at most BPF_MAXINSNS of them.
+  Result<void> AddSeccompProgram(int fd) {
+    auto program = ReadFd(fd);
+    if (!program) return MakeError("Can't read seccomp data", program.error().errno_value);
+    if (program->empty() || program->size() % 8 != 0)
+      return MakeError("Invalid seccomp data, must be multiple of 8");
+    if (program->size() / 8 > 4096) return MakeError("Invalid seccomp data, too many instructions");
+    parsed_.options.bwrap->seccomp_programs.push_back(std::move(program).value());
+    return {};
   }
 
   static Result<void> Set(bool& flag) {
@@ -341,34 +514,37 @@ class Parser {
   std::string program_;
   std::deque<std::string> args_;
   const FdReader& read_fd_;
+  uid_t caller_uid_;
+  gid_t caller_gid_;
+  uint64_t effective_caps_;
   Parsed parsed_;
+  bool unshare_user_try_ = false;
+  bool added_seccomp_ = false;
+  std::optional<int> seccomp_fd_;
   std::optional<uint64_t> pending_size_;
   std::optional<unsigned> pending_perms_;
-  std::string* mount_content_ = nullptr;
+  std::vector<std::string> pending_layers_;
 };
 
 }  // namespace
 
 Result<Parsed> ParseArgs(const std::string& program, const std::vector<std::string>& args,
-                         uid_t uid, gid_t gid, const FdReader& read_fd) {
-  return Parser(program, args, uid, gid, read_fd).Run();
+                         uid_t uid, gid_t gid, const FdReader& read_fd, uint64_t effective_caps) {
+  return Parser(program, args, uid, gid, effective_caps, read_fd).Run();
 }
 
 Result<std::string> ReadWholeFd(int fd) {
+  // Left open: a consumed descriptor is closed in the job (bubblewrap closes it there too), and
+  // closing 0-2 here would let the supervisor's own next descriptor take their number.
   std::string data;
   char buf[65536];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return MakeError("Can't read fd " + std::to_string(fd), err);
-    }
+    if (n < 0) return MakeError("Can't read fd " + std::to_string(fd), errno);
     if (n == 0) break;
     data.append(buf, static_cast<size_t>(n));
   }
-  ::close(fd);
   return data;
 }
 

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@ struct Parsed {
   cli::CliOptions options;
   std::optional<int> exit_now;  // --help / --version: print `text` and exit with this
   std::string text;
+  bool text_to_stderr = false;        // the usage after a missing command
   std::vector<std::string> warnings;  // printed before the run, as bwrap prints them
   bool level_prefix = false;          // --level-prefix: "<4>" before warnings, as syslog levels
 };
@@ -30,9 +32,10 @@ using FdReader = std::function<Result<std::string>(int fd)>;
 /// `program` is argv[0] (for --help); `args` excludes it. Errors are phrased as bwrap phrases them,
 /// without the "bwrap: " prefix.
 Result<Parsed> ParseArgs(const std::string& program, const std::vector<std::string>& args,
-                         uid_t uid, gid_t gid, const FdReader& read_fd);
+                         uid_t uid, gid_t gid, const FdReader& read_fd,
+                         uint64_t effective_caps = 0);
 
-/// Reads `fd` to its end and closes it.
+/// Reads `fd` to its end; the descriptor stays open.
 Result<std::string> ReadWholeFd(int fd);
 
 }  // namespace sandbox::bwrap

@@ -39,6 +39,50 @@ StepError DropCapabilities(int last_capability) noexcept {
   return StepOk();
 }
 
+StepError SetCapabilities(uint64_t keep, bool limit_bounding, int last_capability) noexcept {
+  // "ALL" means every capability this kernel has; bits beyond it would make capset fail.
+  if (last_capability < 63) keep &= (uint64_t{1} << (last_capability + 1)) - 1;
+  auto kept = [keep](int cap) { return cap < 64 && (keep >> cap & 1) != 0; };
+  if (limit_bounding) {
+    for (int cap = 0; cap <= last_capability; ++cap) {
+      // EINVAL: a capability this kernel does not have; EPERM: no CAP_SETPCAP, nothing to cut.
+      if (!kept(cap) && ::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL &&
+          errno != EPERM) {
+        return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "bounding set");
+      }
+    }
+  }
+  struct __user_cap_header_struct header = {};
+  header.version = _LINUX_CAPABILITY_VERSION_3;
+  struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  for (int i = 0; i < 2; ++i) {
+    auto word = static_cast<uint32_t>(keep >> (32 * i));
+    data[i].effective = data[i].permitted = data[i].inheritable = word;
+  }
+  if (::syscall(SYS_capset, &header, data) < 0) {
+    return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "capset");
+  }
+  for (int cap = 0; cap <= last_capability; ++cap) {
+    // The ambient set can only hold what is permitted and inheritable; EPERM/EINVAL for the
+    // rest (e.g. not in the bounding set) is what bubblewrap ignores too.
+    if (kept(cap) && ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 &&
+        errno != EINVAL && errno != EPERM) {
+      return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "ambient set");
+    }
+  }
+  return StepOk();
+}
+
+StepError ClearCapabilitySets() noexcept {
+  struct __user_cap_header_struct header = {};
+  header.version = _LINUX_CAPABILITY_VERSION_3;
+  struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (::syscall(SYS_capset, &header, data) < 0) {
+    return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "capset");
+  }
+  return StepOk();
+}
+
 StepError SetNoNewPrivs() noexcept {
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
     return StepFailed(SetupStep::kSetNoNewPrivs, errno);

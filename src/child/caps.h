@@ -3,6 +3,8 @@
 #ifndef SANDBOX_CHILD_CAPS_H_
 #define SANDBOX_CHILD_CAPS_H_
 
+#include <cstdint>
+
 #include "child/step_error.h"
 
 namespace sandbox::child {
@@ -10,6 +12,15 @@ namespace sandbox::child {
 /// Empties the bounding, ambient, inheritable, permitted and effective sets. last_capability
 /// is /proc/sys/kernel/cap_last_cap as the supervisor read it.
 StepError DropCapabilities(int last_capability) noexcept;
+
+/// bubblewrap's rule: exactly `keep` in the effective, permitted and inheritable sets and,
+/// raised as far as the kernel allows, the ambient set (so a job that is not uid 0 keeps them
+/// across execve). With limit_bounding, every other capability leaves the bounding set.
+/// Securebits are left alone.
+StepError SetCapabilities(uint64_t keep, bool limit_bounding, int last_capability) noexcept;
+
+/// Empties the effective, permitted and inheritable sets only (pid 1 of bwrap mode).
+StepError ClearCapabilitySets() noexcept;
 
 StepError SetNoNewPrivs() noexcept;
 

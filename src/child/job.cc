@@ -43,6 +43,18 @@ StepError SetResourceLimits(const ChildPlan& plan) noexcept {
   return StepOk();
 }
 
+StepError ApplyCapabilities(const ChildPlan& plan) noexcept {
+  switch (plan.caps) {
+    case ChildPlan::Caps::kDropAll:
+      return DropCapabilities(plan.last_capability);
+    case ChildPlan::Caps::kUnchanged:
+      return StepOk();
+    case ChildPlan::Caps::kExactly:
+      return SetCapabilities(plan.caps_keep, plan.caps_limit_bounding, plan.last_capability);
+  }
+  return StepOk();
+}
+
 }  // namespace
 
 int64_t MonotonicNow() noexcept {
@@ -98,19 +110,38 @@ void RunJob(const ChildPlan& plan, int terminal_slave) noexcept {
   if (!e.failed()) e = ChangeDirectory(plan);
   ::umask(plan.umask);
   // The sync socket stays: it is close-on-exec, and carries an exec failure if there is one.
-  int keep[kMaxKeptFds];
-  size_t count = KeptDescriptors(plan, keep);
-  if (!e.failed()) e = CloseDescriptorsExcept(keep, count);
-  if (!e.failed()) e = InheritDescriptors(plan.pass_fds.data(), plan.pass_fds.size());
+  if (plan.inherit_fds) {
+    // bwrap mode: everything the caller passed goes on, but what the options consumed.
+    for (int fd : plan.consumed_fds) {
+      if (fd != plan.sync_fd) ::close(fd);
+    }
+  } else {
+    int keep[kMaxKeptFds];
+    size_t count = KeptDescriptors(plan, keep);
+    if (!e.failed()) e = CloseDescriptorsExcept(keep, count);
+    if (!e.failed()) e = InheritDescriptors(plan.pass_fds.data(), plan.pass_fds.size());
+  }
+  // bwrap --die-with-parent: without a pid namespace nothing else ends the job with pid 1.
+  if (!e.failed() && plan.die_with_parent && ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+    e = StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "PR_SET_PDEATHSIG");
+  }
   if (!e.failed()) e = SetResourceLimits(plan);
   if (!e.failed()) e = ApplyLandlock(plan);
-  if (!e.failed()) e = DropCapabilities(plan.last_capability);
+  if (!e.failed()) e = ApplyCapabilities(plan);
   if (!e.failed()) e = SetNoNewPrivs();
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
   ReportStep(plan, SetupStep::kDropCapabilities, -1, &clock);
   // Last: from here on the job's own calls are filtered, and the steps above needed calls
   // (setrlimit, landlock_*, capset, prctl) that the filter may one day refuse.
+  // bwrap --block-fd: the caller releases the command by writing a byte (or closing).
+  if (plan.block_fd >= 0) {
+    char byte;
+    while (::read(plan.block_fd, &byte, 1) < 0 && errno == EINTR) {
+    }
+    ::close(plan.block_fd);
+  }
   e = InstallSeccompFilter(plan);
+  if (!e.failed()) e = InstallExtraSeccompPrograms(plan);
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
   ReportStep(plan, SetupStep::kInstallSeccomp, -1, &clock);
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +10,7 @@
 #include "child/dev.h"
 #include "child/paths.h"
 #include "common/raw_log.h"
+#include "common/record.h"
 #include "common/syscalls.h"
 
 namespace sandbox::child {
@@ -78,7 +80,7 @@ StepError ApplyBind(const RootFds& fds, const MountStep& step) noexcept {
   // A file made only to be mounted over is read-only (0444), as bubblewrap makes it: if the
   // mount ever went away, nothing could have been written into the placeholder.
   StepError e = OpenInRoot(fds.new_root, step.target, leaf, S_ISDIR(st.st_mode) ? 0755 : 0444,
-                           SetupStep::kCreateMountPoint, target.out());
+                           SetupStep::kCreateMountPoint, target.out(), step.parent_mode);
   if (e.failed()) return e;
   if (sys::MoveMount(tree.get(), "", target.get(), "",
                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
@@ -93,7 +95,7 @@ StepError MountFreshAt(const RootFds& fds, const MountStep& step, const char* ty
                        unsigned dir_mode, unsigned attrs, SetupStep step_id, Fd* mnt) noexcept {
   Fd target;
   StepError e = OpenInRoot(fds.new_root, step.target, LeafKind::kDirectory, dir_mode,
-                           SetupStep::kCreateMountPoint, target.out());
+                           SetupStep::kCreateMountPoint, target.out(), step.parent_mode);
   if (e.failed()) return e;
   e = MountFreshFs(type, step.mode_text, step.size_text, attrs, step_id, step.target, mnt->out());
   if (e.failed()) return e;
@@ -110,13 +112,52 @@ StepError ApplyTmpfs(const RootFds& fds, const MountStep& step) noexcept {
                       SetupStep::kMountTmpfs, &mnt);
 }
 
+// Binds the detached clone of `tree` over `at`, read-only, recursively (so mounts below, such
+// as binfmt_misc under the host's /proc/sys, are covered too and none is left locked alone).
+int BindReadOnlyOverItself(int at) noexcept {
+  Fd ro(sys::OpenTree(at, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
+  if (ro.get() < 0 ||
+      sys::MountSetattr(ro.get(), "", AT_EMPTY_PATH | AT_RECURSIVE,
+                        MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0) < 0) {
+    return -1;
+  }
+  return sys::MoveMount(ro.get(), "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+// Without a pid namespace of its own the sandbox may not mount a fresh proc (its pid namespace
+// belongs to the host): bind the host's, as bubblewrap does.
+StepError MountHostProc(const RootFds& fds, const MountStep& step, Fd* mnt) noexcept {
+  Fd source(OpenSource(fds.old_root, "proc"));
+  if (source.get() < 0) return StepFailed(SetupStep::kMountProc, errno, step.target, "/proc");
+  Fd tree(sys::OpenTree(source.get(), "",
+                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH));
+  if (tree.get() < 0 ||
+      sys::MountSetattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE,
+                        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0) < 0) {
+    return StepFailed(SetupStep::kMountProc, errno, step.target);
+  }
+  Fd target;
+  StepError e = OpenInRoot(fds.new_root, step.target, LeafKind::kDirectory, 0555,
+                           SetupStep::kCreateMountPoint, target.out(), step.parent_mode);
+  if (e.failed()) return e;
+  if (sys::MoveMount(tree.get(), "", target.get(), "",
+                     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+    return StepFailed(SetupStep::kMountProc, errno, step.target);
+  }
+  *mnt->out() = ::dup(tree.get());  // the attached tree, for the read-only covers
+  if (mnt->get() < 0) return StepFailed(SetupStep::kMountProc, errno, step.target);
+  return StepOk();
+}
+
 // A fresh proc, with the parts that act on the whole machine (sysctls, sysrq, irq affinity,
 // bus) bound read-only over themselves, as bubblewrap does.
 StepError ApplyProc(const RootFds& fds, const MountStep& step) noexcept {
   Fd mnt;
-  StepError e = MountFreshAt(fds, step, "proc", 0555,
-                             MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-                             SetupStep::kMountProc, &mnt);
+  StepError e = step.host_proc
+                    ? MountHostProc(fds, step, &mnt)
+                    : MountFreshAt(fds, step, "proc", 0555,
+                                   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                                   SetupStep::kMountProc, &mnt);
   if (e.failed()) return e;
   for (const char* name : {"sys", "sysrq-trigger", "irq", "bus"}) {
     Fd sub(sys::OpenAt2(mnt.get(), name, O_PATH | O_CLOEXEC,
@@ -125,13 +166,7 @@ StepError ApplyProc(const RootFds& fds, const MountStep& step) noexcept {
       if (errno == ENOENT) continue;  // irq and bus are absent on some kernels
       return StepFailed(SetupStep::kMountProc, errno, name, "cannot open");
     }
-    Fd ro(sys::OpenTree(sub.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
-    if (ro.get() < 0 ||
-        sys::MountSetattr(
-            ro.get(), "", AT_EMPTY_PATH,
-            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0) < 0 ||
-        sys::MoveMount(ro.get(), "", sub.get(), "",
-                       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+    if (BindReadOnlyOverItself(sub.get()) < 0) {
       return StepFailed(SetupStep::kMountProc, errno, name, "cannot make it read-only");
     }
   }
@@ -141,28 +176,36 @@ StepError ApplyProc(const RootFds& fds, const MountStep& step) noexcept {
 StepError ApplyDir(const RootFds& fds, const MountStep& step) noexcept {
   Fd dir;
   return OpenInRoot(fds.new_root, step.target, LeafKind::kDirectory, step.mode,
-                    SetupStep::kMakeDirectory, dir.out());
+                    SetupStep::kMakeDirectory, dir.out(), step.parent_mode);
 }
 
 // Idempotent like bubblewrap's: an existing link with the same text is accepted.
 StepError ApplySymlink(const RootFds& fds, const MountStep& step) noexcept {
   Fd parent;
   const char* name = nullptr;
-  StepError e =
-      OpenParentInRoot(fds.new_root, step.target, SetupStep::kMakeSymlink, parent.out(), &name);
+  StepError e = OpenParentInRoot(fds.new_root, step.target, SetupStep::kMakeSymlink, parent.out(),
+                                 &name, step.parent_mode);
   if (e.failed()) return e;
   if (::symlinkat(step.source, parent.get(), name) == 0) return StepOk();
   int err = errno;
   if (err == EEXIST) {
+    // Static: the message quotes it after this frame is gone (the child is single-threaded
+    // and fails once).
+    static char detail[kRecordDetailSize];
     char existing[4096];
     ssize_t n = ::readlinkat(parent.get(), name, existing, sizeof(existing) - 1);
-    if (n >= 0) {
-      existing[n] = '\0';
-      size_t want = RawLength(step.source);
-      bool same = static_cast<size_t>(n) == want;
-      for (size_t i = 0; same && i < want; ++i) same = existing[i] == step.source[i];
-      if (same) return StepOk();
+    if (n < 0) {
+      return StepFailed(SetupStep::kMakeSymlink, err, step.target,
+                        errno == EINVAL ? "destination exists and is not a symlink" : nullptr);
     }
+    existing[n] = '\0';
+    size_t want = RawLength(step.source);
+    bool same = static_cast<size_t>(n) == want;
+    for (size_t i = 0; same && i < want; ++i) same = existing[i] == step.source[i];
+    if (same) return StepOk();
+    RawBuffer text(detail, sizeof(detail));
+    text.Append("existing destination is ").Append(existing);
+    return StepFailed(SetupStep::kMakeSymlink, err, step.target, detail);
   }
   return StepFailed(SetupStep::kMakeSymlink, err, step.target);
 }
@@ -170,8 +213,8 @@ StepError ApplySymlink(const RootFds& fds, const MountStep& step) noexcept {
 StepError ApplyFile(const RootFds& fds, const MountStep& step) noexcept {
   Fd parent;
   const char* name = nullptr;
-  StepError e =
-      OpenParentInRoot(fds.new_root, step.target, SetupStep::kWriteFile, parent.out(), &name);
+  StepError e = OpenParentInRoot(fds.new_root, step.target, SetupStep::kWriteFile, parent.out(),
+                                 &name, step.parent_mode);
   if (e.failed()) return e;
   Fd file(::openat(parent.get(), name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
                    step.mode));
@@ -195,7 +238,7 @@ StepError ApplyFile(const RootFds& fds, const MountStep& step) noexcept {
 StepError ApplyMask(const RootFds& fds, const MountStep& step) noexcept {
   Fd target;
   StepError e = OpenInRoot(fds.new_root, step.target, LeafKind::kExisting, 0, SetupStep::kMaskPath,
-                           target.out());
+                           target.out(), step.parent_mode);
   if (e.failed()) {
     if (step.optional && e.error == ENOENT) return StepOk();
     return e;
@@ -229,13 +272,136 @@ StepError ApplyMask(const RootFds& fds, const MountStep& step) noexcept {
 StepError ApplyRemountReadOnly(const RootFds& fds, const MountStep& step) noexcept {
   Fd target;
   StepError e = OpenInRoot(fds.new_root, step.target, LeafKind::kExisting, 0,
-                           SetupStep::kRemountReadOnly, target.out());
+                           SetupStep::kRemountReadOnly, target.out(), step.parent_mode);
   if (e.failed()) return e;
   // mount_setattr(2) acts on the mount whose root `target` is; EINVAL means it is not one.
-  if (sys::MountSetattr(target.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) < 0) {
+  unsigned flags = AT_EMPTY_PATH | (step.recursive ? AT_RECURSIVE : 0);
+  if (sys::MountSetattr(target.get(), "", flags, MOUNT_ATTR_RDONLY, 0) < 0) {
     return StepFailed(SetupStep::kRemountReadOnly, errno, step.target,
                       errno == EINVAL ? "not a mount point" : nullptr);
   }
+  return StepOk();
+}
+
+// overlayfs from the layers (top first), with the host's upper dir and workdir (kOverlay),
+// private ones on the staging tmpfs (kTmpOverlay) or none (read-only). "userxattr": in a user
+// namespace overlayfs keeps its metadata in user.* xattrs (overlayfs docs, "Permission model").
+StepError ApplyOverlay(const RootFds& fds, const MountStep& step) noexcept {
+  char upper_path[64];
+  char work_path[64];
+  const char* upper = step.upper;
+  const char* work = step.work;
+  if (step.kind == MountKind::kTmpOverlay) {
+    RawBuffer u(upper_path, sizeof(upper_path));
+    u.Append("/tmp-overlay-upper-").AppendInt(step.op_index);
+    RawBuffer w(work_path, sizeof(work_path));
+    w.Append("/tmp-overlay-work-").AppendInt(step.op_index);
+    if (::mkdir(upper_path, 0755) < 0 || ::mkdir(work_path, 0755) < 0) {
+      return StepFailed(SetupStep::kMountOverlay, errno, step.target, "private upper dir");
+    }
+    upper = upper_path;
+    work = work_path;
+  }
+  Fd fs(sys::FsOpen("overlay", FSOPEN_CLOEXEC));
+  if (fs.get() < 0) return StepFailed(SetupStep::kMountOverlay, errno, step.target);
+  // "lowerdir+" (Linux 6.8) takes one layer at a time; before it, the joined list.
+  bool added = true;
+  for (size_t i = 0; i < step.layer_count && added; ++i) {
+    added = sys::FsConfig(fs.get(), FSCONFIG_SET_STRING, "lowerdir+", step.layers[i], 0) == 0;
+  }
+  if (!added && (step.layer_count == 0 || sys::FsConfig(fs.get(), FSCONFIG_SET_STRING, "lowerdir",
+                                                        step.lowerdir_text, 0) < 0)) {
+    return StepFailed(SetupStep::kMountOverlay, errno, step.target, "lower layers");
+  }
+  if (upper != nullptr && (sys::FsConfig(fs.get(), FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+                           sys::FsConfig(fs.get(), FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) {
+    return StepFailed(SetupStep::kMountOverlay, errno, step.target, "upper dir or workdir");
+  }
+  if (sys::FsConfig(fs.get(), FSCONFIG_SET_FLAG, "userxattr", nullptr, 0) < 0 ||
+      sys::FsConfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
+    return StepFailed(SetupStep::kMountOverlay, errno, step.target);
+  }
+  Fd mnt(sys::FsMount(fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));
+  if (mnt.get() < 0) return StepFailed(SetupStep::kMountOverlay, errno, step.target);
+  Fd target;
+  StepError e = OpenInRoot(fds.new_root, step.target, LeafKind::kDirectory, 0755,
+                           SetupStep::kCreateMountPoint, target.out(), step.parent_mode);
+  if (e.failed()) return e;
+  if (sys::MoveMount(mnt.get(), "", target.get(), "",
+                     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+    return StepFailed(SetupStep::kMountOverlay, errno, step.target);
+  }
+  return StepOk();
+}
+
+// The POSIX message queues of the sandbox's ipc namespace (mq_overview(7)).
+StepError ApplyMqueue(const RootFds& fds, const MountStep& step) noexcept {
+  Fd target;
+  StepError e = OpenInRoot(fds.new_root, step.target, LeafKind::kDirectory, 0755,
+                           SetupStep::kCreateMountPoint, target.out(), step.parent_mode);
+  if (e.failed()) return e;
+  Fd mnt;
+  e = MountFreshFs("mqueue", nullptr, nullptr, 0, SetupStep::kMountMqueue, step.target, mnt.out());
+  if (e.failed()) return e;
+  if (sys::MoveMount(mnt.get(), "", target.get(), "",
+                     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+    return StepFailed(SetupStep::kMountMqueue, errno, step.target);
+  }
+  return StepOk();
+}
+
+// chmod of a path that must exist. An O_PATH descriptor cannot be fchmod()ed, so fchmodat2
+// with AT_EMPTY_PATH (Linux 6.6); before it, the descriptor's /proc/self/fd link under the
+// host's proc, which is still reachable at this point of the setup.
+StepError ApplyChmod(const RootFds& fds, const MountStep& step) noexcept {
+  Fd target;
+  StepError e = OpenInRoot(fds.new_root, step.target, LeafKind::kExisting, 0,
+                           SetupStep::kChangeMode, target.out());
+  if (e.failed()) return e;
+  if (::syscall(452 /* fchmodat2 */, target.get(), "", step.mode, AT_EMPTY_PATH) == 0)
+    return StepOk();
+  if (errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+    return StepFailed(SetupStep::kChangeMode, errno, step.target);
+  char link[64];
+  RawBuffer path(link, sizeof(link));
+  path.Append("/oldroot/proc/self/fd/").AppendInt(target.get());
+  if (::chmod(link, step.mode) < 0) return StepFailed(SetupStep::kChangeMode, errno, step.target);
+  return StepOk();
+}
+
+// bubblewrap's --bind-data: the content in a file of the staging tmpfs (invisible to the job),
+// bound onto the target, then unlinked from the staging root.
+StepError ApplyBindData(const RootFds& fds, const MountStep& step) noexcept {
+  char name[64];
+  RawBuffer path(name, sizeof(name));
+  path.Append("/bind-data-").AppendInt(step.op_index);
+  Fd file(::open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (file.get() < 0) return StepFailed(SetupStep::kBindData, errno, step.target);
+  size_t done = 0;
+  while (done < step.content_size) {
+    ssize_t n = ::write(file.get(), step.content + done, step.content_size - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return StepFailed(SetupStep::kBindData, errno, step.target);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fchmod(file.get(), step.mode) < 0)
+    return StepFailed(SetupStep::kBindData, errno, step.target);
+  Fd tree(sys::OpenTree(file.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
+  uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  if (step.kind == MountKind::kReadOnlyBindData) attrs |= MOUNT_ATTR_RDONLY;
+  if (tree.get() < 0 || sys::MountSetattr(tree.get(), "", AT_EMPTY_PATH, attrs, 0) < 0)
+    return StepFailed(SetupStep::kBindData, errno, step.target);
+  Fd target;
+  StepError e = OpenInRoot(fds.new_root, step.target, LeafKind::kFile, 0444,
+                           SetupStep::kCreateMountPoint, target.out(), step.parent_mode);
+  if (e.failed()) return e;
+  if (sys::MoveMount(tree.get(), "", target.get(), "",
+                     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+    return StepFailed(SetupStep::kBindData, errno, step.target);
+  }
+  ::unlink(name);  // the bind keeps the file; nothing else may reach it
   return StepOk();
 }
 
@@ -322,6 +488,21 @@ StepError ApplyMountStep(const RootFds& fds, const MountStep& step) noexcept {
       break;
     case MountKind::kRemountReadOnly:
       e = ApplyRemountReadOnly(fds, step);
+      break;
+    case MountKind::kOverlay:
+    case MountKind::kTmpOverlay:
+    case MountKind::kReadOnlyOverlay:
+      e = ApplyOverlay(fds, step);
+      break;
+    case MountKind::kMqueue:
+      e = ApplyMqueue(fds, step);
+      break;
+    case MountKind::kChmod:
+      e = ApplyChmod(fds, step);
+      break;
+    case MountKind::kBindData:
+    case MountKind::kReadOnlyBindData:
+      e = ApplyBindData(fds, step);
       break;
   }
   return WithOp(e, step);

@@ -48,7 +48,7 @@ int CreateLeaf(int parent_fd, const char* name, bool directory, unsigned mode) n
 }  // namespace
 
 StepError OpenInRoot(int root_fd, const char* path, LeafKind leaf, unsigned leaf_mode,
-                     SetupStep step, int* out_fd) noexcept {
+                     SetupStep step, int* out_fd, unsigned parent_mode) noexcept {
   char prefix[PATH_MAX];
   size_t length = 0;
   int current = OpenResolved(root_fd, "");
@@ -74,7 +74,7 @@ StepError OpenInRoot(int root_fd, const char* path, LeafKind leaf, unsigned leaf
       // `current` is the resolved parent, inside the root; `name` is one component, so the
       // creation cannot leave it.
       bool directory = !last || leaf == LeafKind::kDirectory;
-      if (CreateLeaf(current, name, directory, last ? leaf_mode : 0755) < 0) {
+      if (CreateLeaf(current, name, directory, last ? leaf_mode : parent_mode) < 0) {
         int err = errno;
         ::close(current);
         return StepFailed(step, err, path);
@@ -104,7 +104,7 @@ StepError OpenInRoot(int root_fd, const char* path, LeafKind leaf, unsigned leaf
 }
 
 StepError OpenParentInRoot(int root_fd, const char* path, SetupStep step, int* out_fd,
-                           const char** leaf_name) noexcept {
+                           const char** leaf_name, unsigned parent_mode) noexcept {
   const char* slash = nullptr;
   for (const char* p = path; *p != '\0'; ++p) {
     if (*p == '/') slash = p;
@@ -120,7 +120,8 @@ StepError OpenParentInRoot(int root_fd, const char* path, SetupStep step, int* o
   for (size_t i = 0; i < n; ++i) parent[i] = path[i];
   parent[n] = '\0';
   *leaf_name = slash + 1;
-  StepError e = OpenInRoot(root_fd, parent, LeafKind::kDirectory, 0755, step, out_fd);
+  StepError e =
+      OpenInRoot(root_fd, parent, LeafKind::kDirectory, parent_mode, step, out_fd, parent_mode);
   if (e.failed()) e.path = path;
   return e;
 }

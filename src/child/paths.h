@@ -13,15 +13,15 @@ enum class LeafKind { kDirectory, kFile, kExisting };
 
 /// Opens `path` (relative, no leading '/') inside `root_fd` as an O_PATH descriptor, creating
 /// missing parents as 0755 directories and a missing leaf as `leaf` says (kExisting: do not
-/// create). `leaf_mode` applies to a created leaf. On success *out_fd is owned by the caller.
-/// Async-signal-safe.
+/// create). `leaf_mode` applies to a created leaf, `parent_mode` to created parents. On
+/// success *out_fd is owned by the caller. Async-signal-safe.
 StepError OpenInRoot(int root_fd, const char* path, LeafKind leaf, unsigned leaf_mode,
-                     SetupStep step, int* out_fd) noexcept;
+                     SetupStep step, int* out_fd, unsigned parent_mode = 0755) noexcept;
 
 /// Opens the parent directory of `path` inside the root (creating it as above) and points
 /// *leaf_name at the last component of `path`. Fails on the root itself. Async-signal-safe.
 StepError OpenParentInRoot(int root_fd, const char* path, SetupStep step, int* out_fd,
-                           const char** leaf_name) noexcept;
+                           const char** leaf_name, unsigned parent_mode = 0755) noexcept;
 
 }  // namespace sandbox::child
 

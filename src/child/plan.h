@@ -28,8 +28,19 @@ struct MountStep {
   const char* content = nullptr;    // kFile
   size_t content_size = 0;
   bool optional = false;
-  mode_t mode = 0755;  // dir, file, tmpfs root
-  int op_index = 0;    // index in Policy::mounts(), echoed in error records
+  mode_t mode = 0755;         // dir, file, tmpfs root, chmod, bind-data
+  mode_t parent_mode = 0755;  // missing parents of target are created with this
+  int op_index = 0;           // index in Policy::mounts(), echoed in error records
+  bool recursive = true;      // remount-ro: every mount below target too
+  bool host_proc = false;     // proc without a pid namespace of its own: bind the host's
+  // Overlays: layer paths under the staging root ("/oldroot/..."), top layer first, for
+  // fsconfig "lowerdir+"; lowerdir_text is all of them escaped and joined by ':', for kernels
+  // before 6.8. upper/work: the host's dirs (kOverlay), or null.
+  const char* const* layers = nullptr;
+  size_t layer_count = 0;
+  const char* lowerdir_text = nullptr;
+  const char* upper = nullptr;
+  const char* work = nullptr;
 };
 
 struct ChildPlan {
@@ -40,6 +51,11 @@ struct ChildPlan {
   const char* gid_map = "";
   uid_t inner_uid = 0;
   gid_t inner_gid = 0;
+  bool write_id_maps = true;  // false: not our user namespace, or the caller maps it
+  bool wait_for_go = false;   // bwrap --userns-block-fd: a byte on sync_fd releases the child
+  // The ids the caller is mapped to (inner_* unless a nested namespace follows).
+  uid_t first_map_uid = 0;
+  gid_t first_map_gid = 0;
 
   const char* hostname = "sandbox";
   bool bring_up_loopback = true;
@@ -87,6 +103,36 @@ struct ChildPlan {
 
   std::vector<int> pass_fds;  // sorted, all > 2
   bool new_session = true;
+
+  // Capabilities the job ends with (policy::CapabilityPlan): kDropAll also locks securebits.
+  enum class Caps : uint8_t { kDropAll, kUnchanged, kExactly };
+  Caps caps = Caps::kDropAll;
+  uint64_t caps_keep = 0;
+  bool caps_limit_bounding = true;
+
+  // bwrap mode. pid 1 stays in the caller's session unless own_session.
+  bool own_session = true;
+  // Every inherited descriptor passes to the job except consumed_fds (sorted); pid 1 keeps
+  // only the sync socket, hold_fd and its lock files.
+  bool inherit_fds = false;
+  std::vector<int> consumed_fds;
+  int hold_fd = -1;              // --sync-fd
+  int block_fd = -1;             // --block-fd: the job reads a byte before exec
+  int userns2_fd = -1;           // --userns2: pid 1 switches to it after setup
+  bool die_with_parent = false;  // the job too gets SIGKILL when its parent dies
+  bool init_drops_caps = false;  // pid 1 keeps no capabilities (bubblewrap's reaper)
+  // A second user namespace created by pid 1 after setup, mapping nest_uid/gid to the ids it
+  // had in the first (nest_outer_*): to disable further namespaces, or to leave uid 0, which
+  // the first one needed for devpts.
+  bool nest_userns = false;
+  uid_t nest_uid = 0;
+  gid_t nest_gid = 0;
+  uid_t nest_outer_uid = 0;
+  gid_t nest_outer_gid = 0;
+  bool disable_userns = false;          // max_user_namespaces = 1 in the first one
+  bool assert_userns_disabled = false;  // refuse if one can still be created
+  // bwrap --seccomp/--add-seccomp-fd programs, installed in order after the own filter.
+  std::vector<std::vector<sock_filter>> extra_seccomp;
   int last_capability = 40;  // /proc/sys/kernel/cap_last_cap, read in the parent
 
   // The supervisor's environment block [env_begin, env_end): pid 1 is a copy of the
@@ -102,6 +148,8 @@ struct ChildPlan {
 
   // pid 1 starts the job on this stack sharing its memory (child/job_stack.h); unmapped: fork.
   JobStack job_stack;
+
+  std::deque<std::vector<const char*>> overlay_layers;  // MountStep::layers point here
 
   // Backing storage for every pointer above. A deque never moves its elements.
   std::deque<std::string> strings;

@@ -38,4 +38,16 @@ StepError InstallSeccompFilter(const ChildPlan& plan) noexcept {
   return StepOk();
 }
 
+StepError InstallExtraSeccompPrograms(const ChildPlan& plan) noexcept {
+  for (const std::vector<sock_filter>& filter : plan.extra_seccomp) {
+    struct sock_fprog program = {};
+    program.len = static_cast<unsigned short>(filter.size());
+    program.filter = const_cast<sock_filter*>(filter.data());
+    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) < 0) {
+      return StepFailed(SetupStep::kInstallSeccomp, errno, nullptr, "--seccomp program");
+    }
+  }
+  return StepOk();
+}
+
 }  // namespace sandbox::child

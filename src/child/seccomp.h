@@ -13,6 +13,10 @@ namespace sandbox::child {
 /// notification listener goes to the supervisor over plan.sync_fd and is closed here.
 StepError InstallSeccompFilter(const ChildPlan& plan) noexcept;
 
+/// bwrap's --seccomp / --add-seccomp-fd programs, each installed as given, in order (the
+/// kernel runs every filter; the most restrictive answer wins).
+StepError InstallExtraSeccompPrograms(const ChildPlan& plan) noexcept;
+
 }  // namespace sandbox::child
 
 #endif  // SANDBOX_CHILD_SECCOMP_H_

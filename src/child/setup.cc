@@ -21,6 +21,7 @@
 #include "child/mounts.h"
 #include "child/net.h"
 #include "child/terminal.h"
+#include "child/userns.h"
 #include "common/exit_status.h"
 #include "common/record.h"
 #include "init/init.h"
@@ -48,6 +49,17 @@ SetupStep StepFor(MountKind kind) noexcept {
       return SetupStep::kWriteFile;
     case MountKind::kMask:
       return SetupStep::kMaskPath;
+    case MountKind::kOverlay:
+    case MountKind::kTmpOverlay:
+    case MountKind::kReadOnlyOverlay:
+      return SetupStep::kMountOverlay;
+    case MountKind::kMqueue:
+      return SetupStep::kMountMqueue;
+    case MountKind::kChmod:
+      return SetupStep::kChangeMode;
+    case MountKind::kBindData:
+    case MountKind::kReadOnlyBindData:
+      return SetupStep::kBindData;
     case MountKind::kRemountReadOnly:
       return SetupStep::kRemountReadOnly;
   }
@@ -65,6 +77,17 @@ void ExitIfSupervisorGone(const ChildPlan& plan) noexcept {
   if (n == 0) ::_exit(kExitSandboxFailure);
 }
 
+// Blocks until the supervisor sends its one byte; EOF means it died: leave quietly.
+void WaitForGo(const ChildPlan& plan) noexcept {
+  char byte = 0;
+  for (;;) {
+    ssize_t n = ::recv(plan.sync_fd, &byte, 1, 0);
+    if (n == 1) return;
+    if (n < 0 && errno == EINTR) continue;
+    ::_exit(kExitSandboxFailure);
+  }
+}
+
 // pid 1 is a copy of the supervisor: its argv/environ memory is still what /proc/1/cmdline and
 // /proc/1/environ show, and the job can read those. Overwrite both.
 void WipeInheritedImage(const ChildPlan& plan) noexcept {
@@ -75,6 +98,26 @@ void WipeInheritedImage(const ChildPlan& plan) noexcept {
     for (size_t i = 0; i < sizeof(kName) && p < plan.args_end; ++i) *p++ = kName[i];
     while (p < plan.args_end) *p++ = '\0';
   }
+}
+
+// bwrap mode, pid 1 after the fork: every inherited descriptor went to the job; pid 1 keeps
+// the supervisor socket, --sync-fd (its holder while the sandbox lives) and its lock files.
+void KeepOnlyInitDescriptors(const ChildPlan& plan, const int* lock_fds,
+                             size_t lock_count) noexcept {
+  int keep[kMaxKeptFds];
+  size_t count = 0;
+  keep[count++] = plan.sync_fd;
+  if (plan.hold_fd > 2) keep[count++] = plan.hold_fd;
+  for (size_t i = 0; i < lock_count && count < kMaxKeptFds; ++i) keep[count++] = lock_fds[i];
+  // Sorted, as CloseDescriptorsExcept wants them (a handful: insertion sort).
+  for (size_t i = 1; i < count; ++i) {
+    for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; --j) {
+      int t = keep[j];
+      keep[j] = keep[j - 1];
+      keep[j - 1] = t;
+    }
+  }
+  (void)CloseDescriptorsExcept(keep, count);
 }
 
 StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock) noexcept {
@@ -123,31 +166,56 @@ pid_t StartJobProcess(const ChildPlan& plan, int terminal_slave) noexcept {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   ExitIfSupervisorGone(plan);
   int64_t clock = MonotonicNow();
-  // No handshake: the supervisor goes on with its own bookkeeping meanwhile.
-  StepError e = WriteOwnIdMaps(plan);
+  // No handshake: the supervisor goes on with its own bookkeeping meanwhile. (bwrap's
+  // --userns-block-fd is the exception: the caller maps us, then the supervisor says go.)
+  if (plan.wait_for_go) WaitForGo(plan);
+  StepError e = plan.write_id_maps ? WriteOwnIdMaps(plan) : StepOk();
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
   ReportStep(plan, SetupStep::kWriteIdMaps, -1, &clock);
   // Out of the caller's process group: terminal signals reach the supervisor only, which
-  // forwards them once.
-  ::setsid();
+  // forwards them once. (bwrap mode stays, as bubblewrap does: the command keeps the caller's
+  // terminal unless --new-session.)
+  if (plan.own_session) ::setsid();
   ::umask(0);  // modes in the plan are exact
+  // The host's /proc, for the nested user namespace's maps once the host tree is gone.
+  int proc_fd = -1;
+  if (plan.nest_userns) proc_fd = ::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
   e = BuildFilesystem(plan, &clock);
   if (!e.failed() && plan.set_hostname) e = SetHostname(plan.hostname);
   if (!e.failed() && plan.bring_up_loopback) e = BringUpLoopback();
+  // Last of the privileged steps: after these, pid 1 has no capabilities over the mounts,
+  // hostname or network it set up.
+  if (!e.failed() && plan.userns2_fd >= 0 && ::setns(plan.userns2_fd, CLONE_NEWUSER) != 0) {
+    e = StepFailed(SetupStep::kJoinUserNamespace, errno, nullptr, "--userns2");
+  }
+  if (!e.failed() && plan.nest_userns) {
+    e = proc_fd < 0 ? StepFailed(SetupStep::kNestUserNamespace, EBADF, "/proc")
+                    : NestUserNamespace(plan, proc_fd);
+  }
+  if (proc_fd >= 0) ::close(proc_fd);
+  if (!e.failed() && (plan.disable_userns || plan.assert_userns_disabled)) {
+    e = CheckUserNamespacesDisabled();
+  }
   if (!e.failed()) {
     ReportStep(plan, SetupStep::kBringUpLoopback, -1, &clock);
     WipeInheritedImage(plan);
-    int keep[kMaxKeptFds];
-    size_t count = KeptDescriptors(plan, keep);
-    e = CloseDescriptorsExcept(keep, count);
+    // bwrap mode: the caller's descriptors are the job's (they are closed in pid 1 later).
+    if (!plan.inherit_fds) {
+      int keep[kMaxKeptFds];
+      size_t count = KeptDescriptors(plan, keep);
+      e = CloseDescriptorsExcept(keep, count);
+    }
   }
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
   ReportStep(plan, SetupStep::kCloseInheritedFds, -1, &clock);
   // bwrap --lock-file: POSIX locks belong to this process and are not inherited by the job;
   // they go when pid 1 (and with it the sandbox) ends. Close-on-exec for --as-pid-1.
+  int lock_fds[kMaxKeptFds];
+  size_t lock_count = 0;
   for (const char* path : plan.lock_files) {
     int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && lock_count < kMaxKeptFds) lock_fds[lock_count++] = fd;
     struct flock lock = {};
     lock.l_type = F_RDLCK;
     lock.l_whence = SEEK_SET;
@@ -173,7 +241,10 @@ pid_t StartJobProcess(const ChildPlan& plan, int terminal_slave) noexcept {
   // pid 1 keeps nothing the job could want: the pass-through descriptors are the job's now.
   // Likewise its stdio: the caller's terminal or pipes stay with the job alone.
   for (int fd : plan.pass_fds) ::close(fd);
+  if (plan.inherit_fds) KeepOnlyInitDescriptors(plan, lock_fds, lock_count);
   for (int fd = 0; fd <= 2; ++fd) ::close(fd);
+  // bubblewrap's reaper holds no capabilities (`getpcaps 1` shows none).
+  if (plan.init_drops_caps) (void)ClearCapabilitySets();
   init::RunInit(job, plan.sync_fd, plan.own_pid_namespace);
 }
 

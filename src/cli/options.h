@@ -26,8 +26,16 @@ struct MountRequest {
   bool optional = false;               // the -try forms
   std::optional<uint64_t> size_bytes;  // from a preceding --size (tmpfs)
   std::optional<unsigned> mode;        // from a preceding --perms (tmpfs, dir)
-  std::string content;                 // file (profiles)
+  std::string content;                 // file (profiles), bind-data
   std::string flag;
+  // Overlays: host layers bottom to top; --overlay's upper dir and workdir (host paths).
+  std::vector<std::string> layers;
+  std::string upper;
+  std::string work;
+  bool recursive = true;  // remount-ro: bubblewrap's --remount-ro acts on one mount only
+  // bwrap: missing parents are created with this mode (bubblewrap narrows 0755 to what the
+  // --perms of the operation lets the group and others reach).
+  std::optional<unsigned> parent_mode;
 };
 
 /// One environment flag; applied in command-line order after the base environment.
@@ -53,6 +61,23 @@ struct BwrapOptions {
   std::optional<int> json_status_fd;    // the same, then the exit code
   std::vector<std::string> lock_files;  // --lock-file DEST, held while the sandbox lives
   std::optional<std::string> argv0;     // --argv0: the command's argv[0]
+  bool unshare_user = false;            // a user namespace (always, unless the caller is root)
+  bool disable_userns = false;          // the job cannot create user namespaces
+  bool assert_userns_disabled = false;  // refuse to run unless it cannot
+  // Capabilities: unset without --cap-add/--cap-drop; otherwise the set asked for (starting
+  // from the caller's effective set for root, from none otherwise).
+  std::optional<uint64_t> capabilities;
+  std::optional<int> userns_fd;        // --userns: join this user namespace instead
+  std::optional<int> userns2_fd;       // --userns2: switch to this one after setup
+  std::optional<int> pidns_fd;         // --pidns: join (or nest a new one under) this pid ns
+  std::optional<int> sync_fd;          // --sync-fd: held open by pid 1 while the sandbox lives
+  std::optional<int> block_fd;         // --block-fd: the command waits for a byte on it
+  std::optional<int> userns_block_fd;  // --userns-block-fd: wait before the sandbox goes on
+  // --seccomp / --add-seccomp-fd: raw BPF programs read from their descriptors, in order.
+  std::vector<std::string> seccomp_programs;
+  // Descriptors the options consumed (--file, --bind-fd, --seccomp...): bubblewrap passes every
+  // other descriptor on to the command but closes these.
+  std::vector<int> consumed_fds;
 };
 
 struct CliOptions {

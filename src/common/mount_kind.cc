@@ -26,6 +26,20 @@ const char* MountKindName(MountKind kind) noexcept {
       return "file";
     case MountKind::kMask:
       return "mask";
+    case MountKind::kOverlay:
+      return "overlay";
+    case MountKind::kTmpOverlay:
+      return "tmp-overlay";
+    case MountKind::kReadOnlyOverlay:
+      return "ro-overlay";
+    case MountKind::kMqueue:
+      return "mqueue";
+    case MountKind::kChmod:
+      return "chmod";
+    case MountKind::kBindData:
+      return "bind-data";
+    case MountKind::kReadOnlyBindData:
+      return "ro-bind-data";
   }
   return "mount";
 }

@@ -60,6 +60,22 @@ const char* SetupStepName(SetupStep step) noexcept {
       return "install seccomp filter";
     case SetupStep::kExecute:
       return "execute";
+    case SetupStep::kMountOverlay:
+      return "mount overlay";
+    case SetupStep::kMountMqueue:
+      return "mount mqueue";
+    case SetupStep::kChangeMode:
+      return "chmod";
+    case SetupStep::kBindData:
+      return "bind data";
+    case SetupStep::kNestUserNamespace:
+      return "create nested user namespace";
+    case SetupStep::kCheckUserNamespacesDisabled:
+      return "check that user namespaces are disabled";
+    case SetupStep::kJoinUserNamespace:
+      return "join user namespace";
+    case SetupStep::kWaitForBlockFd:
+      return "wait for block fd";
     case SetupStep::kCount:
       break;
   }

@@ -36,6 +36,14 @@ enum class SetupStep : uint8_t {
   kSetNoNewPrivs,
   kInstallSeccomp,
   kExecute,
+  kMountOverlay,
+  kMountMqueue,
+  kChangeMode,
+  kBindData,
+  kNestUserNamespace,
+  kCheckUserNamespacesDisabled,
+  kJoinUserNamespace,
+  kWaitForBlockFd,
   kCount,
 };
 

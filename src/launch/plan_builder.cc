@@ -58,7 +58,16 @@ uint64_t LandlockAccessFor(MountKind kind) {
       return kRead | kWriteFile | kTruncate | kIoctlDev;
     case MountKind::kReadOnlyBind:
     case MountKind::kFile:
+    case MountKind::kReadOnlyOverlay:
+    case MountKind::kReadOnlyBindData:
       return kRead;
+    case MountKind::kOverlay:
+    case MountKind::kTmpOverlay:
+    case MountKind::kMqueue:
+    case MountKind::kBindData:
+      return kWrite;
+    case MountKind::kChmod:
+      return 0;
     case MountKind::kSymlink:
     case MountKind::kMask:
     case MountKind::kRemountReadOnly:
@@ -79,6 +88,88 @@ void AddLandlockRules(const policy::Policy& policy, child::ChildPlan& plan) {
       // /dev/shm is a directory on the /dev tmpfs that POSIX shared memory writes into.
       plan.landlock_rules.push_back({plan.Intern(op.target + "/shm"), landlock::kWrite, false});
     }
+  }
+}
+
+// overlayfs unescapes a backslash before any character in layer, upper and work paths, and
+// the legacy "lowerdir" list splits on ':' (overlayfs docs, "Multiple lower layers").
+std::string EscapeForOverlay(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == '\\' || c == ':' || c == ',') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// Paths as the child sees the host during setup: below the staging root's /oldroot.
+void AddOverlayLayers(const policy::MountOp& op, child::ChildPlan& plan, child::MountStep* step) {
+  std::vector<const char*>& layers = plan.overlay_layers.emplace_back();
+  std::string joined;
+  for (auto it = op.layers.rbegin(); it != op.layers.rend(); ++it) {  // top layer first
+    std::string escaped = EscapeForOverlay("/oldroot" + *it);
+    layers.push_back(plan.Intern(escaped));
+    joined += (joined.empty() ? "" : ":") + escaped;
+  }
+  step->layers = layers.data();
+  step->layer_count = layers.size();
+  step->lowerdir_text = plan.Intern(joined);
+  if (!op.upper.empty()) step->upper = plan.Intern(EscapeForOverlay("/oldroot" + op.upper));
+  if (!op.work.empty()) step->work = plan.Intern(EscapeForOverlay("/oldroot" + op.work));
+}
+
+// bwrap mode: capabilities, descriptors, and the nested user namespace bubblewrap makes.
+void AddBwrapControls(const policy::Policy& policy, child::ChildPlan& plan) {
+  const policy::CapabilityPlan& caps = policy.capabilities();
+  switch (caps.mode) {
+    case policy::CapabilityPlan::Mode::kNone:
+      plan.caps = child::ChildPlan::Caps::kDropAll;
+      break;
+    case policy::CapabilityPlan::Mode::kUnchanged:
+      plan.caps = child::ChildPlan::Caps::kUnchanged;
+      break;
+    case policy::CapabilityPlan::Mode::kExactly:
+      plan.caps = child::ChildPlan::Caps::kExactly;
+      break;
+  }
+  plan.caps_keep = caps.keep;
+  plan.caps_limit_bounding = caps.limit_bounding;
+  plan.own_session = policy.own_session();
+  const policy::Coordination& c = policy.coordination();
+  plan.inherit_fds = c.inherit_fds;
+  plan.consumed_fds = c.consumed;
+  plan.hold_fd = c.sync_fd;
+  plan.block_fd = c.block_fd;
+  plan.userns2_fd = c.userns2_fd;
+  plan.disable_userns = c.disable_userns;
+  plan.assert_userns_disabled = c.assert_userns_disabled;
+  if (!c.inherit_fds) return;  // the rest is bubblewrap's alone
+  plan.die_with_parent = policy.die_with_parent();
+  plan.init_drops_caps = true;
+  // devpts needs uid 0 mapped in the namespace that mounts it; a run as another id is mapped
+  // to 0 first and moves to its own id in a second namespace once the mounts are made.
+  bool own_userns = (policy.namespaces() & CLONE_NEWUSER) != 0 && c.userns_block_fd < 0;
+  bool needs_devpts = false;
+  for (const policy::MountOp& op : policy.mounts()) needs_devpts |= op.kind == MountKind::kDev;
+  const policy::Identity& id = policy.identity();
+  plan.first_map_uid = id.inner_uid;
+  plan.first_map_gid = id.inner_gid;
+  if (own_userns && needs_devpts && (id.inner_uid != 0 || id.inner_gid != 0)) {
+    plan.first_map_uid = 0;
+    plan.first_map_gid = 0;
+  }
+  if (own_userns && (plan.first_map_uid != id.inner_uid || plan.first_map_gid != id.inner_gid ||
+                     c.disable_userns)) {
+    plan.nest_userns = true;
+    plan.nest_uid = id.inner_uid;
+    plan.nest_gid = id.inner_gid;
+    plan.nest_outer_uid = plan.first_map_uid;
+    plan.nest_outer_gid = plan.first_map_gid;
+  }
+  for (const std::string& program : policy.extra_seccomp_programs()) {
+    std::vector<sock_filter>& filter =
+        plan.extra_seccomp.emplace_back(program.size() / sizeof(sock_filter));
+    std::memcpy(filter.data(), program.data(), filter.size() * sizeof(sock_filter));
   }
 }
 
@@ -142,22 +233,53 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
         step.content = plan->Intern(op.content);
         step.content_size = op.content.size();
         break;
+      case MountKind::kBindData:
+      case MountKind::kReadOnlyBindData:
+        step.mode = op.mode.value_or(0600);
+        step.content = plan->Intern(op.content);
+        step.content_size = op.content.size();
+        break;
+      case MountKind::kChmod:
+        step.mode = op.mode.value_or(0755);
+        break;
+      case MountKind::kOverlay:
+      case MountKind::kTmpOverlay:
+      case MountKind::kReadOnlyOverlay:
+        AddOverlayLayers(op, *plan, &step);
+        break;
       case MountKind::kProc:
+        // Without a pid namespace of its own a fresh proc is refused (it would show the host's
+        // processes to a namespace that does not own them): bind the host's, as bubblewrap.
+        step.host_proc =
+            (policy.namespaces() & CLONE_NEWPID) == 0 && policy.coordination().pidns_fd < 0;
+        break;
       case MountKind::kDev:
       case MountKind::kRemountReadOnly:
       case MountKind::kMask:
+      case MountKind::kMqueue:
         break;
     }
+    step.recursive = op.recursive;
+    if (op.parent_mode) step.parent_mode = *op.parent_mode;
     plan->mounts.push_back(step);
   }
 
   const policy::Identity& id = policy.identity();
-  plan->uid_map =
-      plan->Intern(std::to_string(id.inner_uid) + " " + std::to_string(id.outer_uid) + " 1\n");
-  plan->gid_map =
-      plan->Intern(std::to_string(id.inner_gid) + " " + std::to_string(id.outer_gid) + " 1\n");
   plan->inner_uid = id.inner_uid;
   plan->inner_gid = id.inner_gid;
+  plan->first_map_uid = plan->inner_uid;
+  plan->first_map_gid = plan->inner_gid;
+  AddBwrapControls(policy, *plan);
+  // The child maps the caller onto first_map_* (inner_* unless a nested namespace follows); not
+  // at all without a user namespace of its own, nor under bwrap's --userns-block-fd, where the
+  // caller writes the maps once --info-fd told it the pid.
+  plan->uid_map = plan->Intern(std::to_string(plan->first_map_uid) + " " +
+                               std::to_string(id.outer_uid) + " 1\n");
+  plan->gid_map = plan->Intern(std::to_string(plan->first_map_gid) + " " +
+                               std::to_string(id.outer_gid) + " 1\n");
+  plan->write_id_maps =
+      (policy.namespaces() & CLONE_NEWUSER) != 0 && policy.coordination().userns_block_fd < 0;
+  plan->wait_for_go = policy.coordination().userns_block_fd >= 0;
   plan->hostname = plan->Intern(policy.hostname());
   plan->bring_up_loopback = (policy.namespaces() & CLONE_NEWNET) != 0;
   plan->set_hostname = (policy.namespaces() & CLONE_NEWUTS) != 0;

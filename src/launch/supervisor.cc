@@ -104,6 +104,7 @@ class Supervisor {
     if (policy_.cgroup().any()) {
       if (auto r = CreateCgroup(); !r) return r.error();
     }
+    if (auto r = JoinNamespaces(); !r) return r.error();
     int pidfd = -1;
     pid_t pid = CloneSandbox(NamespaceFlags(policy_), &pidfd, cgroup_ ? cgroup_->dir_fd() : -1);
     if (pid < 0) return CloneError(errno);
@@ -120,14 +121,42 @@ class Supervisor {
       std::fprintf(stderr, "sandbox: started pid %d in new namespaces (uid %u -> %u inside)\n", pid,
                    policy_.identity().outer_uid, policy_.identity().inner_uid);
     }
-    // The child maps its own ids (child/id_maps.h) and does not wait for anything from us.
+    // The child maps its own ids (child/id_maps.h) and does not wait for anything from us,
+    // except under bwrap's --userns-block-fd: the caller writes the maps once --info-fd told
+    // it the pid, and says so on that descriptor; then the child may go on.
     observer_->OnStarted(pid_, pidfd_.get());
+    if (policy_.coordination().userns_block_fd >= 0) {
+      char byte;
+      while (::read(policy_.coordination().userns_block_fd, &byte, 1) < 0 && errno == EINTR) {
+      }
+      char go = 1;
+      (void)::send(sync_.get(), &go, 1, MSG_NOSIGNAL);
+    }
     auto outcome = Loop(forwarded);
     ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     return outcome;
   }
 
  private:
+  // bwrap's --userns and --pidns: the sandbox is cloned into the caller's namespaces instead
+  // of new ones. A pid namespace joined by setns(2) holds our children, not us; with
+  // --unshare-pid too the new one nests under it.
+  Result<void> JoinNamespaces() {
+    const policy::Coordination& c = policy_.coordination();
+    if (c.userns_fd >= 0 && ::setns(c.userns_fd, CLONE_NEWUSER) != 0) {
+      if (errno == EINVAL) {
+        return MakeError(
+            "Joining the specified user namespace failed, it might not be a descendant of the "
+            "current user namespace.");
+      }
+      return MakeError("Joining specified user namespace failed", errno);
+    }
+    if (c.pidns_fd >= 0 && ::setns(c.pidns_fd, CLONE_NEWPID) != 0) {
+      return MakeError("Setting pidns failed", errno);
+    }
+    return {};
+  }
+
   Result<report::Outcome> Loop(const sigset_t& forwarded) {
     sigset_t only_forwarded = forwarded;
     sigdelset(&only_forwarded, SIGCHLD);

@@ -2,8 +2,10 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,6 +37,12 @@ Caller Caller::FromProcess() {
                                     std::string(entry.substr(eq + 1)));
   }
   caller.landlock_abi = landlock::ProbeAbi();
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {};
+  if (::syscall(SYS_capget, &header, data) == 0) {
+    caller.effective_capabilities =
+        data[0].effective | (static_cast<uint64_t>(data[1].effective) << 32);
+  }
   return caller;
 }
 
@@ -115,6 +123,19 @@ class PolicyBuilder {
       if (request.mode) op.mode = static_cast<mode_t>(*request.mode);
       op.content = request.content;
       op.origin.file = request.flag;
+      op.recursive = request.recursive;
+      if (request.parent_mode) op.parent_mode = static_cast<mode_t>(*request.parent_mode);
+      for (const std::string& layer : request.layers) {
+        auto path = ResolvePath(layer, false);
+        if (!path) return WithOrigin(path.error(), request.flag);
+        op.layers.push_back(*path);
+      }
+      for (auto [from, to] : {std::pair{&request.upper, &op.upper}, {&request.work, &op.work}}) {
+        if (from->empty()) continue;
+        auto path = ResolvePath(*from, false);
+        if (!path) return WithOrigin(path.error(), request.flag);
+        *to = *path;
+      }
       auto target = NormalizeTarget(request.target);
       if (!target) return WithOrigin(target.error(), request.flag);
       op.target = *target;
@@ -129,8 +150,12 @@ class PolicyBuilder {
         }
         op.source = request.source;
       }
-      if (op.target == "/" && request.kind != MountKind::kRemountReadOnly &&
-          !IsBind(request.kind) && request.kind != MountKind::kTmpfs) {
+      bool root_ok =
+          request.kind == MountKind::kRemountReadOnly || IsBind(request.kind) ||
+          request.kind == MountKind::kTmpfs ||
+          (options_.bwrap && (IsOverlay(request.kind) || request.kind == MountKind::kChmod ||
+                              request.kind == MountKind::kDir));
+      if (op.target == "/" && !root_ok) {
         return WithOrigin(MakeError("cannot use / as the destination of " +
                                     std::string(MountKindName(request.kind))),
                           request.flag);
@@ -144,16 +169,20 @@ class PolicyBuilder {
   // the child open the source with RESOLVE_NO_SYMLINKS, so a symlink swapped in after this
   // check is refused instead of followed.
   Result<std::string> ResolveSource(const cli::MountRequest& request) {
-    std::string path = request.source;
+    return ResolvePath(request.source, request.optional);
+  }
+
+  Result<std::string> ResolvePath(const std::string& source, bool optional) {
+    std::string path = source;
     if (path.empty()) return MakeError("bind source is empty");
     if (path[0] != '/') path = caller_.cwd + "/" + path;
     std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
     if (!real) {
       int err = errno;
-      if (request.optional && (err == ENOENT || err == ENOTDIR)) return std::string();
+      if (optional && (err == ENOENT || err == ENOTDIR)) return std::string();
       // In bwrap mode, bubblewrap's words (scripts match them), and its message has no flag.
-      if (options_.bwrap) return MakeError("Can't find source path " + request.source, err);
-      Error e = MakeError("cannot use bind source " + request.source, err);
+      if (options_.bwrap) return MakeError("Can't find source path " + source, err);
+      Error e = MakeError("cannot use bind source " + source, err);
       if (err == ENOENT) e.hint = "create it, or use the -try form to skip a missing source";
       return e;
     }
@@ -273,14 +302,15 @@ class PolicyBuilder {
   }
 
   void BuildNamespaces() {
-    uint64_t flags = CLONE_NEWUSER | CLONE_NEWNS;
+    uint64_t flags = CLONE_NEWNS;
     if (!options_.bwrap) {
-      flags |= CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+      flags |= CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
       if (policy_.network_ == NetworkMode::kNone) flags |= CLONE_NEWNET;
       policy_.namespaces_ = flags;
       return;
     }
     const cli::CliOptions::Bwrap& b = *options_.bwrap;
+    if (b.unshare_user) flags |= CLONE_NEWUSER;
     if (b.unshare_pid) flags |= CLONE_NEWPID;
     if (b.unshare_ipc) flags |= CLONE_NEWIPC;
     if (b.unshare_uts) flags |= CLONE_NEWUTS;
@@ -300,6 +330,48 @@ class PolicyBuilder {
     // bubblewrap adds neither a seccomp filter nor Landlock unless asked.
     policy_.seccomp_.reset();
     policy_.landlock_ = LandlockPlan{};
+    policy_.extra_seccomp_ = b.seccomp_programs;
+    policy_.own_session_ = false;
+    BuildBwrapCapabilities(b);
+    Coordination& c = policy_.coordination_;
+    c.userns_fd = b.userns_fd.value_or(-1);
+    c.userns2_fd = b.userns2_fd.value_or(-1);
+    c.pidns_fd = b.pidns_fd.value_or(-1);
+    c.sync_fd = b.sync_fd.value_or(-1);
+    c.block_fd = b.block_fd.value_or(-1);
+    c.userns_block_fd = b.userns_block_fd.value_or(-1);
+    c.disable_userns = b.disable_userns;
+    c.assert_userns_disabled = b.assert_userns_disabled;
+    c.inherit_fds = true;
+    c.consumed = b.consumed_fds;
+    for (std::optional<int> fd : {b.info_fd, b.json_status_fd, b.block_fd, b.userns_block_fd,
+                                  b.userns_fd, b.userns2_fd, b.pidns_fd}) {
+      if (fd) c.consumed.push_back(*fd);
+    }
+    // --sync-fd stays open in the job only when the job is pid 1 (nothing else would hold it).
+    if (b.sync_fd && !b.as_pid_1) c.consumed.push_back(*b.sync_fd);
+    std::sort(c.consumed.begin(), c.consumed.end());
+    c.consumed.erase(std::unique(c.consumed.begin(), c.consumed.end()), c.consumed.end());
+  }
+
+  // bubblewrap's rules: without --cap-add/--cap-drop, root outside a new user namespace keeps
+  // its capabilities untouched, and everyone else ends with none (root in a new user
+  // namespace keeps the effective set it had). With them, exactly the set asked for. The
+  // bounding set is only cut inside a new user namespace, where the kernel refilled it.
+  void BuildBwrapCapabilities(const cli::BwrapOptions& b) {
+    CapabilityPlan& caps = policy_.capabilities_;
+    bool own_userns = b.unshare_user || b.userns_fd;
+    caps.limit_bounding = own_userns;
+    if (b.capabilities) {
+      caps.mode = CapabilityPlan::Mode::kExactly;
+      caps.keep = *b.capabilities;
+    } else if (caller_.uid == 0) {
+      caps.mode = own_userns ? CapabilityPlan::Mode::kExactly : CapabilityPlan::Mode::kUnchanged;
+      caps.keep = caller_.effective_capabilities;
+    } else {
+      caps.mode = CapabilityPlan::Mode::kExactly;
+      caps.keep = 0;
+    }
   }
 
   // The pty comes from the sandbox's own devpts instance, which only a --dev mount provides.
@@ -371,7 +443,7 @@ class PolicyBuilder {
       }
       policy_.limits_.push_back({limit.name, limit.resource, value});
     };
-    set(*FindRlimit("core"), 0);
+    if (!options_.bwrap) set(*FindRlimit("core"), 0);  // bubblewrap leaves limits alone
     for (const auto& [name, text, origin] : options_.limits) {
       if (auto r = SetCgroupLimit(name, text); !r) return WithOrigin(r.error(), origin);
       if (name == "memory" || name == "pids" || name == "cpus") continue;

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,7 +24,8 @@ struct Caller {
   gid_t gid = 0;
   std::string cwd;
   std::vector<std::pair<std::string, std::string>> environment;  // in the caller's order
-  int landlock_abi = 0;  // the kernel's Landlock ABI, 0 if none
+  int landlock_abi = 0;                 // the kernel's Landlock ABI, 0 if none
+  uint64_t effective_capabilities = 0;  // bwrap mode: what root keeps by default
 
   /// The calling process's real values.
   static Caller FromProcess();

@@ -24,8 +24,41 @@ struct MountOp {
   bool optional = false;  // *-try: a missing source skips the op instead of failing
   std::optional<uint64_t> size_bytes;  // tmpfs
   std::optional<mode_t> mode;          // tmpfs, dir, file
-  std::string content;                 // kFile
+  std::string content;                 // kFile, kBindData
   SourceLocation origin;               // where the op was asked for, for error messages
+  std::vector<std::string> layers;     // overlays: canonical host paths, bottom to top
+  std::string upper;                   // kOverlay: canonical host upper dir and workdir
+  std::string work;
+  bool recursive = true;              // kRemountReadOnly: every mount below target too
+  std::optional<mode_t> parent_mode;  // missing parents are created with this (else 0755)
+};
+
+/// The job's capabilities. kNone: every set emptied and securebits locked (the default).
+/// kUnchanged: left exactly as the sandbox's process has them (bubblewrap run by root).
+/// kExactly: `keep` in the effective, permitted, inheritable and ambient sets; the bounding
+/// set is cut down to `keep` too when `limit_bounding`.
+struct CapabilityPlan {
+  enum class Mode { kNone, kUnchanged, kExactly };
+  Mode mode = Mode::kNone;
+  uint64_t keep = 0;
+  bool limit_bounding = true;
+};
+
+/// bubblewrap's descriptors for joining namespaces and coordinating with the caller; -1 when
+/// unused. They are the caller's descriptors, inherited by the sandbox.
+struct Coordination {
+  int userns_fd = -1;                   // the supervisor joins this user namespace before clone
+  int userns2_fd = -1;                  // switched to after setup
+  int pidns_fd = -1;                    // the supervisor joins this pid namespace before clone
+  int sync_fd = -1;                     // held by pid 1 while the sandbox lives, closed in the job
+  int block_fd = -1;                    // the job waits for a byte (or EOF) on it before exec
+  int userns_block_fd = -1;             // the supervisor waits on it instead of writing the id maps
+  bool disable_userns = false;          // the job may not create user namespaces
+  bool assert_userns_disabled = false;  // refuse to run unless it cannot
+  // Every descriptor of the caller passes to the job (bubblewrap), except `consumed` ones;
+  // otherwise only pass_fds.
+  bool inherit_fds = false;
+  std::vector<int> consumed;
 };
 
 enum class NetworkMode { kNone, kHost };
@@ -94,6 +127,13 @@ class Policy {
   bool terminal() const { return terminal_; }
   bool die_with_parent() const { return die_with_parent_; }
   bool verbose() const { return verbose_; }
+  const CapabilityPlan& capabilities() const { return capabilities_; }
+  const Coordination& coordination() const { return coordination_; }
+  /// bwrap's --seccomp/--add-seccomp-fd: raw BPF programs, installed after the own filter.
+  const std::vector<std::string>& extra_seccomp_programs() const { return extra_seccomp_; }
+  /// False in bwrap mode: pid 1 and the job stay in the caller's session and process group,
+  /// so the command keeps its controlling terminal (unless --new-session).
+  bool own_session() const { return own_session_; }
 
  private:
   friend class PolicyBuilder;
@@ -122,6 +162,10 @@ class Policy {
   bool terminal_ = false;
   bool die_with_parent_ = true;
   bool verbose_ = false;
+  CapabilityPlan capabilities_;
+  Coordination coordination_;
+  std::vector<std::string> extra_seccomp_;
+  bool own_session_ = true;
 };
 
 }  // namespace sandbox::policy
