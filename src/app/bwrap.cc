@@ -94,7 +94,7 @@ int BwrapMain(int argc, char** argv, const launch::ProcessImage& image) {
   if (b.unshare_net) namespaces |= CLONE_NEWNET;
   if (b.unshare_cgroup) namespaces |= CLONE_NEWCGROUP;
   StatusFds status(b.info_fd, b.json_status_fd, namespaces);
-  return RunWithOptions(parsed->options, image, RunStyle{"bwrap: ", 1, true}, &status);
+  return RunWithOptions(parsed->options, image, RunStyle{"bwrap: ", 1, true, true}, &status);
 }
 
 }  // namespace sandbox::app

@@ -13,6 +13,7 @@
 #include "launch/supervisor.h"
 #include "policy/build.h"
 #include "policy/from_profile.h"
+#include "report/bwrap_message.h"
 #include "report/exit_code.h"
 
 namespace sandbox::app {
@@ -132,6 +133,10 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
     std::fprintf(stderr, "%s\n", Styled(line).c_str());
   }
   std::string message = report::MessageFor(*outcome, describe_op);
+  if (g_style.bubblewrap_words) {
+    message = report::BwrapMessageFor(*outcome);
+    if (!message.empty()) message = "sandbox: " + message;  // Styled() swaps the prefix
+  }
   if (!message.empty()) std::fprintf(stderr, "%s\n", Styled(message).c_str());
   if (reporter) reporter->WriteOutcome(*outcome, describe_op);
   int code = report::ExitCodeFor(*outcome);

@@ -35,6 +35,7 @@ struct RunStyle {
   const char* prefix = "sandbox: ";
   int failure_exit = 125;
   bool exec_failure_too = false;  // 126/127 become failure_exit as well (bubblewrap: all 1)
+  bool bubblewrap_words = false;  // failures worded as bubblewrap words them
 };
 
 /// Runs a job from options already parsed (by CLI11, or by the bwrap front end). `observer`,
