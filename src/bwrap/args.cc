@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -87,8 +88,9 @@ class Parser {
       if (arg != "--overlay-src" && !pending_layers_.empty()) return OverlaySrcError();
     }
     if (!pending_layers_.empty()) return OverlaySrcError();
-    if (seccomp_fd_) {
-      if (auto r = AddSeccompProgram(*seccomp_fd_); !r) return r.error();
+    if (seccomp_fd_) seccomp_fds_.push_back(*seccomp_fd_);
+    for (int fd : seccomp_fds_) {
+      if (auto r = AddSeccompProgram(fd); !r) return r.error();
     }
     o.command.assign(args_.begin(), args_.end());
     if (auto r = Check(); !r) return r.error();
@@ -375,7 +377,8 @@ class Parser {
         return {};
       }
       added_seccomp_ = true;
-      return AddSeccompProgram(*fd);
+      seccomp_fds_.push_back(*fd);  // read once the whole line is known to be valid
+      return {};
       return {};
     }
     if (arg == "--size") {
@@ -497,10 +500,13 @@ class Parser {
 
   // A classic BPF program: whole 8-byte instructions, at most BPF_MAXINSNS of them.
   Result<void> AddSeccompProgram(int fd) {
+    // bubblewrap closes each descriptor once read: naming one twice reads a closed one.
+    auto& consumed = parsed_.options.bwrap->consumed_fds;
+    if (std::find(consumed.begin(), consumed.end(), fd) != consumed.end())
+      return MakeError("Can't read seccomp data", EBADF);
     auto program = ReadFd(fd);
     if (!program) return MakeError("Can't read seccomp data", program.error().errno_value);
-    if (program->empty() || program->size() % 8 != 0)
-      return MakeError("Invalid seccomp data, must be multiple of 8");
+    if (program->size() % 8 != 0) return MakeError("Invalid seccomp data, must be multiple of 8");
     if (program->size() / 8 > 4096) return MakeError("Invalid seccomp data, too many instructions");
     parsed_.options.bwrap->seccomp_programs.push_back(std::move(program).value());
     return {};
@@ -521,6 +527,7 @@ class Parser {
   bool unshare_user_try_ = false;
   bool added_seccomp_ = false;
   std::optional<int> seccomp_fd_;
+  std::vector<int> seccomp_fds_;
   std::optional<uint64_t> pending_size_;
   std::optional<unsigned> pending_perms_;
   std::vector<std::string> pending_layers_;

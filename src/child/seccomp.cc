@@ -1,6 +1,7 @@
 #include "child/seccomp.h"
 
 #include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -43,7 +44,9 @@ StepError InstallExtraSeccompPrograms(const ChildPlan& plan) noexcept {
     struct sock_fprog program = {};
     program.len = static_cast<unsigned short>(filter.size());
     program.filter = const_cast<sock_filter*>(filter.data());
-    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) < 0) {
+    // prctl, not seccomp(2): bubblewrap documents that every program but the last must allow
+    // prctl() so the next one can be added, and callers' allowlists are written that way.
+    if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) < 0) {
       return StepFailed(SetupStep::kInstallSeccomp, errno, nullptr, "--seccomp program");
     }
   }
