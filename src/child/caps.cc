@@ -62,10 +62,14 @@ StepError SetCapabilities(uint64_t keep, bool limit_bounding, int last_capabilit
   if (::syscall(SYS_capset, &header, data) < 0) {
     return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "capset");
   }
-  for (int cap = 0; cap <= last_capability; ++cap) {
+  return RaiseAmbientCapabilities(keep, last_capability);
+}
+
+StepError RaiseAmbientCapabilities(uint64_t keep, int last_capability) noexcept {
+  for (int cap = 0; cap <= last_capability && cap < 64; ++cap) {
     // The ambient set can only hold what is permitted and inheritable; EPERM/EINVAL for the
     // rest (e.g. not in the bounding set) is what bubblewrap ignores too.
-    if (kept(cap) && ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 &&
+    if ((keep >> cap & 1) != 0 && ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 &&
         errno != EINVAL && errno != EPERM) {
       return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "ambient set");
     }

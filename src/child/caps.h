@@ -19,6 +19,10 @@ StepError DropCapabilities(int last_capability) noexcept;
 /// Securebits are left alone.
 StepError SetCapabilities(uint64_t keep, bool limit_bounding, int last_capability) noexcept;
 
+/// Raises each capability of `keep` into the ambient set where the kernel allows it (EPERM
+/// and EINVAL are not errors). Root's run keeps its capabilities this way in bwrap mode.
+StepError RaiseAmbientCapabilities(uint64_t keep, int last_capability) noexcept;
+
 /// Empties the effective, permitted and inheritable sets only (pid 1 of bwrap mode).
 StepError ClearCapabilitySets() noexcept;
 

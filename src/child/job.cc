@@ -48,7 +48,9 @@ StepError ApplyCapabilities(const ChildPlan& plan) noexcept {
     case ChildPlan::Caps::kDropAll:
       return DropCapabilities(plan.last_capability);
     case ChildPlan::Caps::kUnchanged:
-      return StepOk();
+      // Sets untouched; bubblewrap still offers each capability to the ambient set, which
+      // only takes those the caller also had inheritable.
+      return RaiseAmbientCapabilities(plan.caps_keep, plan.last_capability);
     case ChildPlan::Caps::kExactly:
       return SetCapabilities(plan.caps_keep, plan.caps_limit_bounding, plan.last_capability);
   }
