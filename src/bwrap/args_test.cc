@@ -7,12 +7,16 @@
 namespace sandbox::bwrap {
 namespace {
 
-Result<Parsed> Parse(const std::vector<std::string>& args, std::map<int, std::string> fds = {}) {
-  return ParseArgs("bwrap", args, 1000, 100, [fds](int fd) -> Result<std::string> {
-    auto it = fds.find(fd);
-    if (it == fds.end()) return MakeError("Can't read fd " + std::to_string(fd));
-    return it->second;
-  });
+Result<Parsed> Parse(const std::vector<std::string>& args, std::map<int, std::string> fds = {},
+                     uid_t uid = 1000, uint64_t effective_caps = 0) {
+  return ParseArgs(
+      "bwrap", args, uid, 100,
+      [fds](int fd) -> Result<std::string> {
+        auto it = fds.find(fd);
+        if (it == fds.end()) return MakeError("Can't read fd " + std::to_string(fd));
+        return it->second;
+      },
+      effective_caps);
 }
 
 TEST(BwrapArgsTest, BubblewrapsDefaults) {
@@ -46,9 +50,9 @@ TEST(BwrapArgsTest, NamespacesAndProcessOptions) {
 }
 
 TEST(BwrapArgsTest, MountsKeepTheirOrderAndModifiers) {
-  auto p = Parse({"--bind",  "/a",      "/b",           "--size", "1M",     "--perms",
-                  "0700",    "--tmpfs", "/tmp",         "--dir",  "/d",     "--symlink",
-                  "usr/bin", "/bin",    "--file",       "5",      "/etc/x", "--ro-bind-try",
+  auto p = Parse({"--bind",  "/a",      "/b",           "--size", "1048576", "--perms",
+                  "0700",    "--tmpfs", "/tmp",         "--dir",  "/d",      "--symlink",
+                  "usr/bin", "/bin",    "--file",       "5",      "/etc/x",  "--ro-bind-try",
                   "/nope",   "/n",      "--remount-ro", "/",      "true"},
                  {{5, "content\n"}});
   ASSERT_TRUE(p) << p.error().ToString();
@@ -60,7 +64,8 @@ TEST(BwrapArgsTest, MountsKeepTheirOrderAndModifiers) {
   EXPECT_EQ(m[1].size_bytes, 1u << 20);
   EXPECT_EQ(m[1].mode, 0700u);
   EXPECT_EQ(m[2].kind, MountKind::kDir);
-  EXPECT_FALSE(m[2].mode);  // --perms applies to the next operation only
+  EXPECT_EQ(m[2].mode, 0755u);  // --perms applies to the next operation only
+  EXPECT_EQ(m[4].mode, 0666u);  // bubblewrap's --file default
   EXPECT_EQ(m[3].kind, MountKind::kSymlink);
   EXPECT_EQ(m[3].source, "usr/bin");
   EXPECT_EQ(m[4].kind, MountKind::kFile);
@@ -85,26 +90,121 @@ TEST(BwrapArgsTest, ErrorsAreBubblewrapsWords) {
   auto p = Parse({"--frobnicate", "true"});
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().ToString(), "Unknown option --frobnicate");
-  p = Parse({"--ro-bind", "/", "/"});
-  ASSERT_FALSE(p);
-  EXPECT_EQ(p.error().ToString(), "No command specified");
   p = Parse({"--hostname", "x", "true"});
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().ToString(), "Specifying --hostname requires --unshare-uts");
   p = Parse({"--bind", "/a"});
   ASSERT_FALSE(p);
-  EXPECT_EQ(p.error().ToString(), "--bind takes an argument");
-  p = Parse({"--cap-add", "ALL", "true"});
+  EXPECT_EQ(p.error().ToString(), "--bind takes two arguments");
+  p = Parse({"--cap-add", "CAP_FROB", "true"});
   ASSERT_FALSE(p);
-  EXPECT_NE(p.error().ToString().find("not supported"), std::string::npos);
+  EXPECT_EQ(p.error().ToString(), "unknown cap: CAP_FROB");
+  p = Parse({"--perms", "0640", "--perms", "0640", "--tmpfs", "/a", "true"});
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().ToString(), "--perms given twice for the same action");
+  p = Parse({"--size", "123bogus", "--tmpfs", "/a", "true"});
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().ToString(), "--size takes a non-zero number of bytes");
+  p = Parse({"--size", "1024", "--dir", "/a", "true"});
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().ToString(), "--size must be followed by --tmpfs");
+  p = Parse({"--overlay-src", "/a", "--chdir", "/", "true"});
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().ToString(),
+            "--overlay-src must be followed by another --overlay-src or one of --overlay, "
+            "--tmp-overlay, or --ro-overlay");
+  p = Parse({"--overlay-src", "/a", "--ro-overlay", "/b", "true"});
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().ToString(), "--ro-overlay requires at least two --overlay-src");
+  p = Parse({"--disable-userns", "true"});
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().ToString(), "--disable-userns requires --unshare-user");
+  p = Parse({"--unshare-pid", "--as-pid-1", "--lock-file", "/l", "true"});
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().ToString(), "Specifying --as-pid-1 and --lock-file is not permitted");
+  p = Parse({"--add-seccomp-fd", "3", "--seccomp", "4", "true"}, {{3, ""}, {4, ""}});
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().ToString(), "--seccomp cannot be combined with --add-seccomp-fd");
+  p = Parse({"--add-seccomp-fd", "3", "true"}, {{3, "123"}});
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().ToString(), "Invalid seccomp data, must be multiple of 8");
+}
+
+TEST(BwrapArgsTest, NoCommandPrintsUsageOnStderrAndFails) {
+  auto p = Parse({"--ro-bind", "/", "/"});
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->exit_now, 1);
+  EXPECT_TRUE(p->text_to_stderr);
+  EXPECT_EQ(p->text.rfind("usage: bwrap", 0), 0u);
+}
+
+TEST(BwrapArgsTest, UserNamespaceUnlessRoot) {
+  auto p = Parse({"true"});
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->options.bwrap->unshare_user);  // how an unprivileged run works at all
+  p = Parse({"true"}, {}, 0);
+  ASSERT_TRUE(p);
+  EXPECT_FALSE(p->options.bwrap->unshare_user);  // root: only when asked
+  p = Parse({"--unshare-all", "true"}, {}, 0);
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->options.bwrap->unshare_user);  // --unshare-all means --unshare-user-try
+  p = Parse({"--uid", "5", "true"}, {}, 0);
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().ToString(), "Specifying --uid requires --unshare-user or --userns");
+}
+
+TEST(BwrapArgsTest, CapabilitiesStartFromWhatTheCallerHas) {
+  auto p = Parse({"--cap-add", "CAP_NET_ADMIN", "--cap-add", "sys_admin", "true"});
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->options.bwrap->capabilities, (uint64_t{1} << 12) | (uint64_t{1} << 21));
+  p = Parse({"--cap-drop", "CAP_KILL", "true"}, {}, 0, 0xff);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->options.bwrap->capabilities, uint64_t{0xff} & ~(uint64_t{1} << 5));
+  p = Parse({"--cap-add", "ALL", "--cap-drop", "ALL", "true"});
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->options.bwrap->capabilities, 0u);
+  p = Parse({"true"});
+  ASSERT_TRUE(p);
+  EXPECT_FALSE(p->options.bwrap->capabilities);
+}
+
+TEST(BwrapArgsTest, OverlaysTakeThePrecedingSources) {
+  auto p = Parse({"--overlay-src", "/l1", "--overlay-src", "/l2", "--overlay", "/u", "/w", "/dst",
+                  "--overlay-src", "/l3", "--tmp-overlay", "/t", "true"});
+  ASSERT_TRUE(p) << p.error().ToString();
+  const auto& m = p->options.mounts;
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].kind, MountKind::kOverlay);
+  EXPECT_EQ(m[0].layers, (std::vector<std::string>{"/l1", "/l2"}));
+  EXPECT_EQ(m[0].upper, "/u");
+  EXPECT_EQ(m[0].work, "/w");
+  EXPECT_EQ(m[0].target, "/dst");
+  EXPECT_EQ(m[1].kind, MountKind::kTmpOverlay);
+  EXPECT_EQ(m[1].layers, std::vector<std::string>{"/l3"});
+}
+
+TEST(BwrapArgsTest, PermsNarrowTheParentsAndDataIsRead) {
+  auto p = Parse({"--perms", "0700", "--dir", "/a/b", "--perms", "0750", "--bind-data", "3", "/c",
+                  "--chmod", "1755", "/d", "--remount-ro", "/e", "true"},
+                 {{3, "data"}});
+  ASSERT_TRUE(p) << p.error().ToString();
+  const auto& m = p->options.mounts;
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_EQ(m[0].parent_mode, 0700u);
+  EXPECT_EQ(m[1].kind, MountKind::kBindData);
+  EXPECT_EQ(m[1].content, "data");
+  EXPECT_EQ(m[1].parent_mode, 0750u);
+  EXPECT_EQ(m[2].kind, MountKind::kChmod);
+  EXPECT_EQ(m[2].mode, 01755u);
+  EXPECT_FALSE(m[3].recursive);  // bubblewrap's --remount-ro acts on one mount
+  EXPECT_EQ(p->options.bwrap->consumed_fds, std::vector<int>{3});
 }
 
 TEST(BwrapArgsTest, Argv0AndLockFiles) {
-  auto p = Parse({"--unshare-pid", "--as-pid-1", "--argv0", "fancy", "--lock-file", "/l", "sh"});
+  auto p = Parse({"--unshare-pid", "--argv0", "fancy", "--lock-file", "/l", "sh"});
   ASSERT_TRUE(p) << p.error().ToString();
   EXPECT_EQ(p->options.bwrap->argv0, "fancy");
   EXPECT_EQ(p->options.bwrap->lock_files, std::vector<std::string>{"/l"});
-  EXPECT_TRUE(p->options.bwrap->as_pid_1);
   EXPECT_EQ(p->options.command, std::vector<std::string>{"sh"});
 }
 
