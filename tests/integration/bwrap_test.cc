@@ -112,5 +112,97 @@ TEST_F(BwrapTest, InvokedAsBwrapThroughALink) {
   EXPECT_FALSE(r.out.empty()) << r;
 }
 
+TEST_F(BwrapTest, CapabilitiesAreBubblewraps) {
+  // --cap-add keeps exactly that one, bounding set included; pid 1 (the reaper) keeps none.
+  RunResult r = Bwrap({"--unshare-user", "--uid", "0", "--cap-add", "CAP_NET_ADMIN"}, {"status"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("CapEff:\t0000000000001000\n"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("CapBnd:\t0000000000001000\n"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("NoNewPrivs:\t1\n"), std::string::npos) << r;
+  r = Bwrap({"--unshare-pid", "--proc", "/proc"}, {"read", "/proc/1/status"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("CapEff:\t0000000000000000\n"), std::string::npos) << r;
+  r = Bwrap({"--cap-add", "CAP_FROB"}, {"exit", "0"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(r.err, "bwrap: unknown cap: CAP_FROB\n") << r;
+}
+
+TEST_F(BwrapTest, DisableUsernsSticks) {
+  RunResult r = Bwrap({"--unshare-user", "--disable-userns"}, {"unshare-user"});
+  EXPECT_NE(r.exit_code, 0) << "no user namespace below the sandbox\n" << r;
+  r = Bwrap({"--unshare-user"}, {"unshare-user"});
+  EXPECT_EQ(r.exit_code, 0) << "allowed without --disable-userns\n" << r;
+  r = Bwrap({"--assert-userns-disabled"}, {"exit", "0"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("creation of new user namespaces was not disabled"), std::string::npos) << r;
+}
+
+TEST_F(BwrapTest, ProcWithoutAPidNamespaceIsTheHosts) {
+  RunResult r = Bwrap({"--proc", "/proc"}, {"pids"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.rfind("1\n", 0), std::string::npos) << r;
+  r = Bwrap({"--proc", "/proc"}, {"write", "/proc/sys/kernel/hostname", "x"});
+  EXPECT_NE(r.exit_code, 0) << "/proc/sys stays read-only\n" << r;
+}
+
+TEST_F(BwrapTest, FilesDirectoriesAndModes) {
+  RunResult r = Bwrap({"--tmpfs", "/run", "--perms", "0640", "--file", "0", "/run/f"},
+                      {"stat-mode", "/run/f"});
+  EXPECT_EQ(r.out.rfind("100640 ", 0), 0u) << r;
+  r = Bwrap({"--tmpfs", "/run", "--perms", "0700", "--dir", "/run/a/b"}, {"stat-mode", "/run/a"});
+  EXPECT_EQ(r.out.rfind("40700 ", 0), 0u) << "parents narrowed like the --perms\n" << r;
+  r = Bwrap({"--tmpfs", "/run", "--dir", "/run/c", "--chmod", "1755", "/run/c"},
+            {"stat-mode", "/run/c"});
+  EXPECT_EQ(r.out.rfind("41755 ", 0), 0u) << r;
+  r = Bwrap({"--tmpfs", "/run", "--ro-bind-data", "0", "/run/d"}, {"write", "/run/d", "x"});
+  EXPECT_NE(r.exit_code, 0) << "--ro-bind-data is read-only\n" << r;
+  r = Bwrap({"--size", "1048576", "--tmpfs", "/run"}, {"statfs-type", "/run"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+}
+
+TEST_F(BwrapTest, SymlinksAreIdempotentButNeverReplaced) {
+  RunResult r = Bwrap({"--tmpfs", "/run", "--symlink", "a", "/run/l", "--symlink", "a", "/run/l"},
+                      {"exit", "0"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  r = Bwrap({"--tmpfs", "/run", "--symlink", "a", "/run/l", "--symlink", "b", "/run/l"},
+            {"exit", "0"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(r.err, "bwrap: Can't make symlink at /run/l: existing destination is a\n") << r;
+}
+
+TEST_F(BwrapTest, TmpOverlayKeepsTheLayersUntouched) {
+  std::string lower = MakeDir("lower", /*job_writable=*/true);
+  MakeFile("lower/a", "1");
+  RunResult r =
+      Bwrap({"--overlay-src", lower, "--tmp-overlay", "/mnt"}, {"write", "/mnt/new", "2"});
+  if (r.err.find("overlay") != std::string::npos && r.exit_code == 1) {
+    GTEST_SKIP() << "no unprivileged overlayfs here: " << r.err;
+  }
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(::access((lower + "/new").c_str(), F_OK), 0) << "writes go to the invisible tmpfs";
+  EXPECT_EQ(ReadHostFile(lower + "/a"), "1");
+  r = Bwrap({"--overlay-src", lower}, {"exit", "0"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(r.err.rfind("bwrap: --overlay-src must be followed by", 0), 0u) << r;
+}
+
+TEST_F(BwrapTest, DescriptorsPassOnExceptConsumedOnes) {
+  std::string dir = MakeDir("fds2", /*job_writable=*/true);
+  int passed = ::open((dir + "/p").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  int info = ::open((dir + "/i").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(passed, 0);
+  ASSERT_GE(info, 0);
+  SpawnOptions options = DefaultOptions();
+  options.inherit_fds = {{7, passed}, {8, info}};
+  RunResult r = RunProcess(
+      SandboxArgv({"bwrap", "--ro-bind", "/", "/", "--info-fd", "8", BinDir() + "/probe", "fds"}),
+      options);
+  ::close(passed);
+  ::close(info);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("7\n"), std::string::npos) << "the caller's descriptor passes on\n" << r;
+  EXPECT_EQ(r.out.find("8\n"), std::string::npos) << "--info-fd is the supervisor's\n" << r;
+}
+
 }  // namespace
 }  // namespace sandbox::testing
