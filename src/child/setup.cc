@@ -146,9 +146,31 @@ int StartJob(void* arg) {
   RunJob(*start->plan, start->terminal_slave);
 }
 
+// bwrap mode: bubblewrap's reaper holds no capabilities (`getpcaps 1` shows none). The job
+// needs them for its own steps, so it is forked with them, and waits until pid 1 has dropped
+// its own: nothing the job runs can see pid 1 still privileged.
+pid_t StartJobAfterInitDropsCaps(const ChildPlan& plan, int terminal_slave) noexcept {
+  int gate[2];
+  if (::pipe2(gate, O_CLOEXEC) < 0) return -1;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(gate[1]);
+    char byte;
+    while (::read(gate[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    ::close(gate[0]);
+    RunJob(plan, terminal_slave);
+  }
+  ::close(gate[0]);
+  if (pid > 0) (void)ClearCapabilitySets();
+  ::close(gate[1]);  // end of file: the job goes on
+  return pid;
+}
+
 // The job, sharing pid 1's memory until its execve or exit (pid 1 is suspended until then, and
 // the job writes nothing of pid 1's but its own stack). fork() when no stack was mapped.
 pid_t StartJobProcess(const ChildPlan& plan, int terminal_slave) noexcept {
+  if (plan.init_drops_caps) return StartJobAfterInitDropsCaps(plan, terminal_slave);
   void* stack = plan.job_stack.top();
   if (stack == nullptr) {
     pid_t pid = ::fork();
@@ -243,8 +265,6 @@ pid_t StartJobProcess(const ChildPlan& plan, int terminal_slave) noexcept {
   for (int fd : plan.pass_fds) ::close(fd);
   if (plan.inherit_fds) KeepOnlyInitDescriptors(plan, lock_fds, lock_count);
   for (int fd = 0; fd <= 2; ++fd) ::close(fd);
-  // bubblewrap's reaper holds no capabilities (`getpcaps 1` shows none).
-  if (plan.init_drops_caps) (void)ClearCapabilitySets();
   init::RunInit(job, plan.sync_fd, plan.own_pid_namespace);
 }
 

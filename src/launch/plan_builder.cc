@@ -334,8 +334,9 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   }
   // The job's setup needs a few KiB of stack (RunJob, the exec search); the rest is never
   // touched. Sanitizer builds keep fork(): AddressSanitizer does not follow a job running on a
-  // stack of its own in pid 1's memory (it warns on the job's stderr).
-  if (!kSanitizerBuild) {
+  // stack of its own in pid 1's memory (it warns on the job's stderr). bwrap mode forks too:
+  // pid 1 drops its capabilities while the job waits.
+  if (!kSanitizerBuild && !plan->init_drops_caps) {
     constexpr size_t kJobStackSize = 256 * 1024;
     if (!plan->job_stack.Allocate(kJobStackSize)) {
       return MakeError("cannot map the job's stack", errno);
