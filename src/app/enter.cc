@@ -45,16 +45,16 @@ int EnterMain(int argc, char** argv, const launch::ProcessImage& /*image*/) {
       request.command.assign(argv + i + 1, argv + argc);
       break;
     }
-    if (name.empty() && arg[0] != '-') {
+    if (name.empty() && !arg.empty() && arg[0] != '-') {
       name = arg;
     } else {
-      std::fprintf(stderr, "sandbox: enter: unexpected argument %s\n%s", arg.c_str(), kUsage);
-      return 2;
+      return EnterFailed(MakeError("unexpected argument \"" + arg +
+                                   "\"; usage: sandbox enter NAME [-- COMMAND [ARGS...]]"));
     }
   }
   if (name.empty()) {
-    std::fputs(kUsage, stderr);
-    return 2;
+    return EnterFailed(MakeError(
+        "which run? usage: sandbox enter NAME [-- COMMAND [ARGS...]]; sandbox ps lists yours"));
   }
   auto registry = RunRegistry::Open();
   if (!registry) return EnterFailed(registry.error());

@@ -43,8 +43,9 @@ int PsMain(int argc, char** argv, const launch::ProcessImage& /*image*/) {
       std::fputs(kUsage, stdout);
       return 0;
     } else {
-      std::fprintf(stderr, "sandbox: ps: unexpected argument %s\n%s", argv[i], kUsage);
-      return 2;
+      std::fprintf(stderr, "sandbox: ps: unexpected argument \"%s\"; usage: sandbox ps [--json]\n",
+                   argv[i]);
+      return kExitSandboxFailure;
     }
   }
   auto registry = RunRegistry::Open();

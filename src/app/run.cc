@@ -109,7 +109,7 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   if (policy->verbose()) std::fprintf(stderr, "sandbox: run name %s\n", state.name.c_str());
   if (options.profile) state.profile = *options.profile;
   state.command = policy->command();
-  state.own_network = policy->network() == policy::NetworkMode::kNone;
+  state.namespaces = policy->namespaces();
   state.has_dev = policy->terminal() || HasOwnDev(*policy);
   if (policy->seccomp()) state.seccomp_settings = *policy->seccomp();
   launch::CaptureJobSide(**plan, &state);

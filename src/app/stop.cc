@@ -26,6 +26,8 @@ constexpr const char* kUsage =
     "Sends SIG (default TERM) to the run's job, waits up to DURATION (default 5s) for the run to\n"
     "end, then kills the whole sandbox.\n";
 
+constexpr const char* kUsageLine = "usage: sandbox stop NAME [--signal SIG] [--grace DURATION]";
+
 int StopFailed(const Error& e) {
   std::fprintf(stderr, "sandbox: stop: %s\n", e.ToString().c_str());
   return kExitSandboxFailure;
@@ -72,7 +74,8 @@ int StopMain(int argc, char** argv, const launch::ProcessImage& /*image*/) {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    if ((arg == "--signal" || arg == "--grace") && i + 1 < argc) {
+    if (arg == "--signal" || arg == "--grace") {
+      if (i + 1 == argc) return StopFailed(MakeError(arg + " needs a value; " + kUsageLine));
       std::string value = argv[++i];
       if (arg == "--signal") {
         signal = ParseSignal(value);
@@ -80,19 +83,22 @@ int StopMain(int argc, char** argv, const launch::ProcessImage& /*image*/) {
           return StopFailed(MakeError("--signal " + value + ": not a signal; e.g. TERM, INT, 9"));
       } else {
         auto d = ParseDuration(value);
-        if (!d) return StopFailed(d.error());
+        if (!d) {
+          Error e = d.error();
+          e.message = "--grace: " + e.message;
+          return StopFailed(e);
+        }
         grace = *d;
       }
-    } else if (name.empty() && arg[0] != '-') {
+    } else if (name.empty() && !arg.empty() && arg[0] != '-') {
       name = arg;
     } else {
-      std::fprintf(stderr, "sandbox: stop: unexpected argument %s\n%s", arg.c_str(), kUsage);
-      return 2;
+      return StopFailed(MakeError("unexpected argument \"" + arg + "\"; " + kUsageLine));
     }
   }
   if (name.empty()) {
-    std::fputs(kUsage, stderr);
-    return 2;
+    return StopFailed(
+        MakeError(std::string("which run? ") + kUsageLine + "; sandbox ps lists yours"));
   }
   auto registry = RunRegistry::Open();
   if (!registry) return StopFailed(registry.error());

@@ -44,6 +44,17 @@ Result<void> OpenPty(UniqueFd* master, int* slave) {
 }  // namespace
 
 Result<report::Outcome> EnterRun(const RunState& state, const EnterRequest& request) {
+  // A bwrap-mode run may share some of the caller's namespaces. Joining a namespace it shares
+  // would fail (EINVAL for our own user namespace, EPERM for the host's uts and others), and
+  // without a pid namespace of its own nothing would end the entered process with the run.
+  if ((state.namespaces & CLONE_NEWUSER) == 0 || (state.namespaces & CLONE_NEWPID) == 0) {
+    Error e = MakeError("run \"" + state.name + "\" has no " +
+                        ((state.namespaces & CLONE_NEWUSER) == 0 ? "user" : "pid") +
+                        " namespace of its own, so a process entered there would not end with "
+                        "the run");
+    e.hint = "in bwrap mode, start the run with --unshare-pid (or --unshare-all)";
+    return e;
+  }
   // The init's pidfd first, then the identity check: the pidfd then names the checked process.
   UniqueFd init(static_cast<int>(::syscall(SYS_pidfd_open, state.init_pid, 0)));
   if (!init || ProcessStartTime(state.init_pid) != state.init_start) {
@@ -74,9 +85,9 @@ Result<report::Outcome> EnterRun(const RunState& state, const EnterRequest& requ
   UniqueFd host_proc(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
 
   // All at once, so the user namespace comes first as the kernel requires; this process is
-  // then inside every namespace but the pid one, which only its children join.
-  int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
-              CLONE_NEWCGROUP | (state.own_network ? CLONE_NEWNET : 0);
+  // then inside every namespace but the pid one, which only its children join. Exactly the
+  // run's own: one it shares with the caller is already ours.
+  int flags = static_cast<int>(state.namespaces & kAllNamespaces);
   if (::setns(init.get(), flags) < 0) {
     Error e = MakeError("cannot join the namespaces of run \"" + state.name + "\"", errno);
     if (errno == EPERM) e.hint = "only the user who started a run may enter it";

@@ -113,7 +113,7 @@ std::string SerializeRunState(const RunState& s) {
   out << "init_start " << s.init_start << "\n";
   out << "created " << s.created << "\n";
   out << "profile " << Escape(s.profile) << "\n";
-  out << "own_network " << (s.own_network ? 1 : 0) << "\n";
+  out << "namespaces " << s.namespaces << "\n";
   for (const auto& arg : s.command) out << "command " << Escape(arg) << "\n";
   for (const auto& env : s.environment) out << "env " << Escape(env) << "\n";
   out << "cwd " << Escape(s.cwd) << "\n";
@@ -164,8 +164,8 @@ Result<RunState> ParseRunState(const std::string& text) {
       ok = Number(value, &s.created);
     } else if (key == "profile") {
       s.profile = Unescape(value);
-    } else if (key == "own_network") {
-      s.own_network = value == "1";
+    } else if (key == "namespaces") {
+      ok = Number(value, &s.namespaces) && (s.namespaces & ~kAllNamespaces) == 0;
     } else if (key == "command") {
       s.command.push_back(Unescape(value));
     } else if (key == "env") {

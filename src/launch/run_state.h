@@ -6,6 +6,7 @@
 #define SANDBOX_LAUNCH_RUN_STATE_H_
 
 #include <linux/filter.h>
+#include <sched.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -19,6 +20,10 @@
 
 namespace sandbox::launch {
 
+inline constexpr uint64_t kAllNamespaces = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
+                                           CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET |
+                                           CLONE_NEWCGROUP;
+
 struct RunState {
   std::string name;
   pid_t supervisor_pid = 0;
@@ -27,7 +32,8 @@ struct RunState {
   uint64_t init_start = 0;
   int64_t created = 0;  // seconds since the epoch
   std::string profile;  // as named on the command line; "" without one
-  bool own_network = true;
+  // CLONE_NEW* flags of the run's namespaces (Policy::namespaces()): enter joins exactly these.
+  uint64_t namespaces = kAllNamespaces;
   std::vector<std::string> command;
 
   // The job side of the plan.

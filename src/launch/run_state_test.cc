@@ -15,7 +15,7 @@ TEST(RunStateTest, RoundTripsEveryField) {
   s.init_start = 12346;
   s.created = 1700000000;
   s.profile = "cc";
-  s.own_network = false;
+  s.namespaces = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID;
   s.command = {"sh", "-c", "echo a\nb \\ c"};
   s.environment = {"PATH=/usr/bin:/bin", "X=line1\nline2"};
   s.cwd = "/work dir";
@@ -39,12 +39,14 @@ TEST(RunStateTest, RoundTripsEveryField) {
   ASSERT_EQ(parsed->seccomp_program.size(), 2u);
   EXPECT_EQ(parsed->seccomp_program[1].k, 0x7fff0000u);
   EXPECT_EQ(parsed->seccomp_program[1].jf, 2);
+  EXPECT_EQ(parsed->namespaces, static_cast<uint64_t>(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID));
 }
 
 TEST(RunStateTest, RejectsWhatIsNotAStateFile) {
   EXPECT_FALSE(ParseRunState("name x\n"));
   EXPECT_FALSE(ParseRunState("version 1\ninit_pid twelve\n"));
   EXPECT_FALSE(ParseRunState("version 1\nseccomp_program abc\n"));
+  EXPECT_FALSE(ParseRunState("version 1\nnamespaces 1\n"));  // not a CLONE_NEW* flag
 }
 
 TEST(RunStateTest, EnteredPlanHasTheRunsJobSide) {

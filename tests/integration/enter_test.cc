@@ -1,7 +1,9 @@
 // Named runs, `sandbox ps`, `enter` and `stop` as uid 65534: an entered process is in the
 // run's namespaces with the run's hardening, `stop` ends a run, stale entries never show, and
 // another user is refused.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -23,10 +25,12 @@ class EnterTest : public SandboxTest {
     name_ = "it-" + RandomName(8);
   }
 
-  // The run's command line: common flags (the probe at /sbx), a hostname of its own.
-  std::vector<std::string> RunArgs(const std::vector<std::string>& command) {
+  // The run's command line: common flags (the probe at /sbx), a hostname of its own, `flags`.
+  std::vector<std::string> RunArgs(const std::vector<std::string>& command,
+                                   const std::vector<std::string>& flags = {}) {
     std::vector<std::string> args = {"--name", name_, "--hostname", "entered-" + name_};
     for (const std::string& f : CommonFlags()) args.push_back(f);
+    for (const std::string& f : flags) args.push_back(f);
     args.push_back("--");
     for (const std::string& c : command) args.push_back(c);
     return args;
@@ -41,10 +45,28 @@ class EnterTest : public SandboxTest {
     return false;
   }
 
-  RunResult Enter(const std::vector<std::string>& command) {
+  std::vector<std::string> EnterArgv(const std::vector<std::string>& command) {
     std::vector<std::string> args = {"enter", name_, "--"};
     for (const std::string& c : command) args.push_back(c);
-    return RunSandbox(args);
+    return SandboxArgv(args);
+  }
+
+  RunResult Enter(const std::vector<std::string>& command,
+                  const SpawnOptions& options = DefaultOptions()) {
+    return RunProcess(EnterArgv(command), options);
+  }
+
+  // The number of processes the run's pid namespace holds, as an entered probe sees them
+  // (itself included).
+  size_t RunProcessCount() { return Lines(Enter({"/sbx/probe", "pids"}).out).size(); }
+
+  // Asks until the run holds `count` processes; false if it never does.
+  bool WaitProcessCount(size_t count) {
+    for (int i = 0; i < 200; ++i) {
+      if (RunProcessCount() == count) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
   }
 
   std::string name_;
@@ -82,6 +104,146 @@ TEST_F(EnterTest, NamedRunIsListedAndEnteredWithItsHardening) {
   EXPECT_EQ(r.exit_code, 7) << r;
   r = Enter({"/sbx/no-such-command"});
   EXPECT_EQ(r.exit_code, kExitNotFound) << r;
+}
+
+TEST_F(EnterTest, EnteredProcessGetsTheRunsEnvironmentCwdLimitsAndNoStrayDescriptors) {
+  Process run(SandboxArgv(RunArgs(
+                  {"/sbx/probe", "sleep", "30"},
+                  {"--setenv", "RUN_MARK", "from-run", "--chdir", "/tmp", "--limit", "nofile=99"})),
+              DefaultOptions());
+  ASSERT_TRUE(WaitListed());
+  // The caller of `enter` has a variable and a descriptor of its own; neither gets in.
+  int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  SpawnOptions caller = DefaultOptions();
+  caller.env.push_back("ENTER_CALLER_ONLY=1");
+  caller.inherit_fds = {{7, fd}};
+  RunResult env = Enter({"/sbx/probe", "env"}, caller);
+  EXPECT_EQ(env.exit_code, 0) << env;
+  EXPECT_NE(env.out.find("RUN_MARK=from-run\n"), std::string::npos) << env;
+  EXPECT_EQ(env.out.find("ENTER_CALLER_ONLY"), std::string::npos) << env;
+  RunResult cwd = Enter({"/sbx/probe", "cwd"}, caller);
+  EXPECT_EQ(cwd.out, "/tmp\n") << cwd;
+  RunResult nofile = Enter({"/sbx/probe", "rlimit", "nofile"}, caller);
+  EXPECT_EQ(nofile.out, "soft=99 hard=99\n") << nofile;
+  RunResult fds = Enter({"/sbx/probe", "fds"}, caller);
+  ::close(fd);
+  EXPECT_EQ(fds.out, "0\n1\n2\n") << "a descriptor of the caller leaked in\n" << fds;
+}
+
+TEST_F(EnterTest, EnteredProcessGetsTheRunsLandlockRuleset) {
+  constexpr unsigned kLandlockVersion = 1U << 0;
+  if (::syscall(SYS_landlock_create_ruleset, nullptr, 0, kLandlockVersion) <= 0) {
+    GTEST_SKIP() << "this kernel has no Landlock";
+  }
+  // The new root is a writable tmpfs that Landlock fences: a new file there is refused...
+  {
+    Process run(SandboxArgv(RunArgs({"/sbx/probe", "sleep", "30"})), DefaultOptions());
+    ASSERT_TRUE(WaitListed());
+    RunResult r = Enter({"/sbx/probe", "write", "/entered-file"});
+    EXPECT_EQ(r.exit_code, 1) << r;
+    EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+    RunResult tmp = Enter({"/sbx/probe", "write", "/tmp/entered-file"});
+    EXPECT_EQ(tmp.exit_code, 0) << tmp;
+    RunSandbox({"stop", name_, "--grace", "100ms"});
+  }
+  // ...and allowed when the run has no ruleset: the refusal above is the run's Landlock.
+  name_ += "-off";
+  Process run(SandboxArgv(RunArgs({"/sbx/probe", "sleep", "30"}, {"--landlock", "off"})),
+              DefaultOptions());
+  ASSERT_TRUE(WaitListed());
+  RunResult r = Enter({"/sbx/probe", "write", "/entered-file"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  RunSandbox({"stop", name_, "--grace", "100ms"});
+}
+
+TEST_F(EnterTest, EnteredProcessEndsWithTheRunAndWithEnter) {
+  Process run(SandboxArgv(RunArgs({"/sbx/probe", "sleep", "30"})), DefaultOptions());
+  ASSERT_TRUE(WaitListed());
+  ASSERT_EQ(RunProcessCount(), 3u);  // init, the job, the counting probe
+  // `sandbox enter` killed outright: the entered process goes with it (PR_SET_PDEATHSIG).
+  {
+    Process entered(EnterArgv({"/sbx/probe", "sleep", "30"}), DefaultOptions());
+    ASSERT_TRUE(WaitProcessCount(4u));
+    ASSERT_EQ(::kill(entered.pid(), SIGKILL), 0);
+    entered.Finish();
+    EXPECT_TRUE(WaitProcessCount(3u)) << "the entered process outlived sandbox enter";
+  }
+  // The run stopped: the entered process ends with it, and enter reports how.
+  Process entered(EnterArgv({"/sbx/probe", "sleep", "30"}), DefaultOptions());
+  ASSERT_TRUE(WaitProcessCount(4u));
+  RunResult stop = RunSandbox({"stop", name_});
+  EXPECT_EQ(stop.exit_code, 0) << stop;
+  RunResult r = entered.Finish();
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_EQ(r.exit_code, 128 + SIGKILL) << r;
+  RunResult job = run.Finish();
+  EXPECT_EQ(job.exit_code, 128 + SIGTERM) << job;
+}
+
+TEST_F(EnterTest, BwrapRunIsEnteredThroughExactlyItsOwnNamespaces) {
+  // bwrap mode shares every namespace not asked for; its runs get generated names, found here
+  // by a file name no other run has.
+  std::string flag = "/tmp/enter-bwrap-" + name_;
+  auto start = [&](const std::vector<std::string>& unshare) {
+    std::vector<std::string> args = {"bwrap", "--ro-bind", "/", "/", "--dev", "/dev"};
+    args.insert(args.end(), unshare.begin(), unshare.end());
+    args.insert(args.end(), {BinDir() + "/probe", "wait-file", flag});
+    return SandboxArgv(args);
+  };
+  auto listed_name = [&]() -> std::string {
+    for (int i = 0; i < 200; ++i) {
+      for (const std::string& line : Lines(RunSandbox({"ps"}).out)) {
+        if (line.find(flag) != std::string::npos) return line.substr(0, line.find(' '));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return "";
+  };
+  {
+    // Its own pid namespace (and user and mount), the caller's uts namespace: joined as it is.
+    Process run(start({"--unshare-pid", "--proc", "/proc"}), DefaultOptions());
+    name_ = listed_name();
+    ASSERT_FALSE(name_.empty()) << RunSandbox({"ps"});
+    char host[256] = {};
+    ASSERT_EQ(::gethostname(host, sizeof(host) - 1), 0);
+    RunResult r = Enter({BinDir() + "/probe", "hostname"});
+    EXPECT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(r.out, std::string(host) + "\n") << r;
+    // Only the run's init, its job and the entered probe: the run's pid namespace.
+    r = Enter({BinDir() + "/probe", "pids"});
+    std::vector<std::string> pids = Lines(r.out);
+    ASSERT_EQ(pids.size(), 3u) << r;
+    EXPECT_EQ(pids[0], "1") << r;
+    EXPECT_EQ(pids[1], "2") << r;
+    RunSandbox({"stop", name_, "--grace", "100ms"});
+  }
+  // No pid namespace of its own: nothing would end an entered process with the run; refused.
+  Process run(start({}), DefaultOptions());
+  name_ = listed_name();
+  ASSERT_FALSE(name_.empty()) << RunSandbox({"ps"});
+  RunResult r = Enter({BinDir() + "/probe", "hostname"});
+  EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
+  EXPECT_EQ(r.out, "") << r;
+  EXPECT_NE(r.err.find("has no pid namespace of its own"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("--unshare-pid"), std::string::npos) << r;
+  RunSandbox({"stop", name_, "--grace", "100ms"});
+}
+
+TEST_F(EnterTest, BadArgumentsAreOneLineAndExit125) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"enter"},
+                                             {"enter", name_, "extra"},
+                                             {"stop"},
+                                             {"stop", name_, "--signal"},
+                                             {"stop", name_, "--signal", "NOPE"},
+                                             {"stop", name_, "--grace", "soon"},
+                                             {"ps", "--all"}}) {
+    RunResult r = RunSandbox(args);
+    EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
+    ASSERT_EQ(Lines(r.err).size(), 1u) << r;
+    EXPECT_EQ(r.err.rfind("sandbox: ", 0), 0u) << r;
+  }
 }
 
 TEST_F(EnterTest, AFileWrittenByTheEnteredProcessIsSeenByTheJob) {

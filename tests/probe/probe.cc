@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -466,6 +467,13 @@ int CmdEnvironOf(const Args& args) {
   std::replace(data.begin(), data.end(), '\0', '\n');
   if (!data.empty() && data.back() != '\n') data += '\n';
   Print(data);
+  return kExitOk;
+}
+
+int CmdCwd(const Args&) {
+  char buf[PATH_MAX];
+  if (getcwd(buf, sizeof(buf)) == nullptr) return Fail(errno);
+  PrintLine(buf);
   return kExitOk;
 }
 
@@ -968,6 +976,7 @@ constexpr Command kCommands[] = {
     {"env", 0, 0, "", CmdEnv},
     {"environ-of", 1, 1, "PID", CmdEnvironOf},
     {"hostname", 0, 0, "", CmdHostname},
+    {"cwd", 0, 0, "", CmdCwd},
     {"netifs", 0, 0, "", CmdNetifs},
     {"tcp", 0, 0, "", CmdTcp},
     {"msgq", 1, 1, "KEY", CmdMsgq},
