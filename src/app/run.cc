@@ -1,5 +1,8 @@
 // `sandbox [FLAGS] -- COMMAND`: parse, build the policy, launch, report.
+#include <unistd.h>
+
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,20 +104,35 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   launch::RunState state;
   state.name = options.name.value_or(GenerateRunName());
   if (auto r = CheckRunName(state.name); !r) return fail("register run", r.error());
-  if (registry && registry->Find(state.name)) {
-    Error e = MakeError("a run named \"" + state.name + "\" is already live");
-    e.hint = "pick another --name, or stop it: sandbox stop " + state.name;
-    return fail("register run", e);
-  }
-  if (policy->verbose()) std::fprintf(stderr, "sandbox: run name %s\n", state.name.c_str());
   if (options.profile) state.profile = *options.profile;
   state.command = policy->command();
   state.namespaces = policy->namespaces();
   state.has_dev = policy->terminal() || HasOwnDev(*policy);
   if (policy->seccomp()) state.seccomp_settings = *policy->seccomp();
   launch::CaptureJobSide(**plan, &state);
+  // The name is claimed before the sandbox starts (the supervisor's pid, no init yet): of two
+  // runs started at once with one name, one is refused here. A generated name that happens to
+  // be taken is drawn again.
+  state.supervisor_pid = ::getpid();
+  state.supervisor_start = launch::ProcessStartTime(state.supervisor_pid);
+  state.created = static_cast<int64_t>(std::time(nullptr));
   std::optional<RegistryObserver> registered;
-  if (registry) registered.emplace(std::move(registry).value(), std::move(state));
+  if (registry) {
+    auto reserved = registry->Reserve(state);
+    for (int redraw = 0; !reserved && !options.name && redraw < 8; ++redraw) {
+      state.name = GenerateRunName();
+      reserved = registry->Reserve(state);
+    }
+    if (reserved) {
+      registered.emplace(std::move(registry).value(), state);
+    } else if (options.name) {
+      return fail("register run", reserved.error());
+    } else {
+      std::fprintf(stderr, "sandbox: note: this run is not listed by sandbox ps: %s\n",
+                   reserved.error().ToString().c_str());
+    }
+  }
+  if (policy->verbose()) std::fprintf(stderr, "sandbox: run name %s\n", state.name.c_str());
   launch::ObserverList observers;
   observers.Add(reporter.get());
   observers.Add(observer);

@@ -17,14 +17,11 @@
 namespace sandbox::app {
 namespace {
 
-std::optional<std::string> ReadSmall(const std::string& path, bool no_follow) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (no_follow ? O_NOFOLLOW : 0));
-  if (fd < 0) return std::nullopt;
+std::string ReadAll(int fd) {
   std::string text;
   char buf[8192];
   ssize_t n;
   while ((n = ::read(fd, buf, sizeof(buf))) > 0) text.append(buf, static_cast<size_t>(n));
-  ::close(fd);
   return text;
 }
 
@@ -92,15 +89,53 @@ Result<RunRegistry> RunRegistry::OpenAt(const std::string& dir) {
   return RunRegistry(dir);
 }
 
-Result<void> RunRegistry::Write(const launch::RunState& state) const {
-  std::string path = EntryPath(state.name);
-  std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return MakeError("cannot write " + tmp, errno);
+Result<void> RunRegistry::WriteTemporary(const launch::RunState& state, std::string* tmp) const {
+  *tmp = EntryPath(state.name) + ".tmp" + std::to_string(::getpid());
+  int fd = ::open(tmp->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return MakeError("cannot write " + *tmp, errno);
   std::string text = launch::SerializeRunState(state);
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+  int err = errno;
+  if (::close(fd) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) {
+    ::unlink(tmp->c_str());
+    return MakeError("cannot write " + *tmp, err);
+  }
+  return {};
+}
+
+Result<void> RunRegistry::Reserve(const launch::RunState& state) const {
+  std::string tmp;
+  if (auto r = WriteTemporary(state, &tmp); !r) return r.error();
+  std::string path = EntryPath(state.name);
+  // Two tries: the first link may meet a stale entry, which Look removes.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (::link(tmp.c_str(), path.c_str()) == 0) {
+      ::unlink(tmp.c_str());
+      return {};
+    }
+    int err = errno;
+    if (err != EEXIST) {
+      ::unlink(tmp.c_str());
+      return MakeError("cannot create " + path, err);
+    }
+    Status status = Look(state.name).status;
+    if (status != Status::kStale && status != Status::kAbsent) break;
+  }
+  ::unlink(tmp.c_str());
+  Error e = MakeError("a run named \"" + state.name + "\" is already live");
+  e.hint = "pick another --name, or stop it: sandbox stop " + state.name;
+  return e;
+}
+
+Result<void> RunRegistry::Write(const launch::RunState& state) const {
+  std::string tmp;
+  if (auto r = WriteTemporary(state, &tmp); !r) return r.error();
+  std::string path = EntryPath(state.name);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
     return MakeError("cannot write " + path, err);
@@ -110,6 +145,47 @@ Result<void> RunRegistry::Write(const launch::RunState& state) const {
 
 void RunRegistry::Remove(const std::string& name) const { ::unlink(EntryPath(name).c_str()); }
 
+RunRegistry::Lookup RunRegistry::Look(const std::string& name) const {
+  Lookup found;
+  std::string path = EntryPath(name);
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return found;
+  found.owner = st.st_uid;
+  if (st.st_uid != ::getuid()) {
+    found.status = Status::kForeign;
+    return found;
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  struct stat read_st;
+  if (fd < 0 || ::fstat(fd, &read_st) != 0) {
+    if (fd >= 0) ::close(fd);
+    return found;  // removed meanwhile
+  }
+  std::string text = ReadAll(fd);
+  ::close(fd);
+  auto state = launch::ParseRunState(text);
+  if (!state || !IsSameProcess(state->supervisor_pid, state->supervisor_start)) {
+    // The supervisor is gone (killed with SIGKILL): nobody else will remove the entry. Only
+    // the file just read goes: a run that claimed the name since has a new file there.
+    struct stat now;
+    if (::lstat(path.c_str(), &now) == 0 && now.st_ino == read_st.st_ino &&
+        now.st_dev == read_st.st_dev) {
+      ::unlink(path.c_str());
+    }
+    found.status = Status::kStale;
+    return found;
+  }
+  found.state = std::move(state).value();
+  if (found.state.init_pid == 0) {
+    found.status = Status::kStarting;
+  } else if (!IsSameProcess(found.state.init_pid, found.state.init_start)) {
+    found.status = Status::kEnding;  // its supervisor is about to remove the entry
+  } else {
+    found.status = Status::kLive;
+  }
+  return found;
+}
+
 std::vector<launch::RunState> RunRegistry::LiveRuns() const {
   std::vector<launch::RunState> runs;
   DIR* d = ::opendir(dir_.c_str());
@@ -117,8 +193,10 @@ std::vector<launch::RunState> RunRegistry::LiveRuns() const {
   while (struct dirent* entry = ::readdir(d)) {
     std::string file = entry->d_name;
     if (file.size() <= 4 || file.compare(file.size() - 4, 4, ".run") != 0) continue;
-    auto run = Find(file.substr(0, file.size() - 4));
-    if (run) runs.push_back(std::move(run).value());
+    std::string name = file.substr(0, file.size() - 4);
+    if (!CheckRunName(name)) continue;
+    Lookup found = Look(name);
+    if (found.status == Status::kLive) runs.push_back(std::move(found.state));
   }
   ::closedir(d);
   std::sort(runs.begin(), runs.end(),
@@ -128,27 +206,30 @@ std::vector<launch::RunState> RunRegistry::LiveRuns() const {
 
 Result<launch::RunState> RunRegistry::Find(const std::string& name) const {
   if (auto r = CheckRunName(name); !r) return r.error();
-  std::string path = EntryPath(name);
-  struct stat st;
-  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    Error e = MakeError("no live run named \"" + name + "\"");
-    e.hint = "sandbox ps lists yours";
-    return e;
+  Lookup found = Look(name);
+  Error e = MakeError("");
+  switch (found.status) {
+    case Status::kLive:
+      return std::move(found.state);
+    case Status::kAbsent:
+      e.message = "no live run named \"" + name + "\"";
+      e.hint = "sandbox ps lists yours";
+      return e;
+    case Status::kForeign:
+      return MakeError("run \"" + name + "\" belongs to uid " + std::to_string(found.owner) +
+                       "; only the user who started a run may list, enter or stop it");
+    case Status::kStale:
+      e.message = "no live run named \"" + name + "\" (its entry was stale and is removed)";
+      e.hint = "sandbox ps lists yours";
+      return e;
+    case Status::kStarting:
+      e.message = "run \"" + name + "\" is still starting";
+      e.hint = "try again in a moment";
+      return e;
+    case Status::kEnding:
+      return MakeError("run \"" + name + "\" has ended");
   }
-  if (st.st_uid != ::getuid()) {
-    return MakeError("run \"" + name + "\" belongs to uid " + std::to_string(st.st_uid) +
-                     "; only the user who started a run may list, enter or stop it");
-  }
-  auto text = ReadSmall(path, true);
-  auto state = text ? launch::ParseRunState(*text) : Result<launch::RunState>(MakeError(""));
-  if (!state || !IsSameProcess(state->supervisor_pid, state->supervisor_start) ||
-      !IsSameProcess(state->init_pid, state->init_start)) {
-    Remove(name);  // the supervisor is gone (killed with SIGKILL): a stale entry
-    Error e = MakeError("no live run named \"" + name + "\" (its entry was stale and is removed)");
-    e.hint = "sandbox ps lists yours";
-    return e;
-  }
-  return state;
+  return e;
 }
 
 RegistryObserver::~RegistryObserver() {
@@ -164,9 +245,7 @@ void RegistryObserver::OnStarted(pid_t init_pid, int /*pidfd*/) {
   if (auto r = registry_.Write(state_); !r) {
     std::fprintf(stderr, "sandbox: %s (the run goes on; ps and enter will not see it)\n",
                  r.error().ToString().c_str());
-    return;
   }
-  written_ = true;
 }
 
 void RegistryObserver::OnFinished(const report::Outcome& /*outcome*/) {

@@ -36,26 +36,49 @@ class RunRegistry {
 
   const std::string& dir() const { return dir_; }
 
-  /// Writes (atomically, mode 0600) the entry for state.name.
+  /// Claims state.name for a run about to start (state names its supervisor, init_pid 0): the
+  /// entry is created only if no other holds the name (link(2) fails on an existing one), so
+  /// two runs started at once cannot both have it. An entry whose supervisor is gone is
+  /// removed and the name claimed; one of a live supervisor is an error that says so.
+  Result<void> Reserve(const launch::RunState& state) const;
+  /// Replaces (atomically, mode 0600) the entry for state.name, which the caller holds.
   Result<void> Write(const launch::RunState& state) const;
   void Remove(const std::string& name) const;
 
-  /// The runs whose supervisor is alive, by creation time; stale entries are removed.
+  /// The runs whose supervisor and init are alive, by creation time; stale entries are removed.
   std::vector<launch::RunState> LiveRuns() const;
 
-  /// The live run called `name`: an error that says so when there is none, or when its entry
-  /// is stale (then removed) or not the caller's.
+  /// The live run called `name`: an error that says so when there is none, when it is still
+  /// starting or already ending, or when its entry is stale (then removed) or not the caller's.
   Result<launch::RunState> Find(const std::string& name) const;
 
  private:
+  enum class Status {
+    kAbsent,    // no entry
+    kForeign,   // an entry owned by another uid (only reachable if the directory was shared)
+    kStale,     // its supervisor is gone (killed with SIGKILL): removed now
+    kStarting,  // reserved by a live supervisor whose sandbox has no init yet
+    kEnding,    // the init is gone; the live supervisor will remove the entry
+    kLive,
+  };
+  struct Lookup {
+    Status status = Status::kAbsent;
+    launch::RunState state;
+    uid_t owner = 0;
+  };
+  Lookup Look(const std::string& name) const;
+  Result<void> WriteTemporary(const launch::RunState& state, std::string* tmp) const;
+
   explicit RunRegistry(std::string dir) : dir_(std::move(dir)) {}
   std::string EntryPath(const std::string& name) const { return dir_ + "/" + name + ".run"; }
   std::string dir_;
 };
 
-/// Writes the run's entry when the sandbox has started and removes it when it ends.
+/// Completes the run's reserved entry when the sandbox has started (its init's pid) and removes
+/// it when the run ends, or when the run never started.
 class RegistryObserver : public launch::RunObserver {
  public:
+  /// `state.name` is reserved in `registry` (RunRegistry::Reserve).
   RegistryObserver(RunRegistry registry, launch::RunState state)
       : registry_(std::move(registry)), state_(std::move(state)) {}
   ~RegistryObserver() override;
@@ -65,7 +88,7 @@ class RegistryObserver : public launch::RunObserver {
  private:
   RunRegistry registry_;
   launch::RunState state_;
-  bool written_ = false;
+  bool written_ = true;  // the reservation
 };
 
 }  // namespace sandbox::app

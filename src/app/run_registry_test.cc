@@ -1,0 +1,158 @@
+#include "app/run_registry.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace sandbox::app {
+namespace {
+
+// A fresh private directory under the test's temporary directory.
+class RunRegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern =
+        std::string(tmp != nullptr && tmp[0] == '/' ? tmp : "/tmp") + "/registry-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // A state whose supervisor and init are this (live) process, unless told otherwise.
+  static launch::RunState State(const std::string& name) {
+    launch::RunState s;
+    s.name = name;
+    s.supervisor_pid = ::getpid();
+    s.supervisor_start = launch::ProcessStartTime(::getpid());
+    s.init_pid = ::getpid();
+    s.init_start = s.supervisor_start;
+    s.command = {"sleep", "30"};
+    return s;
+  }
+  static launch::RunState Reserved(const std::string& name) {
+    launch::RunState s = State(name);
+    s.init_pid = 0;
+    s.init_start = 0;
+    return s;
+  }
+  bool Exists(const std::string& name) const {
+    return ::access((dir_ + "/" + name + ".run").c_str(), F_OK) == 0;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(RunRegistryTest, RefusesADirectoryOthersCanReachOrASymlink) {
+  ASSERT_TRUE(RunRegistry::OpenAt(dir_));
+  ASSERT_EQ(::chmod(dir_.c_str(), 0750), 0);
+  auto open = RunRegistry::OpenAt(dir_);
+  ASSERT_FALSE(open);
+  EXPECT_NE(open.error().message.find("open to other users"), std::string::npos);
+  ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
+  std::string link = dir_ + "/link";
+  ASSERT_EQ(::mkdir((dir_ + "/real").c_str(), 0700), 0);
+  ASSERT_EQ(::symlink((dir_ + "/real").c_str(), link.c_str()), 0);
+  auto through_link = RunRegistry::OpenAt(link);
+  ASSERT_FALSE(through_link);
+  EXPECT_NE(through_link.error().message.find("not a directory"), std::string::npos);
+}
+
+TEST_F(RunRegistryTest, EntriesAreCreatedPrivate) {
+  auto registry = RunRegistry::OpenAt(dir_);
+  ASSERT_TRUE(registry);
+  ASSERT_TRUE(registry->Reserve(Reserved("a")));
+  struct stat st;
+  ASSERT_EQ(::stat((dir_ + "/a.run").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_TRUE(registry->Write(State("a")));
+  ASSERT_EQ(::stat((dir_ + "/a.run").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(RunRegistryTest, AReservedNameIsTakenUntilRemoved) {
+  auto registry = RunRegistry::OpenAt(dir_);
+  ASSERT_TRUE(registry);
+  ASSERT_TRUE(registry->Reserve(Reserved("build")));
+  // Starting: neither listed nor found, but the name is held.
+  EXPECT_TRUE(registry->LiveRuns().empty());
+  auto starting = registry->Find("build");
+  ASSERT_FALSE(starting);
+  EXPECT_NE(starting.error().message.find("still starting"), std::string::npos);
+  auto twice = registry->Reserve(Reserved("build"));
+  ASSERT_FALSE(twice);
+  EXPECT_NE(twice.error().message.find("is already live"), std::string::npos);
+  // Started: listed and found.
+  ASSERT_TRUE(registry->Write(State("build")));
+  ASSERT_EQ(registry->LiveRuns().size(), 1u);
+  EXPECT_EQ(registry->LiveRuns()[0].name, "build");
+  EXPECT_TRUE(registry->Find("build"));
+  EXPECT_FALSE(registry->Reserve(Reserved("build")));
+  registry->Remove("build");
+  EXPECT_TRUE(registry->Reserve(Reserved("build")));
+}
+
+TEST_F(RunRegistryTest, AStaleEntryIsRemovedAndItsNameFree) {
+  auto registry = RunRegistry::OpenAt(dir_);
+  ASSERT_TRUE(registry);
+  // Another process's start time on this pid: the supervisor that wrote it is gone.
+  launch::RunState stale = State("old");
+  stale.supervisor_start += 1;
+  ASSERT_TRUE(registry->Write(stale));
+  EXPECT_TRUE(registry->LiveRuns().empty());
+  EXPECT_FALSE(Exists("old"));
+  ASSERT_TRUE(registry->Write(stale));
+  auto found = registry->Find("old");
+  ASSERT_FALSE(found);
+  EXPECT_NE(found.error().message.find("stale"), std::string::npos);
+  EXPECT_FALSE(Exists("old"));
+  ASSERT_TRUE(registry->Write(stale));
+  EXPECT_TRUE(registry->Reserve(Reserved("old")));  // claimed over the stale entry
+  EXPECT_FALSE(registry->Find("old"));              // and now starting, ours
+  EXPECT_TRUE(Exists("old"));
+}
+
+TEST_F(RunRegistryTest, AnEndingRunIsNeitherListedNorRemoved) {
+  auto registry = RunRegistry::OpenAt(dir_);
+  ASSERT_TRUE(registry);
+  // The supervisor lives on, its init is gone: the supervisor removes the entry itself, and
+  // nothing else may (a new run of that name could otherwise lose its entry to it).
+  launch::RunState ending = State("done");
+  ending.init_start += 1;
+  ASSERT_TRUE(registry->Write(ending));
+  EXPECT_TRUE(registry->LiveRuns().empty());
+  auto found = registry->Find("done");
+  ASSERT_FALSE(found);
+  EXPECT_NE(found.error().message.find("has ended"), std::string::npos);
+  EXPECT_TRUE(Exists("done"));
+  EXPECT_FALSE(registry->Reserve(Reserved("done")));
+}
+
+TEST_F(RunRegistryTest, AnotherUsersEntryIsRefusedByName) {
+  if (::getuid() != 0) GTEST_SKIP() << "needs root to give an entry to another uid";
+  auto registry = RunRegistry::OpenAt(dir_);
+  ASSERT_TRUE(registry);
+  ASSERT_TRUE(registry->Write(State("theirs")));
+  ASSERT_EQ(::chown((dir_ + "/theirs.run").c_str(), 65533, 65533), 0);
+  auto found = registry->Find("theirs");
+  ASSERT_FALSE(found);
+  EXPECT_NE(found.error().message.find("belongs to uid 65533"), std::string::npos);
+  EXPECT_TRUE(registry->LiveRuns().empty());
+  EXPECT_TRUE(Exists("theirs"));
+}
+
+TEST(RunNameTest, NamesAreCheckedAndGeneratedNamesPass) {
+  EXPECT_TRUE(CheckRunName("build-1.x_y"));
+  EXPECT_FALSE(CheckRunName(""));
+  EXPECT_FALSE(CheckRunName("../x"));
+  EXPECT_FALSE(CheckRunName("-x"));
+  EXPECT_FALSE(CheckRunName(std::string(65, 'a')));
+  EXPECT_TRUE(CheckRunName(GenerateRunName()));
+}
+
+}  // namespace
+}  // namespace sandbox::app
