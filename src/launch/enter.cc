@@ -8,7 +8,9 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -29,8 +31,17 @@ namespace {
 
 // A pty in the run's devpts; call after joining its mount namespace.
 Result<void> OpenPty(UniqueFd* master, int* slave) {
-  master->Reset(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  master->Reset(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK));
   if (!*master) return MakeError("cannot open /dev/ptmx in the run", errno);
+  // The run's job may have replaced /dev/ptmx (its /dev is its own tmpfs). This process is
+  // fenced by neither Landlock nor seccomp, so it relays nothing but a real pty multiplexer
+  // (char 5:2, as /dev/ptmx and devpts' own ptmx both are); opened non-blocking so a FIFO put
+  // there cannot hang it (the relay wants it non-blocking anyway).
+  struct stat st;
+  if (::fstat(master->get(), &st) != 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 ||
+      minor(st.st_rdev) != 2) {
+    return MakeError("/dev/ptmx in the run is not the pty multiplexer (replaced by the job?)");
+  }
   int unlock = 0;
   if (::ioctl(master->get(), TIOCSPTLCK, &unlock) < 0)
     return MakeError("cannot unlock the pty", errno);

@@ -8,11 +8,12 @@
 
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
 
-#include "fixture.h"
+#include "pty_fixture.h"
 
 namespace sandbox::testing {
 namespace {
@@ -335,6 +336,69 @@ TEST_F(EnterTest, NamesAreCheckedAndUnique) {
   EXPECT_EQ(twice.exit_code, kExitSandboxFailure) << twice;
   EXPECT_NE(twice.err.find("is already live"), std::string::npos) << twice;
   RunSandbox({"stop", name_, "--grace", "100ms"});
+}
+
+// `sandbox enter` on a terminal: the entered shell gets a pty of the run's own devpts, sized
+// like the caller's, relayed with the caller's terminal in raw mode, whose modes come back.
+
+class EnterTerminalTest : public PtyTest {
+ protected:
+  // Starts `sandbox --name NAME --profile base FLAGS -- COMMAND` and waits until ps lists it.
+  std::unique_ptr<Process> StartListed(const std::string& name,
+                                       const std::vector<std::string>& flags,
+                                       const std::vector<std::string>& command) {
+    std::vector<std::string> args = {"--name", name, "--profile", profile_};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.push_back("--");
+    args.insert(args.end(), command.begin(), command.end());
+    auto run = std::make_unique<Process>(SandboxArgv(args), DefaultOptions());
+    for (int i = 0; i < 200; ++i) {
+      if (RunSandbox({"ps"}).out.find(name + " ") != std::string::npos) return run;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "run " << name << " never listed:\n" << run->Finish();
+    return nullptr;
+  }
+};
+
+TEST_F(EnterTerminalTest, EnteredShellHasATerminalOfTheRunsOwn) {
+  std::string name = "it-" + RandomName(8);
+  auto run = StartListed(name, {"--hostname", "tty-" + name}, {"sleep", "30"});
+  ASSERT_TRUE(run);
+  struct termios before = CallerModes();
+  Process shell(SandboxArgv({"enter", name}), OnTerminal());
+  // Quoted apart so the terminal's echo of the typed line never matches.
+  Type("tty; stty size; hostname; echo hel\"\"lo-$((6*7))\n");
+  ASSERT_TRUE(shell.WaitForStdout("hello-42")) << shell.Finish();
+  Type("exit 5\n");
+  RunResult r = shell.Finish();
+  EXPECT_EQ(r.exit_code, 5) << r;
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_NE(r.out.find("/dev/pts/0"), std::string::npos) << "the run's own devpts\n" << r;
+  EXPECT_NE(r.out.find("33 77"), std::string::npos) << "the caller's window size\n" << r;
+  EXPECT_NE(r.out.find("tty-" + name), std::string::npos) << r;
+  struct termios after = CallerModes();
+  EXPECT_EQ(after.c_lflag, before.c_lflag) << "the caller's terminal was left in raw mode";
+  EXPECT_EQ(after.c_iflag, before.c_iflag);
+  EXPECT_EQ(after.c_oflag, before.c_oflag);
+  RunSandbox({"stop", name, "--grace", "100ms"});
+}
+
+// `sandbox enter` itself is fenced by neither Landlock nor seccomp: it relays only a real pty
+// multiplexer, not whatever a job without Landlock put at /dev/ptmx.
+TEST_F(EnterTerminalTest, AReplacedPtmxIsRefused) {
+  std::string name = "it-" + RandomName(8);
+  auto run = StartListed(name, {"--landlock", "off"},
+                         {"sh", "-c", "rm /dev/ptmx && mkfifo /dev/ptmx && exec sleep 30"});
+  ASSERT_TRUE(run);
+  // The job replaces /dev/ptmx right after it starts; wait until the run shows a FIFO there.
+  ASSERT_TRUE(Eventually([&] {
+    return RunSandbox({"enter", name, "--", "test", "-p", "/dev/ptmx"}).exit_code == 0;
+  }));
+  RunResult r = RunProcess(SandboxArgv({"enter", name}), OnTerminal());
+  EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
+  EXPECT_NE(r.err.find("/dev/ptmx in the run is not the pty multiplexer"), std::string::npos) << r;
+  RunSandbox({"stop", name, "--grace", "100ms"});
 }
 
 }  // namespace
