@@ -108,6 +108,7 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   state.command = policy->command();
   state.namespaces = policy->namespaces();
   state.has_dev = policy->terminal() || HasOwnDev(*policy);
+  state.cgroup_limits = policy->cgroup().any();
   if (policy->seccomp()) state.seccomp_settings = *policy->seccomp();
   launch::CaptureJobSide(**plan, &state);
   // The name is claimed before the sandbox starts (the supervisor's pid, no init yet): of two

@@ -76,6 +76,8 @@ const char* SetupStepName(SetupStep step) noexcept {
       return "join user namespace";
     case SetupStep::kWaitForBlockFd:
       return "wait for block fd";
+    case SetupStep::kJoinCgroupNamespace:
+      return "join cgroup namespace";
     case SetupStep::kCount:
       break;
   }

@@ -44,6 +44,7 @@ enum class SetupStep : uint8_t {
   kCheckUserNamespacesDisabled,
   kJoinUserNamespace,
   kWaitForBlockFd,
+  kJoinCgroupNamespace,  // sandbox enter: the entered process, once in the run's cgroup
   kCount,
 };
 

@@ -92,6 +92,14 @@ Result<std::string> FindOwnCgroup(std::string_view proc_self_cgroup, std::string
   return e;
 }
 
+Result<std::string> CgroupOfProcess(pid_t pid) {
+  auto cgroup = ReadFile("/proc/" + std::to_string(pid) + "/cgroup");
+  if (!cgroup) return MakeError("cannot read the cgroup of pid " + std::to_string(pid), errno);
+  auto mountinfo = ReadFile("/proc/self/mountinfo");
+  if (!mountinfo) return MakeError("cannot read /proc/self/mountinfo", errno);
+  return FindOwnCgroup(*cgroup, *mountinfo);
+}
+
 namespace {
 
 Result<void> MoveSupervisorIntoLeaf(const std::string& base, pid_t supervisor) {

@@ -28,6 +28,10 @@ struct CgroupLimits {
 /// the process is not in the unified hierarchy.
 Result<std::string> FindOwnCgroup(std::string_view proc_self_cgroup, std::string_view mountinfo);
 
+/// The cgroup v2 directory of process `pid`: FindOwnCgroup over /proc/PID/cgroup and this
+/// process's mountinfo.
+Result<std::string> CgroupOfProcess(pid_t pid);
+
 struct CgroupUsage {
   std::optional<uint64_t> memory_peak;  // bytes (memory.peak, Linux ≥ 5.19)
   uint64_t oom_kills = 0;               // memory.events oom_kill

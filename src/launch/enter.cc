@@ -19,9 +19,11 @@
 #include <optional>
 
 #include "child/job.h"
+#include "common/exit_status.h"
 #include "common/syscalls.h"
 #include "common/unique_fd.h"
 #include "init/init.h"
+#include "launch/cgroup.h"
 #include "launch/supervisor.h"
 #include "launch/terminal_relay.h"
 #include "seccomp/listener.h"
@@ -71,6 +73,17 @@ Result<report::Outcome> EnterRun(const RunState& state, const EnterRequest& requ
   if (!init || ProcessStartTime(state.init_pid) != state.init_start) {
     return MakeError("run \"" + state.name + "\" has ended");
   }
+  // A run with cgroup limits holds all its processes in its cgroup; the entered one is started
+  // there too (clone3 CLONE_INTO_CGROUP), found as the init's cgroup, not taken from the entry.
+  UniqueFd run_cgroup;
+  std::string run_cgroup_path;
+  if (state.cgroup_limits) {
+    auto path = CgroupOfProcess(state.init_pid);
+    if (!path) return path.error();
+    run_cgroup_path = *path;
+    run_cgroup.Reset(::open(run_cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!run_cgroup) return MakeError("cannot open the run's cgroup " + run_cgroup_path, errno);
+  }
   auto plan = PlanForEntered(state, request.command);
 
   sigset_t forwarded;
@@ -97,8 +110,13 @@ Result<report::Outcome> EnterRun(const RunState& state, const EnterRequest& requ
 
   // All at once, so the user namespace comes first as the kernel requires; this process is
   // then inside every namespace but the pid one, which only its children join. Exactly the
-  // run's own: one it shares with the caller is already ours.
+  // run's own: one it shares with the caller is already ours. The cgroup namespace waits for
+  // the child when it is started in the run's cgroup: from inside the run's cgroup namespace,
+  // where this process's own cgroup lies outside the root, a cgroup2 mounted with nsdelegate
+  // refuses the move (cgroups(7)).
   int flags = static_cast<int>(state.namespaces & kAllNamespaces);
+  int child_joins = run_cgroup ? (flags & CLONE_NEWCGROUP) : 0;
+  flags &= ~child_joins;
   if (::setns(init.get(), flags) < 0) {
     Error e = MakeError("cannot join the namespaces of run \"" + state.name + "\"", errno);
     if (errno == EPERM) e.hint = "only the user who started a run may enter it";
@@ -110,12 +128,38 @@ Result<report::Outcome> EnterRun(const RunState& state, const EnterRequest& requ
     if (auto r = OpenPty(&master, &slave); !r) return r.error();
   }
 
-  pid_t child = ::fork();
+  sys::CloneArgs clone_args;
+  clone_args.exit_signal = SIGCHLD;
+  if (run_cgroup) {
+    clone_args.flags |= CLONE_INTO_CGROUP;
+    clone_args.cgroup = static_cast<uint64_t>(run_cgroup.get());
+  }
+  pid_t child = static_cast<pid_t>(sys::Clone3(&clone_args));
+  // A seccomp filter around this process may hide clone3 (as the supervisor allows for).
+  if (child < 0 && errno == ENOSYS && !run_cgroup) child = ::fork();
+  if (child < 0 && run_cgroup) {
+    // Moving a process needs write access to the cgroup.procs of the closest cgroup both lie
+    // under: a caller in another, non-delegated branch of the tree cannot.
+    Error e = MakeError("cannot start a process in the cgroup of run \"" + state.name + "\" (" +
+                            run_cgroup_path + ")",
+                        errno);
+    e.hint =
+        "enter from the delegated cgroup the run was started in (e.g. the same "
+        "systemd-run --user --scope -p Delegate=yes)";
+    return e;
+  }
   if (child < 0) return MakeError("cannot fork into the run", errno);
   if (child == 0) {
-    // Dies with `sandbox enter`; if that is killed, the run's init becomes its parent.
+    // Dies with `sandbox enter`. Outside the pid namespace, enter is parent 0 from here; 1
+    // means it has died already, and the run's init has taken over.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (::getppid() != 0) ::_exit(kExitSandboxFailure);
     sync.Reset();
+    if (child_joins != 0 && ::setns(init.get(), child_joins) < 0) {
+      child::FailWith(*plan, RecordKind::kSetupError,
+                      child::StepFailed(SetupStep::kJoinCgroupNamespace, errno),
+                      kExitSandboxFailure);
+    }
     child::RunJob(*plan, slave);
   }
   if (slave >= 0) ::close(slave);

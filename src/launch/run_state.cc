@@ -134,6 +134,7 @@ std::string SerializeRunState(const RunState& s) {
   for (const auto& n : s.seccomp_settings.deny) out << "seccomp_deny " << Escape(n) << "\n";
   for (const auto& n : s.seccomp_settings.allow) out << "seccomp_allow " << Escape(n) << "\n";
   out << "has_dev " << (s.has_dev ? 1 : 0) << "\n";
+  out << "cgroup_limits " << (s.cgroup_limits ? 1 : 0) << "\n";
   return out.str();
 }
 
@@ -209,6 +210,8 @@ Result<RunState> ParseRunState(const std::string& text) {
       s.seccomp_settings.allow.push_back(Unescape(value));
     } else if (key == "has_dev") {
       s.has_dev = value == "1";
+    } else if (key == "cgroup_limits") {
+      s.cgroup_limits = value == "1";
     }
     // Unknown keys are skipped: a newer sandbox may add some.
     if (!ok) return MakeError("bad run state at line " + std::to_string(number) + ": " + line);

@@ -59,6 +59,9 @@ struct RunState {
   bool seccomp_listener = false;
   seccomp::Settings seccomp_settings;  // for answering the listener as the run does
   bool has_dev = false;                // the run has its own /dev (a pty can be opened there)
+  // The run has a cgroup of its own holding every process under its limits (memory, pids,
+  // cpu): an entered process is started in it, that of the run's init.
+  bool cgroup_limits = false;
 };
 
 /// /proc/PID/stat's starttime (clock ticks since boot), or 0 when the process is gone. With

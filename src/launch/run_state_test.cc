@@ -31,6 +31,7 @@ TEST(RunStateTest, RoundTripsEveryField) {
   s.seccomp_settings.deny = {"uname"};
   s.seccomp_settings.allow = {"keyctl"};
   s.has_dev = true;
+  s.cgroup_limits = true;
   auto parsed = ParseRunState(SerializeRunState(s));
   ASSERT_TRUE(parsed) << parsed.error().ToString();
   EXPECT_EQ(SerializeRunState(*parsed), SerializeRunState(s));
@@ -39,6 +40,7 @@ TEST(RunStateTest, RoundTripsEveryField) {
   ASSERT_EQ(parsed->seccomp_program.size(), 2u);
   EXPECT_EQ(parsed->seccomp_program[1].k, 0x7fff0000u);
   EXPECT_EQ(parsed->seccomp_program[1].jf, 2);
+  EXPECT_TRUE(parsed->cgroup_limits);
   EXPECT_EQ(parsed->namespaces, static_cast<uint64_t>(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID));
 }
 

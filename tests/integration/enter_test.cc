@@ -3,10 +3,13 @@
 // another user is refused.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -229,6 +232,106 @@ TEST_F(EnterTest, BwrapRunIsEnteredThroughExactlyItsOwnNamespaces) {
   EXPECT_NE(r.err.find("has no pid namespace of its own"), std::string::npos) << r;
   EXPECT_NE(r.err.find("--unshare-pid"), std::string::npos) << r;
   RunSandbox({"stop", name_, "--grace", "100ms"});
+}
+
+// The cgroup line ("0::PATH") of /proc/self/cgroup as an entered probe reads it.
+std::string UnifiedCgroupLine(const std::string& proc_self_cgroup) {
+  for (const std::string& line : Lines(proc_self_cgroup)) {
+    if (line.rfind("0::", 0) == 0) return line;
+  }
+  return "";
+}
+
+// The mount point of the host's cgroup2 filesystem, or "".
+std::string Cgroup2MountPoint() {
+  for (const std::string& line : Lines(ReadHostFile("/proc/self/mountinfo"))) {
+    if (line.find(" - cgroup2 ") == std::string::npos) continue;
+    std::istringstream fields(line);
+    std::string field;
+    for (int i = 0; i < 5; ++i) fields >> field;
+    return field;
+  }
+  return "";
+}
+
+// A run with cgroup limits holds its processes in its cgroup, and an entered one starts there.
+// This host may have no controllers to delegate, so the test builds that state itself, as
+// root, in a bare cgroup2 tree it owns: D/caller (where the run and `enter` start) and D/job
+// (the run's cgroup: its init is moved there and its entry says it has limits).
+TEST_F(EnterTest, EnteredProcessStartsInTheRunsCgroup) {
+  if (!AsRoot()) GTEST_SKIP() << "needs root to build a cgroup tree for the run user";
+  std::string mount = Cgroup2MountPoint();
+  if (mount.empty()) GTEST_SKIP() << "no cgroup2 mount";
+  std::string tree = mount + "/sandbox-enter-test-" + RandomName(8);
+  for (const std::string& dir : {tree, tree + "/caller", tree + "/job"}) {
+    ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0) << dir << ": " << std::strerror(errno);
+    ASSERT_EQ(::chown(dir.c_str(), RunUid(), RunGid()), 0);
+    ASSERT_EQ(::chown((dir + "/cgroup.procs").c_str(), RunUid(), RunGid()), 0);
+  }
+  struct RemoveTree {
+    std::string tree;
+    ~RemoveTree() {
+      // The run's processes leave their cgroups as they are reaped, just after the run ends.
+      for (const std::string& dir : {tree + "/job", tree + "/caller", tree}) {
+        for (int i = 0; i < 500 && ::rmdir(dir.c_str()) != 0 && errno == EBUSY; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+      }
+    }
+  } remove_tree{tree};
+  // `sh -c` as root moves itself into D/caller, then becomes the sandbox as the run user.
+  auto in_caller_cgroup = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"/bin/sh", "-c",
+                                     "echo $$ > \"$0\"/caller/cgroup.procs && exec \"$@\"", tree};
+    for (const std::string& a : SandboxArgv(args)) argv.push_back(a);
+    return argv;
+  };
+  Process run(in_caller_cgroup(RunArgs({"/sbx/probe", "sleep", "30"})), DefaultOptions());
+  ASSERT_TRUE(WaitListed());
+  std::istringstream ps_line;
+  for (const std::string& line : Lines(RunSandbox({"ps"}).out)) {
+    if (line.rfind(name_ + " ", 0) == 0) ps_line.str(line);
+  }
+  std::string name, supervisor, init;
+  ps_line >> name >> supervisor >> init;
+  ASSERT_FALSE(init.empty());
+
+  // Control: a run without limits leaves the entered process where enter is, D/caller, which
+  // is the root of the run's cgroup namespace.
+  RunResult r = RunProcess(
+      in_caller_cgroup({"enter", name_, "--", "/sbx/probe", "read", "/proc/self/cgroup"}),
+      DefaultOptions());
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(UnifiedCgroupLine(r.out), "0::/") << r;
+
+  // The run's cgroup: its init in D/job, its entry saying the run has limits.
+  {
+    std::ofstream procs(tree + "/job/cgroup.procs");
+    procs << init;
+  }
+  ASSERT_NE(ReadHostFile("/proc/" + init + "/cgroup").find(tree.substr(mount.size()) + "/job\n"),
+            std::string::npos);
+  {
+    std::ofstream entry("/tmp/sandbox-" + std::to_string(RunUid()) + "/" + name_ + ".run",
+                        std::ios::app);
+    entry << "cgroup_limits 1\n";
+  }
+  r = RunProcess(
+      in_caller_cgroup({"enter", name_, "--", "/sbx/probe", "read", "/proc/self/cgroup"}),
+      DefaultOptions());
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(UnifiedCgroupLine(r.out), "0::/../job") << "the entered process is in D/job\n" << r;
+
+  // From the root cgroup (not the run user's) the move is not allowed: refused, nothing runs.
+  r = Enter({"/sbx/probe", "write", "/tmp/ran", "x"});
+  EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
+  EXPECT_NE(r.err.find("cannot start a process in the cgroup of run"), std::string::npos) << r;
+  RunResult ran =
+      RunProcess(in_caller_cgroup({"enter", name_, "--", "/sbx/probe", "exists", "/tmp/ran"}),
+                 DefaultOptions());
+  EXPECT_EQ(ran.out, "no\n") << "the refused command ran\n" << ran;
+  RunSandbox({"stop", name_, "--grace", "100ms"});
+  run.Finish();
 }
 
 TEST_F(EnterTest, BadArgumentsAreOneLineAndExit125) {
