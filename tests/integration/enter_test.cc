@@ -334,6 +334,37 @@ TEST_F(EnterTest, EnteredProcessStartsInTheRunsCgroup) {
   run.Finish();
 }
 
+// The name is claimed before the sandbox starts: of runs started at once with one name, one
+// runs and the others refuse, whatever the timing.
+TEST_F(EnterTest, OfRunsStartedAtOnceWithOneNameExactlyOneRuns) {
+  constexpr int kRuns = 4;
+  std::vector<std::unique_ptr<Process>> runs;
+  for (int i = 0; i < kRuns; ++i) {
+    runs.push_back(std::make_unique<Process>(SandboxArgv(RunArgs({"/sbx/probe", "sleep", "30"})),
+                                             DefaultOptions()));
+  }
+  ASSERT_TRUE(WaitListed());
+  // The refused ones end by themselves; the one that runs ends when stopped.
+  for (int i = 0; i < 200 && RunSandbox({"stop", name_, "--grace", "100ms"}).exit_code != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  int refused = 0;
+  int stopped = 0;
+  for (auto& run : runs) {
+    RunResult r = run->Finish();
+    EXPECT_FALSE(r.timed_out) << r;
+    if (r.exit_code == kExitSandboxFailure && r.err.find("is already live") != std::string::npos) {
+      ++refused;
+    } else if (r.exit_code == 128 + SIGTERM) {
+      ++stopped;
+    } else {
+      ADD_FAILURE() << r;
+    }
+  }
+  EXPECT_EQ(stopped, 1);
+  EXPECT_EQ(refused, kRuns - 1);
+}
+
 TEST_F(EnterTest, BadArgumentsAreOneLineAndExit125) {
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{{"enter"},
