@@ -111,18 +111,21 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   state.cgroup_limits = policy->cgroup().any();
   if (policy->seccomp()) state.seccomp_settings = *policy->seccomp();
   launch::CaptureJobSide(**plan, &state);
-  // The name is claimed before the sandbox starts (the supervisor's pid, no init yet): of two
-  // runs started at once with one name, one is refused here. A generated name that happens to
-  // be taken is drawn again.
-  state.supervisor_pid = ::getpid();
-  state.supervisor_start = launch::ProcessStartTime(state.supervisor_pid);
-  state.created = static_cast<int64_t>(std::time(nullptr));
+  // The name is claimed before the sandbox starts: of two runs started at once with one name,
+  // one is refused here. A generated name that happens to be taken is drawn again. The claim
+  // holds only what says whose it is (the supervisor, no init yet); the full entry is written
+  // once the child is working, off the start-up path.
+  launch::RunState claim;
+  claim.supervisor_pid = ::getpid();
+  claim.supervisor_start = launch::ProcessStartTime(claim.supervisor_pid);
+  claim.created = static_cast<int64_t>(std::time(nullptr));
   std::optional<RegistryObserver> registered;
   if (registry) {
-    auto reserved = registry->Reserve(state);
+    claim.name = state.name;
+    auto reserved = registry->Reserve(claim);
     for (int redraw = 0; !reserved && !options.name && redraw < 8; ++redraw) {
-      state.name = GenerateRunName();
-      reserved = registry->Reserve(state);
+      claim.name = state.name = GenerateRunName();
+      reserved = registry->Reserve(claim);
     }
     if (reserved) {
       registered.emplace(std::move(registry).value(), state);

@@ -242,6 +242,12 @@ void RegistryObserver::OnStarted(pid_t init_pid, int /*pidfd*/) {
   state_.init_pid = init_pid;
   state_.init_start = launch::ProcessStartTime(init_pid);
   state_.created = static_cast<int64_t>(std::time(nullptr));
+}
+
+// Only a built sandbox is listed and may be entered: until pid 1 says so, the entry is the
+// claim (no init), which ps skips and enter refuses as still starting.
+void RegistryObserver::OnReady() {
+  if (!written_ || state_.init_pid == 0) return;
   if (auto r = registry_.Write(state_); !r) {
     std::fprintf(stderr, "sandbox: %s (the run goes on; ps and enter will not see it)\n",
                  r.error().ToString().c_str());

@@ -74,8 +74,8 @@ class RunRegistry {
   std::string dir_;
 };
 
-/// Completes the run's reserved entry when the sandbox has started (its init's pid) and removes
-/// it when the run ends, or when the run never started.
+/// Completes the run's reserved entry once the sandbox is built (its init's pid and start time)
+/// and removes it when the run ends, or when the run never started.
 class RegistryObserver : public launch::RunObserver {
  public:
   /// `state.name` is reserved in `registry` (RunRegistry::Reserve).
@@ -83,6 +83,7 @@ class RegistryObserver : public launch::RunObserver {
       : registry_(std::move(registry)), state_(std::move(state)) {}
   ~RegistryObserver() override;
   void OnStarted(pid_t init_pid, int pidfd) override;
+  void OnReady() override;
   void OnFinished(const report::Outcome& outcome) override;
 
  private:

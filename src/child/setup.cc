@@ -253,6 +253,10 @@ pid_t StartJobProcess(const ChildPlan& plan, int terminal_slave) noexcept {
     ReportStep(plan, SetupStep::kOpenTerminal, -1, &clock);
   }
 
+  // The sandbox is built: from here on `sandbox enter` may join it (the supervisor lists the
+  // run only now; joining earlier would land in a half-built mount namespace, or the host's
+  // tree before pivot_root). The job's own hardening follows, in the job.
+  SendRecord(plan.sync_fd, MakeReadyRecord());
   // bwrap --as-pid-1: no init; the job's status is pid 1's exit status.
   if (plan.job_is_pid1) RunJob(plan, terminal_slave);
   pid_t job = StartJobProcess(plan, terminal_slave);

@@ -29,6 +29,12 @@ Record MakeStepRecord(SetupStep step, int op_index, int64_t nanoseconds) noexcep
   return record;
 }
 
+Record MakeReadyRecord() noexcept {
+  Record record;
+  record.kind = RecordKind::kSandboxReady;
+  return record;
+}
+
 bool SendRecord(int fd, const Record& record) noexcept {
   for (;;) {
     ssize_t n = ::send(fd, &record, sizeof(record), MSG_NOSIGNAL);

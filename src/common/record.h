@@ -18,6 +18,7 @@ enum class RecordKind : uint8_t {
   kStepDone = 4,         // --verbose: `step` finished after `nanoseconds`
   kSeccompListener = 5,  // carries the seccomp notification listener (SCM_RIGHTS)
   kTerminal = 6,         // carries the master of the job's pseudo-terminal (SCM_RIGHTS)
+  kSandboxReady = 7,     // pid 1 has built the sandbox (filesystem, hostname, lo); the job is next
 };
 
 inline constexpr size_t kRecordPathSize = 512;
@@ -40,6 +41,8 @@ Record MakeErrorRecord(RecordKind kind, SetupStep step, int error, int op_index,
 
 /// Fills a kStepDone record. Async-signal-safe.
 Record MakeStepRecord(SetupStep step, int op_index, int64_t nanoseconds) noexcept;
+/// kSandboxReady. Async-signal-safe.
+Record MakeReadyRecord() noexcept;
 
 /// Sends one record as one message. Returns false if the socket is gone. Async-signal-safe.
 bool SendRecord(int fd, const Record& record) noexcept;

@@ -52,10 +52,10 @@ std::pair<std::string_view, std::string_view> Split(std::string_view line) {
 std::string Hex(const std::vector<sock_filter>& program) {
   static const char kDigits[] = "0123456789abcdef";
   const auto* bytes = reinterpret_cast<const unsigned char*>(program.data());
-  std::string out;
+  std::string out(program.size() * sizeof(sock_filter) * 2, '0');
   for (size_t i = 0; i < program.size() * sizeof(sock_filter); ++i) {
-    out += kDigits[bytes[i] >> 4];
-    out += kDigits[bytes[i] & 15];
+    out[2 * i] = kDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kDigits[bytes[i] & 15];
   }
   return out;
 }

@@ -269,6 +269,8 @@ class Supervisor {
           if (attached && policy_.terminal() && !relay_) {
             relay_.emplace(std::move(attached), STDIN_FILENO, STDOUT_FILENO);
           }
+        } else if (record.kind == RecordKind::kSandboxReady) {
+          observer_->OnReady();
         } else if (record.kind == RecordKind::kJobExited) {
           job_status_ = record.status;
         } else if (record.kind == RecordKind::kStepDone) {

@@ -23,6 +23,8 @@ class RunObserver {
   virtual ~RunObserver() = default;
   /// pid 1 exists (pid in the caller's pid namespace) and its id maps are written.
   virtual void OnStarted(pid_t /*init_pid*/, int /*pidfd*/) {}
+  /// pid 1 has built the sandbox (filesystem, hostname, lo) and is about to start the job.
+  virtual void OnReady() {}
   /// A --verbose step record arrived.
   virtual void OnStep(const Record& /*record*/) {}
   /// pid 1 has been reaped; `outcome` is final.
@@ -41,6 +43,9 @@ class ObserverList : public RunObserver {
   }
   void OnStarted(pid_t init_pid, int pidfd) override {
     for (RunObserver* o : observers_) o->OnStarted(init_pid, pidfd);
+  }
+  void OnReady() override {
+    for (RunObserver* o : observers_) o->OnReady();
   }
   void OnStep(const Record& record) override {
     for (RunObserver* o : observers_) o->OnStep(record);
