@@ -67,7 +67,13 @@ int EnterMain(int argc, char** argv, const launch::ProcessImage& /*image*/) {
 
   std::fflush(nullptr);
   auto outcome = launch::EnterRun(*run, request);
-  if (!outcome) return EnterFailed(outcome.error());
+  if (!outcome) {
+    // EnterRun may fail after joining the run's namespaces: leave as below, never through the
+    // at-exit machinery.
+    int code = EnterFailed(outcome.error());
+    std::fflush(nullptr);
+    ::_exit(code);
+  }
   bool logged = run->seccomp_settings.action == seccomp::Action::kLog;
   for (const std::string& line : report::DenialLines(*outcome, logged)) {
     std::fprintf(stderr, "%s\n", line.c_str());
