@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -112,20 +111,16 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   if (policy->seccomp()) state.seccomp_settings = *policy->seccomp();
   launch::CaptureJobSide(**plan, &state);
   // The name is claimed before the sandbox starts: of two runs started at once with one name,
-  // one is refused here. A generated name that happens to be taken is drawn again. The claim
-  // holds only what says whose it is (the supervisor, no init yet); the full entry is written
-  // once the child is working, off the start-up path.
-  launch::RunState claim;
-  claim.supervisor_pid = ::getpid();
-  claim.supervisor_start = launch::ProcessStartTime(claim.supervisor_pid);
-  claim.created = static_cast<int64_t>(std::time(nullptr));
+  // one is refused here. A generated name that happens to be taken is drawn again. The full
+  // entry is written once pid 1 reports the sandbox built, off the start-up path.
+  state.supervisor_pid = ::getpid();
+  state.supervisor_start = launch::ProcessStartTime(state.supervisor_pid);
   std::optional<RegistryObserver> registered;
   if (registry) {
-    claim.name = state.name;
-    auto reserved = registry->Reserve(claim);
+    auto reserved = registry->Reserve(state.name, state.supervisor_pid, state.supervisor_start);
     for (int redraw = 0; !reserved && !options.name && redraw < 8; ++redraw) {
-      claim.name = state.name = GenerateRunName();
-      reserved = registry->Reserve(claim);
+      state.name = GenerateRunName();
+      reserved = registry->Reserve(state.name, state.supervisor_pid, state.supervisor_start);
     }
     if (reserved) {
       registered.emplace(std::move(registry).value(), state);

@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <sstream>
+#include <string_view>
 
 namespace sandbox::app {
 namespace {
@@ -89,10 +91,44 @@ Result<RunRegistry> RunRegistry::OpenAt(const std::string& dir) {
   return RunRegistry(dir);
 }
 
-Result<void> RunRegistry::WriteTemporary(const launch::RunState& state, std::string* tmp) const {
-  *tmp = EntryPath(state.name) + ".tmp" + std::to_string(::getpid());
-  int fd = ::open(tmp->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return MakeError("cannot write " + *tmp, errno);
+namespace {
+
+// The claim's text: "starting PID START".
+constexpr std::string_view kClaimWord = "starting";
+
+std::string ClaimText(pid_t supervisor, uint64_t start) {
+  return std::string(kClaimWord) + " " + std::to_string(supervisor) + " " + std::to_string(start);
+}
+
+bool ParseClaim(std::string_view text, pid_t* supervisor, uint64_t* start) {
+  std::istringstream in{std::string(text)};
+  std::string word;
+  return (in >> word >> *supervisor >> *start) && word == kClaimWord && in.eof();
+}
+
+}  // namespace
+
+Result<void> RunRegistry::Reserve(const std::string& name, pid_t supervisor,
+                                  uint64_t supervisor_start) const {
+  std::string path = EntryPath(name);
+  std::string claim = ClaimText(supervisor, supervisor_start);
+  // Two tries: the first may meet a stale entry, which Look removes.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (::symlink(claim.c_str(), path.c_str()) == 0) return {};
+    if (errno != EEXIST) return MakeError("cannot create " + path, errno);
+    Status status = Look(name).status;
+    if (status != Status::kStale && status != Status::kAbsent) break;
+  }
+  Error e = MakeError("a run named \"" + name + "\" is already live");
+  e.hint = "pick another --name, or stop it: sandbox stop " + name;
+  return e;
+}
+
+Result<void> RunRegistry::Write(const launch::RunState& state) const {
+  std::string path = EntryPath(state.name);
+  std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return MakeError("cannot write " + tmp, errno);
   std::string text = launch::SerializeRunState(state);
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   int err = errno;
@@ -100,43 +136,8 @@ Result<void> RunRegistry::WriteTemporary(const launch::RunState& state, std::str
     ok = false;
     err = errno;
   }
-  if (!ok) {
-    ::unlink(tmp->c_str());
-    return MakeError("cannot write " + *tmp, err);
-  }
-  return {};
-}
-
-Result<void> RunRegistry::Reserve(const launch::RunState& state) const {
-  std::string tmp;
-  if (auto r = WriteTemporary(state, &tmp); !r) return r.error();
-  std::string path = EntryPath(state.name);
-  // Two tries: the first link may meet a stale entry, which Look removes.
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (::link(tmp.c_str(), path.c_str()) == 0) {
-      ::unlink(tmp.c_str());
-      return {};
-    }
-    int err = errno;
-    if (err != EEXIST) {
-      ::unlink(tmp.c_str());
-      return MakeError("cannot create " + path, err);
-    }
-    Status status = Look(state.name).status;
-    if (status != Status::kStale && status != Status::kAbsent) break;
-  }
-  ::unlink(tmp.c_str());
-  Error e = MakeError("a run named \"" + state.name + "\" is already live");
-  e.hint = "pick another --name, or stop it: sandbox stop " + state.name;
-  return e;
-}
-
-Result<void> RunRegistry::Write(const launch::RunState& state) const {
-  std::string tmp;
-  if (auto r = WriteTemporary(state, &tmp); !r) return r.error();
-  std::string path = EntryPath(state.name);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    if (ok) err = errno;
     ::unlink(tmp.c_str());
     return MakeError("cannot write " + path, err);
   }
@@ -149,24 +150,39 @@ RunRegistry::Lookup RunRegistry::Look(const std::string& name) const {
   Lookup found;
   std::string path = EntryPath(name);
   struct stat st;
-  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return found;
+  if (::lstat(path.c_str(), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
+    return found;
+  }
   found.owner = st.st_uid;
   if (st.st_uid != ::getuid()) {
     found.status = Status::kForeign;
     return found;
   }
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  struct stat read_st;
-  if (fd < 0 || ::fstat(fd, &read_st) != 0) {
-    if (fd >= 0) ::close(fd);
-    return found;  // removed meanwhile
+  // The claim (a symlink, never followed) names only the supervisor; the entry says it all.
+  Result<launch::RunState> state = MakeError("unreadable");
+  struct stat read_st = st;
+  if (S_ISLNK(st.st_mode)) {
+    char text[128];
+    ssize_t n = ::readlink(path.c_str(), text, sizeof(text) - 1);
+    if (n < 0) return found;  // removed meanwhile
+    launch::RunState claim;
+    if (ParseClaim(std::string_view(text, static_cast<size_t>(n)), &claim.supervisor_pid,
+                   &claim.supervisor_start)) {
+      claim.name = name;
+      state = std::move(claim);
+    }
+  } else {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0 || ::fstat(fd, &read_st) != 0) {
+      if (fd >= 0) ::close(fd);
+      return found;  // replaced or removed meanwhile
+    }
+    state = launch::ParseRunState(ReadAll(fd));
+    ::close(fd);
   }
-  std::string text = ReadAll(fd);
-  ::close(fd);
-  auto state = launch::ParseRunState(text);
   if (!state || !IsSameProcess(state->supervisor_pid, state->supervisor_start)) {
     // The supervisor is gone (killed with SIGKILL): nobody else will remove the entry. Only
-    // the file just read goes: a run that claimed the name since has a new file there.
+    // the file just read goes: a run that claimed the name since has a new one there.
     struct stat now;
     if (::lstat(path.c_str(), &now) == 0 && now.st_ino == read_st.st_ino &&
         now.st_dev == read_st.st_dev) {
@@ -176,7 +192,7 @@ RunRegistry::Lookup RunRegistry::Look(const std::string& name) const {
     return found;
   }
   found.state = std::move(state).value();
-  if (found.state.init_pid == 0) {
+  if (S_ISLNK(st.st_mode)) {
     found.status = Status::kStarting;
   } else if (!IsSameProcess(found.state.init_pid, found.state.init_start)) {
     found.status = Status::kEnding;  // its supervisor is about to remove the entry
@@ -237,8 +253,6 @@ RegistryObserver::~RegistryObserver() {
 }
 
 void RegistryObserver::OnStarted(pid_t init_pid, int /*pidfd*/) {
-  state_.supervisor_pid = ::getpid();
-  state_.supervisor_start = launch::ProcessStartTime(state_.supervisor_pid);
   state_.init_pid = init_pid;
   state_.init_start = launch::ProcessStartTime(init_pid);
   state_.created = static_cast<int64_t>(std::time(nullptr));

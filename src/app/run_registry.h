@@ -36,12 +36,14 @@ class RunRegistry {
 
   const std::string& dir() const { return dir_; }
 
-  /// Claims state.name for a run about to start (state names its supervisor, init_pid 0): the
-  /// entry is created only if no other holds the name (link(2) fails on an existing one), so
-  /// two runs started at once cannot both have it. An entry whose supervisor is gone is
-  /// removed and the name claimed; one of a live supervisor is an error that says so.
-  Result<void> Reserve(const launch::RunState& state) const;
-  /// Replaces (atomically, mode 0600) the entry for state.name, which the caller holds.
+  /// Claims `name` for a run about to start, whose supervisor is `supervisor` (started at
+  /// `supervisor_start`): a symlink whose text names the supervisor, created by symlink(2),
+  /// which fails when the name exists, so two runs started at once cannot both have it. One
+  /// syscall: the claim is on the start-up path. An entry whose supervisor is gone is removed
+  /// and the name claimed; one of a live supervisor is an error that says so.
+  Result<void> Reserve(const std::string& name, pid_t supervisor, uint64_t supervisor_start) const;
+  /// Replaces (atomically, mode 0600; rename(2) over the claim) the entry for state.name, which
+  /// the caller holds.
   Result<void> Write(const launch::RunState& state) const;
   void Remove(const std::string& name) const;
 
@@ -57,7 +59,7 @@ class RunRegistry {
     kAbsent,    // no entry
     kForeign,   // an entry owned by another uid (only reachable if the directory was shared)
     kStale,     // its supervisor is gone (killed with SIGKILL): removed now
-    kStarting,  // reserved by a live supervisor whose sandbox has no init yet
+    kStarting,  // claimed by a live supervisor whose sandbox is not built yet
     kEnding,    // the init is gone; the live supervisor will remove the entry
     kLive,
   };
@@ -67,7 +69,6 @@ class RunRegistry {
     uid_t owner = 0;
   };
   Lookup Look(const std::string& name) const;
-  Result<void> WriteTemporary(const launch::RunState& state, std::string* tmp) const;
 
   explicit RunRegistry(std::string dir) : dir_(std::move(dir)) {}
   std::string EntryPath(const std::string& name) const { return dir_ + "/" + name + ".run"; }

@@ -34,14 +34,12 @@ class RunRegistryTest : public ::testing::Test {
     s.command = {"sleep", "30"};
     return s;
   }
-  static launch::RunState Reserved(const std::string& name) {
-    launch::RunState s = State(name);
-    s.init_pid = 0;
-    s.init_start = 0;
-    return s;
+  static Result<void> Claim(const RunRegistry& registry, const std::string& name) {
+    return registry.Reserve(name, ::getpid(), launch::ProcessStartTime(::getpid()));
   }
   bool Exists(const std::string& name) const {
-    return ::access((dir_ + "/" + name + ".run").c_str(), F_OK) == 0;
+    struct stat st;
+    return ::lstat((dir_ + "/" + name + ".run").c_str(), &st) == 0;
   }
 
   std::string dir_;
@@ -62,28 +60,43 @@ TEST_F(RunRegistryTest, RefusesADirectoryOthersCanReachOrASymlink) {
   EXPECT_NE(through_link.error().message.find("not a directory"), std::string::npos);
 }
 
-TEST_F(RunRegistryTest, EntriesAreCreatedPrivate) {
+TEST_F(RunRegistryTest, AClaimNamesOnlyItsSupervisorAndTheEntryIsPrivate) {
   auto registry = RunRegistry::OpenAt(dir_);
   ASSERT_TRUE(registry);
-  ASSERT_TRUE(registry->Reserve(Reserved("a")));
-  struct stat st;
-  ASSERT_EQ(::stat((dir_ + "/a.run").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_TRUE(registry->Reserve("a", 1234, 5678));
+  char text[64] = {};
+  ASSERT_EQ(::readlink((dir_ + "/a.run").c_str(), text, sizeof(text) - 1), 18);
+  EXPECT_STREQ(text, "starting 1234 5678");
   ASSERT_TRUE(registry->Write(State("a")));
-  ASSERT_EQ(::stat((dir_ + "/a.run").c_str(), &st), 0);
+  struct stat st;
+  ASSERT_EQ(::lstat((dir_ + "/a.run").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(RunRegistryTest, AClaimIsNeverFollowed) {
+  auto registry = RunRegistry::OpenAt(dir_);
+  ASSERT_TRUE(registry);
+  // A symlink whose text is not a claim (here: a path to a real entry) is stale, not read.
+  ASSERT_TRUE(registry->Write(State("real")));
+  ASSERT_EQ(::symlink((dir_ + "/real.run").c_str(), (dir_ + "/other.run").c_str()), 0);
+  auto found = registry->Find("other");
+  ASSERT_FALSE(found);
+  EXPECT_NE(found.error().message.find("stale"), std::string::npos);
+  EXPECT_FALSE(Exists("other"));
+  EXPECT_TRUE(Exists("real"));
 }
 
 TEST_F(RunRegistryTest, AReservedNameIsTakenUntilRemoved) {
   auto registry = RunRegistry::OpenAt(dir_);
   ASSERT_TRUE(registry);
-  ASSERT_TRUE(registry->Reserve(Reserved("build")));
+  ASSERT_TRUE(Claim(*registry, "build"));
   // Starting: neither listed nor found, but the name is held.
   EXPECT_TRUE(registry->LiveRuns().empty());
   auto starting = registry->Find("build");
   ASSERT_FALSE(starting);
   EXPECT_NE(starting.error().message.find("still starting"), std::string::npos);
-  auto twice = registry->Reserve(Reserved("build"));
+  auto twice = Claim(*registry, "build");
   ASSERT_FALSE(twice);
   EXPECT_NE(twice.error().message.find("is already live"), std::string::npos);
   // Started: listed and found.
@@ -91,9 +104,9 @@ TEST_F(RunRegistryTest, AReservedNameIsTakenUntilRemoved) {
   ASSERT_EQ(registry->LiveRuns().size(), 1u);
   EXPECT_EQ(registry->LiveRuns()[0].name, "build");
   EXPECT_TRUE(registry->Find("build"));
-  EXPECT_FALSE(registry->Reserve(Reserved("build")));
+  EXPECT_FALSE(Claim(*registry, "build"));
   registry->Remove("build");
-  EXPECT_TRUE(registry->Reserve(Reserved("build")));
+  EXPECT_TRUE(Claim(*registry, "build"));
 }
 
 TEST_F(RunRegistryTest, AStaleEntryIsRemovedAndItsNameFree) {
@@ -111,8 +124,8 @@ TEST_F(RunRegistryTest, AStaleEntryIsRemovedAndItsNameFree) {
   EXPECT_NE(found.error().message.find("stale"), std::string::npos);
   EXPECT_FALSE(Exists("old"));
   ASSERT_TRUE(registry->Write(stale));
-  EXPECT_TRUE(registry->Reserve(Reserved("old")));  // claimed over the stale entry
-  EXPECT_FALSE(registry->Find("old"));              // and now starting, ours
+  EXPECT_TRUE(Claim(*registry, "old"));  // claimed over the stale entry
+  EXPECT_FALSE(registry->Find("old"));   // and now starting, ours
   EXPECT_TRUE(Exists("old"));
 }
 
@@ -129,7 +142,7 @@ TEST_F(RunRegistryTest, AnEndingRunIsNeitherListedNorRemoved) {
   ASSERT_FALSE(found);
   EXPECT_NE(found.error().message.find("has ended"), std::string::npos);
   EXPECT_TRUE(Exists("done"));
-  EXPECT_FALSE(registry->Reserve(Reserved("done")));
+  EXPECT_FALSE(Claim(*registry, "done"));
 }
 
 TEST_F(RunRegistryTest, AnotherUsersEntryIsRefusedByName) {
