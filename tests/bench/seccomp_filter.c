@@ -3,6 +3,7 @@
 // with a filter of the same size and the same argument rules as ours.
 //
 // usage: seccomp_filter OUT.bpf [POLICY_HEADER]
+//        seccomp_filter --minimal OUT.bpf    (one rule, same arches: the price of any filter)
 //   Prints "rules=N instructions=M arches=x86_64,x86,x32" on stdout.
 //   POLICY_HEADER: src/seccomp/default_policy.h when it exists; every "name" string literal
 //   in it that libseccomp knows as a syscall is added as a plain deny (errno EPERM), on top of
@@ -122,9 +123,27 @@ static void AddFromHeader(scmp_filter_ctx ctx, const char* path) {
   fclose(f);
 }
 
+// Writes the filter's BPF to path and prints its size.
+static int Export(scmp_filter_ctx ctx, const char* path) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) Die(path, errno);
+  int rc = seccomp_export_bpf(ctx, fd);
+  if (rc < 0) Die("seccomp_export_bpf", rc);
+  off_t size = lseek(fd, 0, SEEK_END);
+  close(fd);
+  seccomp_release(ctx);
+  printf("rules=%d instructions=%lld arches=x86_64,x86,x32\n", g_rules, (long long)size / 8);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  int minimal = argc > 1 && strcmp(argv[1], "--minimal") == 0;
+  if (minimal) {
+    argv++;
+    argc--;
+  }
   if (argc < 2) {
-    fprintf(stderr, "usage: seccomp_filter OUT.bpf [POLICY_HEADER]\n");
+    fprintf(stderr, "usage: seccomp_filter [--minimal] OUT.bpf [POLICY_HEADER]\n");
     return 2;
   }
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -136,6 +155,10 @@ int main(int argc, char** argv) {
   // The binary-tree optimisation, as the sandbox uses.
   if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0) Die("optimize", rc);
 
+  if (minimal) {
+    AddPlain(ctx, kDenied[0]);
+    return Export(ctx, argv[1]);
+  }
   for (size_t i = 0; i < sizeof kDenied / sizeof kDenied[0]; i++) AddPlain(ctx, kDenied[i]);
   if (argc > 2) AddFromHeader(ctx, argv[2]);
 
@@ -175,12 +198,5 @@ int main(int argc, char** argv) {
     Add(ctx, eperm, "socket", 1, &families[i]);
   }
 
-  int fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) Die(argv[1], errno);
-  if ((rc = seccomp_export_bpf(ctx, fd)) < 0) Die("seccomp_export_bpf", rc);
-  off_t size = lseek(fd, 0, SEEK_END);
-  close(fd);
-  seccomp_release(ctx);
-  printf("rules=%d instructions=%lld arches=x86_64,x86,x32\n", g_rules, (long long)size / 8);
-  return 0;
+  return Export(ctx, argv[1]);
 }
