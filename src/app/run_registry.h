@@ -1,5 +1,5 @@
 // Live runs on disk, for `sandbox ps`, `enter` and `stop`: one file per run in a directory only
-// its user can read ($XDG_RUNTIME_DIR/sandbox, else /tmp/sandbox-UID, mode 0700). The supervisor
+// its user can read (DefaultRunDirectory(), mode 0700). The supervisor
 // writes its run's entry once pid 1 exists and removes it when the run ends; an entry whose
 // supervisor is gone (killed with SIGKILL) is stale, never entered, and removed when seen.
 #ifndef SANDBOX_APP_RUN_REGISTRY_H_
@@ -25,6 +25,10 @@ Result<void> CheckRunName(const std::string& name);
 
 /// Six random hex digits.
 std::string GenerateRunName();
+
+/// $XDG_RUNTIME_DIR/sandbox, else /dev/shm/sandbox-UID when /dev/shm is a tmpfs, else
+/// /tmp/sandbox-UID.
+std::string DefaultRunDirectory();
 
 class RunRegistry {
  public:

@@ -262,6 +262,15 @@ TEST_F(EnterTest, BwrapRunIsEnteredThroughExactlyItsOwnNamespaces) {
 }
 
 // The cgroup line ("0::PATH") of /proc/self/cgroup as an entered probe reads it.
+// Where the runs of `uid` register without XDG_RUNTIME_DIR: /dev/shm when it is a tmpfs (then
+// the directory exists once a run has started), else /tmp.
+std::string RunDirectoryOf(uid_t uid) {
+  std::string shm = "/dev/shm/sandbox-" + std::to_string(uid);
+  struct stat st;
+  if (::lstat(shm.c_str(), &st) == 0) return shm;
+  return "/tmp/sandbox-" + std::to_string(uid);
+}
+
 std::string UnifiedCgroupLine(const std::string& proc_self_cgroup) {
   for (const std::string& line : Lines(proc_self_cgroup)) {
     if (line.rfind("0::", 0) == 0) return line;
@@ -339,8 +348,7 @@ TEST_F(EnterTest, EnteredProcessStartsInTheRunsCgroup) {
   ASSERT_NE(ReadHostFile("/proc/" + init + "/cgroup").find(tree.substr(mount.size()) + "/job\n"),
             std::string::npos);
   {
-    std::ofstream entry("/tmp/sandbox-" + std::to_string(RunUid()) + "/" + name_ + ".run",
-                        std::ios::app);
+    std::ofstream entry(RunDirectoryOf(RunUid()) + "/" + name_ + ".run", std::ios::app);
     entry << "cgroup_limits 1\n";
   }
   r = RunProcess(
@@ -473,7 +481,7 @@ TEST_F(EnterTest, AnotherUserIsRefused) {
   EXPECT_NE(r.err.find("no live run named \"" + name_ + "\""), std::string::npos) << r;
   // Led to the owner's directory through a symlink, the other user is refused before reading.
   std::string runtime = MakeDir("runtime");
-  ASSERT_EQ(::symlink("/tmp/sandbox-65534", (runtime + "/sandbox").c_str()), 0);
+  ASSERT_EQ(::symlink(RunDirectoryOf(RunUid()).c_str(), (runtime + "/sandbox").c_str()), 0);
   SpawnOptions pointed = DefaultOptions();
   pointed.env.push_back("XDG_RUNTIME_DIR=" + runtime);
   RunResult r2 = RunProcess(as_other, pointed);
