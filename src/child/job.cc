@@ -99,7 +99,7 @@ void RunJob(const ChildPlan& plan, int terminal_slave) noexcept {
   sigemptyset(&none);
   ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
 
-  int64_t clock = MonotonicNow();
+  int64_t clock = plan.report_steps ? MonotonicNow() : 0;
   StepError e;
   // A new session detaches the job from the caller's terminal, so TIOCSTI cannot push
   // keystrokes into the caller's shell.

@@ -187,7 +187,7 @@ pid_t StartJobProcess(const ChildPlan& plan, int terminal_slave) noexcept {
   // Die with the supervisor.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   ExitIfSupervisorGone(plan);
-  int64_t clock = MonotonicNow();
+  int64_t clock = plan.report_steps ? MonotonicNow() : 0;
   // No handshake: the supervisor goes on with its own bookkeeping meanwhile. (bwrap's
   // --userns-block-fd is the exception: the caller maps us, then the supervisor says go.)
   if (plan.wait_for_go) WaitForGo(plan);
