@@ -8,6 +8,22 @@
 #include "common/raw_log.h"
 
 namespace sandbox::child {
+namespace {
+
+constexpr const char* kInterpreterMissing =
+    "the file is there: its interpreter (the ELF loader or the #! program) is missing inside "
+    "the sandbox";
+
+// execve's ENOENT also means a missing ELF interpreter or #! program: say which, or "gcc: No
+// such file or directory" sends the user looking for gcc, which is there.
+StepError ExecFailed(int error, const char* command) noexcept {
+  if (error == ENOENT && ::access(command, F_OK) == 0) {
+    return StepFailed(SetupStep::kExecute, ENOENT, command, kInterpreterMissing);
+  }
+  return StepFailed(SetupStep::kExecute, error, command);
+}
+
+}  // namespace
 
 StepError ExecuteJob(const ChildPlan& plan) noexcept {
   // bwrap's --argv0 gives the program another argv[0] than the name it is found by.
@@ -16,11 +32,12 @@ StepError ExecuteJob(const ChildPlan& plan) noexcept {
   for (const char* p = command; *p != '\0'; ++p) has_slash = has_slash || *p == '/';
   if (has_slash || plan.path_dirs.empty()) {
     ::execve(command, plan.argv.data(), plan.envp.data());
-    return StepFailed(SetupStep::kExecute, errno, command);
+    return ExecFailed(errno, command);
   }
   // execvp(3) semantics: EACCES is remembered but the search goes on; ENOENT/ENOTDIR try the
   // next directory; anything else stops the search.
   bool saw_eacces = false;
+  bool no_interpreter = false;  // a candidate exists, but its interpreter does not
   for (const char* dir : plan.path_dirs) {
     char candidate[PATH_MAX];
     RawBuffer path(candidate, sizeof(candidate));
@@ -31,6 +48,8 @@ StepError ExecuteJob(const ChildPlan& plan) noexcept {
         saw_eacces = true;
         break;
       case ENOENT:
+        no_interpreter = no_interpreter || ::access(candidate, F_OK) == 0;
+        break;
       case ENOTDIR:
       case ESTALE:
       case ENODEV:
@@ -40,7 +59,9 @@ StepError ExecuteJob(const ChildPlan& plan) noexcept {
         return StepFailed(SetupStep::kExecute, errno, command);
     }
   }
-  return StepFailed(SetupStep::kExecute, saw_eacces ? EACCES : ENOENT, command);
+  if (saw_eacces) return StepFailed(SetupStep::kExecute, EACCES, command);
+  if (no_interpreter) return StepFailed(SetupStep::kExecute, ENOENT, command, kInterpreterMissing);
+  return StepFailed(SetupStep::kExecute, ENOENT, command);
 }
 
 }  // namespace sandbox::child

@@ -65,7 +65,9 @@ std::string MessageFor(const Outcome& outcome, const OpDescriber& describe_op) {
       return "sandbox: the sandbox's init ended without reporting the job's status";
     case Outcome::Kind::kExecFailed: {
       const Record& r = *outcome.record;
-      return std::string("sandbox: cannot execute ") + r.path + errno_text(r.error);
+      std::string line = std::string("sandbox: cannot execute ") + r.path + errno_text(r.error);
+      if (r.detail[0] != '\0') line += std::string(" (") + r.detail + ")";
+      return line;
     }
     case Outcome::Kind::kSetupFailed:
       break;

@@ -2,6 +2,7 @@
 // caller, and --timeout.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -176,6 +177,30 @@ TEST_F(ExitStatusTest, MissingCommandGives127) {
   RunResult r = RunCommand("/sbx/nope");
   EXPECT_EQ(r.exit_code, kExitNotFound) << r;
   ExpectOneSandboxLine(r, "/sbx/nope");
+}
+
+// execve's ENOENT for a file that is there: its interpreter is missing. The line says so,
+// by path and through the PATH search alike, instead of leaving "No such file" alone.
+TEST_F(ExitStatusTest, MissingInterpreterIsNamedAsSuch) {
+  MakeDir("bin");
+  std::string script = MakeFile("bin/script", "#!/nonexistent/sh\n");
+  ASSERT_EQ(::chmod(script.c_str(), 0755), 0);
+  std::vector<std::string> args = CommonFlags();
+  args.insert(args.end(), {"--ro-bind", scratch() + "/bin", "/s", "--setenv", "PATH", "/nope:/s",
+                           "--", "/s/script"});
+  RunResult r = RunSandbox(args);
+  EXPECT_EQ(r.exit_code, kExitNotFound) << r;
+  ExpectOneSandboxLine(r, "/s/script");
+  EXPECT_NE(r.err.find("its interpreter"), std::string::npos) << r;
+  args.back() = "script";
+  r = RunSandbox(args);
+  EXPECT_EQ(r.exit_code, kExitNotFound) << r;
+  ExpectOneSandboxLine(r, "script");
+  EXPECT_NE(r.err.find("its interpreter"), std::string::npos) << r;
+  args.back() = "/s/absent";  // a file that is not there keeps the plain line
+  r = RunSandbox(args);
+  EXPECT_EQ(r.exit_code, kExitNotFound) << r;
+  EXPECT_EQ(r.err.find("interpreter"), std::string::npos) << r;
 }
 
 TEST_F(ExitStatusTest, NonExecutableCommandGives126) {
