@@ -335,7 +335,9 @@ class Parser {
       return {};
     }
     if (arg == "--bind-fd" || arg == "--ro-bind-fd") {
-      // The directory the descriptor names, bound like a path (resolved now, in the parent).
+      // The file the descriptor names, bound by its path (resolved now, in the parent; the
+      // mount cannot be cloned from a descriptor of another mount namespace). The sandbox then
+      // checks that the mount is the descriptor's file, as bubblewrap does.
       if (auto r = Need(arg, 2); !r) return MakeError("--bind-fd takes two arguments");
       auto fd = Fd(Take());
       if (!fd) return fd.error();
@@ -345,7 +347,8 @@ class Parser {
       ssize_t n = ::readlink(link.c_str(), buf, sizeof(buf) - 1);
       if (n <= 0 || buf[0] != '/') return MakeError("Invalid fd: " + std::to_string(*fd));
       Mount(arg == "--bind-fd" ? MountKind::kBind : MountKind::kReadOnlyBind, arg,
-            std::string(buf, static_cast<size_t>(n)), target);
+            std::string(buf, static_cast<size_t>(n)), target)
+          .source_fd = *fd;
       b.consumed_fds.push_back(*fd);
       return {};
     }

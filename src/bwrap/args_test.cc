@@ -1,6 +1,8 @@
 #include "bwrap/args.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <map>
 
@@ -198,6 +200,25 @@ TEST(BwrapArgsTest, PermsNarrowTheParentsAndDataIsRead) {
   EXPECT_EQ(m[2].mode, 01755u);
   EXPECT_FALSE(m[3].recursive);  // bubblewrap's --remount-ro acts on one mount
   EXPECT_EQ(p->options.bwrap->consumed_fds, std::vector<int>{3});
+}
+
+TEST(BwrapArgsTest, BindFdBindsTheDescriptorsPathAndKeepsTheDescriptor) {
+  int fd = ::open("/usr", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  std::string number = std::to_string(fd);
+  auto p = Parse(
+      {"--bind-fd", number, "/a", "--ro-bind-fd", number, "/b", "--bind", "/c", "/d", "true"});
+  ::close(fd);
+  ASSERT_TRUE(p) << p.error().ToString();
+  const auto& m = p->options.mounts;
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[0].kind, MountKind::kBind);
+  EXPECT_EQ(m[0].source, "/usr");
+  EXPECT_EQ(m[0].source_fd, fd);  // the sandbox checks the mount against it
+  EXPECT_EQ(m[1].kind, MountKind::kReadOnlyBind);
+  EXPECT_EQ(m[1].source_fd, fd);
+  EXPECT_EQ(m[2].source_fd, -1);  // a plain bind has nothing to check
+  EXPECT_EQ(p->options.bwrap->consumed_fds, (std::vector<int>{fd, fd}));
 }
 
 TEST(BwrapArgsTest, Argv0AndLockFiles) {

@@ -51,6 +51,27 @@ int OpenSource(int old_root, const char* source) noexcept {
   }
 }
 
+// bwrap --bind-fd: the source was the descriptor's path when the supervisor read it, and
+// something may have been renamed onto that path since. The mount just attached (`mounted`,
+// the detached tree's descriptor, which now names the mount's root) must be the descriptor's
+// own file. The descriptor itself cannot be mounted: open_tree(2) refuses (EINVAL) a mount of
+// another mount namespace, and the caller's descriptor belongs to the caller's.
+StepError CheckBindSource(int mounted, const MountStep& step) noexcept {
+  struct stat want;
+  struct stat got;
+  if (::fstat(step.source_fd, &want) < 0) {
+    return StepFailed(SetupStep::kBindMount, errno, step.target, "cannot stat the descriptor");
+  }
+  if (::fstat(mounted, &got) < 0) {
+    return StepFailed(SetupStep::kBindMount, errno, step.target, "cannot stat the mount");
+  }
+  if (want.st_dev != got.st_dev || want.st_ino != got.st_ino) {
+    return StepFailed(SetupStep::kCheckBindSource, 0, step.target,
+                      "the mount is not the descriptor's file: its path names another now");
+  }
+  return StepOk();
+}
+
 StepError ApplyBind(const RootFds& fds, const MountStep& step) noexcept {
   Fd source(OpenSource(fds.old_root, step.source));
   if (source.get() < 0) {
@@ -86,7 +107,7 @@ StepError ApplyBind(const RootFds& fds, const MountStep& step) noexcept {
                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
     return StepFailed(SetupStep::kBindMount, errno, step.target);
   }
-  return StepOk();
+  return step.source_fd >= 0 ? CheckBindSource(tree.get(), step) : StepOk();
 }
 
 // Mounts a fresh filesystem of `type` on step.target (created as a directory with `dir_mode`)

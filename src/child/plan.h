@@ -33,6 +33,9 @@ struct MountStep {
   int op_index = 0;           // index in Policy::mounts(), echoed in error records
   bool recursive = true;      // remount-ro: every mount below target too
   bool host_proc = false;     // proc without a pid namespace of its own: bind the host's
+  // bwrap --bind-fd: the caller's descriptor the bind was resolved from; once mounted, the bind
+  // must be its file (same st_dev and st_ino), or the path was swapped meanwhile. -1: no check.
+  int source_fd = -1;
   // Overlays: layer paths under the staging root ("/oldroot/..."), top layer first, for
   // fsconfig "lowerdir+"; lowerdir_text is all of them escaped and joined by ':', for kernels
   // before 6.8. upper/work: the host's dirs (kOverlay), or null.

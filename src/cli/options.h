@@ -36,6 +36,9 @@ struct MountRequest {
   // bwrap: missing parents are created with this mode (bubblewrap narrows 0755 to what the
   // --perms of the operation lets the group and others reach).
   std::optional<unsigned> parent_mode;
+  // bwrap --bind-fd: the caller's descriptor whose path `source` is; the mount made from that
+  // path must be this descriptor's file (checked in the sandbox after mounting). -1 otherwise.
+  int source_fd = -1;
 };
 
 /// One environment flag; applied in command-line order after the base environment.

@@ -78,6 +78,8 @@ const char* SetupStepName(SetupStep step) noexcept {
       return "wait for block fd";
     case SetupStep::kJoinCgroupNamespace:
       return "join cgroup namespace";
+    case SetupStep::kCheckBindSource:
+      return "check bind source";
     case SetupStep::kCount:
       break;
   }

@@ -45,6 +45,7 @@ enum class SetupStep : uint8_t {
   kJoinUserNamespace,
   kWaitForBlockFd,
   kJoinCgroupNamespace,  // sandbox enter: the entered process, once in the run's cgroup
+  kCheckBindSource,
   kCount,
 };
 

@@ -215,6 +215,7 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
       case MountKind::kReadOnlyBind:
       case MountKind::kDevBind:
         step.source = plan->Intern(op.source.substr(1));  // canonical: always absolute
+        step.source_fd = op.source_fd;
         break;
       case MountKind::kSymlink:
         step.source = plan->Intern(op.source);

@@ -27,6 +27,7 @@ TEST(PlanBuilderTest, FlattensMountsRelativeToTheRoot) {
   bind.kind = MountKind::kReadOnlyBind;
   bind.source = "/usr";
   bind.target = "/usr";
+  bind.source_fd = 7;  // bwrap --bind-fd 7 /usr
   cli::MountRequest tmp;
   tmp.kind = MountKind::kTmpfs;
   tmp.target = "/tmp";
@@ -44,6 +45,8 @@ TEST(PlanBuilderTest, FlattensMountsRelativeToTheRoot) {
   EXPECT_STREQ(m[0].source, "usr");
   EXPECT_STREQ(m[0].target, "usr");
   EXPECT_EQ(m[0].op_index, 0);
+  EXPECT_EQ(m[0].source_fd, 7);
+  EXPECT_EQ(m[1].source_fd, -1);
   EXPECT_STREQ(m[1].mode_text, "1777");
   EXPECT_STREQ(m[1].size_text, "1024");
   EXPECT_EQ(m[1].op_index, 1);

@@ -43,6 +43,8 @@ const char* Phrase(SetupStep step) {
       return "unshare user ns";
     case SetupStep::kJoinUserNamespace:
       return "Setting userns2 failed";
+    case SetupStep::kCheckBindSource:
+      return "Race condition binding dirfd";
     default:
       return nullptr;
   }
@@ -63,6 +65,8 @@ std::string BwrapMessageFor(const Outcome& outcome) {
   }
   const Record& r = *outcome.record;
   const char* phrase = Phrase(r.step);
+  // bubblewrap's sentence says it all: the calls worked, the files differ.
+  if (r.step == SetupStep::kCheckBindSource && r.error == 0) return phrase;
   std::string line;
   if (phrase == nullptr) {
     line = SetupStepName(r.step);

@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "common/exit_status.h"
+#include "report/bwrap_message.h"
 
 namespace sandbox::report {
 namespace {
@@ -69,6 +70,14 @@ TEST(ExitCodeTest, HostLimitsPointAtDoctor) {
   EXPECT_EQ(MessageFor(o, nullptr), "sandbox: mount proc /proc: No such file or directory");
   o = WithRecord(Outcome::Kind::kSetupFailed, SetupStep::kBindMount, EPERM, "opt", 1);
   EXPECT_EQ(MessageFor(o, nullptr), "sandbox: bind /opt: Operation not permitted");
+}
+
+TEST(ExitCodeTest, BwrapBindFdRaceIsBubblewrapsSentence) {
+  auto o = WithRecord(Outcome::Kind::kSetupFailed, SetupStep::kCheckBindSource, 0, "mnt", 2,
+                      "the mount is not the descriptor's file");
+  EXPECT_EQ(BwrapMessageFor(o), "Race condition binding dirfd");
+  EXPECT_EQ(MessageFor(o, nullptr),
+            "sandbox: check bind source /mnt (the mount is not the descriptor's file)");
 }
 
 TEST(ExitCodeTest, ExecMessage) {

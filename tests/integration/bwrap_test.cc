@@ -204,5 +204,33 @@ TEST_F(BwrapTest, DescriptorsPassOnExceptConsumedOnes) {
   EXPECT_EQ(r.out.find("8\n"), std::string::npos) << "--info-fd is the supervisor's\n" << r;
 }
 
+TEST_F(BwrapTest, BindFdRefusesAPathThatNamesAnotherFileNow) {
+  std::string a = MakeDir("bindfd-a");
+  std::string b = MakeDir("bindfd-b");
+  MakeFile("bindfd-a/which", "A");
+  MakeFile("bindfd-b/which", "B");
+  int fd = ::open(a.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  SpawnOptions options = DefaultOptions();
+  options.inherit_fds = {{5, fd}};
+  RunResult r = RunProcess(SandboxArgv({"bwrap", "--ro-bind", "/", "/", "--ro-bind-fd", "5", "/mnt",
+                                        BinDir() + "/probe", "read", "/mnt/which"}),
+                           options);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "A") << r;
+  // The descriptor's path is read before the bind is made, so anything renamed or mounted onto
+  // that path meanwhile would be bound instead. Deterministically: a sandbox where `a` is
+  // covered by `b` resolves the inherited descriptor (opened outside, on the real `a`) to the
+  // path `a`, which names `b` there; the nested run must notice and refuse.
+  r = RunProcess(SandboxArgv({"bwrap", "--bind", "/", "/", "--bind", b, a, BinDir() + "/sandbox",
+                              "bwrap", "--ro-bind", "/", "/", "--ro-bind-fd", "5", "/mnt",
+                              BinDir() + "/probe", "read", "/mnt/which"}),
+                 options);
+  ::close(fd);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(r.out, "") << "the swapped-in directory was never shown\n" << r;
+  EXPECT_EQ(r.err, "bwrap: Race condition binding dirfd\n") << r;
+}
+
 }  // namespace
 }  // namespace sandbox::testing
