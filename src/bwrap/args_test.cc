@@ -153,6 +153,13 @@ TEST(BwrapArgsTest, UserNamespaceUnlessRoot) {
   p = Parse({"--uid", "5", "true"}, {}, 0);
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().ToString(), "Specifying --uid requires --unshare-user or --userns");
+  // A joined namespace instead of a new one; the ids are switched to inside it.
+  p = Parse({"--userns", "9", "--uid", "5", "--gid", "6", "true"});
+  ASSERT_TRUE(p) << p.error().ToString();
+  EXPECT_FALSE(p->options.bwrap->unshare_user);
+  EXPECT_EQ(p->options.bwrap->userns_fd, 9);
+  EXPECT_EQ(p->options.uid, 5u);
+  EXPECT_EQ(p->options.gid, 6u);
 }
 
 TEST(BwrapArgsTest, CapabilitiesStartFromWhatTheCallerHas) {

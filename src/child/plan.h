@@ -59,6 +59,11 @@ struct ChildPlan {
   // The ids the caller is mapped to (inner_* unless a nested namespace follows).
   uid_t first_map_uid = 0;
   gid_t first_map_gid = 0;
+  // bwrap --userns with --uid/--gid: the joined namespace may map more ids than the caller's,
+  // and pid 1 switches to the ones asked for before any setup: setuid, then setgid (bubblewrap's
+  // order). -1: keep the id.
+  uid_t switch_uid = static_cast<uid_t>(-1);
+  gid_t switch_gid = static_cast<gid_t>(-1);
 
   const char* hostname = "sandbox";
   bool bring_up_loopback = true;

@@ -194,6 +194,13 @@ pid_t StartJobProcess(const ChildPlan& plan, int terminal_slave) noexcept {
   StepError e = plan.write_id_maps ? WriteOwnIdMaps(plan) : StepOk();
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
   ReportStep(plan, SetupStep::kWriteIdMaps, -1, &clock);
+  // bwrap --userns: before any setup, as bubblewrap's switch_to_user_with_privs; the mounts are
+  // made as those ids. Then make sure the supervisor did not die while the death signal was off.
+  if (plan.switch_uid != static_cast<uid_t>(-1) || plan.switch_gid != static_cast<gid_t>(-1)) {
+    e = SwitchToRequestedIds(plan);
+    if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
+    ExitIfSupervisorGone(plan);
+  }
   // Out of the caller's process group: terminal signals reach the supervisor only, which
   // forwards them once. (bwrap mode stays, as bubblewrap does: the command keeps the caller's
   // terminal unless --new-session.)

@@ -80,6 +80,10 @@ const char* SetupStepName(SetupStep step) noexcept {
       return "join cgroup namespace";
     case SetupStep::kCheckBindSource:
       return "check bind source";
+    case SetupStep::kSwitchUid:
+      return "switch to uid";
+    case SetupStep::kSwitchGid:
+      return "switch to gid";
     case SetupStep::kCount:
       break;
   }

@@ -46,6 +46,8 @@ enum class SetupStep : uint8_t {
   kWaitForBlockFd,
   kJoinCgroupNamespace,  // sandbox enter: the entered process, once in the run's cgroup
   kCheckBindSource,
+  kSwitchUid,
+  kSwitchGid,
   kCount,
 };
 

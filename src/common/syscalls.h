@@ -107,6 +107,12 @@ inline int CloseRange(unsigned first, unsigned last, unsigned flags) noexcept {
   return static_cast<int>(::syscall(SYS_close_range, first, last, flags));
 }
 
+// The raw calls, for this thread only: glibc's setuid()/setgid() change every thread it knows
+// of (signalling each, nptl "setxid"), and in a clone()d child that list is the supervisor's.
+inline int SetUid(uid_t uid) noexcept { return static_cast<int>(::syscall(SYS_setuid, uid)); }
+
+inline int SetGid(gid_t gid) noexcept { return static_cast<int>(::syscall(SYS_setgid, gid)); }
+
 }  // namespace sandbox::sys
 
 #endif  // SANDBOX_COMMON_SYSCALLS_H_

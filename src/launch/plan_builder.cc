@@ -143,6 +143,11 @@ void AddBwrapControls(const policy::Policy& policy, child::ChildPlan& plan) {
   plan.userns2_fd = c.userns2_fd;
   plan.disable_userns = c.disable_userns;
   plan.assert_userns_disabled = c.assert_userns_disabled;
+  // --userns: bubblewrap switches only to an id that differs from the caller's own (outside)
+  // id, whatever the caller is mapped to inside. Policy refuses (uid_t)-1, the "keep" value.
+  const policy::Identity& ids = policy.identity();
+  if (c.userns_fd >= 0 && ids.inner_uid != ids.outer_uid) plan.switch_uid = ids.inner_uid;
+  if (c.userns_fd >= 0 && ids.inner_gid != ids.outer_gid) plan.switch_gid = ids.inner_gid;
   if (!c.inherit_fds) return;  // the rest is bubblewrap's alone
   plan.die_with_parent = policy.die_with_parent();
   plan.init_drops_caps = true;

@@ -65,6 +65,23 @@ TEST(PlanBuilderTest, IdMapsMapTheInsideIdsToTheCallersOwn) {
   EXPECT_STREQ((*plan)->gid_map, "5678 1000 1\n");
 }
 
+TEST(PlanBuilderTest, JoinedUserNamespaceSwitchesToTheIdsThatDiffer) {
+  cli::CliOptions o;
+  o.command = {"true"};
+  o.bwrap.emplace();
+  o.uid = 1000;  // the caller's own (MakePolicy's caller): bubblewrap does not switch
+  o.gid = 5;
+  auto plan = BuildChildPlan(MakePolicy(o), ProcessImage{});
+  ASSERT_TRUE(plan);
+  EXPECT_EQ((*plan)->switch_gid, static_cast<gid_t>(-1)) << "no --userns: nothing to switch";
+  o.bwrap->userns_fd = 9;
+  plan = BuildChildPlan(MakePolicy(o), ProcessImage{});
+  ASSERT_TRUE(plan);
+  EXPECT_EQ((*plan)->switch_uid, static_cast<uid_t>(-1));
+  EXPECT_EQ((*plan)->switch_gid, 5u);
+  EXPECT_FALSE((*plan)->write_id_maps) << "the joined namespace is mapped already";
+}
+
 TEST(PlanBuilderTest, JobStackIsMappedBeforeClone) {
 #if defined(__SANITIZE_ADDRESS__)
   GTEST_SKIP() << "sanitizer builds start the job with fork()";

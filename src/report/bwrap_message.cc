@@ -45,6 +45,10 @@ const char* Phrase(SetupStep step) {
       return "Setting userns2 failed";
     case SetupStep::kCheckBindSource:
       return "Race condition binding dirfd";
+    case SetupStep::kSwitchUid:
+      return "unable to switch to uid %s";
+    case SetupStep::kSwitchGid:
+      return "unable to switch to gid %s";
     default:
       return nullptr;
   }

@@ -80,6 +80,14 @@ TEST(ExitCodeTest, BwrapBindFdRaceIsBubblewrapsSentence) {
             "sandbox: check bind source /mnt (the mount is not the descriptor's file)");
 }
 
+TEST(ExitCodeTest, BwrapIdSwitchIsBubblewrapsSentence) {
+  auto o = WithRecord(Outcome::Kind::kSetupFailed, SetupStep::kSwitchUid, EINVAL, "5");
+  EXPECT_EQ(BwrapMessageFor(o), "unable to switch to uid 5: Invalid argument");
+  EXPECT_EQ(MessageFor(o, nullptr), "sandbox: switch to uid 5: Invalid argument");
+  o = WithRecord(Outcome::Kind::kSetupFailed, SetupStep::kSwitchGid, EPERM, "7");
+  EXPECT_EQ(BwrapMessageFor(o), "unable to switch to gid 7: Operation not permitted");
+}
+
 TEST(ExitCodeTest, ExecMessage) {
   auto o = WithRecord(Outcome::Kind::kExecFailed, SetupStep::kExecute, ENOENT, "nope");
   EXPECT_EQ(MessageFor(o, nullptr), "sandbox: cannot execute nope: No such file or directory");

@@ -2,6 +2,10 @@
 // environment and ids, only the namespaces asked for, no seccomp filter), its namespace options,
 // its words and exit status for errors, and the argv[0] dispatch.
 #include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
@@ -22,7 +26,77 @@ class BwrapTest : public SandboxTest {
     argv.insert(argv.end(), probe_args.begin(), probe_args.end());
     return RunSandbox(argv);
   }
+
+  // sandbox bwrap --ro-bind / / --userns 9 IDS... PROBE ids, with `userns` as descriptor 9.
+  RunResult JoinUserns(int userns, const std::vector<std::string>& ids) {
+    SpawnOptions options = DefaultOptions();
+    options.inherit_fds = {{9, userns}};
+    std::vector<std::string> argv = {"bwrap", "--ro-bind", "/", "/", "--userns", "9"};
+    argv.insert(argv.end(), ids.begin(), ids.end());
+    argv.insert(argv.end(), {BinDir() + "/probe", "ids"});
+    return RunProcess(SandboxArgv(argv), options);
+  }
 };
+
+bool WriteFile(const std::string& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  return ::close(fd) == 0 && ok;
+}
+
+// A user namespace owned by the run user, held by the returned descriptor (-1 on failure). With
+// maps, root writes them from outside (any host ids); without, the run user maps itself to 0.
+int MakeUserNamespace(const std::string& uid_map, const std::string& gid_map, uid_t run_uid,
+                      gid_t run_gid) {
+  const std::string self_uid_map = "0 " + std::to_string(run_uid) + " 1";
+  const std::string self_gid_map = "0 " + std::to_string(run_gid) + " 1";
+  int ready[2];
+  int done[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) return -1;
+  if (::pipe2(done, O_CLOEXEC) != 0) return -1;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(ready[0]);
+    ::close(done[1]);  // or the read below never sees the end of file
+    auto put = [](const char* path, const std::string& text) {
+      int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+      bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == ssize_t(text.size());
+      if (fd >= 0) ::close(fd);
+      return ok;
+    };
+    if (::getuid() == 0 &&
+        (::setgroups(0, nullptr) != 0 || ::setresgid(run_gid, run_gid, run_gid) ||
+         ::setresuid(run_uid, run_uid, run_uid) != 0)) {
+      ::_exit(1);
+    }
+    // Leaving root made the process undumpable, which gives its /proc files to root.
+    if (::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0 || ::unshare(CLONE_NEWUSER) != 0) ::_exit(1);
+    if (uid_map.empty() &&
+        (!put("/proc/self/setgroups", "deny") || !put("/proc/self/uid_map", self_uid_map) ||
+         !put("/proc/self/gid_map", self_gid_map))) {
+      ::_exit(1);
+    }
+    char byte = 1;
+    if (::write(ready[1], &byte, 1) != 1) ::_exit(1);
+    (void)::read(done[0], &byte, 1);
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  ::close(done[0]);
+  char byte;
+  int fd = -1;
+  if (pid > 0 && ::read(ready[0], &byte, 1) == 1) {
+    std::string proc = "/proc/" + std::to_string(pid);
+    bool mapped = uid_map.empty() ||
+                  (WriteFile(proc + "/uid_map", uid_map) && WriteFile(proc + "/gid_map", gid_map));
+    if (mapped) fd = ::open((proc + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC);
+  }
+  ::close(ready[0]);
+  ::close(done[1]);  // end of file: the holder leaves; the descriptor keeps the namespace
+  if (pid > 0) ::waitpid(pid, nullptr, 0);
+  return fd;
+}
 
 TEST_F(BwrapTest, DefaultsAreBubblewraps) {
   RunResult env = Bwrap({}, {"env"});
@@ -230,6 +304,45 @@ TEST_F(BwrapTest, BindFdRefusesAPathThatNamesAnotherFileNow) {
   EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_EQ(r.out, "") << "the swapped-in directory was never shown\n" << r;
   EXPECT_EQ(r.err, "bwrap: Race condition binding dirfd\n") << r;
+}
+
+TEST_F(BwrapTest, UsernsSwitchesToTheIdsAsked) {
+  // A namespace where the run user is uid 0 and nothing else is mapped: bubblewrap setuid()s
+  // to an id that differs from the caller's, and fails when the namespace has no such id.
+  int userns = MakeUserNamespace("", "", RunUid(), RunGid());
+  ASSERT_GE(userns, 0) << "cannot make a user namespace";
+  RunResult r = JoinUserns(userns, {});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out.rfind("uid=0 gid=0 ", 0), 0u) << "the caller's own mapping\n" << r;
+  r = JoinUserns(userns, {"--uid", "5"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(r.err, "bwrap: unable to switch to uid 5: Invalid argument\n") << r;
+  r = JoinUserns(userns, {"--gid", "5"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(r.err, "bwrap: unable to switch to gid 5: Invalid argument\n") << r;
+  // The caller's own outside ids mean "no switch", whatever they map to inside.
+  r = JoinUserns(userns, {"--uid", std::to_string(RunUid()), "--gid", std::to_string(RunGid())});
+  ::close(userns);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out.rfind("uid=0 gid=0 ", 0), 0u) << r;
+}
+
+TEST_F(BwrapTest, UsernsRunsTheCommandAsTheIdsAsked) {
+  // Two ids mapped: the run user is 1 inside, so it keeps its capabilities there when it
+  // becomes 2 (no id was 0), makes the mounts and runs the command as 2.
+  if (!AsRoot()) GTEST_SKIP() << "only root can write a map with two ids";
+  auto two = [](unsigned id) {
+    return "1 " + std::to_string(id) + " 1\n2 " + std::to_string(id - 1) + " 1\n";
+  };
+  int userns = MakeUserNamespace(two(RunUid()), two(RunGid()), RunUid(), RunGid());
+  ASSERT_GE(userns, 0) << "cannot make a user namespace with two ids";
+  RunResult r = JoinUserns(userns, {});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out.rfind("uid=1 gid=1 euid=1 egid=1\n", 0), 0u) << r;
+  r = JoinUserns(userns, {"--uid", "2", "--gid", "2"});
+  ::close(userns);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out.rfind("uid=2 gid=2 euid=2 egid=2\n", 0), 0u) << r;
 }
 
 }  // namespace
