@@ -162,7 +162,13 @@ pid_t StartJobAfterInitDropsCaps(const ChildPlan& plan, int terminal_slave) noex
     RunJob(plan, terminal_slave);
   }
   ::close(gate[0]);
-  if (pid > 0) (void)ClearCapabilitySets();
+  if (pid > 0) {
+    (void)ClearCapabilitySets();
+    // Without capabilities pid 1 would be the job's to ptrace (same ids, nothing above the
+    // job's empty sets), and with it the socket to the supervisor. bubblewrap leaves its
+    // reaper traceable; not here.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  }
   ::close(gate[1]);  // end of file: the job goes on
   return pid;
 }

@@ -856,6 +856,15 @@ int CmdCloneNewuser(const Args&) {
   return Ok();
 }
 
+// Seizes PID without stopping it (so pid 1 of a sandbox can be tried), then detaches.
+int CmdPtraceSeize(const Args& args) {
+  int64_t pid = 0;
+  if (!ParseInt(args[0], 1, INT32_MAX, &pid)) return BadArg("pid", args[0]);
+  if (ptrace(PTRACE_SEIZE, static_cast<pid_t>(pid), nullptr, nullptr) != 0) return Fail(errno);
+  ptrace(PTRACE_DETACH, static_cast<pid_t>(pid), nullptr, nullptr);
+  return Ok();
+}
+
 int CmdPtraceChild(const Args&) {
   pid_t child = fork();
   if (child < 0) return Fail(errno);
@@ -996,6 +1005,7 @@ constexpr Command kCommands[] = {
     {"unshare-user", 0, 0, "", CmdUnshareUser},
     {"clone-newuser", 0, 0, "", CmdCloneNewuser},
     {"ptrace-child", 0, 0, "", CmdPtraceChild},
+    {"ptrace-seize", 1, 1, "PID", CmdPtraceSeize},
     {"fd-openat", 2, 2, "FD PATH", CmdFdOpenat},
     {"stat-mode", 1, 1, "PATH", CmdStatMode},
     {"statfs-type", 1, 1, "PATH", CmdStatfsType},
