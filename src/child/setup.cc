@@ -162,13 +162,10 @@ pid_t StartJobAfterInitDropsCaps(const ChildPlan& plan, int terminal_slave) noex
     RunJob(plan, terminal_slave);
   }
   ::close(gate[0]);
-  if (pid > 0) {
-    (void)ClearCapabilitySets();
-    // Without capabilities pid 1 would be the job's to ptrace (same ids, nothing above the
-    // job's empty sets), and with it the socket to the supervisor. bubblewrap leaves its
-    // reaper traceable; not here.
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  }
+  // Without capabilities pid 1 is the job's to ptrace, as bubblewrap's reaper is: making it
+  // non-dumpable would also shut the caller out of /proc/PID/ns (its memory belongs to the
+  // host's user namespace until an exec), which --info-fd users join (docs/bwrap-compat.md).
+  if (pid > 0) (void)ClearCapabilitySets();
   ::close(gate[1]);  // end of file: the job goes on
   return pid;
 }

@@ -201,16 +201,6 @@ TEST_F(BwrapTest, CapabilitiesAreBubblewraps) {
   EXPECT_EQ(r.err, "bwrap: unknown cap: CAP_FROB\n") << r;
 }
 
-// pid 1 holds the socket to the supervisor; without capabilities only its being
-// non-dumpable keeps the job (same ids) from tracing it. The job's own child stays traceable.
-TEST_F(BwrapTest, TheJobCannotTraceTheReaper) {
-  RunResult r = Bwrap({"--unshare-pid", "--proc", "/proc"}, {"ptrace-seize", "1"});
-  EXPECT_EQ(r.exit_code, 1) << r;
-  EXPECT_EQ(r.out.rfind("error EPERM", 0), 0u) << r;
-  r = Bwrap({"--unshare-pid", "--proc", "/proc"}, {"ptrace-child"});
-  EXPECT_EQ(r.exit_code, 0) << r;
-}
-
 TEST_F(BwrapTest, DisableUsernsSticks) {
   RunResult r = Bwrap({"--unshare-user", "--disable-userns"}, {"unshare-user"});
   EXPECT_NE(r.exit_code, 0) << "no user namespace below the sandbox\n" << r;

@@ -78,6 +78,16 @@ TEST_F(SeccompTest, PtraceOfOwnChildWorks) {
   EXPECT_EQ(r.out, "ok\n") << r;
 }
 
+// pid 1 holds the socket to the supervisor. It keeps capabilities the job lacks, so the job
+// (same ids) cannot trace it, whatever the filter (ptrace itself is allowed, above).
+TEST_F(SeccompTest, TheJobCannotTraceInit) {
+  for (const char* policy : {"default", "none"}) {
+    RunResult r = RunProbe({"--seccomp-policy", policy}, {"ptrace-seize", "1"});
+    EXPECT_EQ(r.exit_code, 1) << policy << "\n" << r;
+    EXPECT_EQ(r.out.rfind("error EPERM", 0), 0u) << policy << "\n" << r;
+  }
+}
+
 TEST_F(SeccompTest, SocketFamiliesOutsideTheListAreUnsupported) {
   for (const char* family : {"1", "2", "10", "16"}) {
     RunResult r = RunProbe({}, {"socket", family});
