@@ -30,13 +30,7 @@ StepError DropCapabilities(int last_capability) noexcept {
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
     return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "ambient set");
   }
-  struct __user_cap_header_struct header = {};
-  header.version = _LINUX_CAPABILITY_VERSION_3;
-  struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
-  if (::syscall(SYS_capset, &header, data) < 0) {
-    return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "capset");
-  }
-  return StepOk();
+  return ClearCapabilitySets();
 }
 
 StepError SetCapabilities(uint64_t keep, bool limit_bounding, int last_capability) noexcept {
