@@ -71,10 +71,12 @@ StepError RaiseAmbientCapabilities(uint64_t keep, int last_capability) noexcept 
   return StepOk();
 }
 
-StepError ClearCapabilitySets() noexcept {
+StepError ClearCapabilitySets(uint64_t keep_permitted) noexcept {
   struct __user_cap_header_struct header = {};
   header.version = _LINUX_CAPABILITY_VERSION_3;
   struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  data[0].permitted = static_cast<uint32_t>(keep_permitted);
+  data[1].permitted = static_cast<uint32_t>(keep_permitted >> 32);
   if (::syscall(SYS_capset, &header, data) < 0) {
     return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "capset");
   }

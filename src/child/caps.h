@@ -23,8 +23,9 @@ StepError SetCapabilities(uint64_t keep, bool limit_bounding, int last_capabilit
 /// and EINVAL are not errors). Root's run keeps its capabilities this way in bwrap mode.
 StepError RaiseAmbientCapabilities(uint64_t keep, int last_capability) noexcept;
 
-/// Empties the effective, permitted and inheritable sets only (pid 1 of bwrap mode).
-StepError ClearCapabilitySets() noexcept;
+/// Empties the effective and inheritable sets, and the permitted set but for `keep_permitted`
+/// (a mask of capability numbers; pid 1 of bwrap mode keeps one, see StartJob...).
+StepError ClearCapabilitySets(uint64_t keep_permitted = 0) noexcept;
 
 StepError SetNoNewPrivs() noexcept;
 

@@ -1,6 +1,7 @@
 #include "child/setup.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -162,10 +163,12 @@ pid_t StartJobAfterInitDropsCaps(const ChildPlan& plan, int terminal_slave) noex
     RunJob(plan, terminal_slave);
   }
   ::close(gate[0]);
-  // Without capabilities pid 1 is the job's to ptrace, as bubblewrap's reaper is: making it
-  // non-dumpable would also shut the caller out of /proc/PID/ns (its memory belongs to the
-  // host's user namespace until an exec), which --info-fd users join (docs/bwrap-compat.md).
-  if (pid > 0) (void)ClearCapabilitySets();
+  // With no capability at all pid 1 would be the job's to ptrace (bubblewrap's reaper is): a
+  // tracer needs every capability its tracee has permitted. So pid 1 keeps one it never uses
+  // and that means nothing in a user namespace, permitted only (effective stays empty, as
+  // bubblewrap's `getpcaps 1` shows). Non-dumpable would do too but also shuts the caller
+  // out of /proc/PID/ns: pid 1's memory belongs to the host's user namespace until an exec.
+  if (pid > 0) (void)ClearCapabilitySets(uint64_t{1} << CAP_WAKE_ALARM);
   ::close(gate[1]);  // end of file: the job goes on
   return pid;
 }

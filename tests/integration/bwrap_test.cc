@@ -201,6 +201,20 @@ TEST_F(BwrapTest, CapabilitiesAreBubblewraps) {
   EXPECT_EQ(r.err, "bwrap: unknown cap: CAP_FROB\n") << r;
 }
 
+// pid 1 holds the socket to the supervisor. Without any capability it would be the job's to
+// trace (same ids); it keeps one, permitted only, that the job lacks. The job's own child
+// stays traceable, and bubblewrap's view (no effective capability in pid 1) holds.
+TEST_F(BwrapTest, TheJobCannotTraceTheReaper) {
+  RunResult r = Bwrap({"--unshare-pid", "--proc", "/proc"}, {"ptrace-seize", "1"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(r.out.rfind("error EPERM", 0), 0u) << r;
+  r = Bwrap({"--unshare-pid", "--proc", "/proc"}, {"ptrace-child"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  r = Bwrap({"--unshare-pid", "--proc", "/proc"}, {"read", "/proc/1/status"});
+  EXPECT_NE(r.out.find("CapEff:\t0000000000000000\n"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("CapInh:\t0000000000000000\n"), std::string::npos) << r;
+}
+
 TEST_F(BwrapTest, DisableUsernsSticks) {
   RunResult r = Bwrap({"--unshare-user", "--disable-userns"}, {"unshare-user"});
   EXPECT_NE(r.exit_code, 0) << "no user namespace below the sandbox\n" << r;
