@@ -90,13 +90,14 @@ TEST_F(ShellTest, WindowSizeChangesReachTheShell) {
   struct winsize size = {};
   size.ws_row = 50;
   size.ws_col = 120;
-  // The kernel queues SIGWINCH for the supervisor before the ioctl returns, so the relay
-  // resizes the sandbox's pty before it passes on what is typed next.
+  // SIGWINCH is asynchronous: the relay may pass on what is typed next before it has taken
+  // the signal (CI saw that once, under ASan). So the shell waits for the new size; a resize
+  // that never arrives fails at the runner's deadline.
   ASSERT_EQ(::ioctl(master_, TIOCSWINSZ, &size), 0);
-  Type("stty size; exit\n");
+  Type("until [ \"$(stty size)\" = \"50 120\" ]; do sleep 0.01; done; echo si\"\"ze-ok; exit\n");
   RunResult r = shell.Finish();
   EXPECT_EQ(r.exit_code, 0) << r;
-  EXPECT_NE(r.out.find("50 120"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("size-ok"), std::string::npos) << r;
 }
 
 TEST_F(ShellTest, WithoutATerminalTheShellReadsItsInput) {
