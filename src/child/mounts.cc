@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string_view>
 
 #include "child/dev.h"
 #include "child/paths.h"
 #include "common/raw_log.h"
 #include "common/record.h"
 #include "common/syscalls.h"
+#include "common/write_all.h"
 
 namespace sandbox::child {
 namespace {
@@ -239,16 +241,8 @@ StepError ApplyFile(const RootFds& fds, const MountStep& step) noexcept {
   if (e.failed()) return e;
   Fd file(::openat(parent.get(), name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
                    step.mode));
-  if (file.get() < 0) return StepFailed(SetupStep::kWriteFile, errno, step.target);
-  size_t done = 0;
-  while (done < step.content_size) {
-    ssize_t n = ::write(file.get(), step.content + done, step.content_size - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return StepFailed(SetupStep::kWriteFile, errno, step.target);
-    }
-    done += static_cast<size_t>(n);
-  }
+  if (file.get() < 0 || !WriteAll(file.get(), std::string_view(step.content, step.content_size)))
+    return StepFailed(SetupStep::kWriteFile, errno, step.target);
   if (::fchmod(file.get(), step.mode) < 0)
     return StepFailed(SetupStep::kWriteFile, errno, step.target);
   return StepOk();
@@ -357,18 +351,8 @@ StepError ApplyOverlay(const RootFds& fds, const MountStep& step) noexcept {
 
 // The POSIX message queues of the sandbox's ipc namespace (mq_overview(7)).
 StepError ApplyMqueue(const RootFds& fds, const MountStep& step) noexcept {
-  Fd target;
-  StepError e = OpenInRoot(fds.new_root, step.target, LeafKind::kDirectory, 0755,
-                           SetupStep::kCreateMountPoint, target.out(), step.parent_mode);
-  if (e.failed()) return e;
   Fd mnt;
-  e = MountFreshFs("mqueue", nullptr, nullptr, 0, SetupStep::kMountMqueue, step.target, mnt.out());
-  if (e.failed()) return e;
-  if (sys::MoveMount(mnt.get(), "", target.get(), "",
-                     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
-    return StepFailed(SetupStep::kMountMqueue, errno, step.target);
-  }
-  return StepOk();
+  return MountFreshAt(fds, step, "mqueue", 0755, 0, SetupStep::kMountMqueue, &mnt);
 }
 
 // chmod of a path that must exist. An O_PATH descriptor cannot be fchmod()ed, so fchmodat2
@@ -397,16 +381,8 @@ StepError ApplyBindData(const RootFds& fds, const MountStep& step) noexcept {
   RawBuffer path(name, sizeof(name));
   path.Append("/bind-data-").AppendInt(step.op_index);
   Fd file(::open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (file.get() < 0) return StepFailed(SetupStep::kBindData, errno, step.target);
-  size_t done = 0;
-  while (done < step.content_size) {
-    ssize_t n = ::write(file.get(), step.content + done, step.content_size - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return StepFailed(SetupStep::kBindData, errno, step.target);
-    }
-    done += static_cast<size_t>(n);
-  }
+  if (file.get() < 0 || !WriteAll(file.get(), std::string_view(step.content, step.content_size)))
+    return StepFailed(SetupStep::kBindData, errno, step.target);
   if (::fchmod(file.get(), step.mode) < 0)
     return StepFailed(SetupStep::kBindData, errno, step.target);
   Fd tree(sys::OpenTree(file.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
