@@ -9,6 +9,25 @@
 #include <cerrno>
 
 namespace sandbox::child {
+namespace {
+
+// capset(2) of the three sets, each a mask of capability numbers.
+StepError SetCapabilitySets(uint64_t effective, uint64_t permitted, uint64_t inheritable) noexcept {
+  struct __user_cap_header_struct header = {};
+  header.version = _LINUX_CAPABILITY_VERSION_3;
+  struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  for (int i = 0; i < 2; ++i) {
+    data[i].effective = static_cast<uint32_t>(effective >> (32 * i));
+    data[i].permitted = static_cast<uint32_t>(permitted >> (32 * i));
+    data[i].inheritable = static_cast<uint32_t>(inheritable >> (32 * i));
+  }
+  if (::syscall(SYS_capset, &header, data) < 0) {
+    return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "capset");
+  }
+  return StepOk();
+}
+
+}  // namespace
 
 StepError DropCapabilities(int last_capability) noexcept {
   // Securebits first: changing them needs CAP_SETPCAP, which is about to go. NOROOT stops
@@ -46,17 +65,8 @@ StepError SetCapabilities(uint64_t keep, bool limit_bounding, int last_capabilit
       }
     }
   }
-  struct __user_cap_header_struct header = {};
-  header.version = _LINUX_CAPABILITY_VERSION_3;
-  struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
-  for (int i = 0; i < 2; ++i) {
-    auto word = static_cast<uint32_t>(keep >> (32 * i));
-    data[i].effective = data[i].permitted = data[i].inheritable = word;
-  }
-  if (::syscall(SYS_capset, &header, data) < 0) {
-    return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "capset");
-  }
-  return RaiseAmbientCapabilities(keep, last_capability);
+  StepError e = SetCapabilitySets(keep, keep, keep);
+  return e.failed() ? e : RaiseAmbientCapabilities(keep, last_capability);
 }
 
 StepError RaiseAmbientCapabilities(uint64_t keep, int last_capability) noexcept {
@@ -72,15 +82,7 @@ StepError RaiseAmbientCapabilities(uint64_t keep, int last_capability) noexcept 
 }
 
 StepError ClearCapabilitySets(uint64_t keep_permitted) noexcept {
-  struct __user_cap_header_struct header = {};
-  header.version = _LINUX_CAPABILITY_VERSION_3;
-  struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
-  data[0].permitted = static_cast<uint32_t>(keep_permitted);
-  data[1].permitted = static_cast<uint32_t>(keep_permitted >> 32);
-  if (::syscall(SYS_capset, &header, data) < 0) {
-    return StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "capset");
-  }
-  return StepOk();
+  return SetCapabilitySets(0, keep_permitted, 0);
 }
 
 StepError SetNoNewPrivs() noexcept {
