@@ -1,6 +1,7 @@
 #include "child/fds.h"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <climits>
@@ -33,6 +34,15 @@ StepError InheritDescriptors(const int* fds, size_t count) noexcept {
     }
   }
   return StepOk();
+}
+
+bool AwaitByte(int fd) noexcept {
+  char byte;
+  for (;;) {
+    ssize_t n = ::read(fd, &byte, 1);
+    if (n < 0 && errno == EINTR) continue;
+    return n == 1;
+  }
 }
 
 }  // namespace sandbox::child

@@ -15,6 +15,10 @@ StepError CloseDescriptorsExcept(const int* keep, size_t count) noexcept;
 /// Clears FD_CLOEXEC on each descriptor so it survives execve.
 StepError InheritDescriptors(const int* fds, size_t count) noexcept;
 
+/// Blocks until a byte or end of file arrives on `fd` (the go-ahead of a gate, a socket or a
+/// caller's --block-fd). True for a byte; false for end of file or an error.
+bool AwaitByte(int fd) noexcept;
+
 }  // namespace sandbox::child
 
 #endif  // SANDBOX_CHILD_FDS_H_

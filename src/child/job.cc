@@ -137,9 +137,7 @@ void RunJob(const ChildPlan& plan, int terminal_slave) noexcept {
   // (setrlimit, landlock_*, capset, prctl) that the filter may one day refuse.
   // bwrap --block-fd: the caller releases the command by writing a byte (or closing).
   if (plan.block_fd >= 0) {
-    char byte;
-    while (::read(plan.block_fd, &byte, 1) < 0 && errno == EINTR) {
-    }
+    (void)AwaitByte(plan.block_fd);
     ::close(plan.block_fd);
   }
   e = InstallSeccompFilter(plan);

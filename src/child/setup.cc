@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "child/caps.h"
@@ -80,13 +81,7 @@ void ExitIfSupervisorGone(const ChildPlan& plan) noexcept {
 
 // Blocks until the supervisor sends its one byte; EOF means it died: leave quietly.
 void WaitForGo(const ChildPlan& plan) noexcept {
-  char byte = 0;
-  for (;;) {
-    ssize_t n = ::recv(plan.sync_fd, &byte, 1, 0);
-    if (n == 1) return;
-    if (n < 0 && errno == EINTR) continue;
-    ::_exit(kExitSandboxFailure);
-  }
+  if (!AwaitByte(plan.sync_fd)) ::_exit(kExitSandboxFailure);
 }
 
 // pid 1 is a copy of the supervisor: its argv/environ memory is still what /proc/1/cmdline and
@@ -110,14 +105,7 @@ void KeepOnlyInitDescriptors(const ChildPlan& plan, const int* lock_fds,
   keep[count++] = plan.sync_fd;
   if (plan.hold_fd > 2) keep[count++] = plan.hold_fd;
   for (size_t i = 0; i < lock_count && count < kMaxKeptFds; ++i) keep[count++] = lock_fds[i];
-  // Sorted, as CloseDescriptorsExcept wants them (a handful: insertion sort).
-  for (size_t i = 1; i < count; ++i) {
-    for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; --j) {
-      int t = keep[j];
-      keep[j] = keep[j - 1];
-      keep[j - 1] = t;
-    }
-  }
+  std::sort(keep, keep + count);  // as CloseDescriptorsExcept wants them
   (void)CloseDescriptorsExcept(keep, count);
 }
 
@@ -156,9 +144,7 @@ pid_t StartJobAfterInitDropsCaps(const ChildPlan& plan, int terminal_slave) noex
   pid_t pid = ::fork();
   if (pid == 0) {
     ::close(gate[1]);
-    char byte;
-    while (::read(gate[0], &byte, 1) < 0 && errno == EINTR) {
-    }
+    (void)AwaitByte(gate[0]);  // end of file once pid 1 has dropped its capabilities
     ::close(gate[0]);
     RunJob(plan, terminal_slave);
   }
