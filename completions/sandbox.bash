@@ -8,7 +8,8 @@ _sandbox_flags="--help --version --profile
   --tmpfs --proc --dev --dir --remount-ro --symlink --size --perms --chdir
   --setenv --unsetenv --clearenv --keep-env
   --hostname --uid --gid --share-net --pass-fd --timeout --timeout-grace --limit --landlock
-  --seccomp-policy --seccomp-action --name --tty --verbose --report --report-fd"
+  --seccomp-policy --seccomp-action --name --tty --verbose --report --report-fd
+  --workspace --workspace-vcs --protect --unprotect --cache"
 _sandbox_subcommands="bwrap check doctor enter ps shell show stop"
 
 # Profile names: *.toml in the user's, the system's and the installed profile directories.
@@ -149,6 +150,17 @@ _sandbox() {
     --landlock)
       COMPREPLY=($(compgen -W "auto on off" -- "$cur"))
       return
+      ;;
+    --workspace-vcs)
+      COMPREPLY=($(compgen -W "ro rw" -- "$cur"))
+      return
+      ;;
+    --workspace)
+      COMPREPLY=($(compgen -W "bind none" -- "$cur") $(compgen -d -- "$cur"))
+      return
+      ;;
+    --protect | --unprotect | --cache)
+      return  # free-form values
       ;;
     --seccomp-policy)
       COMPREPLY=($(compgen -W "default none" -- "$cur"))

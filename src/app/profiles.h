@@ -10,8 +10,13 @@
 
 namespace sandbox::app {
 
-/// $XDG_CONFIG_HOME/sandbox/profiles, /etc/sandbox/profiles, the installed profiles, then the
-/// source tree's profiles/ (so a fresh checkout works before `cmake --install`).
+/// The installed profiles for the binary at `executable`: <prefix>/share/sandbox/profiles
+/// beside its <prefix>/bin, then, only when `executable` lies in the build tree this binary
+/// was built in, that source tree's profiles/ (so a fresh checkout works before install).
+std::vector<std::string> InstalledProfileDirs(const std::string& executable);
+
+/// $XDG_CONFIG_HOME/sandbox/profiles, /etc/sandbox/profiles, then InstalledProfileDirs of the
+/// running binary.
 profile::HostContext ProfileHost();
 
 /// Loads `name_or_path` with ProfileHost(); all errors of all files in the result.

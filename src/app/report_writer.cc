@@ -1,18 +1,22 @@
 #include "app/report_writer.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
 #include <sstream>
 
+#include "common/syscalls.h"
 #include "common/write_all.h"
 
 #ifndef SANDBOX_VERSION
@@ -30,6 +34,77 @@ std::string NowUtc() {
     (void)std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
   }
   return text;
+}
+
+// `--report FILE` names a file that the job may be able to write (in its checkout, say). The
+// report is therefore never opened before the run: the directory is checked now (writable, so
+// a bad path stops the run before the job starts), and at the end, once every process of the
+// job is gone, the report is written to a new file beside FILE and renamed over it. Whatever
+// the job left at FILE (a forged report, a symlink) is replaced, never followed.
+Result<ReportDirectory> OpenReportDirectory(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (name.empty() || name == "." || name == "..") {
+    Error e = MakeError("--report " + path + ": not a file name");
+    e.hint = "name a file, e.g. --report out/report.json";
+    return e;
+  }
+  std::unique_ptr<char, decltype(&std::free)> real(::realpath(dir.c_str(), nullptr), &std::free);
+  ReportDirectory out;
+  out.name = name;
+  out.fd.Reset(real ? ::open(real.get(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1);
+  struct stat st {};
+  if (!out.fd || ::fstat(out.fd.get(), &st) != 0) {
+    return MakeError("cannot create the report " + path + ": directory " + dir, errno);
+  }
+  if (::faccessat(out.fd.get(), ".", W_OK | X_OK, AT_EACCESS) != 0) {
+    return MakeError("cannot create the report " + path, errno);
+  }
+  struct stat existing {};
+  if (::fstatat(out.fd.get(), name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0 &&
+      S_ISDIR(existing.st_mode)) {
+    return MakeError("cannot create the report " + path, EISDIR);
+  }
+  out.path = real.get();
+  return out;
+}
+
+// Writes `document` as `dir.name`, atomically, in the directory found at its canonical path
+// now, with no symlink followed on the way (the job, gone by now, may have replaced a directory
+// with a symlink to elsewhere: then nothing is written, and the caller says so).
+Result<void> ReplaceReport(const ReportDirectory& start, const std::string& document) {
+  ReportDirectory dir;
+  dir.name = start.name;
+  dir.path = start.path;
+  dir.fd.Reset(sys::OpenAt2(AT_FDCWD, start.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                            RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS));
+  if (!dir.fd) {
+    return MakeError("its directory " + start.path + " is gone or reached through a symlink now",
+                     errno);
+  }
+  std::string temp;
+  UniqueFd file;
+  for (int attempt = 0; attempt < 16 && !file; ++attempt) {
+    temp =
+        "." + dir.name + ".sandbox-" + std::to_string(::getpid()) + "-" + std::to_string(attempt);
+    file.Reset(::openat(dir.fd.get(), temp.c_str(),
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644));
+    if (!file && errno != EEXIST) break;
+  }
+  if (!file) return MakeError("cannot create a file beside it", errno);
+  if (!WriteAll(file.get(), document)) {
+    int err = errno;
+    (void)::unlinkat(dir.fd.get(), temp.c_str(), 0);
+    return MakeError("cannot write it", err);
+  }
+  file.Reset();
+  if (::renameat(dir.fd.get(), temp.c_str(), dir.fd.get(), dir.name.c_str()) != 0) {
+    int err = errno;
+    (void)::unlinkat(dir.fd.get(), temp.c_str(), 0);
+    return MakeError("cannot put it in place", err);
+  }
+  return {};
 }
 
 }  // namespace
@@ -55,11 +130,10 @@ Result<std::unique_ptr<ReportWriter>> ReportWriter::Open(const cli::CliOptions& 
     writer->fd_ = fd;
   }
   if (options.report_path) {
+    auto dir = OpenReportDirectory(*options.report_path);
+    if (!dir) return dir.error();
     writer->path_ = *options.report_path;
-    // Created now, so a path that cannot be written stops the run before the job starts.
-    writer->file_.Reset(
-        ::open(writer->path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644));
-    if (!writer->file_) return MakeError("cannot create the report " + writer->path_, errno);
+    writer->dir_ = std::move(dir).value();
   }
   return writer;
 }
@@ -110,6 +184,16 @@ void ReportWriter::SetProfile(const std::string& name, const std::string& path,
   report_.profile_hash = report::ProfileHash(contents);
 }
 
+void ReportWriter::SetWorkspace(report::WorkspaceReport workspace,
+                                std::vector<report::CacheReport> caches) {
+  if (!workspace.root.empty()) report_.workspace = std::move(workspace);
+  report_.caches = std::move(caches);
+}
+
+void ReportWriter::SetMovedAside(std::vector<report::MovedReport> moved) {
+  if (report_.workspace) report_.workspace->moved_aside = std::move(moved);
+}
+
 void ReportWriter::OnStep(const Record& record) {
   report::StepTiming step;
   step.step = SetupStepName(record.step);
@@ -146,15 +230,17 @@ void ReportWriter::Write() {
   std::string document = report::RenderReport(report_);
   // A reader that went away must not kill us with SIGPIPE; the job is over by now.
   (void)std::signal(SIGPIPE, SIG_IGN);
-  if (file_ && !WriteAll(file_.get(), document)) {
-    (void)std::fprintf(stderr, "sandbox: cannot write the report %s: %s\n", path_.c_str(),
-                       std::strerror(errno));
+  if (dir_.fd) {
+    if (auto written = ReplaceReport(dir_, document); !written) {
+      (void)std::fprintf(stderr, "sandbox: cannot write the report %s: %s\n", path_.c_str(),
+                         written.error().ToString().c_str());
+    }
   }
   if (fd_ >= 0 && !WriteAll(fd_, document)) {
     (void)std::fprintf(stderr, "sandbox: cannot write the report to descriptor %d: %s\n", fd_,
                        std::strerror(errno));
   }
-  file_.Reset();
+  dir_.fd.Reset();
 }
 
 }  // namespace sandbox::app

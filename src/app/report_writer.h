@@ -4,6 +4,8 @@
 #ifndef SANDBOX_APP_REPORT_WRITER_H_
 #define SANDBOX_APP_REPORT_WRITER_H_
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -18,6 +20,13 @@
 #include "report/run_report.h"
 
 namespace sandbox::app {
+
+/// Where `--report FILE` goes: FILE's directory, opened before the run, and FILE's name in it.
+struct ReportDirectory {
+  UniqueFd fd;
+  std::string name;
+  std::string path;  // canonical
+};
 
 class ReportWriter : public launch::RunObserver {
  public:
@@ -34,6 +43,11 @@ class ReportWriter : public launch::RunObserver {
   /// chain's files (report::ProfileHash; null when one of them cannot be read again).
   void SetProfile(const std::string& name, const std::string& path,
                   const std::vector<std::string>& chain);
+
+  /// Records the workspace stage's decisions (`workspace` and `caches`).
+  void SetWorkspace(report::WorkspaceReport workspace, std::vector<report::CacheReport> caches);
+  /// Records what the check after the run moved aside.
+  void SetMovedAside(std::vector<report::MovedReport> moved);
 
   void OnStep(const Record& record) override;
   void OnFinished(const report::Outcome& outcome) override;
@@ -54,7 +68,7 @@ class ReportWriter : public launch::RunObserver {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   bool stopped_ = false;
   std::string path_;  // --report FILE, for messages
-  UniqueFd file_;
+  ReportDirectory dir_;
   int fd_ = -1;  // --report-fd N (not owned)
 };
 

@@ -17,6 +17,8 @@
 #include "policy/from_profile.h"
 #include "report/bwrap_message.h"
 #include "report/exit_code.h"
+#include "workspace/after_run.h"
+#include "workspace/prepare.h"
 
 namespace sandbox::app {
 namespace {
@@ -42,6 +44,25 @@ std::string Styled(const std::string& line) {
   const std::string kOwn = "sandbox: ";
   if (line.rfind(kOwn, 0) != 0) return line;
   return g_style.prefix + line.substr(kOwn.size());
+}
+
+report::WorkspaceReport WorkspaceReportOf(const workspace::Layout& layout) {
+  report::WorkspaceReport out;
+  out.root = layout.root;
+  out.found_by = layout.found_by;
+  out.vcs_writable = layout.vcs_writable;
+  for (const workspace::ProtectedPath& p : layout.protected_paths) {
+    out.protected_paths.push_back({p.path, p.reason, p.read_only});
+  }
+  return out;
+}
+
+std::vector<report::CacheReport> CacheReportsOf(const workspace::Layout& layout) {
+  std::vector<report::CacheReport> out;
+  for (const workspace::CacheUse& c : layout.caches) {
+    out.push_back({c.name, c.target, c.share, c.dir, c.host, c.how});
+  }
+  return out;
 }
 
 }  // namespace
@@ -82,6 +103,18 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
     auto combined = policy::CombineWithProfile(loaded.spec, options, caller);
     if (!combined) return fail("load profile", combined.error());
     options = std::move(combined).value();
+  }
+  // The workspace, its protected paths and the caches become mounts (never in bwrap mode,
+  // which does exactly what bubblewrap's options say).
+  workspace::Layout layout;
+  if (!options.bwrap) {
+    auto prepared = workspace::Prepare(&options, workspace::Context::FromProcess(caller.cwd));
+    if (!prepared) return fail("prepare workspace", prepared.error());
+    layout = std::move(prepared).value();
+    for (const std::string& note : layout.notes) {
+      std::fprintf(stderr, "sandbox: note: %s\n", note.c_str());
+    }
+    if (reporter) reporter->SetWorkspace(WorkspaceReportOf(layout), CacheReportsOf(layout));
   }
   auto policy = policy::Build(options, caller);
   if (!policy) return fail("build policy", policy.error());
@@ -149,6 +182,24 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   for (const std::string& line : report::DenialLines(*outcome, logged)) {
     std::fprintf(stderr, "%s\n", Styled(line).c_str());
   }
+  // Every process of the job is gone: what it planted where the host would trust it is moved
+  // aside before anyone (the report's reader included) looks.
+  std::vector<report::MovedReport> moved;
+  for (const workspace::MovedAside& m : workspace::MoveAsidePlanted(layout, state.name)) {
+    if (m.moved.empty()) {
+      std::fprintf(stderr,
+                   "sandbox: warning: the job created %s, which the host would trust, "
+                   "and it could not be moved aside (%s): remove it before using git there\n",
+                   m.path.c_str(), m.error.c_str());
+    } else {
+      std::fprintf(stderr,
+                   "sandbox: the job created %s, which the host would trust; moved it to "
+                   "%s (--workspace-vcs rw or --unprotect keeps such writes)\n",
+                   m.path.c_str(), m.moved.c_str());
+    }
+    moved.push_back({m.path, m.moved, m.error});
+  }
+  if (reporter) reporter->SetMovedAside(std::move(moved));
   std::string message = report::MessageFor(*outcome, describe_op);
   if (g_style.bubblewrap_words) {
     message = report::BwrapMessageFor(*outcome);

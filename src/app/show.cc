@@ -12,6 +12,7 @@
 #include "policy/build.h"
 #include "policy/from_profile.h"
 #include "report/json_writer.h"
+#include "workspace/prepare.h"
 
 namespace sandbox::app {
 namespace {
@@ -44,6 +45,61 @@ std::string SeccompSummary(const policy::Policy& p) {
     for (const std::string& name : *list) text += " " + name;
   }
   return text;
+}
+
+void PrintWorkspaceText(const workspace::Layout& layout) {
+  if (layout.root.empty()) {
+    std::printf("workspace: none\n");
+  } else {
+    std::printf("workspace: %s (%s), read-write; VCS metadata %s\n", layout.root.c_str(),
+                layout.found_by.c_str(), layout.vcs_writable ? "read-write" : "read-only");
+  }
+  for (const workspace::ProtectedPath& p : layout.protected_paths) {
+    std::printf("  %-9s %s (%s)\n", p.read_only ? "read-only" : "watched", p.path.c_str(),
+                p.reason.c_str());
+  }
+  if (layout.caches.empty()) return;
+  std::printf("caches:\n");
+  for (const workspace::CacheUse& c : layout.caches) {
+    std::printf("  %-12s %s: %s", c.name.c_str(), c.target.c_str(), c.how.c_str());
+    if (!c.dir.empty()) std::printf(", kept in %s", c.dir.c_str());
+    if (!c.host.empty()) std::printf(", host's %s", c.host.c_str());
+    std::printf("\n");
+  }
+}
+
+void PrintWorkspaceJson(report::JsonWriter& w, const workspace::Layout& layout) {
+  w.Key("workspace");
+  if (layout.root.empty()) {
+    w.Null();
+  } else {
+    w.BeginObject();
+    w.Key("root").String(layout.root);
+    w.Key("found_by").String(layout.found_by);
+    w.Key("vcs").String(layout.vcs_writable ? "rw" : "ro");
+    w.EndObject();
+  }
+  w.Key("protected").BeginArray();
+  for (const workspace::ProtectedPath& p : layout.protected_paths) {
+    w.BeginObject();
+    w.Key("path").String(p.path);
+    w.Key("reason").String(p.reason);
+    w.Key("state").String(p.read_only ? "read-only" : "watched");
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("caches").BeginArray();
+  for (const workspace::CacheUse& c : layout.caches) {
+    w.BeginObject();
+    w.Key("name").String(c.name);
+    w.Key("target").String(c.target);
+    w.Key("share").String(c.share);
+    w.Key("dir").String(c.dir);
+    w.Key("host").String(c.host);
+    w.Key("how").String(c.how);
+    w.EndObject();
+  }
+  w.EndArray();
 }
 
 void PrintText(const policy::Policy& p, const std::string& profile_path) {
@@ -82,10 +138,12 @@ void PrintText(const policy::Policy& p, const std::string& profile_path) {
   if (p.timeout()) std::printf("  timeout  %lld ms\n", (long long)p.timeout()->count());
 }
 
-void PrintJson(const policy::Policy& p, const std::string& profile_path) {
+void PrintJson(const policy::Policy& p, const std::string& profile_path,
+               const workspace::Layout& layout) {
   report::JsonWriter w;
   w.BeginObject();
   w.Key("profile").String(profile_path);
+  PrintWorkspaceJson(w, layout);
   w.Key("command").BeginArray();
   for (const auto& a : p.command()) w.String(a);
   w.EndArray();
@@ -188,15 +246,23 @@ int ShowMain(int argc, char** argv, const launch::ProcessImage&) {
     std::fprintf(stderr, "sandbox: %s\n", combined.error().ToString().c_str());
     return kExitSandboxFailure;
   }
+  workspace::Context context = workspace::Context::FromProcess(caller.cwd);
+  context.create = false;  // show decides; it creates and locks nothing
+  auto layout = workspace::Prepare(&*combined, context);
+  if (!layout) {
+    std::fprintf(stderr, "sandbox: %s\n", layout.error().ToString().c_str());
+    return kExitSandboxFailure;
+  }
   auto built = policy::Build(*combined, caller);
   if (!built) {
     std::fprintf(stderr, "sandbox: %s\n", built.error().ToString().c_str());
     return kExitSandboxFailure;
   }
   if (json) {
-    PrintJson(*built, loaded.spec.path);
+    PrintJson(*built, loaded.spec.path, *layout);
   } else {
     PrintText(*built, loaded.spec.path);
+    PrintWorkspaceText(*layout);
   }
   return 0;
 }

@@ -49,6 +49,26 @@ struct EnvRequest {
   std::string value;
 };
 
+/// The workspace (docs/workspace.md): the project the job works on, bound read-write at its
+/// own path with its VCS metadata and protected paths read-only.
+struct WorkspaceRequest {
+  std::optional<std::string> mode;     // "bind" | "none"; unset: none (no profile asked for one)
+  std::string mode_origin;             // "--workspace bind" or "cc.toml:7:8"
+  std::optional<std::string> dir;      // --workspace DIR; unset: found from the working directory
+  std::optional<std::string> vcs;      // "ro" (default) | "rw"
+  std::vector<std::string> protect;    // relative paths made read-only besides the defaults
+  std::vector<std::string> unprotect;  // defaults left writable
+};
+
+/// One cache (a profile's [[cache]], or changed by --cache NAME=SHARE).
+struct CacheRequest {
+  std::string name;
+  std::string target;
+  std::string host;               // the host user's own cache of the kind; "" if none
+  std::string share = "sandbox";  // "sandbox" | "host" | "run"
+  std::string origin;             // "cc.toml:20:1", for messages
+};
+
 /// bubblewrap's command line (`sandbox bwrap`, or run as `bwrap`): bubblewrap's defaults
 /// and only the namespaces it names. See src/bwrap/.
 struct BwrapOptions {
@@ -86,6 +106,12 @@ struct BwrapOptions {
 struct CliOptions {
   std::optional<std::string> profile;  // --profile NAME|PATH
   std::vector<MountRequest> mounts;
+  /// How many of `mounts` come from the profile (they precede the flags' own).
+  size_t profile_mounts = 0;
+  WorkspaceRequest workspace;
+  std::vector<CacheRequest> caches;
+  /// --cache NAME=SHARE, in order: changes the share of the profile's cache NAME.
+  std::vector<std::pair<std::string, std::string>> cache_shares;
   std::vector<EnvRequest> env;
   bool keep_env = false;
   std::optional<std::string> hostname;

@@ -205,6 +205,58 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
                "Give the job a terminal of its own, relayed to this one (needs a --dev mount)");
 }
 
+void AddWorkspaceFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) {
+  app.add_option_function<std::string>(
+         "--workspace",
+         [&out](const std::string& v) {
+           // The modes are words; a directory named like one is written ./bind.
+           if (v == "bind" || v == "none") {
+             out.workspace.mode = v;
+             out.workspace.mode_origin = "--workspace " + v;
+             return;
+           }
+           out.workspace.dir = v;
+           if (!out.workspace.mode || *out.workspace.mode == "none") {
+             out.workspace.mode = "bind";
+             out.workspace.mode_origin = "--workspace " + v;
+           }
+         },
+         "The project: DIR (bound read-write, VCS metadata read-only), or bind or none")
+      ->type_name("DIR|MODE");
+  app.add_option("--workspace-vcs", out.workspace.vcs,
+                 "VCS metadata (.git, .hg, .svn) inside the workspace: ro (default) or rw")
+      ->check(CLI::IsMember({"ro", "rw"}))
+      ->type_name("ro|rw");
+  app.add_option("--protect", out.workspace.protect,
+                 "Keep PATH of the workspace read-only too (relative to its top level)")
+      ->type_name("PATH")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--unprotect", out.workspace.unprotect,
+                 "Leave PATH of the default protected list writable")
+      ->type_name("PATH")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option_function<std::vector<std::string>>(
+         "--cache",
+         [&out, &pending](const std::vector<std::string>& values) {
+           for (const std::string& v : values) {
+             size_t eq = v.find('=');
+             std::string share = eq == std::string::npos ? "" : v.substr(eq + 1);
+             if (eq == 0 || (share != "sandbox" && share != "host" && share != "run")) {
+               if (!pending.error) {
+                 Error e = MakeError("--cache " + v + ": expected NAME=sandbox|host|run");
+                 e.hint = "e.g. --cache ccache=host shares the host's own ccache read-write";
+                 pending.error = e;
+               }
+               continue;
+             }
+             out.cache_shares.emplace_back(v.substr(0, eq), share);
+           }
+         },
+         "How the profile's cache NAME is kept: sandbox (default), host (read-write) or run")
+      ->type_name("NAME=SHARE")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
 void AddReportFlags(CLI::App& app, CliOptions& out) {
   app.add_option("--report", out.report_path,
                  "Write a JSON report of the run to FILE (see docs/report.md)")
@@ -275,6 +327,7 @@ Result<ParseOutcome> Parse(int argc, const char* const* argv) {
   }
   AddEnvFlags(app, out);
   AddProcessFlags(app, out, pending);
+  AddWorkspaceFlags(app, out, pending);
   AddReportFlags(app, out);
 
   try {

@@ -65,7 +65,33 @@ Result<cli::CliOptions> CombineWithProfile(const profile::ProfileSpec& profile,
     request.flag = m.where.ToString();
     out.mounts.push_back(std::move(request));
   }
+  out.profile_mounts = out.mounts.size();
   for (const cli::MountRequest& m : flags.mounts) out.mounts.push_back(m);
+
+  // Workspace: the profile's settings, each overridden by its flag.
+  const profile::WorkspaceSpec& ws = profile.workspace;
+  if (!flags.workspace.mode && ws.mode) {
+    out.workspace.mode = ws.mode->value;
+    out.workspace.mode_origin = ws.mode->where.ToString();
+  }
+  if (!flags.workspace.vcs && ws.vcs) out.workspace.vcs = ws.vcs->value;
+  out.workspace.protect.clear();
+  out.workspace.unprotect.clear();
+  for (const auto& p : ws.protect) out.workspace.protect.push_back(p.value);
+  for (const auto& p : ws.unprotect) out.workspace.unprotect.push_back(p.value);
+  for (const auto& p : flags.workspace.protect) out.workspace.protect.push_back(p);
+  for (const auto& p : flags.workspace.unprotect) out.workspace.unprotect.push_back(p);
+
+  out.caches.clear();
+  for (const profile::CacheSpec& c : profile.caches) {
+    cli::CacheRequest cache;
+    cache.name = c.name.value;
+    cache.target = c.target.value;
+    if (c.host) cache.host = c.host->value;
+    if (c.share) cache.share = c.share->value;
+    cache.origin = c.name.where.ToString();
+    out.caches.push_back(std::move(cache));
+  }
 
   // Environment: clear = false inherits the caller's; pass copies named variables; then the
   // profile's set/unset; then the flags' edits in their order.

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <exception>
+#include <memory>
 #include <optional>
 
 #include "profile/merge.h"
@@ -45,9 +47,12 @@ std::string DirName(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-// Locate, relative to `base_dir`, never answering the file `skip`.
+// Locate, relative to `base_dir`, never answering the file `skip`. `beside`: a bare name is
+// looked for in `base_dir` first (an `extends` finds its base next to the extending file, so
+// an installed profile never inherits from a same-named file in the caller's directories).
 Result<std::string> LocateFrom(std::string_view name_or_path, const HostContext& host,
-                               std::string_view base_dir, std::optional<FileId> skip) {
+                               std::string_view base_dir, std::optional<FileId> skip,
+                               bool beside = false) {
   std::string name(name_or_path);
   if (name.empty()) {
     Error e = MakeError("empty profile name");
@@ -70,7 +75,9 @@ Result<std::string> LocateFrom(std::string_view name_or_path, const HostContext&
     if (name.empty()) return MakeError("empty profile name in \".toml\"");
   }
   bool skipped = false;
-  for (const std::string& dir : host.search_dirs) {
+  std::vector<std::string> dirs = host.search_dirs;
+  if (beside && !base_dir.empty()) dirs.insert(dirs.begin(), std::string(base_dir));
+  for (const std::string& dir : dirs) {
     std::string path = JoinPath(dir, name + ".toml");
     auto id = RegularFileId(path);
     if (id && skip && *id == *skip) {
@@ -91,8 +98,39 @@ Result<std::string> LocateFrom(std::string_view name_or_path, const HostContext&
   return e;
 }
 
-// The whole file, refusing non-regular files and anything over kMaxProfileBytes.
-Result<std::string> ReadProfile(const std::string& path, FileId* id) {
+// A profile decides what the sandbox shows and allows: only the caller and root may be able to
+// change it. Refuses a file, or any directory above it, that belongs to another user or that
+// its group or others may write (a sticky directory such as /tmp excepted: there others cannot
+// replace what is not theirs).
+Result<void> CheckTrusted(const std::string& path, const struct stat& file, uid_t uid) {
+  auto untrusted = [&](const std::string& what, const struct stat& st) -> std::optional<Error> {
+    bool owner_ok = st.st_uid == uid || st.st_uid == 0;
+    bool sticky_dir = S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) != 0;
+    bool writable_by_others = (st.st_mode & 022) != 0 && !sticky_dir;
+    if (owner_ok && !writable_by_others) return std::nullopt;
+    Error e = MakeError("profile " + path + " is not safe: " + what +
+                        (owner_ok ? " is writable by its group or others"
+                                  : " belongs to uid " + std::to_string(st.st_uid)));
+    e.hint = owner_ok ? "chmod go-w " + what
+                      : "copy the profile somewhere only you (or root) can change";
+    return e;
+  };
+  if (auto e = untrusted(path, file)) return *e;
+  std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
+  if (!real) return MakeError("cannot read profile " + path, errno);
+  std::string dir = real.get();
+  while (dir.size() > 1) {
+    dir = DirName(dir);
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) return MakeError("cannot read profile " + path, errno);
+    if (auto e = untrusted(dir, st)) return *e;
+  }
+  return {};
+}
+
+// The whole file, refusing non-regular files, anything over kMaxProfileBytes and files others
+// could have changed (CheckTrusted).
+Result<std::string> ReadProfile(const std::string& path, uid_t uid, FileId* id) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) return MakeError("cannot read profile " + path, errno);
   struct stat st {};
@@ -103,6 +141,8 @@ Result<std::string> ReadProfile(const std::string& path, FileId* id) {
     out = MakeError("profile " + path + " is not a regular file");
   } else if (st.st_size > kMaxProfileBytes) {
     out = MakeError("profile " + path + " is larger than 1 MiB");
+  } else if (auto trusted = CheckTrusted(path, st, uid); !trusted) {
+    out = trusted.error();
   } else {
     *id = FileId{st.st_dev, st.st_ino};
     char buf[8192];
@@ -163,7 +203,7 @@ LoadResult LoadChain(std::string_view name_or_path, const HostContext& host) {
       return asked ? AtExtends(std::move(e), *asked, previous_text) : std::move(e);
     };
     FileId id;
-    auto text = ReadProfile(path, &id);
+    auto text = ReadProfile(path, host.uid, &id);
     if (!text) {
       result.errors.push_back(at_extends(std::move(text.error())));
       break;
@@ -180,7 +220,7 @@ LoadResult LoadChain(std::string_view name_or_path, const HostContext& host) {
     chain.push_back(std::move(parsed.spec));
     const auto& extends = chain.back().extends;
     if (!extends) break;
-    auto next = LocateFrom(extends->value, host, DirName(path), id);
+    auto next = LocateFrom(extends->value, host, DirName(path), id, /*beside=*/true);
     if (!next) {
       result.errors.push_back(AtExtends(std::move(next.error()), extends->where, *text));
       break;

@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #ifndef SANDBOX_SOURCE_PROFILES
 #error "SANDBOX_SOURCE_PROFILES must name the source tree's profiles/ (tests/CMakeLists.txt)"
@@ -145,11 +150,14 @@ TEST(ProfileLoadTest, Cycle) {
 
 TEST(ProfileLoadTest, ExtendsAMissingProfile) {
   LoadResult r = Load("errors/missing_parent.toml", TestHost({"/etc/sandbox/profiles"}));
-  EXPECT_EQ(AllErrors(r), kData +
-                              "/errors/missing_parent.toml:1:11: profile \"no-such-profile\" "
-                              "not found; looked for /etc/sandbox/profiles/no-such-profile.toml\n"
-                              "extends = \"no-such-profile\"\n"
-                              "          ^\n");
+  EXPECT_EQ(AllErrors(r),
+            kData +
+                "/errors/missing_parent.toml:1:11: profile \"no-such-profile\" "
+                "not found; looked for " +
+                kData +
+                "/errors/no-such-profile.toml, /etc/sandbox/profiles/no-such-profile.toml\n"
+                "extends = \"no-such-profile\"\n"
+                "          ^\n");
   // What could be read is still there.
   EXPECT_EQ(r.spec.hostname->value, "orphan");
 }
@@ -196,6 +204,77 @@ TEST(ProfileLoadTest, NotAProfile) {
   EXPECT_FALSE(r.errors[0].where);
   EXPECT_EQ(r.errors[0].ToString(),
             "profile \"missing\" not found; looked for " + kData + "/missing.toml");
+}
+
+}  // namespace
+}  // namespace sandbox::profile
+
+namespace sandbox::profile {
+namespace {
+
+// A private directory of profiles written by the test.
+class ProfileTrustTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sandbox-profile-trust.XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = Canonical(tmpl);
+    ASSERT_EQ(::mkdir((dir_ + "/installed").c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((dir_ + "/config").c_str(), 0755), 0);
+  }
+  void TearDown() override { ASSERT_EQ(std::system(("rm -rf '" + dir_ + "'").c_str()), 0); }
+  void Write(const std::string& rel, const std::string& text, mode_t mode = 0644) {
+    std::string path = dir_ + "/" + rel;
+    FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+    ASSERT_EQ(::chmod(path.c_str(), mode), 0);
+  }
+  HostContext Host() {
+    HostContext host = TestHost({dir_ + "/config", dir_ + "/installed"});
+    host.uid = ::getuid();
+    return host;
+  }
+  std::string dir_;
+};
+
+TEST_F(ProfileTrustTest, ExtendsFindsItsBaseBesideItBeforeTheCallersConfig) {
+  Write("installed/base.toml", "[sandbox]\nhostname = \"installed\"\n");
+  Write("installed/ci.toml", "extends = \"base\"\n");
+  // What a hostile or stale config directory holds must not reach the installed ci.
+  Write("config/base.toml",
+        "[sandbox]\nhostname = \"planted\"\n[[mount]]\ntype = \"bind\"\n"
+        "source = \"/\"\n");
+  LoadResult r = Load(dir_ + "/installed/ci.toml", Host());
+  ASSERT_TRUE(r.ok()) << AllErrors(r);
+  ASSERT_TRUE(r.spec.hostname);
+  EXPECT_EQ(r.spec.hostname->value, "installed");
+  EXPECT_TRUE(r.spec.mounts.empty());
+}
+
+TEST_F(ProfileTrustTest, WritableByOthersIsRefused) {
+  Write("installed/gw.toml", "[sandbox]\nhostname = \"x\"\n", 0664);
+  LoadResult r = Load(dir_ + "/installed/gw.toml", Host());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(AllErrors(r).find("is writable by its group or others"), std::string::npos)
+      << AllErrors(r);
+  EXPECT_NE(AllErrors(r).find("chmod go-w"), std::string::npos);
+
+  Write("installed/ok.toml", "[sandbox]\nhostname = \"x\"\n");
+  ASSERT_EQ(::chmod((dir_ + "/installed").c_str(), 0777), 0);
+  r = Load(dir_ + "/installed/ok.toml", Host());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(AllErrors(r).find(dir_ + "/installed is writable"), std::string::npos) << AllErrors(r);
+}
+
+TEST_F(ProfileTrustTest, OwnedByAnotherUserIsRefused) {
+  if (::getuid() != 0) GTEST_SKIP() << "needs root to give a file away";
+  Write("installed/theirs.toml", "[sandbox]\nhostname = \"x\"\n");
+  ASSERT_EQ(::chown((dir_ + "/installed/theirs.toml").c_str(), 4242, 4242), 0);
+  LoadResult r = Load(dir_ + "/installed/theirs.toml", Host());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(AllErrors(r).find("belongs to uid 4242"), std::string::npos) << AllErrors(r);
 }
 
 }  // namespace

@@ -66,6 +66,32 @@ void MergeSeccomp(ProfileSpec::Seccomp& base, ProfileSpec::Seccomp& derived) {
   }
 }
 
+// A path named in protect or unprotect leaves the base's other list.
+void MergeWorkspace(WorkspaceSpec& base, WorkspaceSpec& derived) {
+  Override(base.mode, derived.mode);
+  Override(base.vcs, derived.vcs);
+  for (auto& path : derived.protect) {
+    EraseName(base.unprotect, path.value);
+    if (!Contains(base.protect, path.value)) base.protect.push_back(std::move(path));
+  }
+  for (auto& path : derived.unprotect) {
+    EraseName(base.protect, path.value);
+    if (!Contains(base.unprotect, path.value)) base.unprotect.push_back(std::move(path));
+  }
+}
+
+void MergeCaches(std::vector<CacheSpec>& base, std::vector<CacheSpec>& derived) {
+  for (auto& cache : derived) {
+    auto it = std::find_if(base.begin(), base.end(),
+                           [&](const CacheSpec& c) { return c.name.value == cache.name.value; });
+    if (it != base.end()) {
+      *it = std::move(cache);
+    } else {
+      base.push_back(std::move(cache));
+    }
+  }
+}
+
 }  // namespace
 
 void MergeInto(ProfileSpec& base, ProfileSpec derived) {
@@ -78,6 +104,8 @@ void MergeInto(ProfileSpec& base, ProfileSpec derived) {
   MergeEnv(base.env, derived.env);
   MergeSeccomp(base.seccomp, derived.seccomp);
   for (auto& m : derived.mounts) base.mounts.push_back(std::move(m));
+  MergeWorkspace(base.workspace, derived.workspace);
+  MergeCaches(base.caches, derived.caches);
   for (auto& l : derived.limits) base.limits.push_back(std::move(l));
   for (auto& file : derived.chain) base.chain.push_back(std::move(file));
   base.path = std::move(derived.path);

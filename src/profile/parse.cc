@@ -30,8 +30,10 @@ namespace {
 
 using Words = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 6> kTopKeys = {"extends", "sandbox", "env",
-                                                      "mount",   "limits",  "seccomp"};
+constexpr std::array<std::string_view, 8> kTopKeys = {"extends", "sandbox", "env",       "mount",
+                                                      "limits",  "seccomp", "workspace", "cache"};
+constexpr std::array<std::string_view, 4> kWorkspaceKeys = {"mode", "vcs", "protect", "unprotect"};
+constexpr std::array<std::string_view, 4> kCacheKeys = {"name", "target", "host", "share"};
 constexpr std::array<std::string_view, 4> kSeccompKeys = {"policy", "action", "deny", "allow"};
 constexpr std::array<std::string_view, 12> kLimitKeys = {
     "timeout", "timeout_grace", "nofile", "nproc",  "fsize", "cpu",
@@ -54,8 +56,10 @@ struct Section {
   const char* belongs;
   Words keys;
 };
-constexpr std::array<Section, 6> kSections = {
+constexpr std::array<Section, 8> kSections = {
     {{"", "belongs at the top level, before any [table]", kTopKeys},
+     {"[workspace]", "belongs in [workspace]", kWorkspaceKeys},
+     {"[[cache]]", "belongs in a [[cache]] entry", kCacheKeys},
      {"[sandbox]", "belongs in [sandbox]", kSandboxKeys},
      {"[env]", "belongs in [env]", kEnvKeys},
      {"[[mount]]", "belongs in a [[mount]] entry", kMountKeys},
@@ -288,6 +292,10 @@ class FileParser {
         if (const auto* t = Table(*node, *key)) ParseLimits(*t);
       } else if (k == "seccomp") {
         if (const auto* t = Table(*node, *key)) ParseSeccomp(*t);
+      } else if (k == "workspace") {
+        if (const auto* t = Table(*node, *key)) ParseWorkspace(*t);
+      } else if (k == "cache") {
+        ParseCaches(*node);
       } else {
         Unknown(*key, "", kTopKeys);
       }
@@ -577,6 +585,138 @@ class FileParser {
       } else {
         Unknown(*key, "[env]", kEnvKeys);
       }
+    }
+  }
+
+  // A path relative to the workspace's top level: no "..", not absolute, not empty.
+  bool CheckWorkspacePath(const Located<std::string>& path) {
+    const std::string& p = path.value;
+    bool dotdot = p == ".." || p.starts_with("../") || p.ends_with("/..") ||
+                  p.find("/../") != std::string::npos;
+    if (!p.empty() && p[0] != '/' && !dotdot && p != "." && p.find('\0') == std::string::npos) {
+      return true;
+    }
+    AddError(path.where, "workspace path " + Quoted(p) + " must be relative to the workspace",
+             "name a path inside the project, e.g. \".envrc\" or \"tools/hooks\"");
+    return false;
+  }
+
+  void ParseWorkspace(const toml::table& table) {
+    static constexpr std::array<std::string_view, 2> kModes = {"bind", "none"};
+    static constexpr std::array<std::string_view, 2> kVcs = {"ro", "rw"};
+    WorkspaceSpec& ws = result_.spec.workspace;
+    for (auto [key, node] : InFileOrder(table)) {
+      const std::string_view k = key->str();
+      if (k == "mode") {
+        ws.mode = Choice(*node, k, kModes,
+                         "use \"bind\" (the project, read-write at its own path) or \"none\"");
+      } else if (k == "vcs") {
+        ws.vcs =
+            Choice(*node, k, kVcs, "use \"ro\" (VCS metadata read-only, the default) or \"rw\"");
+      } else if (k == "protect" || k == "unprotect") {
+        auto& into = k == "protect" ? ws.protect : ws.unprotect;
+        ForEachString(*node, k, "an array of paths", [&](Located<std::string> path) {
+          if (CheckWorkspacePath(path)) into.push_back(std::move(path));
+        });
+      } else {
+        Unknown(*key, "[workspace]", kWorkspaceKeys);
+      }
+    }
+  }
+
+  void ParseCaches(const toml::node& node) {
+    const auto* array = node.as_array();
+    if (array == nullptr) {
+      AddError(At(node.source()),
+               "\"cache\" must be an array of tables, not " + std::string(TypeName(node)),
+               "write each cache as a [[cache]] section");
+      return;
+    }
+    for (const toml::node& item : *array) {
+      if (const auto* t = item.as_table()) {
+        ParseCache(*t);
+      } else {
+        AddError(At(item.source()),
+                 "each entry of \"cache\" must be a table, not " + std::string(TypeName(item)),
+                 "write each cache as a [[cache]] section");
+      }
+    }
+  }
+
+  static bool IsCacheName(std::string_view name) {
+    if (name.empty() || name[0] == '.' || name.size() > 64) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    });
+  }
+
+  void ParseCache(const toml::table& table) {
+    static constexpr std::array<std::string_view, 3> kShares = {"sandbox", "host", "run"};
+    CacheSpec cache;
+    bool ok = true;
+    bool has_name = false;
+    bool has_target = false;
+    for (auto [key, node] : InFileOrder(table)) {
+      const std::string_view k = key->str();
+      if (k == "name") {
+        auto name = String(*node, k, false);
+        if (name && !IsCacheName(name->value)) {
+          AddError(name->where, "cache name " + Quoted(name->value) + " is not a plain name",
+                   "use letters, digits, \".\", \"_\" and \"-\", e.g. \"ccache\"");
+          name.reset();
+        }
+        if (name) {
+          for (const CacheSpec& seen : result_.spec.caches) {
+            if (seen.name.value != name->value) continue;
+            AddError(name->where,
+                     "cache " + Quoted(name->value) + " is already named at line " +
+                         std::to_string(seen.name.where.line),
+                     "name each cache once in a file");
+            name.reset();
+            break;
+          }
+        }
+        ok = ok && name.has_value();
+        if (name) cache.name = std::move(*name);
+        has_name = true;
+      } else if (k == "target" || k == "host") {
+        auto path = String(*node, k);
+        if (path && !IsAbsolute(path->value)) {
+          AddError(path->where,
+                   std::string(k) + " " + Quoted(path->value) + " is not an absolute path",
+                   k == "target" ? "targets are paths inside the sandbox, starting with \"/\""
+                                 : "the host's cache, e.g. \"${HOME}/.cache/ccache\"");
+          path.reset();
+        }
+        ok = ok && path.has_value();
+        if (path && k == "target") cache.target = std::move(*path);
+        if (path && k == "host") cache.host = std::move(*path);
+        has_target = has_target || k == "target";
+      } else if (k == "share") {
+        cache.share = Choice(*node, k, kShares,
+                             "use \"sandbox\" (kept for sandboxed runs only, the default), "
+                             "\"host\" (the host's cache, read-write) or \"run\" (this run only)");
+        ok = ok && cache.share.has_value();
+      } else {
+        Unknown(*key, "[[cache]]", kCacheKeys);
+        ok = false;
+      }
+    }
+    const SourceLocation where = At(table.source());
+    for (auto [missing, has] : {std::pair{"name", has_name}, {"target", has_target}}) {
+      if (has) continue;
+      AddError(where, std::string("[[cache]] has no \"") + missing + "\"",
+               std::string("add ") + missing +
+                   (std::string(missing) == "name" ? " = \"ccache\"" : " = \"/tmp/.cache/x\""));
+      ok = false;
+    }
+    if (ok) {
+      if (cache.share && cache.share->value == "host" && !cache.host) {
+        AddError(cache.share->where, "share = \"host\" needs the host's cache",
+                 "add host = \"/path/of/the/host/cache\"");
+        return;
+      }
+      result_.spec.caches.push_back(std::move(cache));
     }
   }
 

@@ -53,6 +53,24 @@ struct EnvSpec {
   std::vector<Located<std::string>> unset;                        // names, in order
 };
 
+/// [workspace]: the project the job works on (docs/workspace.md). Lists hold paths relative
+/// to the workspace's top level.
+struct WorkspaceSpec {
+  std::optional<Located<std::string>> mode;     // "bind" | "none"
+  std::optional<Located<std::string>> vcs;      // "ro" | "rw": VCS metadata inside
+  std::vector<Located<std::string>> protect;    // read-only inside, besides the defaults
+  std::vector<Located<std::string>> unprotect;  // defaults left writable
+};
+
+/// One [[cache]]: a directory kept between sandboxed runs under the sandbox's own cache
+/// directory, never the host's unless `share` says so (docs/workspace.md, "Caches").
+struct CacheSpec {
+  Located<std::string> name;                  // [A-Za-z0-9._-], not starting with "."
+  Located<std::string> target;                // absolute, inside the sandbox
+  std::optional<Located<std::string>> host;   // the host user's own cache of the same kind
+  std::optional<Located<std::string>> share;  // "sandbox" | "host" | "run"
+};
+
 struct ProfileSpec {
   std::string name;  // as asked for ("cc" or a path); the file name for ParseString
   std::string path;  // the file read (for Load, the most derived one)
@@ -69,6 +87,8 @@ struct ProfileSpec {
   std::optional<Located<std::string>> landlock;  // "auto" | "on" | "off"
   EnvSpec env;
   std::vector<MountSpec> mounts;  // in order; the root of the chain's first
+  WorkspaceSpec workspace;
+  std::vector<CacheSpec> caches;  // in order; a derived profile's cache replaces its namesake
   /// [limits] as text, in file order (the base's first after a merge); policy::Build parses
   /// them with the --limit code and a later entry for the same name wins.
   std::vector<std::pair<std::string, Located<std::string>>> limits;

@@ -286,6 +286,7 @@ std::string RenderReport(const RunReport& report) {
   WriteTimes(json, report);
   WriteResources(json, report);
   WriteConfinement(json, report);
+  WriteWorkspaceFields(json, report.workspace ? &*report.workspace : nullptr, report.caches);
   json.EndObject();
   return json.Finish();
 }

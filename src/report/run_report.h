@@ -11,6 +11,7 @@
 
 #include "report/exit_code.h"
 #include "report/outcome.h"
+#include "report/workspace_fields.h"
 
 namespace sandbox::report {
 
@@ -69,6 +70,9 @@ struct RunReport {
   std::optional<uint64_t> cgroup_memory_max;
   std::optional<uint64_t> cgroup_pids_max;
   std::optional<uint64_t> cgroup_cpu_quota_us;
+
+  std::optional<WorkspaceReport> workspace;  // null: the run had no workspace
+  std::vector<CacheReport> caches;
 };
 
 /// Sets the outcome fields (outcome, exit_code, job_exit_code, signal, limit, error, message,

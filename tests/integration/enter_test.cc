@@ -101,7 +101,7 @@ TEST_F(EnterTest, NamedRunIsListedAndEnteredWithItsHardening) {
   r = Enter({"/sbx/probe", "statfs-type", "/tmp"});
   EXPECT_EQ(r.out.rfind(kTmpfsMagic, 0), 0u) << r;
   // The run's seccomp filter, with denials reported by the entering side.
-  r = Enter({"/sbx/probe", "abi-call", "i386", "keyctl"});
+  r = Enter({"/sbx/probe", "abi-call", "x86_64", "keyctl"});
   EXPECT_EQ(r.out.rfind("error EPERM", 0), 0u) << r;
   EXPECT_EQ(r.err.rfind("sandbox: seccomp denied keyctl x1 (first: probe, pid ", 0), 0u) << r;
   // The exit status passes through.

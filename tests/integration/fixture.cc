@@ -172,6 +172,12 @@ std::vector<std::string> SandboxTest::SandboxArgv(const std::vector<std::string>
   return argv;
 }
 
+std::vector<std::string> SandboxTest::AsRunUser(const std::vector<std::string>& argv) {
+  std::vector<std::string> out = RunAsPrefix();
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
 std::vector<std::string> SandboxTest::HostProbeArgv(const std::vector<std::string>& args) {
   std::vector<std::string> argv = RunAsPrefix();
   argv.push_back(BinDir() + "/probe");

@@ -46,6 +46,8 @@ class SandboxTest : public ::testing::Test {
   static SpawnOptions DefaultOptions();
   /// [setpriv ... --] sandbox ARGS...
   static std::vector<std::string> SandboxArgv(const std::vector<std::string>& args);
+  /// [setpriv ... --] ARGV..., on the host, as the run user.
+  static std::vector<std::string> AsRunUser(const std::vector<std::string>& argv);
   /// [setpriv ... --] probe ARGS..., on the host, as the run user.
   static std::vector<std::string> HostProbeArgv(const std::vector<std::string>& args);
   /// --ro-bind BIN /sbx --proc /proc --dev /dev --tmpfs /tmp

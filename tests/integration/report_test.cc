@@ -52,7 +52,7 @@ TEST_F(ReportTest, ExitedRunIsValidAndTheJobsOutputIsUntouched) {
 
 // The filter's denials, by name with a count and the first process, in the report as on stderr.
 TEST_F(ReportTest, SeccompDenialsAreListed) {
-  RunResult r = RunProbe({"--report", ReportPath()}, {"abi-call", "i386", "keyctl"});
+  RunResult r = RunProbe({"--report", ReportPath()}, {"abi-call", "x86_64", "keyctl"});
   ASSERT_EQ(r.exit_code, 1) << r;
   RunResult check = Check(
       ReportPath(), {R"(seccomp.policy="default")", R"(seccomp.action="errno")",

@@ -13,7 +13,18 @@
 namespace sandbox::testing {
 namespace {
 
-using SeccompTest = SandboxTest;
+class SeccompTest : public SandboxTest {
+ protected:
+  // Some kernels run no i386 code at all (IA32 emulation compiled out or booted off): the
+  // probe says so, and there is no i386 ABI to filter.
+  static bool KernelRunsI386() {
+    static const bool runs = [] {
+      RunResult r = RunProcess(HostProbeArgv({"abi-call", "i386", "getpid"}), DefaultOptions());
+      return r.out.rfind("unsupported", 0) != 0;
+    }();
+    return runs;
+  }
+};
 
 constexpr const char* kAbis[] = {"x86_64", "i386", "x32"};
 
@@ -24,6 +35,7 @@ std::string DeniedOnce(const std::string& name) {
 
 TEST_F(SeccompTest, DeniedCallsFailWithEpermThroughEveryAbi) {
   for (const char* abi : kAbis) {
+    if (std::string(abi) == "i386" && !KernelRunsI386()) continue;
     for (const char* call : {"keyctl", "unshare-user"}) {
       RunResult r = RunProbe({}, {"abi-call", abi, call});
       EXPECT_EQ(r.exit_code, 1) << abi << " " << call << "\n" << r;
@@ -37,9 +49,11 @@ TEST_F(SeccompTest, DeniedCallsFailWithEpermThroughEveryAbi) {
 TEST_F(SeccompTest, AllowedCallsGoThroughEveryAbi) {
   RunResult r = RunProbe({}, {"abi-call", "x86_64", "getpid"});
   EXPECT_EQ(r.out, "ok 2\n") << r;
-  r = RunProbe({}, {"abi-call", "i386", "getpid"});
-  EXPECT_EQ(r.out, "ok 2\n") << r;
-  EXPECT_EQ(r.err, "") << r;
+  if (KernelRunsI386()) {
+    r = RunProbe({}, {"abi-call", "i386", "getpid"});
+    EXPECT_EQ(r.out, "ok 2\n") << r;
+    EXPECT_EQ(r.err, "") << r;
+  }
   // x32 may be compiled out of the kernel (ENOSYS from the kernel, not from the filter).
   r = RunProbe({}, {"abi-call", "x32", "getpid"});
   EXPECT_TRUE(r.out == "ok 2\n" || r.out.rfind("error ENOSYS ", 0) == 0) << r;
@@ -131,6 +145,7 @@ TEST_F(SeccompTest, TiocstiIsDeniedByTheFilter) {
 
 TEST_F(SeccompTest, KillActionKillsWithSigsysThroughEveryAbi) {
   for (const char* abi : kAbis) {
+    if (std::string(abi) == "i386" && !KernelRunsI386()) continue;
     RunResult r = RunProbe({"--seccomp-action", "kill"}, {"abi-call", abi, "keyctl"});
     EXPECT_EQ(r.exit_code, 128 + SIGSYS) << abi << "\n" << r;
     EXPECT_EQ(r.out, "") << abi << "\n" << r;

@@ -914,6 +914,16 @@ long Int80(long nr, long a, long b, long c) {
   return static_cast<int>(ret);  // eax, sign-extended: -errno on failure
 }
 
+// Kernels built or booted without IA32 emulation (CONFIG_IA32_EMULATION off, or
+// ia32_emulation=false) answer int 0x80 with SIGSEGV: try it in a child first.
+bool KernelRunsI386() {
+  pid_t child = fork();
+  if (child == 0) _exit(Int80(20 /* getpid */, 0, 0, 0) > 0 ? 0 : 1);
+  int status = 0;
+  if (child < 0 || waitpid(child, &status, 0) != child) return true;  // let the call itself say
+  return !WIFSIGNALED(status);
+}
+
 int CmdAbiCall(const Args& args) {
   const AbiCall* call = nullptr;
   for (const AbiCall& c : kAbiCalls) {
@@ -928,6 +938,10 @@ int CmdAbiCall(const Args& args) {
     ret = syscall(call->x86_64 | kX32SyscallBit, call->args[0], call->args[1], call->args[2]);
     if (ret < 0) return Fail(errno);
   } else if (args[0] == "i386") {
+    if (!KernelRunsI386()) {
+      PrintLine("unsupported: this kernel runs no i386 code");
+      return 1;
+    }
     ret = Int80(call->i386, call->args[0], call->args[1], call->args[2]);
     if (ret < 0 && ret > -4096) return Fail(static_cast<int>(-ret));
   } else {

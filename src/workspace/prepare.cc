@@ -1,0 +1,165 @@
+#include "workspace/prepare.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+
+#include "workspace/caches.h"
+#include "workspace/protect.h"
+
+namespace sandbox::workspace {
+namespace {
+
+std::string Canonical(const std::string& path) {
+  if (path.empty()) return "";
+  std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
+  return real ? std::string(real.get()) : "";
+}
+
+Result<void> ApplyCacheShares(cli::CliOptions* options) {
+  for (const auto& [name, share] : options->cache_shares) {
+    auto it = std::find_if(options->caches.begin(), options->caches.end(),
+                           [&](const cli::CacheRequest& c) { return c.name == name; });
+    if (it == options->caches.end()) {
+      std::string known;
+      for (const auto& c : options->caches) known += (known.empty() ? "" : ", ") + c.name;
+      Error e = MakeError("--cache " + name + "=" + share + ": no cache named " + name);
+      e.hint = known.empty() ? "this run has no caches (profiles declare them with [[cache]])"
+                             : "this run's caches: " + known;
+      return e;
+    }
+    if (share == "host" && it->host.empty()) {
+      Error e = MakeError("--cache " + name + "=host: cache " + name + " names no host cache");
+      e.hint = "add host = \"...\" to its [[cache]] entry";
+      return e;
+    }
+    it->share = share;
+  }
+  return {};
+}
+
+// The workspace's top level, checked; "" when the run has none.
+Result<std::string> FindWorkspace(const cli::WorkspaceRequest& ws, const Context& context,
+                                  std::string* found_by) {
+  if (!ws.mode || *ws.mode == "none") return std::string();
+  std::string root;
+  if (ws.dir) {
+    std::string dir = *ws.dir;
+    if (!dir.empty() && dir[0] != '/') dir = context.cwd + "/" + dir;
+    root = Canonical(dir);
+    struct stat st {};
+    if (root.empty() || ::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      Error e = MakeError("--workspace " + *ws.dir + ": not a directory", errno);
+      e.hint = "name your project's directory";
+      return e;
+    }
+    *found_by = "--workspace";
+  } else {
+    root = FindRoot(context.cwd, context.homes, found_by);
+  }
+  if (auto ok = CheckRoot(root, context.homes, ws.dir.has_value()); !ok) {
+    Error e = ok.error();
+    if (!ws.mode_origin.empty()) e.message += " (" + ws.mode_origin + ")";
+    return e;
+  }
+  return root;
+}
+
+// Directories from the working directory up to the workspace's top level have no `.git`
+// (else the top level would be lower down): one appearing there during the run would be the
+// repository the host's git finds first, so each is watched.
+void WatchWorkingDirectories(const std::string& root, const Context& context, Layout* layout) {
+  if (!IsAncestorOrSelf(root, context.cwd) || root == context.cwd) return;
+  for (std::string dir = context.cwd; dir != root; dir = dir.substr(0, dir.rfind('/'))) {
+    ProtectedPath p;
+    p.path = dir + "/.git";
+    p.reason = "cwd";
+    struct stat st {};
+    if (::lstat(p.path.c_str(), &st) == 0) continue;  // --workspace above a repository
+    layout->protected_paths.push_back(std::move(p));
+  }
+}
+
+}  // namespace
+
+Context Context::FromProcess(const std::string& cwd) {
+  Context c;
+  c.cwd = Canonical(cwd);
+  if (c.cwd.empty()) c.cwd = cwd;
+  c.uid = ::getuid();
+  const char* home = std::getenv("HOME");
+  std::string home_dir = Canonical(home != nullptr ? home : "");
+  if (!home_dir.empty()) c.homes.dirs.push_back(home_dir);
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  char buf[4096];
+  if (::getpwuid_r(c.uid, &pw, buf, sizeof(buf), &found) == 0 && found != nullptr) {
+    std::string pw_home = Canonical(pw.pw_dir);
+    if (!pw_home.empty() && pw_home != home_dir) c.homes.dirs.push_back(pw_home);
+  }
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') {
+    c.cache_home = xdg;
+  } else if (!c.homes.dirs.empty()) {
+    c.cache_home =
+        (home != nullptr && home[0] == '/' ? std::string(home) : c.homes.dirs.back()) + "/.cache";
+  }
+  return c;
+}
+
+Result<Layout> Prepare(cli::CliOptions* options, const Context& context) {
+  Layout layout;
+  if (auto r = ApplyCacheShares(options); !r) return r.error();
+  const cli::WorkspaceRequest& ws = options->workspace;
+  layout.vcs_writable = ws.vcs && *ws.vcs == "rw";
+  auto root = FindWorkspace(ws, context, &layout.found_by);
+  if (!root) return root.error();
+  layout.root = *root;
+
+  std::vector<cli::MountRequest>& mounts = options->mounts;
+  size_t at = std::min(options->profile_mounts, mounts.size());
+  std::vector<cli::MountRequest> added;
+  if (!layout.root.empty()) {
+    layout.root_fd.Reset(::open(layout.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    cli::MountRequest bind;
+    bind.kind = MountKind::kBind;
+    bind.source = bind.target = layout.root;
+    bind.flag = "workspace (" + (ws.mode_origin.empty() ? "--workspace" : ws.mode_origin) + ")";
+    added.push_back(std::move(bind));
+  }
+  mounts.insert(mounts.begin() + static_cast<std::ptrdiff_t>(at), added.begin(), added.end());
+  at += added.size();
+
+  // Protected paths of every writable directory bind, caches aside (they are the sandbox's).
+  std::vector<cli::MountRequest> read_only;
+  for (const cli::MountRequest& m : mounts) {
+    if (m.kind != MountKind::kBind || m.source.empty()) continue;
+    std::string dir = Canonical(m.source[0] == '/' ? m.source : context.cwd + "/" + m.source);
+    struct stat st {};
+    if (dir.empty() || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    ProtectRequest request{dir, m.target, layout.vcs_writable, ws.protect, ws.unprotect};
+    Protect(request, &layout.protected_paths, &read_only, &layout.notes);
+  }
+  if (!layout.root.empty() && !layout.vcs_writable) {
+    WatchWorkingDirectories(layout.root, context, &layout);
+  }
+
+  std::vector<cli::MountRequest> cache_mounts;
+  for (const cli::CacheRequest& cache : options->caches) {
+    auto use = PrepareCache(cache, context.cache_home, context.uid, context.create, &cache_mounts,
+                            &layout.locks, &layout.notes);
+    if (!use) return use.error();
+    layout.caches.push_back(std::move(use).value());
+  }
+  mounts.insert(mounts.begin() + static_cast<std::ptrdiff_t>(at), cache_mounts.begin(),
+                cache_mounts.end());
+  mounts.insert(mounts.end(), read_only.begin(), read_only.end());
+  return layout;
+}
+
+}  // namespace sandbox::workspace

@@ -1,0 +1,179 @@
+#include "workspace/protect.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+
+#include "common/unique_fd.h"
+#include "workspace/root.h"
+
+namespace sandbox::workspace {
+namespace {
+
+// The first `max` bytes of a regular file, not following a symlink at `path`; "" on failure.
+std::string ReadSmallFile(const std::string& path, size_t max = 4096) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK));
+  struct stat st {};
+  if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
+  std::string text(max, '\0');
+  ssize_t n = ::read(fd.get(), text.data(), max);
+  text.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return text;
+}
+
+std::string Trim(std::string_view s) {
+  auto space = [](char c) { return c == '\n' || c == '\r' || c == ' ' || c == '\t'; };
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  return std::string(s);
+}
+
+std::string Canonical(const std::string& path) {
+  std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
+  return real ? std::string(real.get()) : "";
+}
+
+// `rel` resolved against `base` when relative.
+std::string Against(const std::string& base, const std::string& rel) {
+  return !rel.empty() && rel[0] == '/' ? rel : base + "/" + rel;
+}
+
+cli::MountRequest ReadOnly(const std::string& source, const std::string& target,
+                           const std::string& why) {
+  cli::MountRequest m;
+  m.kind = MountKind::kReadOnlyBind;
+  m.source = source;
+  m.target = target;
+  m.flag = "workspace: " + why + " " + source + " read-only";
+  return m;
+}
+
+class Protector {
+ public:
+  Protector(const ProtectRequest& request, std::vector<ProtectedPath>* paths,
+            std::vector<cli::MountRequest>* mounts, std::vector<std::string>* notes)
+      : r_(request), paths_(paths), mounts_(mounts), notes_(notes) {}
+
+  void Run() {
+    std::vector<std::string> names;
+    if (!r_.vcs_writable) names.assign(std::begin(kVcsNames), std::end(kVcsNames));
+    names.insert(names.end(), std::begin(kTrustedNames), std::end(kTrustedNames));
+    for (const std::string& p : r_.protect) names.push_back(p);
+    for (const std::string& name : names) {
+      if (std::find(r_.unprotect.begin(), r_.unprotect.end(), name) != r_.unprotect.end()) continue;
+      if (std::find(done_.begin(), done_.end(), name) != done_.end()) continue;
+      bool vcs = std::find(std::begin(kVcsNames), std::end(kVcsNames), name) != std::end(kVcsNames);
+      Add(name, vcs ? "vcs" : "listed");
+    }
+    if (!r_.vcs_writable) Submodules();
+  }
+
+ private:
+  // Protects `rel` (relative to the bound directory).
+  void Add(const std::string& rel, const char* reason) {
+    done_.push_back(rel);
+    ProtectedPath p;
+    p.path = r_.host_dir + "/" + rel;
+    p.reason = reason;
+    struct stat st {};
+    if (::lstat(p.path.c_str(), &st) == 0 && !S_ISLNK(st.st_mode)) {
+      p.read_only = true;
+      mounts_->push_back(ReadOnly(p.path, r_.target + "/" + rel, "protect"));
+      if (rel == ".git" && S_ISREG(st.st_mode)) LinkedGitDir(p.path);
+    } else if (S_ISLNK(st.st_mode)) {
+      p.dev = st.st_dev;
+      p.ino = st.st_ino;
+    }
+    paths_->push_back(std::move(p));
+  }
+
+  // A `.git` file says "gitdir: DIR". Git inside needs DIR (and for a linked worktree its
+  // common dir); they are bound read-only at their own paths only when DIR names this
+  // directory back (a worktree's DIR/gitdir file, a submodule's core.worktree), so a planted
+  // `.git` file cannot make the sandbox show an unrelated directory of the host.
+  void LinkedGitDir(const std::string& dot_git) {
+    std::string text = Trim(ReadSmallFile(dot_git));
+    if (!text.starts_with("gitdir:")) return;
+    std::string gitdir = Canonical(Against(r_.host_dir, Trim(text.substr(7))));
+    if (gitdir.empty()) return;
+    if (IsAncestorOrSelf(r_.host_dir, gitdir)) {
+      Add(gitdir.substr(r_.host_dir.size() + 1), "gitdir");  // bound with the directory
+      return;
+    }
+    std::string back = Trim(ReadSmallFile(gitdir + "/gitdir"));
+    bool worktree = !back.empty() && Canonical(Against(gitdir, back)) == Canonical(dot_git);
+    bool submodule = false;
+    if (!worktree) {
+      std::string config = ReadSmallFile(gitdir + "/config", 65536);
+      size_t at = config.find("worktree = ");
+      if (at != std::string::npos) {
+        size_t end = config.find('\n', at);
+        std::string wt =
+            Trim(config.substr(at + 11, end == std::string::npos ? end : end - at - 11));
+        submodule = Canonical(Against(gitdir, wt)) == r_.host_dir;
+      }
+    }
+    if (!worktree && !submodule) {
+      notes_->push_back(
+          dot_git + " names " + gitdir +
+          ", which does not name it back: not shown inside (git will not work there)");
+      return;
+    }
+    std::string common = gitdir;
+    if (worktree) {
+      std::string rel = Trim(ReadSmallFile(gitdir + "/commondir"));
+      if (!rel.empty()) common = Canonical(Against(gitdir, rel));
+      if (common.empty()) common = gitdir;
+    }
+    std::vector<std::string> dirs = {common};
+    if (!IsAncestorOrSelf(common, gitdir)) dirs.push_back(gitdir);
+    for (const std::string& dir : dirs) {
+      ProtectedPath p;
+      p.path = dir;
+      p.reason = "gitdir";
+      p.read_only = true;
+      paths_->push_back(p);
+      mounts_->push_back(ReadOnly(dir, dir, "git directory"));
+    }
+  }
+
+  // `path = sub` lines of .gitmodules: each submodule's `.git` file is as trusted as ours.
+  void Submodules() {
+    std::string text = ReadSmallFile(r_.host_dir + "/.gitmodules", 1 << 20);
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t end = text.find('\n', pos);
+      if (end == std::string::npos) end = text.size();
+      std::string line = Trim(text.substr(pos, end - pos));
+      pos = end + 1;
+      if (!line.starts_with("path")) continue;
+      size_t eq = line.find('=');
+      if (eq == std::string::npos || Trim(line.substr(4, eq - 4)) != "") continue;
+      std::string sub = Trim(line.substr(eq + 1));
+      bool dotdot = sub == ".." || sub.starts_with("../") ||
+                    sub.find("/../") != std::string::npos || sub.ends_with("/..");
+      if (sub.empty() || sub[0] == '/' || dotdot || sub.find('"') != std::string::npos) continue;
+      std::string rel = sub + "/.git";
+      if (std::find(done_.begin(), done_.end(), rel) == done_.end()) Add(rel, "submodule");
+    }
+  }
+
+  const ProtectRequest& r_;
+  std::vector<ProtectedPath>* paths_;
+  std::vector<cli::MountRequest>* mounts_;
+  std::vector<std::string>* notes_;
+  std::vector<std::string> done_;
+};
+
+}  // namespace
+
+void Protect(const ProtectRequest& request, std::vector<ProtectedPath>* paths,
+             std::vector<cli::MountRequest>* mounts, std::vector<std::string>* notes) {
+  Protector(request, paths, mounts, notes).Run();
+}
+
+}  // namespace sandbox::workspace

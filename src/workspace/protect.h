@@ -1,0 +1,40 @@
+// The paths of a writable directory that the host later runs or trusts (VCS metadata, editor
+// and direnv settings, what a profile adds): bound read-only over themselves, or watched when
+// they cannot be bound (absent, or a symlink, which is never followed).
+#ifndef SANDBOX_WORKSPACE_PROTECT_H_
+#define SANDBOX_WORKSPACE_PROTECT_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/options.h"
+#include "workspace/layout.h"
+
+namespace sandbox::workspace {
+
+/// VCS metadata directories (or git's `.git` file), read-only unless vcs = "rw".
+inline constexpr std::string_view kVcsNames[] = {".git", ".hg", ".svn", ".bzr", ".jj"};
+/// Other paths the host executes or trusts from a checkout, read-only by default.
+inline constexpr std::string_view kTrustedNames[] = {".envrc", ".vscode", ".idea"};
+
+struct ProtectRequest {
+  std::string host_dir;  // canonical host directory bound writable
+  std::string target;    // where it appears inside the sandbox
+  bool vcs_writable = false;
+  std::vector<std::string> protect;    // relative paths besides the defaults
+  std::vector<std::string> unprotect;  // defaults left writable
+};
+
+/// Adds to `paths` every protected path of the bind, and to `mounts` a read-only bind for each
+/// one present as a file or directory. A `.git` file (linked worktree, submodule) whose
+/// gitdir lies outside the directory and points back to it also gets that gitdir (and its
+/// common dir) bound read-only at its own path, so git works inside; one that does not point
+/// back gets a note instead. Submodules' `.git` entries named by `.gitmodules` are protected
+/// too. Only lstat, open and read; never follows a symlink at a protected path.
+void Protect(const ProtectRequest& request, std::vector<ProtectedPath>* paths,
+             std::vector<cli::MountRequest>* mounts, std::vector<std::string>* notes);
+
+}  // namespace sandbox::workspace
+
+#endif  // SANDBOX_WORKSPACE_PROTECT_H_

@@ -1,0 +1,314 @@
+// Workspace safety from inside real sandboxes (docs/workspace.md): what a job may write (the
+// checkout, .git, caches, the report's directory) never becomes something the host later runs
+// or trusts. Each hostile step here succeeds against a sandbox without the protection.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "fixture.h"
+
+namespace sandbox::testing {
+namespace {
+
+#ifndef SANDBOX_SOURCE_PROFILES
+#error "SANDBOX_SOURCE_PROFILES must name the source tree's profiles/"
+#endif
+
+constexpr char kGit[] = "/usr/bin/git";
+
+class WorkspaceTest : public SandboxTest {
+ protected:
+  void SetUp() override {
+    SandboxTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    home_ = MakeDir("home", /*job_writable=*/true);
+    // A prefix laid out as `cmake --install` does: bin/sandbox finds share/sandbox/profiles.
+    prefix_ = MakeDir("prefix");
+    for (const char* d :
+         {"prefix/bin", "prefix/share", "prefix/share/sandbox", "prefix/share/sandbox/profiles"}) {
+      MakeDir(d);
+    }
+    std::filesystem::copy_file(BinDir() + "/sandbox", prefix_ + "/bin/sandbox");
+    ::chmod((prefix_ + "/bin/sandbox").c_str(), 0755);
+    for (const char* name : {"base", "cc", "python", "node", "rust", "go", "ci"}) {
+      std::ifstream in(std::string(SANDBOX_SOURCE_PROFILES) + "/" + name + ".toml");
+      std::string path = prefix_ + "/share/sandbox/profiles/" + name + ".toml";
+      std::ofstream(path) << in.rdbuf();
+      ::chmod(path.c_str(), 0644);
+    }
+  }
+
+  SpawnOptions In(const std::string& cwd) {
+    SpawnOptions options = DefaultOptions();
+    options.cwd = cwd;
+    options.env.push_back("HOME=" + home_);
+    return options;
+  }
+
+  // The installed binary, run as the run user from `cwd`.
+  RunResult Sandbox(const std::string& cwd, const std::vector<std::string>& args,
+                    std::vector<std::string> extra_env = {}) {
+    std::vector<std::string> argv = {prefix_ + "/bin/sandbox"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    SpawnOptions options = In(cwd);
+    for (auto& e : extra_env) options.env.push_back(e);
+    return RunProcess(AsRunUser(argv), options);
+  }
+
+  // A command run on the host as the run user, the way the user would after the run.
+  RunResult Host(const std::string& cwd, const std::vector<std::string>& argv) {
+    return RunProcess(AsRunUser(argv), In(cwd));
+  }
+
+  // SCRATCH/name as a git repository with one commit, owned by the run user.
+  std::string MakeRepo(const std::string& name) {
+    std::string repo = MakeDir(name, /*job_writable=*/true);
+    RunResult r = Host(repo, {"/bin/sh", "-c",
+                              "git init -q . && git config user.email t@example.org && "
+                              "git config user.name t && echo one > file && git add file && "
+                              "git commit -qm one"});
+    EXPECT_EQ(r.exit_code, 0) << r;
+    return repo;
+  }
+
+  static bool Exists(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0;
+  }
+
+  // What a hostile build step does to reach the host through git.
+  // Run from the repository's sub/: it also makes sub/ a repository of its own, the one the
+  // host's git would find first there.
+  static std::string PlantGitHooks(const std::string& marker) {
+    return "echo 'touch " + marker +
+           "' > ../.git/hooks/pre-commit; "
+           "chmod +x ../.git/hooks/pre-commit; "
+           "git config core.fsmonitor 'touch " +
+           marker +
+           "'; "
+           "git config core.hooksPath /tmp; "
+           "git init -q . && git config core.fsmonitor 'touch " +
+           marker + "'; exit 0";
+  }
+
+  void ExpectHostGitRunsNothing(const std::string& repo, const std::string& marker) {
+    RunResult status = Host(repo + "/sub", {kGit, "status", "--short"});
+    RunResult commit = Host(repo, {kGit, "commit", "-q", "--allow-empty", "-m", "host commit"});
+    EXPECT_EQ(commit.exit_code, 0) << commit;
+    EXPECT_FALSE(Exists(marker)) << "a command the job planted ran on the host\n" << status;
+  }
+
+  std::string home_;
+  std::string prefix_;
+};
+
+TEST_F(WorkspaceTest, PlantedGitHooksNeverRunOnTheHost) {
+  if (::access(kGit, X_OK) != 0) GTEST_SKIP() << "git is not installed";
+  std::string repo = MakeRepo("proj");
+  std::string sub = MakeDir("proj/sub", /*job_writable=*/true);
+  std::string marker = scratch() + "/pwned";
+  RunResult r = Sandbox(sub, {"--profile", "cc", "--", "/bin/sh", "-c", PlantGitHooks(marker)});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find("moved it to " + repo + "/sub/.git.sandbox-moved-"), std::string::npos) << r;
+  ExpectHostGitRunsNothing(repo, marker);
+  // Git's read-only commands work inside.
+  r = Sandbox(repo, {"--profile", "cc", "--", kGit, "log", "--oneline"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("one"), std::string::npos) << r;
+}
+
+TEST_F(WorkspaceTest, PlantedGitHooksNeverRunFromALinkedWorktree) {
+  if (::access(kGit, X_OK) != 0) GTEST_SKIP() << "git is not installed";
+  std::string repo = MakeRepo("main");
+  MakeDir("wt-parent", /*job_writable=*/true);
+  std::string wt = scratch() + "/wt-parent/wt";
+  RunResult added = Host(repo, {kGit, "worktree", "add", "-q", wt});
+  ASSERT_EQ(added.exit_code, 0) << added;
+  RunResult sub = Host(wt, {"/bin/mkdir", "sub"});
+  ASSERT_EQ(sub.exit_code, 0) << sub;
+  std::string marker = scratch() + "/pwned";
+  // The worktree's .git is a file: the job also tries to point it at a gitdir of its own.
+  RunResult r = Sandbox(wt + "/sub", {"--profile", "cc", "--", "/bin/sh", "-c",
+                                      "git status --short >/dev/null && echo git-works; "
+                                      "mkdir ../fake; echo 'gitdir: fake' > ../.git; " +
+                                          PlantGitHooks(marker)});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("git-works"), std::string::npos) << r;
+  EXPECT_NE(ReadHostFile(wt + "/.git").find("gitdir: " + repo), std::string::npos);
+  RunResult status = Host(wt, {kGit, "status", "--short"});
+  EXPECT_EQ(status.exit_code, 0) << status;
+  ExpectHostGitRunsNothing(wt, marker);
+}
+
+TEST_F(WorkspaceTest, VcsMetadataIsWritableOnlyWhenAskedFor) {
+  if (::access(kGit, X_OK) != 0) GTEST_SKIP() << "git is not installed";
+  std::string repo = MakeRepo("proj");
+  std::string commit =
+      "git -c user.name=t -c user.email=t@example.org commit -q --allow-empty "
+      "-m 'from inside'";
+  RunResult r = Sandbox(repo, {"--profile", "cc", "--", "/bin/sh", "-c", commit});
+  EXPECT_NE(r.exit_code, 0) << r;  // read-only by default
+  r = Sandbox(repo, {"--profile", "cc", "--workspace-vcs", "rw", "--", "/bin/sh", "-c", commit});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  RunResult log = Host(repo, {kGit, "log", "--oneline"});
+  EXPECT_NE(log.out.find("from inside"), std::string::npos) << log;
+}
+
+TEST_F(WorkspaceTest, BuildDirectoryOfARepositoryBindsItsTopLevel) {
+  if (::access(kGit, X_OK) != 0) GTEST_SKIP() << "git is not installed";
+  std::string repo = MakeRepo("proj");
+  std::string build = MakeDir("proj/build", /*job_writable=*/true);
+  RunResult r = Sandbox(build, {"--profile", "cc", "--", "/bin/sh", "-c",
+                                "pwd && echo from-build > ../written-above"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, build + "\n") << r;
+  EXPECT_EQ(ReadHostFile(repo + "/written-above"), "from-build\n");
+}
+
+TEST_F(WorkspaceTest, UnsafeWorkspacesAreRefusedWithTheFix) {
+  for (const std::string& dir :
+       {std::string("/"), home_, std::string("/usr"), std::string("/tmp")}) {
+    RunResult r = Sandbox(dir, {"--profile", "cc", "--", "/bin/true"});
+    EXPECT_EQ(r.exit_code, kExitSandboxFailure) << dir << "\n" << r;
+    EXPECT_NE(r.err.find("sandbox: workspace " + dir), std::string::npos) << r;
+    EXPECT_NE(r.err.find("--workspace DIR"), std::string::npos) << r;
+  }
+  // `show` says the same, and a named project is accepted from anywhere.
+  std::string proj = MakeDir("proj", /*job_writable=*/true);
+  RunResult r = Sandbox(home_, {"--profile", "cc", "--workspace", proj, "--chdir", proj, "--",
+                                "/bin/sh", "-c", "echo ok > " + proj + "/named"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(ReadHostFile(proj + "/named"), "ok\n");
+}
+
+TEST_F(WorkspaceTest, CachesNeverChangeTheHostUsersOwn) {
+  // Each shipped profile's caches, with the host's own cache of the kind already there.
+  struct Case {
+    const char* profile;
+    const char* target;
+    const char* host;  // relative to HOME
+  };
+  const Case cases[] = {
+      {"cc", "/tmp/.cache/ccache", ".cache/ccache"},
+      {"ci", "/tmp/.cache/ccache", ".cache/ccache"},
+      {"ci", "/tmp/.cache/pip", ".cache/pip"},
+      {"ci", "/tmp/.cache/go-build", ".cache/go-build"},
+      {"python", "/tmp/.cache/pip", ".cache/pip"},
+      {"node", "/tmp/.npm", ".npm"},
+      {"go", "/tmp/go/pkg/mod", "go/pkg/mod"},
+      {"go", "/tmp/.cache/go-build", ".cache/go-build"},
+      {"rust", "/tmp/.cargo/registry", ".cargo/registry"},
+      {"rust", "/tmp/.cargo/git", ".cargo/git"},
+  };
+  std::string proj = MakeDir("proj", /*job_writable=*/true);
+  int n = 0;
+  for (const Case& c : cases) {
+    std::string host = home_ + "/" + c.host;
+    std::string entry = "/entry" + std::to_string(++n);
+    std::string planted = "/planted" + std::to_string(n);
+    RunResult made =
+        Host(home_, {"/bin/sh", "-c", "mkdir -p " + host + " && echo trusted > " + host + entry});
+    ASSERT_EQ(made.exit_code, 0) << made;
+    std::string t = c.target;
+    RunResult r = Sandbox(proj, {"--profile", c.profile, "--", "/bin/sh", "-c",
+                                 "cat " + t + entry + " && echo poisoned > " + t + entry +
+                                     " && echo new > " + t + planted});
+    EXPECT_EQ(r.exit_code, 0) << c.profile << " " << t << "\n" << r;
+    EXPECT_EQ(r.out, "trusted\n") << "the host's cache is visible beneath\n" << r;
+    EXPECT_EQ(ReadHostFile(host + entry), "trusted\n") << c.profile << " " << t;
+    EXPECT_FALSE(Exists(host + planted)) << c.profile << " " << t;
+    // What the job wrote stays for the next sandboxed run (the sandbox's own cache).
+    r = Sandbox(proj, {"--profile", c.profile, "--", "/bin/cat", t + entry, t + planted});
+    EXPECT_EQ(r.out, "poisoned\nnew\n") << c.profile << " " << t << "\n" << r;
+  }
+  // Sharing the host's cache read-write is an explicit, per-cache choice.
+  RunResult r = Sandbox(proj, {"--profile", "cc", "--cache", "ccache=host", "--", "/bin/sh", "-c",
+                               "echo shared > /tmp/.cache/ccache/entry"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(ReadHostFile(home_ + "/.cache/ccache/entry"), "shared\n");
+}
+
+TEST_F(WorkspaceTest, RelocatedInstallFindsItsProfilesAndNoBuildTree) {
+  std::string proj = MakeDir("proj", /*job_writable=*/true);
+  RunResult r = Sandbox(proj, {"--profile", "cc", "--", "/bin/true"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  // The test's copy of the binary lies outside its build tree and has no share/ beside it:
+  // it must not find the source tree's profiles.
+  std::vector<std::string> argv = {BinDir() + "/sandbox", "--profile", "cc", "--", "/bin/true"};
+  RunResult bare = RunProcess(AsRunUser(argv), In(proj));
+  EXPECT_EQ(bare.exit_code, kExitSandboxFailure) << bare;
+  EXPECT_NE(bare.err.find("profile \"cc\" not found"), std::string::npos) << bare;
+  EXPECT_EQ(bare.err.find(SANDBOX_SOURCE_PROFILES), std::string::npos) << bare;
+}
+
+TEST_F(WorkspaceTest, ACallersBaseProfileDoesNotChangeTheInstalledCi) {
+  std::string proj = MakeDir("proj", /*job_writable=*/true);
+  RunResult before = Sandbox(proj, {"show", "ci", "--json"});
+  ASSERT_EQ(before.exit_code, 0) << before;
+  MakeDir("config", true);
+  MakeDir("config/sandbox", true);
+  MakeDir("config/sandbox/profiles", true);
+  std::string hostile =
+      MakeFile("config/sandbox/profiles/base.toml",
+               "[[mount]]\ntype = \"bind\"\nsource = \"/\"\ntarget = \"/host\"\n");
+  (void)hostile;
+  RunResult after =
+      Sandbox(proj, {"show", "ci", "--json"}, {"XDG_CONFIG_HOME=" + scratch() + "/config"});
+  ASSERT_EQ(after.exit_code, 0) << after;
+  EXPECT_EQ(after.out, before.out);
+  EXPECT_EQ(after.out.find("\"/host\""), std::string::npos);
+}
+
+TEST_F(WorkspaceTest, AProfileOthersCanWriteIsRefused) {
+  std::string proj = MakeDir("proj", /*job_writable=*/true);
+  std::string profile = MakeFile("shared.toml", "extends = \"cc\"\n");
+  std::filesystem::copy_file(prefix_ + "/share/sandbox/profiles/cc.toml", scratch() + "/cc.toml");
+  std::filesystem::copy_file(prefix_ + "/share/sandbox/profiles/base.toml",
+                             scratch() + "/base.toml");
+  ::chmod((scratch() + "/cc.toml").c_str(), 0644);
+  ::chmod((scratch() + "/base.toml").c_str(), 0644);
+  RunResult ok = Sandbox(proj, {"--profile", profile, "--", "/bin/true"});
+  EXPECT_EQ(ok.exit_code, 0) << ok;
+  ASSERT_EQ(::chmod(profile.c_str(), 0664), 0);
+  RunResult r = Sandbox(proj, {"--profile", profile, "--", "/bin/true"});
+  EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
+  EXPECT_NE(r.err.find("profile " + profile + " is not safe"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("chmod go-w"), std::string::npos) << r;
+}
+
+TEST_F(WorkspaceTest, AJobCannotForgeItsReport) {
+  std::string proj = MakeDir("proj", /*job_writable=*/true);
+  std::string report = proj + "/out/report.json";
+  MakeDir("proj/out", /*job_writable=*/true);
+  RunResult r = Sandbox(proj, {"--profile", "cc", "--report", report, "--", "/bin/sh", "-c",
+                               "echo '{\"exit_code\": 0, \"job_exit_code\": 0}' > out/report.json;"
+                               "ln -s " +
+                                   home_ + "/.bashrc out/tmp-link; exit 3"});
+  EXPECT_EQ(r.exit_code, 3) << r;
+  std::string text = ReadHostFile(report);
+  EXPECT_NE(text.find("\"job_exit_code\": 3"), std::string::npos) << text;
+  // A symlink planted at the report's path is replaced, never followed.
+  r = Sandbox(proj, {"--profile", "cc", "--report", report, "--", "/bin/sh", "-c",
+                     "rm out/report.json; ln -s " + home_ + "/victim out/report.json; exit 4"});
+  EXPECT_EQ(r.exit_code, 4) << r;
+  EXPECT_FALSE(Exists(home_ + "/victim"));
+  EXPECT_NE(ReadHostFile(report).find("\"job_exit_code\": 4"), std::string::npos);
+  // Moving the directory away and putting another in its place: the report still lands at
+  // the path asked for.
+  r = Sandbox(proj, {"--profile", "cc", "--report", report, "--", "/bin/sh", "-c",
+                     "mv out out.old && mkdir out && echo forged > out/report.json; exit 5"});
+  EXPECT_EQ(r.exit_code, 5) << r;
+  EXPECT_NE(ReadHostFile(report).find("\"job_exit_code\": 5"), std::string::npos);
+  // A directory on the way replaced by a symlink: nothing is written through it.
+  r = Sandbox(proj, {"--profile", "cc", "--report", report, "--", "/bin/sh", "-c",
+                     "mv out out.2 && ln -s " + home_ + " out; exit 6"});
+  EXPECT_EQ(r.exit_code, 6) << r;
+  EXPECT_FALSE(Exists(home_ + "/report.json"));
+  EXPECT_NE(r.err.find("cannot write the report"), std::string::npos) << r;
+}
+
+}  // namespace
+}  // namespace sandbox::testing
