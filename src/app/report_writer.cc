@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/report_details.h"
 #include "common/write_all.h"
 
 #ifndef SANDBOX_VERSION
@@ -92,6 +93,7 @@ void ReportWriter::SetPolicy(const policy::Policy& policy) {
   r.cgroup_memory_max = policy.cgroup().memory_max;
   r.cgroup_pids_max = policy.cgroup().pids_max;
   r.cgroup_cpu_quota_us = policy.cgroup().cpu_quota_us;
+  r.details = DescribePolicy(policy);
 }
 
 void ReportWriter::SetProfile(const std::string& name, const std::string& path,
@@ -138,7 +140,7 @@ void ReportWriter::WriteOutcome(const report::Outcome& outcome,
 void ReportWriter::WriteEarlyFailure(const char* step, const Error& error) {
   OnFinished(report::Outcome{});
   report::SetEarlyFailure(step, error.errno_value, error.where ? error.where->ToString() : "",
-                          "sandbox: " + error.ToString(), &report_);
+                          "sandbox: " + error.ToString(), &report_, error.path);
   Write();
 }
 
