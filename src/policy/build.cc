@@ -188,7 +188,7 @@ class PolicyBuilder {
         "# sandbox: network \"none\": no name server is reachable\n";
     for (auto [target, content] :
          {std::pair{"/etc/nsswitch.conf", kNsswitch}, std::pair{"/etc/resolv.conf", kResolvConf}}) {
-      if (!HostFileShownAt(target)) continue;
+      if (!ShowsHostsOwn(target, false)) continue;
       MountOp op;
       op.kind = MountKind::kReadOnlyBindData;
       op.target = target;
@@ -215,10 +215,20 @@ class PolicyBuilder {
     return last->source == "/" ? rest : last->source + rest;
   }
 
-  bool HostFileShownAt(const std::string& path) const {
+  // True if the job finds the host's own `path` at `path` (not something else bound there),
+  // and it is a directory (`want_dir`) or a regular file. Not when the job would find a
+  // symlink there (a host /etc/resolv.conf seen through a bind of /etc, say): where it leads
+  // inside is not known here, and a mount onto it would follow it.
+  bool ShowsHostsOwn(const std::string& path, bool want_dir) const {
     std::string host = HostPathShownAt(path);
+    struct stat link = {};
+    if (host.empty() || ::lstat(host.c_str(), &link) != 0 || S_ISLNK(link.st_mode)) return false;
+    std::unique_ptr<char, decltype(&std::free)> shown(::realpath(host.c_str(), nullptr),
+                                                      &std::free);
+    std::unique_ptr<char, decltype(&std::free)> own(::realpath(path.c_str(), nullptr), &std::free);
     struct stat st = {};
-    return !host.empty() && ::stat(host.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    return shown && own && std::strcmp(shown.get(), own.get()) == 0 &&
+           ::stat(shown.get(), &st) == 0 && (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
   }
 
   // Canonical host path of a bind source, "" for a missing optional one. Canonical paths let
@@ -281,22 +291,9 @@ class PolicyBuilder {
     auto inside = NormalizeTarget(*venv);
     if (!inside) return;
     const std::string bin = *inside + "/bin";
-    if (!SeenAtSamePath(bin)) return;
+    if (!ShowsHostsOwn(bin, true)) return;
     if (*path == bin || path->starts_with(bin + ":")) return;
     *path = path->empty() ? bin : bin + ":" + *path;
-  }
-
-  // True if the job finds the host's directory `path` at `path` itself.
-  bool SeenAtSamePath(const std::string& path) const {
-    std::string host = HostPathShownAt(path);
-    if (host.empty()) return false;
-    std::unique_ptr<char, decltype(&std::free)> shown(::realpath(host.c_str(), nullptr),
-                                                      &std::free);
-    std::unique_ptr<char, decltype(&std::free)> asked(::realpath(path.c_str(), nullptr),
-                                                      &std::free);
-    struct stat st = {};
-    return shown && asked && std::strcmp(shown.get(), asked.get()) == 0 &&
-           ::stat(shown.get(), &st) == 0 && S_ISDIR(st.st_mode);
   }
 
   Result<void> BuildProcess() {

@@ -67,10 +67,10 @@ Result<cli::CliOptions> CombineWithProfile(const profile::ProfileSpec& profile,
   }
   for (const cli::MountRequest& m : flags.mounts) out.mounts.push_back(m);
 
-  // Environment: clear = false inherits the caller's; pass copies named variables; then the
-  // profile's set/unset; then the flags' edits in their order.
+  // Environment: clear = false inherits the caller's; pass and deny go to policy::Build, which
+  // matches them against the caller's variables; then the profile's set/unset; then the
+  // flags' edits in their order.
   if (profile.env.clear && !profile.env.clear->value) out.keep_env = true;
-  // pass and deny are matched against the caller's variables by policy::Build.
   std::vector<cli::EnvRequest> env;
   for (const auto& name : profile.env.pass) out.env_pass.push_back(name.value);
   for (const auto& name : profile.env.deny) out.env_deny.push_back(name.value);
