@@ -6,7 +6,7 @@
 _sandbox_flags="--help --version --profile
   --bind --bind-try --ro-bind --ro-bind-try --dev-bind --dev-bind-try
   --tmpfs --proc --dev --dir --remount-ro --symlink --size --perms --chdir
-  --setenv --unsetenv --clearenv --keep-env
+  --setenv --unsetenv --clearenv --pass-env --keep-env
   --hostname --uid --gid --share-net --pass-fd --timeout --timeout-grace --limit --landlock
   --seccomp-policy --seccomp-action --name --tty --verbose --report --report-fd
   --workspace --workspace-vcs --protect --unprotect --cache"
@@ -143,7 +143,7 @@ _sandbox() {
       _sandbox_files -d
       return
       ;;
-    --setenv | --unsetenv)
+    --setenv | --unsetenv | --pass-env)
       COMPREPLY=($(compgen -e -- "$cur"))
       return
       ;;

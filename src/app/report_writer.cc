@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "common/syscalls.h"
+#include "app/report_details.h"
 #include "common/write_all.h"
 
 #ifndef SANDBOX_VERSION
@@ -166,6 +167,7 @@ void ReportWriter::SetPolicy(const policy::Policy& policy) {
   r.cgroup_memory_max = policy.cgroup().memory_max;
   r.cgroup_pids_max = policy.cgroup().pids_max;
   r.cgroup_cpu_quota_us = policy.cgroup().cpu_quota_us;
+  r.details = DescribePolicy(policy);
 }
 
 void ReportWriter::SetProfile(const std::string& name, const std::string& path,
@@ -222,7 +224,7 @@ void ReportWriter::WriteOutcome(const report::Outcome& outcome,
 void ReportWriter::WriteEarlyFailure(const char* step, const Error& error) {
   OnFinished(report::Outcome{});
   report::SetEarlyFailure(step, error.errno_value, error.where ? error.where->ToString() : "",
-                          "sandbox: " + error.ToString(), &report_);
+                          "sandbox: " + error.ToString(), &report_, error.path);
   Write();
 }
 

@@ -42,8 +42,9 @@ struct MountRequest {
 };
 
 /// One environment flag; applied in command-line order after the base environment.
+/// kPass (--pass-env): `name` is a name or pattern of the caller's variables to let in.
 struct EnvRequest {
-  enum class Op { kSet, kUnset, kClear };
+  enum class Op { kSet, kUnset, kClear, kPass };
   Op op = Op::kSet;
   std::string name;
   std::string value;
@@ -114,6 +115,10 @@ struct CliOptions {
   std::vector<std::pair<std::string, std::string>> cache_shares;
   std::vector<EnvRequest> env;
   bool keep_env = false;
+  /// The profile's [env] pass and deny: names and `*`/`?` patterns of the caller's variables
+  /// to let in, and patterns never let in except by exact name (policy/environment.h).
+  std::vector<std::string> env_pass;
+  std::vector<std::string> env_deny;
   std::optional<std::string> hostname;
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;

@@ -1,6 +1,7 @@
 #include "cli/parse.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -31,6 +32,21 @@ std::string JoinFlag(const std::string& name, const std::vector<std::string>& va
   std::string text = name;
   for (const auto& v : values) text += " " + v;
   return text;
+}
+
+// CLI11 takes the first value of an option whatever it looks like, but stops at a further one
+// that starts with '-'. One item of `count` strings makes it take them all, so
+// `--setenv LDFLAGS -s` works as in bubblewrap (which never looks at its values).
+CLI::Option* TakeLiteralValues(CLI::Option* opt, int count) {
+  return opt->type_size(count)->expected(1);
+}
+
+// The number of argv entries `name` consumes as values (0 for a flag or an unknown name).
+int ValueCount(const CLI::App& app, const char* arg) {
+  if (arg[0] != '-' || std::strchr(arg, '=') != nullptr) return 0;
+  const CLI::Option* opt = app.get_option_no_throw(arg);
+  if (opt == nullptr) return 0;
+  return std::min(opt->get_type_size_min(), opt->get_items_expected_min());
 }
 
 void AddMountFlag(CLI::App& app, CliOptions& out, PendingModifiers& pending, const char* name,
@@ -67,7 +83,8 @@ void AddMountFlag(CLI::App& app, CliOptions& out, PendingModifiers& pending, con
         out.mounts.push_back(std::move(request));
       },
       help);
-  opt->expected(arity)->trigger_on_parse()->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  TakeLiteralValues(opt, arity)->trigger_on_parse();
+  opt->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   opt->type_name(arity == 2 ? "SRC DST" : "DST");
 }
 
@@ -79,7 +96,8 @@ void AddEnvFlags(CLI::App& app, CliOptions& out) {
            out.env.push_back({EnvRequest::Op::kSet, v[0], v[1]});
          },
          "Set VAR to VALUE in the job's environment")
-      ->expected(2)
+      ->type_size(2)
+      ->expected(1)
       ->trigger_on_parse()
       ->type_name("VAR VALUE");
   app.add_option_function<std::string>(
@@ -98,6 +116,16 @@ void AddEnvFlags(CLI::App& app, CliOptions& out) {
          },
          "Start the job's environment empty (later --setenv still apply)")
       ->trigger_on_parse();
+  app.add_option_function<std::string>(
+         "--pass-env",
+         [&out](const std::string& v) {
+           out.env.push_back({EnvRequest::Op::kPass, v, ""});
+         },
+         "Let the caller's variable NAME in (or every one PATTERN matches, with * and ?; "
+         "the profile's [env] deny still keeps secret-looking names out of a pattern)")
+      ->trigger_on_parse()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->type_name("NAME|PATTERN");
   app.add_flag("--keep-env", out.keep_env,
                "Inherit the caller's whole environment instead of the clean default");
 }
@@ -272,15 +300,6 @@ Result<ParseOutcome> Parse(int argc, const char* const* argv) {
   ParseOutcome outcome;
   CliOptions& out = outcome.options;
 
-  // Everything after the first "--" is the command, untouched by CLI11.
-  int flag_end = argc;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--") == 0) {
-      flag_end = i;
-      break;
-    }
-  }
-
   CLI::App app(kDescription, "sandbox");
   app.set_version_flag("--version", std::string("sandbox ") + SANDBOX_VERSION);
   app.prefix_command(true);  // without "--", the first non-flag starts the command
@@ -322,13 +341,31 @@ Result<ParseOutcome> Parse(int argc, const char* const* argv) {
           out.mounts.push_back(std::move(request));
         },
         "Create symlink LINK pointing to TARGET");
-    opt->expected(2)->trigger_on_parse()->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    TakeLiteralValues(opt, 2)->trigger_on_parse();
+    opt->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     opt->type_name("TARGET LINK");
   }
   AddEnvFlags(app, out);
   AddProcessFlags(app, out, pending);
   AddWorkspaceFlags(app, out, pending);
   AddReportFlags(app, out);
+
+  // Everything after the first "--" is the command, untouched by CLI11. A "--" that is the
+  // value of a flag (`--setenv SEP --`) is not that one: values are taken literally.
+  int flag_end = argc;
+  bool in_command = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) {
+      flag_end = i;
+      break;
+    }
+    if (in_command) continue;
+    if (argv[i][0] != '-') {
+      in_command = true;  // prefix_command: the first positional starts the command
+      continue;
+    }
+    i += ValueCount(app, argv[i]);
+  }
 
   try {
     app.parse(flag_end, argv);

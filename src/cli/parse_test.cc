@@ -76,6 +76,32 @@ TEST(CliParseTest, EnvironmentFlagsKeepOrder) {
   EXPECT_EQ(e[2].op, EnvRequest::Op::kUnset);
   EXPECT_EQ(e[2].name, "B");
   EXPECT_EQ(e[3].value, "3");
+  r = ParseArgs({"--pass-env", "SUFFIX", "--setenv", "A", "1", "--pass-env", "MY_*", "--", "e"});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->options.env.size(), 3u);
+  EXPECT_EQ(r->options.env[0].op, EnvRequest::Op::kPass);
+  EXPECT_EQ(r->options.env[0].name, "SUFFIX");
+  EXPECT_EQ(r->options.env[2].name, "MY_*");
+}
+
+// As in bubblewrap, a flag's values are taken as written, even when they look like flags.
+TEST(CliParseTest, ValuesStartingWithDashAreLiteral) {
+  auto r = ParseArgs({"--setenv", "LDFLAGS", "-s", "--setenv", "CFLAGS", "-O2 -g", "--bind", "/src",
+                      "-weird", "--symlink", "-x", "/l", "--setenv", "SEP", "--", "--chdir", "-d",
+                      "--", "env"});
+  ASSERT_TRUE(r) << r.error().ToString();
+  const CliOptions& o = r->options;
+  ASSERT_EQ(o.env.size(), 3u);
+  EXPECT_EQ(o.env[0].name, "LDFLAGS");
+  EXPECT_EQ(o.env[0].value, "-s");
+  EXPECT_EQ(o.env[1].value, "-O2 -g");
+  EXPECT_EQ(o.env[2].name, "SEP");
+  EXPECT_EQ(o.env[2].value, "--");
+  ASSERT_EQ(o.mounts.size(), 2u);
+  EXPECT_EQ(o.mounts[0].target, "-weird");
+  EXPECT_EQ(o.mounts[1].source, "-x");
+  EXPECT_EQ(o.chdir, "-d");
+  EXPECT_EQ(o.command, (std::vector<std::string>{"env"}));
 }
 
 TEST(CliParseTest, CommandWithoutSeparatorStartsAtFirstPositional) {

@@ -31,6 +31,7 @@ struct Record {
   int32_t status = 0;                   // kJobExited: the raw wait status
   int32_t op_index = -1;                // index of the mount op in the plan, -1 if none
   int64_t nanoseconds = 0;              // kStepDone: how long the step took
+  int32_t leftovers = 0;                // kJobExited: processes pid 1 killed after the job ended
   char path[kRecordPathSize] = {};      // the path involved, truncated
   char detail[kRecordDetailSize] = {};  // extra words, e.g. "symlink escapes the root"
 };

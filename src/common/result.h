@@ -26,6 +26,7 @@ struct Error {
   std::optional<SourceLocation> where;
   std::string hint;     // optional "how to fix it", printed after the message
   std::string excerpt;  // the offending source line, shown with a caret under `where->column`
+  std::string path;     // the host path involved, for the report's error.path; "" if none
 
   /// With a line number (profile errors): "file:line:col: message; hint", then the excerpt and
   /// a caret line. Otherwise: message [": " strerror] [" (" where ")"] ["; " hint].

@@ -38,14 +38,26 @@ void ForwardedSignalSet(sigset_t* set) noexcept {
       // Nothing of the job outlives it: every other process of the namespace is killed and
       // reaped before the status goes out, so the supervisor may return at once while the
       // kernel tears the namespaces down.
+      // Those already dead are reaped first, so the count (for the report) is of processes
+      // that were still running when the job ended.
+      int32_t leftovers = 0;
       if (own_pid_namespace) {
+        while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+        }
         ::kill(-1, SIGKILL);
-        while (::waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {
+        for (;;) {
+          pid_t reaped = ::waitpid(-1, nullptr, 0);
+          if (reaped > 0) {
+            ++leftovers;
+          } else if (errno != EINTR) {
+            break;
+          }
         }
       }
       Record record;
       record.kind = RecordKind::kJobExited;
       record.status = status;
+      record.leftovers = leftovers;
       SendRecord(sync_fd, record);
       if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
       ::_exit(kExitSignalBase + WTERMSIG(status));

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -273,6 +274,7 @@ class Supervisor {
           observer_->OnReady();
         } else if (record.kind == RecordKind::kJobExited) {
           job_status_ = record.status;
+          leftovers_ = record.leftovers;
         } else if (record.kind == RecordKind::kStepDone) {
           if (policy_.verbose()) PrintStep(record);
           observer_->OnStep(record);
@@ -331,6 +333,15 @@ class Supervisor {
   }
 
   report::Outcome MakeOutcome(int init_status) const {
+    report::Outcome outcome = MakeOutcomeOfJob(init_status);
+    if (leftovers_) outcome.leftover_processes_killed = static_cast<uint64_t>(*leftovers_);
+    outcome.nothing_of_host_mounted = std::none_of(
+        policy_.mounts().begin(), policy_.mounts().end(),
+        [](const policy::MountOp& op) { return IsBind(op.kind) || IsOverlay(op.kind); });
+    return outcome;
+  }
+
+  report::Outcome MakeOutcomeOfJob(int init_status) const {
     report::Outcome outcome;
     if (error_) {
       outcome.kind = error_->kind == RecordKind::kExecError ? report::Outcome::Kind::kExecFailed
@@ -376,6 +387,7 @@ class Supervisor {
   bool sync_closed_ = false;
   bool timed_out_ = false;
   std::optional<int> job_status_;
+  std::optional<int> leftovers_;  // from kJobExited
   std::optional<Record> error_;
   std::optional<RunCgroup> cgroup_;
   std::optional<seccomp::Listener> seccomp_;  // answers the filter's notifications

@@ -11,11 +11,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "common/landlock_abi.h"
 #include "common/rlimits.h"
 #include "common/units.h"
+#include "policy/environment.h"
 #include "profile/suggest.h"
 #include "seccomp/names.h"
 
@@ -143,7 +145,11 @@ class PolicyBuilder {
       if (IsBind(request.kind)) {
         auto source = ResolveSource(request);
         if (!source) return WithOrigin(source.error(), request.flag);
-        if (source->empty()) continue;  // optional and missing
+        if (source->empty()) {  // optional and missing
+          op.source = request.source;
+          policy_.absent_mounts_.push_back({std::move(op), policy_.mounts_.size()});
+          continue;
+        }
         op.source = *source;
       } else if (request.kind == MountKind::kSymlink) {
         if (request.source.empty()) {
@@ -163,7 +169,66 @@ class PolicyBuilder {
       }
       policy_.mounts_.push_back(std::move(op));
     }
+    if (!options_.bwrap && !options_.share_net) ResolveNamesLocallyOnly();
     return {};
+  }
+
+  // With no network, a name lookup must fail at once and for good. glibc's "dns" source
+  // answers EAI_AGAIN when no server is reachable, which npm, pip and others retry for
+  // minutes; with "files" only, an unknown name is EAI_NONAME ("Name or service not known",
+  // node's ENOTFOUND). So where the job would read the host's nsswitch.conf (or resolv.conf,
+  // which Go and c-ares read themselves), it reads these instead (nsswitch.conf(5)).
+  void ResolveNamesLocallyOnly() {
+    static constexpr const char* kNsswitch =
+        "# sandbox: network \"none\": names resolve from /etc/hosts only\n"
+        "passwd:     files\ngroup:      files\nshadow:     files\ngshadow:    files\n"
+        "hosts:      files\nnetworks:   files\nprotocols:  files\nservices:   files\n"
+        "ethers:     files\nrpc:        files\nnetgroup:   files\n";
+    static constexpr const char* kResolvConf =
+        "# sandbox: network \"none\": no name server is reachable\n";
+    for (auto [target, content] :
+         {std::pair{"/etc/nsswitch.conf", kNsswitch}, std::pair{"/etc/resolv.conf", kResolvConf}}) {
+      if (!ShowsHostsOwn(target, false)) continue;
+      MountOp op;
+      op.kind = MountKind::kReadOnlyBindData;
+      op.target = target;
+      op.mode = 0644;
+      op.content = content;
+      op.origin.file = "network none";
+      policy_.mounts_.push_back(std::move(op));
+    }
+  }
+
+  // The host path the job finds at `path` inside: the last mount at or above `path` decides,
+  // and only a bind (of `path` itself or of a directory above it) shows a host path there.
+  // "" when none does. Says nothing about whether that host path exists.
+  std::string HostPathShownAt(const std::string& path) const {
+    const MountOp* last = nullptr;
+    for (const MountOp& op : policy_.mounts_) {
+      if (op.target == "/" || path == op.target ||
+          (path.starts_with(op.target) && path[op.target.size()] == '/')) {
+        last = &op;
+      }
+    }
+    if (last == nullptr || !IsBind(last->kind)) return "";
+    std::string rest = last->target == "/" ? path : path.substr(last->target.size());
+    return last->source == "/" ? rest : last->source + rest;
+  }
+
+  // True if the job finds the host's own `path` at `path` (not something else bound there),
+  // and it is a directory (`want_dir`) or a regular file. Not when the job would find a
+  // symlink there (a host /etc/resolv.conf seen through a bind of /etc, say): where it leads
+  // inside is not known here, and a mount onto it would follow it.
+  bool ShowsHostsOwn(const std::string& path, bool want_dir) const {
+    std::string host = HostPathShownAt(path);
+    struct stat link = {};
+    if (host.empty() || ::lstat(host.c_str(), &link) != 0 || S_ISLNK(link.st_mode)) return false;
+    std::unique_ptr<char, decltype(&std::free)> shown(::realpath(host.c_str(), nullptr),
+                                                      &std::free);
+    std::unique_ptr<char, decltype(&std::free)> own(::realpath(path.c_str(), nullptr), &std::free);
+    struct stat st = {};
+    return shown && own && std::strcmp(shown.get(), own.get()) == 0 &&
+           ::stat(shown.get(), &st) == 0 && (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
   }
 
   // Canonical host path of a bind source, "" for a missing optional one. Canonical paths let
@@ -185,53 +250,50 @@ class PolicyBuilder {
       if (options_.bwrap) return MakeError("Can't find source path " + source, err);
       Error e = MakeError("cannot use bind source " + source, err);
       if (err == ENOENT) e.hint = "create it, or use the -try form to skip a missing source";
+      e.path = path;
       return e;
     }
     return std::string(real.get());
   }
 
   Result<void> BuildEnvironment() {
-    std::vector<std::pair<std::string, std::string>> env;
-    auto set = [&env](const std::string& name, const std::string& value) {
-      for (auto& [k, v] : env) {
-        if (k == name) {
-          v = value;
-          return;
-        }
-      }
-      env.emplace_back(name, value);
-    };
-    if (options_.keep_env) {
-      env = caller_.environment;
-    } else {
-      set("PATH", kDefaultPath);
-      set("HOME", kDefaultHome);
-      for (const char* pass : {"TERM", "LANG"}) {
-        for (const auto& [k, v] : caller_.environment) {
-          if (k == pass) set(k, v);
-        }
-      }
-    }
-    for (const cli::EnvRequest& request : options_.env) {
-      switch (request.op) {
-        case cli::EnvRequest::Op::kClear:
-          env.clear();
-          break;
-        case cli::EnvRequest::Op::kUnset:
-          std::erase_if(env, [&](const auto& kv) { return kv.first == request.name; });
-          break;
-        case cli::EnvRequest::Op::kSet:
-          if (request.name.empty() || request.name.find('=') != std::string::npos) {
-            Error e = MakeError("invalid environment variable name \"" + request.name + "\"");
-            e.hint = "names must be non-empty and contain no '='";
-            return e;
-          }
-          set(request.name, request.value);
-          break;
-      }
-    }
-    for (const auto& [k, v] : env) policy_.environment_.push_back(k + "=" + v);
+    EnvInputs in;
+    in.keep_env = options_.keep_env;
+    in.defaults = {{"PATH", kDefaultPath}, {"HOME", kDefaultHome}};
+    in.pass = {"TERM", "LANG"};
+    in.pass.insert(in.pass.end(), options_.env_pass.begin(), options_.env_pass.end());
+    in.deny = options_.env_deny;
+    in.edits = options_.env;
+    in.caller = &caller_.environment;
+    auto job = BuildJobEnvironment(in);
+    if (!job) return job.error();
+    PutVirtualEnvFirst(job->env);
+    for (const auto& [k, v] : job->env) policy_.environment_.push_back(k + "=" + v);
+    policy_.env_names_.passed = std::move(job->passed);
+    policy_.env_names_.denied = std::move(job->denied);
+    policy_.env_names_.dropped = std::move(job->dropped);
     return {};
+  }
+
+  // `. .venv/bin/activate` put the venv's bin first in the caller's PATH; the profile's PATH
+  // replaced it. When VIRTUAL_ENV came in and the job sees that venv (a bind shows it at the
+  // same path, as its scripts' #! lines need), its bin goes first again, as activate does.
+  void PutVirtualEnvFirst(EnvList& env) const {
+    auto find = [&env](std::string_view name) -> std::string* {
+      for (auto& [k, v] : env) {
+        if (k == name) return &v;
+      }
+      return nullptr;
+    };
+    const std::string* venv = find("VIRTUAL_ENV");
+    std::string* path = find("PATH");
+    if (venv == nullptr || path == nullptr || !venv->starts_with('/')) return;
+    auto inside = NormalizeTarget(*venv);
+    if (!inside) return;
+    const std::string bin = *inside + "/bin";
+    if (!ShowsHostsOwn(bin, true)) return;
+    if (*path == bin || path->starts_with(bin + ":")) return;
+    *path = path->empty() ? bin : bin + ":" + *path;
   }
 
   Result<void> BuildProcess() {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -276,6 +277,46 @@ TEST(PolicyBuildTest, SeccompIsOnByDefaultAndNamesAreChecked) {
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().ToString(),
             "p.toml:4:10: unknown system call \"keyctrl\"; did you mean \"keyctl\"?");
+}
+
+// With no network, the job reads the sandbox's own nsswitch.conf (hosts: files) wherever it
+// would have read the host's, so an unknown name fails for good (EAI_NONAME).
+TEST(PolicyBuildTest, NoNetworkReplacesTheHostsNameServiceFiles) {
+  struct stat st = {};
+  if (::lstat("/etc/nsswitch.conf", &st) != 0 || !S_ISREG(st.st_mode)) {
+    GTEST_SKIP() << "no regular /etc/nsswitch.conf on this machine";
+  }
+  auto generated = [](const Policy& p) {
+    std::vector<std::string> targets;
+    for (const MountOp& op : p.mounts()) {
+      if (op.origin.file == "network none") {
+        EXPECT_EQ(op.kind, MountKind::kReadOnlyBindData);
+        targets.push_back(op.target);
+      }
+    }
+    return targets;
+  };
+  cli::CliOptions o = WithCommand();
+  o.mounts = {Request(MountKind::kReadOnlyBind, "/etc", "/etc")};
+  auto p = Build(o, TestCaller());
+  ASSERT_TRUE(p) << p.error().ToString();
+  std::vector<std::string> targets = generated(*p);
+  ASSERT_FALSE(targets.empty());
+  EXPECT_EQ(targets[0], "/etc/nsswitch.conf");
+  const MountOp& nsswitch = *std::find_if(p->mounts().begin(), p->mounts().end(),
+                                          [](const MountOp& op) { return !op.content.empty(); });
+  EXPECT_NE(nsswitch.content.find("\nhosts:      files\n"), std::string::npos);
+
+  o.share_net = true;  // the host's network: the host's resolver too
+  EXPECT_TRUE(generated(*Build(o, TestCaller())).empty());
+  o.share_net = false;
+  o.mounts.push_back(Request(MountKind::kTmpfs, "", "/etc"));  // nothing of the host's /etc
+  EXPECT_TRUE(generated(*Build(o, TestCaller())).empty());
+  // A file of the user's own bound there is theirs to keep.
+  std::string own = ::testing::TempDir() + "/own-nsswitch.conf";
+  ::close(::open(own.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  o.mounts = {Request(MountKind::kReadOnlyBind, own, "/etc/nsswitch.conf")};
+  EXPECT_TRUE(generated(*Build(o, TestCaller())).empty());
 }
 
 }  // namespace

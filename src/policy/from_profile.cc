@@ -23,7 +23,7 @@ Result<uid_t> InnerId(const profile::Located<int64_t>& id, const char* key) {
 }  // namespace
 
 Result<cli::CliOptions> CombineWithProfile(const profile::ProfileSpec& profile,
-                                           const cli::CliOptions& flags, const Caller& caller) {
+                                           const cli::CliOptions& flags, const Caller& /*caller*/) {
   cli::CliOptions out = flags;
   if (!out.hostname && profile.hostname) out.hostname = profile.hostname->value;
   if (!out.share_net && profile.network) out.share_net = profile.network->value == "host";
@@ -93,15 +93,13 @@ Result<cli::CliOptions> CombineWithProfile(const profile::ProfileSpec& profile,
     out.caches.push_back(std::move(cache));
   }
 
-  // Environment: clear = false inherits the caller's; pass copies named variables; then the
-  // profile's set/unset; then the flags' edits in their order.
+  // Environment: clear = false inherits the caller's; pass and deny go to policy::Build, which
+  // matches them against the caller's variables; then the profile's set/unset; then the
+  // flags' edits in their order.
   if (profile.env.clear && !profile.env.clear->value) out.keep_env = true;
   std::vector<cli::EnvRequest> env;
-  for (const auto& name : profile.env.pass) {
-    for (const auto& [k, v] : caller.environment) {
-      if (k == name.value) env.push_back({cli::EnvRequest::Op::kSet, k, v});
-    }
-  }
+  for (const auto& name : profile.env.pass) out.env_pass.push_back(name.value);
+  for (const auto& name : profile.env.deny) out.env_deny.push_back(name.value);
   for (const auto& [name, value] : profile.env.set) {
     if (name.empty() || name.find('=') != std::string::npos) {
       return At(MakeError("invalid environment variable name \"" + name + "\""), value.where);

@@ -90,9 +90,24 @@ struct LandlockPlan {
   bool required = false;
 };
 
+/// An optional bind whose source was missing, so not mounted; kept for the report. `before`:
+/// how many of mounts() come before it.
+struct AbsentMount {
+  MountOp op;  // source as asked for (not canonical: it does not exist)
+  size_t before = 0;
+};
+
+/// Names (never values) of the caller's variables, for the report: see policy/environment.h.
+struct EnvNames {
+  std::vector<std::string> passed;
+  std::vector<std::string> denied;
+  std::vector<std::string> dropped;
+};
+
 class Policy {
  public:
   const std::vector<MountOp>& mounts() const { return mounts_; }
+  const std::vector<AbsentMount>& absent_mounts() const { return absent_mounts_; }
   const Identity& identity() const { return identity_; }
   NetworkMode network() const { return network_; }
   const std::string& hostname() const { return hostname_; }
@@ -101,6 +116,7 @@ class Policy {
   bool cwd_required() const { return cwd_required_; }
   /// The job's complete environment as NAME=VALUE, in a stable order.
   const std::vector<std::string>& environment() const { return environment_; }
+  const EnvNames& env_names() const { return env_names_; }
   const std::vector<std::string>& command() const { return command_; }
   /// Descriptors the caller asked to keep open in the job (besides 0, 1, 2).
   const std::vector<int>& pass_fds() const { return pass_fds_; }
@@ -141,12 +157,14 @@ class Policy {
   Policy() = default;
 
   std::vector<MountOp> mounts_;
+  std::vector<AbsentMount> absent_mounts_;
   Identity identity_;
   NetworkMode network_ = NetworkMode::kNone;
   std::string hostname_ = "sandbox";
   std::string cwd_ = "/";
   bool cwd_required_ = false;
   std::vector<std::string> environment_;
+  EnvNames env_names_;
   std::vector<std::string> command_;
   std::vector<int> pass_fds_;
   std::optional<std::chrono::milliseconds> timeout_;

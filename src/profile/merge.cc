@@ -29,7 +29,12 @@ void MergeEnv(EnvSpec& base, EnvSpec& derived) {
   for (auto& name : derived.pass) {
     EraseName(base.set, name.value);
     EraseName(base.unset, name.value);
+    EraseName(base.deny, name.value);
     if (!Contains(base.pass, name.value)) base.pass.push_back(std::move(name));
+  }
+  for (auto& name : derived.deny) {
+    EraseName(base.pass, name.value);
+    if (!Contains(base.deny, name.value)) base.deny.push_back(std::move(name));
   }
   for (auto& name : derived.unset) {
     EraseName(base.set, name.value);

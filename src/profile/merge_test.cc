@@ -100,6 +100,18 @@ TEST(ProfileMergeTest, PassAndUnsetAppendWithoutDuplicates) {
   EXPECT_EQ(Names(base.env.unset), (std::vector<std::string>{"A", "B"}));
 }
 
+TEST(ProfileMergeTest, DenyAppendsAndTheDerivedPassOrDenyDecides) {
+  ProfileSpec base;
+  base.env.pass = {L("NPM_TOKEN", "base.toml", 1), L("CI_*", "base.toml", 1)};
+  base.env.deny = {L("*TOKEN*", "base.toml", 2), L("GH_PAT", "base.toml", 2)};
+  ProfileSpec derived;
+  derived.env.pass = {L("GH_PAT", "ci.toml", 1)};
+  derived.env.deny = {L("*TOKEN*", "ci.toml", 2), L("CI_*", "ci.toml", 2)};
+  MergeInto(base, derived);
+  EXPECT_EQ(Names(base.env.pass), (std::vector<std::string>{"NPM_TOKEN", "GH_PAT"}));
+  EXPECT_EQ(Names(base.env.deny), (std::vector<std::string>{"*TOKEN*", "CI_*"}));
+}
+
 TEST(ProfileMergeTest, TheDerivedProfileDecidesAName) {
   ProfileSpec base;
   base.env.pass = {L("TERM", "base.toml", 1)};

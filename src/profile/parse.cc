@@ -40,7 +40,7 @@ constexpr std::array<std::string_view, 12> kLimitKeys = {
     "core",    "stack",         "as",     "memory", "pids",  "cpus"};
 constexpr std::array<std::string_view, 6> kSandboxKeys = {"hostname", "network", "cwd",
                                                           "uid",      "gid",     "landlock"};
-constexpr std::array<std::string_view, 4> kEnvKeys = {"clear", "pass", "set", "unset"};
+constexpr std::array<std::string_view, 5> kEnvKeys = {"clear", "pass", "deny", "set", "unset"};
 constexpr std::array<std::string_view, 7> kMountKeys = {"type", "source", "target", "optional",
                                                         "size", "mode",   "content"};
 constexpr std::array<std::string_view, 10> kMountTypes = {
@@ -523,19 +523,28 @@ class FileParser {
     return false;
   }
 
-  // Each name may appear once in [env], in one of pass, set and unset.
+  // Each name may appear once in [env], in one of pass, deny, set and unset.
   bool FirstMention(const std::string& name, std::string_view list, const SourceLocation& where) {
     auto [it, inserted] = env_names_.emplace(name, std::string(list));
     if (inserted) return true;
     AddError(where, Quoted(name) + " is already named in " + Quoted(it->second),
-             "name each variable once in [env]: in pass, set or unset");
+             "name each variable once in [env]: in pass, deny, set or unset");
+    return false;
+  }
+
+  // set and unset act on one variable each; only pass and deny match several.
+  bool CheckNotPattern(std::string_view name, std::string_view key, const SourceLocation& where) {
+    if (name.find_first_of("*?") == std::string_view::npos) return true;
+    AddError(where, Quoted(key) + " takes variable names, not patterns like " + Quoted(name),
+             "patterns (* and ?) are for \"pass\" and \"deny\"");
     return false;
   }
 
   void ParseNameList(const toml::node& node, std::string_view key,
-                     std::vector<Located<std::string>>& into) {
+                     std::vector<Located<std::string>>& into, bool patterns) {
     ForEachString(node, key, "an array of strings", [&](Located<std::string> name) {
       if (!CheckEnvName(name.value, name.where)) return;
+      if (!patterns && !CheckNotPattern(name.value, key, name.where)) return;
       if (!FirstMention(name.value, key, name.where)) return;
       into.push_back(std::move(name));
     });
@@ -569,15 +578,18 @@ class FileParser {
       if (k == "clear") {
         env.clear = Bool(*node, k);
       } else if (k == "pass") {
-        ParseNameList(*node, k, env.pass);
+        ParseNameList(*node, k, env.pass, true);
+      } else if (k == "deny") {
+        ParseNameList(*node, k, env.deny, true);
       } else if (k == "unset") {
-        ParseNameList(*node, k, env.unset);
+        ParseNameList(*node, k, env.unset, false);
       } else if (k == "set") {
         const auto* t = Table(*node, *key);
         if (t == nullptr) continue;
         for (auto [name, value] : InFileOrder(*t)) {
           std::string n(name->str());
           if (!CheckEnvName(n, At(name->source()))) continue;
+          if (!CheckNotPattern(n, "set", At(name->source()))) continue;
           auto v = String(*value, n);
           if (!v || !FirstMention(n, "set", At(name->source()))) continue;
           env.set.emplace_back(std::move(n), std::move(*v));

@@ -507,13 +507,35 @@ TEST(ProfileParseTest, EnvNamesOnceAndValid) {
             "pass = [\"LANG\", \"A=B\"]\n"
             "                ^\n"
             "p.toml:3:9: \"LANG\" is already named in \"pass\"; name each variable once in [env]: "
-            "in pass, set or unset\n"
+            "in pass, deny, set or unset\n"
             "set = { LANG = \"C\" }\n"
             "        ^\n"
             "p.toml:4:15: \"X\" is already named in \"unset\"; name each variable once in [env]: "
-            "in pass, set or unset\n"
+            "in pass, deny, set or unset\n"
             "unset = [\"X\", \"X\"]\n"
             "              ^\n");
+}
+
+TEST(ProfileParseTest, EnvPassAndDenyTakePatterns) {
+  ProfileSpec spec =
+      ParseOk("[env]\npass = [\"GITHUB_*\", \"CC\"]\ndeny = [\"*TOKEN*\", \"*_KEY\"]\n");
+  EXPECT_EQ(spec.env.pass.size(), 2u);
+  ASSERT_EQ(spec.env.deny.size(), 2u);
+  EXPECT_EQ(spec.env.deny[1].value, "*_KEY");
+  EXPECT_EQ(spec.env.deny[1].where.ToString(), "/etc/sandbox/profiles/p.toml:3:20");
+  EXPECT_EQ(Errors("[env]\nset = { \"A*\" = \"1\" }\nunset = [\"B?\"]\ndeny = [\"X\", \"X\"]\n"),
+            "p.toml:2:9: \"set\" takes variable names, not patterns like \"A*\"; patterns (* and "
+            "?) are for \"pass\" and \"deny\"\n"
+            "set = { \"A*\" = \"1\" }\n"
+            "        ^\n"
+            "p.toml:3:10: \"unset\" takes variable names, not patterns like \"B?\"; patterns (* "
+            "and ?) are for \"pass\" and \"deny\"\n"
+            "unset = [\"B?\"]\n"
+            "         ^\n"
+            "p.toml:4:14: \"X\" is already named in \"deny\"; name each variable once in [env]: "
+            "in pass, deny, set or unset\n"
+            "deny = [\"X\", \"X\"]\n"
+            "             ^\n");
 }
 
 TEST(ProfileParseTest, DollarMistakes) {

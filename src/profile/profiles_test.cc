@@ -68,21 +68,24 @@ TEST(ShippedProfilesTest, EveryOneLoadsWithoutErrors) {
     EXPECT_EQ(r.spec.path, kShipped + "/" + name + ".toml");
     EXPECT_FALSE(r.spec.mounts.empty());
     if (name != "base") {
-      // Every other profile builds on base and shows the checkout read-write.
+      // Every other profile builds on base and works on the workspace, VCS metadata read-only.
       EXPECT_EQ(r.spec.chain.front(), kShipped + "/base.toml");
-      const MountSpec* checkout = FindTarget(r.spec, "/home/alice/src/project");
-      ASSERT_NE(checkout, nullptr);
-      EXPECT_EQ(checkout->kind, MountKind::kBind);
-      EXPECT_FALSE(checkout->optional);
+      ASSERT_TRUE(r.spec.workspace.mode);
+      EXPECT_EQ(r.spec.workspace.mode->value, "bind");
+      EXPECT_FALSE(r.spec.workspace.vcs && r.spec.workspace.vcs->value == "rw");
       ASSERT_TRUE(r.spec.cwd);
       EXPECT_EQ(r.spec.cwd->value, "/home/alice/src/project");
     }
-    // Nothing of the caller's home is shown except optional caches and toolchains.
+    // Nothing of the caller's home is shown except optional toolchains, and never writable:
+    // caches are the sandbox's own, the host's only beneath them.
     for (const MountSpec& m : r.spec.mounts) {
-      if (m.source && m.source->value.starts_with("/home/alice/") &&
-          m.source->value != "/home/alice/src/project") {
+      if (m.source && m.source->value.starts_with("/home/alice/")) {
         EXPECT_TRUE(m.optional) << m.source->value;
+        EXPECT_EQ(m.kind, MountKind::kReadOnlyBind) << m.source->value;
       }
+    }
+    for (const CacheSpec& c : r.spec.caches) {
+      EXPECT_FALSE(c.share && c.share->value != "sandbox") << c.name.value;
     }
     ASSERT_TRUE(r.spec.network);
     EXPECT_EQ(r.spec.network->value, "none");
@@ -127,10 +130,17 @@ TEST(ShippedProfilesTest, BaseIsAWorkingUserland) {
 
 TEST(ShippedProfilesTest, ToolchainProfilesKeepTheirCachesUnderTheSandboxHome) {
   HostContext host = TestHost();
+  auto cache = [](const ProfileSpec& spec, const std::string& target) -> const CacheSpec* {
+    for (const CacheSpec& c : spec.caches) {
+      if (c.target.value == target) return &c;
+    }
+    return nullptr;
+  };
   ProfileSpec cc = Load("cc", host).spec;
-  const MountSpec* ccache = FindTarget(cc, "/tmp/.cache/ccache");
+  const CacheSpec* ccache = cache(cc, "/tmp/.cache/ccache");
   ASSERT_NE(ccache, nullptr);
-  EXPECT_EQ(ccache->source->value, "/home/alice/.cache/ccache");
+  ASSERT_TRUE(ccache->host);
+  EXPECT_EQ(ccache->host->value, "/home/alice/.cache/ccache");
   EXPECT_EQ(Env(cc, "CCACHE_DIR"), "/tmp/.cache/ccache");
 
   ProfileSpec rust = Load("rust", host).spec;
@@ -140,11 +150,16 @@ TEST(ShippedProfilesTest, ToolchainProfilesKeepTheirCachesUnderTheSandboxHome) {
 
   ProfileSpec go = Load("go", host).spec;
   EXPECT_EQ(Env(go, "GOPROXY"), "off");
-  EXPECT_NE(FindTarget(go, "/tmp/.cache/go-build"), nullptr);
+  EXPECT_NE(cache(go, "/tmp/.cache/go-build"), nullptr);
+  EXPECT_NE(cache(go, "/tmp/go/pkg/mod"), nullptr);
+  EXPECT_NE(cache(rust, "/tmp/.cargo/registry"), nullptr);
 
   ProfileSpec ci = Load("ci", host).spec;
-  EXPECT_NE(FindTarget(ci, "/tmp/.cache"), nullptr);
-  ASSERT_EQ(ci.env.pass.back().value, "CI");
+  for (const char* target : {"/tmp/.cache/ccache", "/tmp/.cache/pip", "/tmp/.cache/go-build"}) {
+    EXPECT_NE(cache(ci, target), nullptr) << target;
+  }
+  EXPECT_TRUE(std::any_of(ci.env.pass.begin(), ci.env.pass.end(),
+                          [](const auto& p) { return p.value == "CI"; }));
 }
 
 }  // namespace

@@ -44,11 +44,13 @@ struct MountSpec {
   SourceLocation content_where;
 };
 
-/// [env]. After Load, a variable name appears in at most one of pass, set and unset (the most
-/// derived profile that names it decides), so the order they are applied in does not matter.
+/// [env]. After Load, a variable name appears in at most one of pass, deny, set and unset
+/// (the most derived profile that names it decides), so the order they are applied in does
+/// not matter. pass and deny take `*`/`?` patterns too; set and unset take names only.
 struct EnvSpec {
   std::optional<Located<bool>> clear;                             // unset means the default, true
-  std::vector<Located<std::string>> pass;                         // names, in order
+  std::vector<Located<std::string>> pass;                         // names and patterns, in order
+  std::vector<Located<std::string>> deny;                         // patterns, in order
   std::vector<std::pair<std::string, Located<std::string>>> set;  // name -> value, in order
   std::vector<Located<std::string>> unset;                        // names, in order
 };

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <string_view>
 
 #include "common/exit_status.h"
 
@@ -41,6 +42,42 @@ bool IsHostLimit(const Record& record) {
          record.step == SetupStep::kMountStagingRoot || record.step == SetupStep::kMountProc;
 }
 
+namespace {
+
+// NAME=VALUE where NAME could be a shell variable: what a shell would take as an assignment.
+bool LooksLikeAssignment(std::string_view word) {
+  size_t eq = word.find('=');
+  if (eq == 0 || eq == std::string_view::npos) return false;
+  for (size_t i = 0; i < eq; ++i) {
+    char c = word[i];
+    bool ok = c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Why a command was not found, when the usual causes can be told from here.
+std::string NotFoundHint(std::string_view command, bool nothing_of_host_mounted) {
+  if (LooksLikeAssignment(command)) {
+    size_t eq = command.find('=');
+    std::string name(command.substr(0, eq));
+    std::string value(command.substr(eq + 1));
+    return "; \"" + std::string(command) +
+           "\" looks like a variable assignment, which only a shell understands: set it with "
+           "--setenv " +
+           name + " '" + value + "' before --, or run env " + std::string(command) + " COMMAND...";
+  }
+  if (nothing_of_host_mounted) {
+    return "; nothing of the host is mounted, so the sandbox has no programs: use a profile "
+           "(--profile base, cc, python, ...) or bind them "
+           "(--ro-bind /usr /usr --symlink usr/bin /bin ...)";
+  }
+  return "";
+}
+
+}  // namespace
+
 std::string MessageFor(const Outcome& outcome, const OpDescriber& describe_op) {
   auto errno_text = [](int e) {
     return e == 0 ? std::string() : std::string(": ") + std::strerror(e);
@@ -67,6 +104,7 @@ std::string MessageFor(const Outcome& outcome, const OpDescriber& describe_op) {
       const Record& r = *outcome.record;
       std::string line = std::string("sandbox: cannot execute ") + r.path + errno_text(r.error);
       if (r.detail[0] != '\0') line += std::string(" (") + r.detail + ")";
+      if (r.error == ENOENT) line += NotFoundHint(r.path, outcome.nothing_of_host_mounted);
       return line;
     }
     case Outcome::Kind::kSetupFailed:

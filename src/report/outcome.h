@@ -46,6 +46,12 @@ struct Outcome {
   // Calls the seccomp filter refused (or, under action "log", reported), in order of first
   // occurrence. Empty under action "kill": the kernel kills without telling.
   std::vector<SeccompDenial> seccomp_denials;
+  // Processes of the sandbox still running when the job ended, which pid 1 then killed
+  // (background daemons, test servers never stopped); nullopt when pid 1 did not say.
+  std::optional<uint64_t> leftover_processes_killed;
+  // No bind or overlay of the host: the root holds only what the flags created, so a command
+  // that is not found was never there to find (for the message's hint).
+  bool nothing_of_host_mounted = false;
 };
 
 }  // namespace sandbox::report

@@ -162,6 +162,7 @@ void WriteConfinement(JsonWriter& json, const RunReport& report) {
   json.Key("cpu_quota_us");
   UIntOrNull(json, report.cgroup_cpu_quota_us);
   json.EndObject();
+  WriteTimeoutLimits(json, report.details);
   json.EndObject();
 }
 
@@ -174,6 +175,7 @@ void SetOutcome(const Outcome& outcome, const OpDescriber& describe_op, RunRepor
   report->memory_peak_bytes = outcome.memory_peak;
   report->oom_kills = outcome.oom_kills;
   report->seccomp_denials = outcome.seccomp_denials;
+  report->details.leftover_processes_killed = outcome.leftover_processes_killed;
   switch (outcome.kind) {
     case Outcome::Kind::kExited:
       report->outcome = "exited";
@@ -218,7 +220,7 @@ void SetOutcome(const Outcome& outcome, const OpDescriber& describe_op, RunRepor
 }
 
 void SetEarlyFailure(std::string step, int error, std::string flag, std::string message,
-                     RunReport* report) {
+                     RunReport* report, std::string path) {
   report->outcome = "setup-failed";
   Outcome failed;
   failed.kind = Outcome::Kind::kSetupFailed;
@@ -227,6 +229,7 @@ void SetEarlyFailure(std::string step, int error, std::string flag, std::string 
   failure.step = std::move(step);
   failure.error = error;
   failure.flag = std::move(flag);
+  failure.path = std::move(path);
   report->error = std::move(failure);
   report->message = std::move(message);
 }
@@ -287,6 +290,7 @@ std::string RenderReport(const RunReport& report) {
   WriteResources(json, report);
   WriteConfinement(json, report);
   WriteWorkspaceFields(json, report.workspace ? &*report.workspace : nullptr, report.caches);
+  WriteRunDetails(json, report.details);
   json.EndObject();
   return json.Finish();
 }

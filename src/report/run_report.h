@@ -12,6 +12,7 @@
 #include "report/exit_code.h"
 #include "report/outcome.h"
 #include "report/workspace_fields.h"
+#include "report/run_details.h"
 
 namespace sandbox::report {
 
@@ -73,6 +74,7 @@ struct RunReport {
 
   std::optional<WorkspaceReport> workspace;  // null: the run had no workspace
   std::vector<CacheReport> caches;
+  RunDetails details;  // timeout, mounts, env names, leftovers (report/run_details.h)
 };
 
 /// Sets the outcome fields (outcome, exit_code, job_exit_code, signal, limit, error, message,
@@ -83,7 +85,7 @@ void SetOutcome(const Outcome& outcome, const OpDescriber& describe_op, RunRepor
 /// Sets the outcome fields for a run that failed before the sandbox existed (exit 125). `flag`:
 /// where the failing request came from (a flag or profile line), may be "".
 void SetEarlyFailure(std::string step, int error, std::string flag, std::string message,
-                     RunReport* report);
+                     RunReport* report, std::string path = "");
 
 /// "sha256:<hex>" over the profile files of an extends chain, base first, each as its length in
 /// bytes (decimal), a newline, and its content. `contents` are the files' bytes.

@@ -6,48 +6,12 @@
 #include <fstream>
 #include <string>
 
-#include "fixture.h"
+#include "profile_fixture.h"
 
 namespace sandbox::testing {
 namespace {
 
-#ifndef SANDBOX_SOURCE_PROFILES
-#error "SANDBOX_SOURCE_PROFILES must name the source tree's profiles/"
-#endif
-
-class ProfileTest : public SandboxTest {
- protected:
-  // A world-readable copy of the shipped profiles (the source tree may not be readable by the
-  // unprivileged run user).
-  static std::string Profiles() {
-    static std::string dir = [] {
-      std::string d = BinDir() + "/profiles";
-      ::mkdir(d.c_str(), 0755);
-      for (const char* name : {"base", "cc", "python", "node", "rust", "go", "ci"}) {
-        std::ifstream in(std::string(SANDBOX_SOURCE_PROFILES) + "/" + name + ".toml");
-        std::ofstream(d + "/" + name + ".toml") << in.rdbuf();
-        ::chmod((d + "/" + name + ".toml").c_str(), 0644);
-      }
-      return d;
-    }();
-    return dir;
-  }
-
-  // Runs `sandbox --profile PROFILE ARGS... -- COMMAND` with the project dir as cwd.
-  RunResult RunInProject(const std::string& project, const std::string& profile,
-                         const std::vector<std::string>& command,
-                         std::vector<std::string> extra_flags = {}) {
-    std::vector<std::string> args = {"--profile", Profiles() + "/" + profile + ".toml"};
-    for (auto& f : extra_flags) args.push_back(f);
-    args.push_back("--");
-    for (const auto& c : command) args.push_back(c);
-    SpawnOptions options = DefaultOptions();
-    options.cwd = project;
-    return RunSandbox(args, options);
-  }
-
-  static bool HostHas(const char* path) { return ::access(path, X_OK) == 0; }
-};
+using ProfileTest = ProfileFixture;
 
 TEST_F(ProfileTest, CcBuildsAndRunsACProgram) {
   if (!HostHas("/usr/bin/cc") || !HostHas("/usr/bin/make")) {

@@ -104,6 +104,39 @@ TEST_F(ReportTest, ExitCodeLimitsAndSharedNetwork) {
   EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(ReportPath());
 }
 
+// What a CI user asks after a failure: the timeout in force, every mount (an optional one
+// whose source is missing too), the environment's names, and how many processes were still
+// running when the job ended (and were killed with the sandbox).
+TEST_F(ReportTest, TimeoutMountsEnvironmentAndLeftovers) {
+  SpawnOptions options = DefaultOptions();
+  options.env.push_back("SECRET_TOKEN=never-in-the-report");
+  RunResult r = RunProbe({"--timeout", "90s", "--ro-bind-try", scratch() + "/absent", "/absent",
+                          "--setenv", "MODE", "fast", "--report", ReportPath()},
+                         {"daemon", "leftover"}, options);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  RunResult check = Check(
+      ReportPath(),
+      {"limits.timeout_seconds=90.0", "limits.timeout_grace_seconds=5.0",
+       "leftover_processes_killed=1",
+       R"(mounts.0={"type":"ro-bind","source":")" + BinDir() +
+           R"(","target":"/sbx","read_only":true,"optional":false,"present":true,"origin":"--ro-bind )" +
+           BinDir() + R"( /sbx"})",
+       R"(mounts.3.type="tmpfs")", "mounts.3.read_only=false",
+       R"(mounts.4={"type":"ro-bind","source":")" + scratch() +
+           R"(/absent","target":"/absent","read_only":true,"optional":true,"present":false,"origin":"--ro-bind-try )" +
+           scratch() + R"(/absent /absent"})",
+       R"(env.names=["PATH","HOME","TERM","LANG","MODE"])", R"(env.passed=["LANG","TERM"])",
+       R"(env.denied=[])", R"(env.dropped=["PATH","SECRET_TOKEN"])"});
+  EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(ReportPath());
+  EXPECT_EQ(ReadHostFile(ReportPath()).find("never-in-the-report"), std::string::npos);
+
+  // Without a timeout: null; a job that leaves nothing behind: 0.
+  r = RunProbe({"--report", ReportPath()}, {"exit", "0"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  check = Check(ReportPath(), {"limits.timeout_seconds=null", "leftover_processes_killed=0"});
+  EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(ReportPath());
+}
+
 TEST_F(ReportTest, ReportFdGetsTheDocument) {
   std::string path = ReportPath();
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -143,7 +176,8 @@ TEST_F(ReportTest, FailureBeforeTheSandboxStarts) {
   ASSERT_EQ(r.exit_code, kExitSandboxFailure) << r;
   RunResult check =
       Check(ReportPath(), {R"(outcome="setup-failed")", R"(error.step="build policy")",
-                           R"(error.errno_name="ENOENT")", "setup.steps=[]"});
+                           R"(error.errno_name="ENOENT")", "setup.steps=[]",
+                           "error.path=\"" + scratch() + "/missing\""});
   EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(ReportPath());
 }
 

@@ -153,6 +153,31 @@ TEST_F(ShellChoiceTest, AShellTheSandboxLacksOrALoginRefusalFallsBackToBash) {
   EXPECT_EQ(ShellChosenFor("dash", &r), "bash") << "only absolute paths\n" << r;
 }
 
+// The prompt says the shell is inside, and which run it is (the name `enter` and `stop`
+// take); the caller is told once that the shell's history goes with the sandbox.
+TEST_F(ShellTest, ThePromptNamesTheRunAndTheHistoryIsSaidToGo) {
+  Process named(SandboxArgv({"shell", "--profile", profile_, "--name", "it-prompt"}), OnTerminal());
+  Type("echo \"ru\"\"n=[$SANDBOX_RUN]\"; exit\n");
+  RunResult r = named.Finish();
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("[sandbox it-prompt] "), std::string::npos) << r;
+  EXPECT_NE(r.out.find("run=[it-prompt]"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("sandbox: shell in run it-prompt; its history and files outside the "
+                       "directories the profile binds go when it exits"),
+            std::string::npos)
+      << r;
+
+  // Without --name the generated name is in the prompt and in $SANDBOX_RUN alike.
+  Process unnamed(SandboxArgv({"shell", "--profile", profile_}), OnTerminal());
+  Type("echo \"ru\"\"n=[$SANDBOX_RUN]\"; exit\n");
+  r = unnamed.Finish();
+  size_t at = r.out.find("run=[");
+  ASSERT_NE(at, std::string::npos) << r;
+  std::string name = r.out.substr(at + 5, r.out.find(']', at) - at - 5);
+  EXPECT_FALSE(name.empty()) << r;
+  EXPECT_NE(r.out.find("[sandbox " + name + "] "), std::string::npos) << r;
+}
+
 TEST_F(ShellTest, ShellTakesNoCommand) {
   RunResult r = RunSandbox({"shell", "--", "ls"});
   EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;

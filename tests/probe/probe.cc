@@ -1030,12 +1030,15 @@ constexpr Command kCommands[] = {
     {"personality", 1, 1, "VALUE", CmdPersonality},
 };
 
+// Built with append only: g++ 12 at -O3 sees `"literal" + std::string(...)` inline into a
+// memcpy it wrongly believes may overlap (-Werror=restrict, GCC bug 105329).
 int Usage(std::string_view problem) {
-  std::string msg = "probe: " + std::string(problem) + "\nusage: probe COMMAND [ARGS...]\n";
+  std::string msg = "probe: ";
+  msg.append(problem).append("\nusage: probe COMMAND [ARGS...]\n");
   for (const Command& command : kCommands) {
-    msg += "  " + std::string(command.name);
-    if (!command.usage.empty()) msg += " " + std::string(command.usage);
-    msg += "\n";
+    msg.append("  ").append(command.name);
+    if (!command.usage.empty()) msg.append(" ").append(command.usage);
+    msg.append("\n");
   }
   WriteAll(STDERR_FILENO, msg);
   return kExitUsage;
