@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -865,6 +866,64 @@ int CmdPtraceSeize(const Args& args) {
   return Ok();
 }
 
+// Until STOPFILE exists: tries to open /proc/PID/mem of, and to PTRACE_SEIZE, every other
+// process of the pid namespace but pid 1, again and again. A process whose comm, read after a
+// successful attach, is not EXEC_COMM has not exec'd yet: comm changes during execve under the
+// same lock that attaching takes, so such an attach happened before the exec. Prints
+// "pre-exec-seen N" (distinct processes met before their exec) and "pre-exec-attached N".
+int CmdWatchAttach(const Args& args) {
+  std::string stop(args[0]);
+  std::string exec_comm(args[1]);
+  pid_t self = getpid();
+  std::vector<pid_t> seen;
+  std::vector<pid_t> attached;
+  auto note = [](std::vector<pid_t>& list, pid_t pid) {
+    if (std::find(list.begin(), list.end(), pid) == list.end()) list.push_back(pid);
+  };
+  auto comm_of = [](pid_t pid) {
+    std::string comm;
+    ReadFile("/proc/" + std::to_string(pid) + "/comm", &comm);
+    while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    return comm;
+  };
+  for (;;) {
+    if (access(stop.c_str(), F_OK) == 0) break;
+    DIR* dir = opendir("/proc");
+    if (dir == nullptr) return Fail(errno);
+    while (struct dirent* entry = readdir(dir)) {
+      int64_t value = 0;
+      if (!ParseInt(entry->d_name, 2, INT32_MAX, &value)) continue;
+      pid_t pid = static_cast<pid_t>(value);
+      if (pid == self) continue;
+      std::string comm = comm_of(pid);
+      if (comm.empty() || comm == exec_comm) continue;
+      note(seen, pid);
+      std::string mem = "/proc/" + std::to_string(pid) + "/mem";
+      int fd = open(mem.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0) {
+        close(fd);
+        comm = comm_of(pid);
+        if (!comm.empty() && comm != exec_comm) note(attached, pid);
+      }
+      if (ptrace(PTRACE_SEIZE, pid, nullptr, nullptr) == 0) {
+        comm = comm_of(pid);
+        if (!comm.empty() && comm != exec_comm) note(attached, pid);
+        // Only a stopped tracee can be detached; one left traced would never be reaped by its
+        // parent.
+        ptrace(PTRACE_INTERRUPT, pid, nullptr, nullptr);
+        int status = 0;
+        if (waitpid(pid, &status, __WALL) == pid && !WIFEXITED(status) && !WIFSIGNALED(status)) {
+          ptrace(PTRACE_DETACH, pid, nullptr, nullptr);
+        }
+      }
+    }
+    closedir(dir);
+  }
+  PrintLine("pre-exec-seen " + std::to_string(seen.size()));
+  PrintLine("pre-exec-attached " + std::to_string(attached.size()));
+  return kExitOk;
+}
+
 int CmdPtraceChild(const Args&) {
   pid_t child = fork();
   if (child < 0) return Fail(errno);
@@ -1006,6 +1065,7 @@ constexpr Command kCommands[] = {
     {"clone-newuser", 0, 0, "", CmdCloneNewuser},
     {"ptrace-child", 0, 0, "", CmdPtraceChild},
     {"ptrace-seize", 1, 1, "PID", CmdPtraceSeize},
+    {"watch-attach", 2, 2, "STOPFILE EXEC_COMM", CmdWatchAttach},
     {"fd-openat", 2, 2, "FD PATH", CmdFdOpenat},
     {"stat-mode", 1, 1, "PATH", CmdStatMode},
     {"statfs-type", 1, 1, "PATH", CmdStatfsType},
