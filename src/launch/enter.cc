@@ -223,10 +223,12 @@ Result<report::Outcome> EnterRun(const RunState& state, const EnterRequest& requ
         {relay ? relay->input() : -1, POLLIN, 0},
         {terminal_open ? relay->master() : -1, relay ? relay->master_events() : short{0}, 0},
     };
-    if (::poll(fds, 6, -1) < 0) {
+    int wait_ms = listener ? denials->RetryTimeoutMs() : -1;
+    if (::poll(fds, 6, wait_ms) < 0) {
       if (errno == EINTR) continue;
       break;
     }
+    if (wait_ms >= 0) denials->RetryParked(listener.get());
     if (fds[1].revents & POLLIN) {
       struct signalfd_siginfo info;
       while (::read(signals.get(), &info, sizeof(info)) == sizeof(info)) {

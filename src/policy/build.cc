@@ -145,6 +145,10 @@ class PolicyBuilder {
         if (!source) return WithOrigin(source.error(), request.flag);
         if (source->empty()) continue;  // optional and missing
         op.source = *source;
+        if (request.socket) {
+          if (auto r = AddConnectable(op.source); !r) return WithOrigin(r.error(), request.flag);
+          op.socket = true;
+        }
       } else if (request.kind == MountKind::kSymlink) {
         if (request.source.empty()) {
           return WithOrigin(MakeError("symlink text is empty"), request.flag);
@@ -163,6 +167,20 @@ class PolicyBuilder {
       }
       policy_.mounts_.push_back(std::move(op));
     }
+    return {};
+  }
+
+  // --bind-socket, type = "socket": the job may connect and send to this unix socket though
+  // it lies on a read-only mount (the seccomp socket fence knows it by device and inode).
+  Result<void> AddConnectable(const std::string& source) {
+    struct stat st;
+    if (::stat(source.c_str(), &st) != 0) return MakeError("cannot use socket " + source, errno);
+    if (!S_ISSOCK(st.st_mode)) {
+      Error e = MakeError(source + " is not a unix socket");
+      e.hint = "name the socket itself, or bind a directory with --ro-bind";
+      return e;
+    }
+    connectable_.push_back({static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)});
     return {};
   }
 
@@ -415,6 +433,7 @@ class PolicyBuilder {
       auto& into = list == &options_.seccomp_deny ? settings.deny : settings.allow;
       for (const auto& name : *list) into.push_back(name.name);
     }
+    settings.connectable = connectable_;
     policy_.seccomp_ = std::move(settings);
     return {};
   }
@@ -469,6 +488,7 @@ class PolicyBuilder {
   const cli::CliOptions& options_;
   const Caller& caller_;
   Policy policy_;
+  std::vector<seccomp::SocketId> connectable_;  // --bind-socket sources
 };
 
 Result<Policy> Build(const cli::CliOptions& options, const Caller& caller) {
