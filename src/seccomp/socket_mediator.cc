@@ -34,8 +34,9 @@ constexpr unsigned kPidfdThread = O_EXCL;   // PIDFD_THREAD (Linux 6.9)
 // sendto's bytes are copied: a stream socket gets at most this much per call (a short write),
 // a datagram larger than this is refused with EMSGSIZE as one too big for the socket would be.
 constexpr size_t kMaxCopy = size_t{4} << 20;
-// Calls waiting because they would block; beyond this many, EAGAIN.
-constexpr size_t kMaxParked = 256;
+// Calls waiting because they would block; beyond this many, EAGAIN. Each holds two or three
+// descriptors of the supervisor, which must not run out of them (RLIMIT_NOFILE, often 1024).
+constexpr size_t kMaxParked = 64;
 // The notification's caller is gone: nothing to answer.
 constexpr int kGone = -1;
 
@@ -311,9 +312,12 @@ SocketMediator::Answer SocketMediator::Attempt(Pending* p) {
   int err = errno;
   if (switched) ::fcntl(socket, F_SETFL, status);
   if (rc == 0) return answer;
-  if (p->blocking && err == EINPROGRESS) {
+  // EALREADY: a connect restarted after a signal finds its handshake under way, which a
+  // blocking connect waits for too.
+  if (p->blocking && (err == EINPROGRESS || err == EALREADY)) {
+    // On lo the handshake is usually over by now: look once before parking it.
     p->in_progress = true;
-    answer.done = false;
+    return Attempt(p);
   } else if (p->blocking && err == EAGAIN && p->domain == AF_UNIX) {
     answer.done = false;
   } else {
@@ -344,6 +348,13 @@ SocketMediator::Disposition SocketMediator::Handle(int fd, const seccomp_notif& 
   }
   parked_.push_back(std::move(p));
   return Disposition::kParked;
+}
+
+int SocketMediator::RetryTimeoutMs() const {
+  if (parked_.empty()) return -1;
+  bool handshake =
+      std::any_of(parked_.begin(), parked_.end(), [](const Pending& p) { return p.in_progress; });
+  return handshake ? kHandshakeRetryMs : kRetryMs;
 }
 
 void SocketMediator::RetryParked(int fd) {

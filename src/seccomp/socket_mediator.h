@@ -53,9 +53,12 @@ class SocketMediator {
   void RetryParked(int fd);
 
   /// Milliseconds until RetryParked should run again; -1 when nothing is parked.
-  int RetryTimeoutMs() const { return parked_.empty() ? -1 : kRetryMs; }
+  int RetryTimeoutMs() const;
 
  private:
+  // A connect under way (a TCP handshake) is looked at often, it usually ends within a
+  // millisecond; a full backlog or queue waits for the other side, which may take long.
+  static constexpr int kHandshakeRetryMs = 1;
   static constexpr int kRetryMs = 5;
 
   enum class Call { kConnect, kSendto };
