@@ -4,7 +4,7 @@
 
 # Every flag of `sandbox --help` (tests/docs/check_docs.sh keeps this list honest).
 _sandbox_flags="--help --version --profile
-  --bind --bind-try --ro-bind --ro-bind-try --dev-bind --dev-bind-try
+  --bind --bind-try --ro-bind --ro-bind-try --bind-socket --dev-bind --dev-bind-try
   --tmpfs --proc --dev --dir --remount-ro --symlink --size --perms --chdir
   --setenv --unsetenv --clearenv --pass-env --keep-env
   --hostname --uid --gid --share-net --pass-fd --timeout --timeout-grace --limit --landlock
@@ -119,7 +119,7 @@ _sandbox() {
   local before=""
   ((cword >= 2)) && before=${words[cword - 2]}
   case $before in
-    --bind | --bind-try | --ro-bind | --ro-bind-try | --dev-bind | --dev-bind-try)
+    --bind | --bind-try | --ro-bind | --ro-bind-try | --bind-socket | --dev-bind | --dev-bind-try)
       _sandbox_files -d  # the destination inside the sandbox
       return
       ;;
@@ -134,8 +134,8 @@ _sandbox() {
 
   # The (first) argument of a flag.
   case $prev in
-    --bind | --bind-try | --ro-bind | --ro-bind-try | --dev-bind | --dev-bind-try | --symlink | \
-      --report)
+    --bind | --bind-try | --ro-bind | --ro-bind-try | --bind-socket | --dev-bind | \
+      --dev-bind-try | --symlink | --report)
       _sandbox_files
       return
       ;;

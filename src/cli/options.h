@@ -39,6 +39,9 @@ struct MountRequest {
   // bwrap --bind-fd: the caller's descriptor whose path `source` is; the mount made from that
   // path must be this descriptor's file (checked in the sandbox after mounting). -1 otherwise.
   int source_fd = -1;
+  // --bind-socket, type = "socket": a read-only bind of one unix socket, which the job may
+  // connect and send to (the socket fence refuses every other socket on a read-only mount).
+  bool socket = false;
 };
 
 /// One environment flag; applied in command-line order after the base environment.

@@ -50,11 +50,12 @@ int ValueCount(const CLI::App& app, const char* arg) {
 }
 
 void AddMountFlag(CLI::App& app, CliOptions& out, PendingModifiers& pending, const char* name,
-                  MountKind kind, int arity, bool optional, const char* help) {
+                  MountKind kind, int arity, bool optional, const char* help, bool socket = false) {
   const std::string flag = name;
   auto* opt = app.add_option_function<std::vector<std::string>>(
       flag,
-      [&out, &pending, flag, kind, arity, optional](const std::vector<std::string>& values) {
+      [&out, &pending, flag, kind, arity, optional,
+       socket](const std::vector<std::string>& values) {
         if (values.size() != static_cast<size_t>(arity)) {
           // CLI11 runs a trigger-on-parse callback before it checks the argument count.
           if (!pending.error) {
@@ -67,6 +68,7 @@ void AddMountFlag(CLI::App& app, CliOptions& out, PendingModifiers& pending, con
         MountRequest request;
         request.kind = kind;
         request.optional = optional;
+        request.socket = socket;
         request.flag = JoinFlag(flag, values);
         if (arity == 2) {
           request.source = values[0];
@@ -314,6 +316,10 @@ Result<ParseOutcome> Parse(int argc, const char* const* argv) {
                "Bind SRC read-only (submounts too) at DST");
   AddMountFlag(app, out, pending, "--ro-bind-try", K::kReadOnlyBind, 2, true,
                "--ro-bind, skipped if SRC is missing");
+  AddMountFlag(app, out, pending, "--bind-socket", K::kReadOnlyBind, 2, false,
+               "Bind the unix socket SRC at DST; the job may connect to it (no other socket "
+               "on a read-only mount)",
+               true);
   AddMountFlag(app, out, pending, "--dev-bind", K::kDevBind, 2, false,
                "Bind SRC at DST with device access");
   AddMountFlag(app, out, pending, "--dev-bind-try", K::kDevBind, 2, true,

@@ -11,6 +11,7 @@ uint64_t HandledFsRights(int abi) noexcept {
   if (abi >= 2) rights |= kRefer;
   if (abi >= 3) rights |= kTruncate;
   if (abi >= 5) rights |= kIoctlDev;
+  if (abi >= 9) rights |= kResolveUnix;
   return rights;
 }
 

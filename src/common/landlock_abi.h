@@ -23,16 +23,22 @@ inline constexpr uint64_t kMakeSym = 1ULL << 12;
 inline constexpr uint64_t kRefer = 1ULL << 13;     // ABI 2
 inline constexpr uint64_t kTruncate = 1ULL << 14;  // ABI 3
 inline constexpr uint64_t kIoctlDev = 1ULL << 15;  // ABI 5
+// Connecting or sending to a pathname unix socket (ABI 9, Linux 7.1). Sockets created inside
+// the same Landlock domain are exempt; all others need the right on their path.
+inline constexpr uint64_t kResolveUnix = 1ULL << 16;
 
 inline constexpr uint64_t kScopeAbstractUnixSocket = 1ULL << 0;  // ABI 6
 inline constexpr uint64_t kScopeSignal = 1ULL << 1;              // ABI 6
 
 /// Rights that make sense on a non-directory (the kernel refuses others there).
-inline constexpr uint64_t kFileRights = kExecute | kWriteFile | kReadFile | kTruncate | kIoctlDev;
+inline constexpr uint64_t kFileRights =
+    kExecute | kWriteFile | kReadFile | kTruncate | kIoctlDev | kResolveUnix;
 
 inline constexpr uint64_t kRead = kExecute | kReadFile | kReadDir;
+// Where the job may write it may also reach unix sockets: the sandbox's own, not the host's.
 inline constexpr uint64_t kWrite = kRead | kWriteFile | kRemoveDir | kRemoveFile | kMakeDir |
-                                   kMakeReg | kMakeSock | kMakeFifo | kMakeSym | kRefer | kTruncate;
+                                   kMakeReg | kMakeSock | kMakeFifo | kMakeSym | kRefer |
+                                   kTruncate | kResolveUnix;
 
 /// Every filesystem right the given ABI knows.
 uint64_t HandledFsRights(int abi) noexcept;

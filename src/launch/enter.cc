@@ -134,9 +134,24 @@ Result<report::Outcome> EnterRun(const RunState& state, const EnterRequest& requ
     clone_args.flags |= CLONE_INTO_CGROUP;
     clone_args.cgroup = static_cast<uint64_t>(run_cgroup.get());
   }
+  // The child lives among the run's processes (same ids as their job) from its first
+  // instruction, and drops its capabilities well before its exec: from then on, a capability
+  // check no longer keeps the job from attaching to it (ptrace(2), "Ptrace access mode
+  // checking"), and Landlock, off or absent, may not either. Born non-dumpable it stays
+  // unattachable throughout: its memory belongs to the host's user namespace until execve,
+  // where the job holds no CAP_SYS_PTRACE; execve makes it dumpable again, as the run's own job
+  // is. Set here rather than in the child, so no instruction of the child runs dumpable; this
+  // process is dumpable again right after.
+  int dumpable = ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   pid_t child = static_cast<pid_t>(sys::Clone3(&clone_args));
   // A seccomp filter around this process may hide clone3 (as the supervisor allows for).
   if (child < 0 && errno == ENOSYS && !run_cgroup) child = ::fork();
+  if (child != 0) {
+    int err = errno;
+    ::prctl(PR_SET_DUMPABLE, dumpable > 0 ? dumpable : 1, 0, 0, 0);
+    errno = err;
+  }
   if (child < 0 && run_cgroup) {
     // Moving a process needs write access to the cgroup.procs of the closest cgroup both lie
     // under: a caller in another, non-delegated branch of the tree cannot.
@@ -208,10 +223,12 @@ Result<report::Outcome> EnterRun(const RunState& state, const EnterRequest& requ
         {relay ? relay->input() : -1, POLLIN, 0},
         {terminal_open ? relay->master() : -1, relay ? relay->master_events() : short{0}, 0},
     };
-    if (::poll(fds, 6, -1) < 0) {
+    int wait_ms = listener ? denials->RetryTimeoutMs() : -1;
+    if (::poll(fds, 6, wait_ms) < 0) {
       if (errno == EINTR) continue;
       break;
     }
+    if (wait_ms >= 0) denials->RetryParked(listener.get());
     if (fds[1].revents & POLLIN) {
       struct signalfd_siginfo info;
       while (::read(signals.get(), &info, sizeof(info)) == sizeof(info)) {

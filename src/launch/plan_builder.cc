@@ -82,6 +82,8 @@ void AddLandlockRules(const policy::Policy& policy, child::ChildPlan& plan) {
   plan.landlock_rules.push_back({"/", landlock::kRead, false});
   for (const policy::MountOp& op : policy.mounts()) {
     uint64_t access = LandlockAccessFor(op.kind);
+    // A socket the run names may be reached though its mount is read-only (ABI 9 and up).
+    if (op.socket) access |= landlock::kResolveUnix;
     if (access == 0) continue;
     plan.landlock_rules.push_back({plan.Intern(op.target), access, op.optional});
     if (op.kind == MountKind::kDev) {

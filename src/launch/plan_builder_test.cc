@@ -1,7 +1,13 @@
 #include "launch/plan_builder.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "common/landlock_abi.h"
@@ -178,6 +184,66 @@ TEST(PlanBuilderLandlockTest, RulesFollowTheMounts) {
   plan = BuildChildPlan(*policy, ProcessImage{});
   EXPECT_EQ((*plan)->landlock_abi, 0);
   EXPECT_TRUE((*plan)->landlock_rules.empty());
+}
+
+// Landlock ABI 9's LANDLOCK_ACCESS_FS_RESOLVE_UNIX: reaching a unix socket is granted where
+// the job may write and on the sockets the run names, never on read-only binds; the named
+// socket is known to the seccomp fence too, by device and inode.
+TEST(PlanBuilderLandlockTest, UnixSocketsAreReachableWhereWritableOrNamed) {
+  EXPECT_EQ(landlock::HandledFsRights(8) & landlock::kResolveUnix, 0u);
+  EXPECT_NE(landlock::HandledFsRights(9) & landlock::kResolveUnix, 0u);
+  char dir[] = "/tmp/plan-builder-test.XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/agent.sock";
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+
+  cli::CliOptions o;
+  o.command = {"true"};
+  cli::MountRequest ro;
+  ro.kind = MountKind::kReadOnlyBind;
+  ro.source = "/usr";
+  ro.target = "/usr";
+  cli::MountRequest tmp;
+  tmp.kind = MountKind::kTmpfs;
+  tmp.target = "/tmp";
+  cli::MountRequest socket;
+  socket.kind = MountKind::kReadOnlyBind;
+  socket.socket = true;
+  socket.source = path;
+  socket.target = "/run/agent.sock";
+  o.mounts = {ro, tmp, socket};
+  policy::Caller caller;
+  caller.landlock_abi = 9;
+  auto policy = policy::Build(o, caller);
+  ::close(fd);
+  ::unlink(path.c_str());
+  ::rmdir(dir);
+  ASSERT_TRUE(policy) << policy.error().ToString();
+  ASSERT_TRUE(policy->seccomp());
+  ASSERT_EQ(policy->seccomp()->connectable.size(), 1u);
+  EXPECT_EQ(policy->seccomp()->connectable[0].ino, static_cast<uint64_t>(st.st_ino));
+  auto plan = BuildChildPlan(*policy, ProcessImage{});
+  ASSERT_TRUE(plan);
+  const auto& rules = (*plan)->landlock_rules;
+  ASSERT_EQ(rules.size(), 4u);
+  EXPECT_EQ(rules[0].access & landlock::kResolveUnix, 0u);  // "/"
+  EXPECT_EQ(rules[1].access & landlock::kResolveUnix, 0u);  // /usr, read-only
+  EXPECT_NE(rules[2].access & landlock::kResolveUnix, 0u);  // /tmp, the sandbox's own
+  EXPECT_STREQ(rules[3].path, "/run/agent.sock");
+  EXPECT_EQ(rules[3].access, landlock::kRead | landlock::kResolveUnix);
+
+  // Only a socket can be named.
+  socket.source = "/usr";
+  o.mounts = {socket};
+  auto refused = policy::Build(o, caller);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "/usr is not a unix socket");
 }
 
 TEST(PlanBuilderLandlockTest, RequiredWithoutKernelSupportRefuses) {

@@ -133,6 +133,9 @@ std::string SerializeRunState(const RunState& s) {
   out << "seccomp_action " << seccomp::ActionName(s.seccomp_settings.action) << "\n";
   for (const auto& n : s.seccomp_settings.deny) out << "seccomp_deny " << Escape(n) << "\n";
   for (const auto& n : s.seccomp_settings.allow) out << "seccomp_allow " << Escape(n) << "\n";
+  for (const auto& id : s.seccomp_settings.connectable) {
+    out << "seccomp_socket " << id.dev << " " << id.ino << "\n";
+  }
   out << "has_dev " << (s.has_dev ? 1 : 0) << "\n";
   out << "cgroup_limits " << (s.cgroup_limits ? 1 : 0) << "\n";
   return out.str();
@@ -208,6 +211,11 @@ Result<RunState> ParseRunState(const std::string& text) {
       s.seccomp_settings.deny.push_back(Unescape(value));
     } else if (key == "seccomp_allow") {
       s.seccomp_settings.allow.push_back(Unescape(value));
+    } else if (key == "seccomp_socket") {
+      auto [dev, ino] = Split(value);
+      seccomp::SocketId id;
+      ok = Number(dev, &id.dev) && Number(ino, &id.ino);
+      s.seccomp_settings.connectable.push_back(id);
     } else if (key == "has_dev") {
       s.has_dev = value == "1";
     } else if (key == "cgroup_limits") {

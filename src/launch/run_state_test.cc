@@ -30,6 +30,7 @@ TEST(RunStateTest, RoundTripsEveryField) {
   s.seccomp_settings.action = seccomp::Action::kLog;
   s.seccomp_settings.deny = {"uname"};
   s.seccomp_settings.allow = {"keyctl"};
+  s.seccomp_settings.connectable = {{2049, 77}};
   s.has_dev = true;
   s.cgroup_limits = true;
   auto parsed = ParseRunState(SerializeRunState(s));
@@ -41,6 +42,8 @@ TEST(RunStateTest, RoundTripsEveryField) {
   EXPECT_EQ(parsed->seccomp_program[1].k, 0x7fff0000u);
   EXPECT_EQ(parsed->seccomp_program[1].jf, 2);
   EXPECT_TRUE(parsed->cgroup_limits);
+  ASSERT_EQ(parsed->seccomp_settings.connectable.size(), 1u);
+  EXPECT_EQ(parsed->seccomp_settings.connectable[0], (seccomp::SocketId{2049, 77}));
   EXPECT_EQ(parsed->namespaces, static_cast<uint64_t>(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID));
 }
 

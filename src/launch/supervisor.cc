@@ -184,11 +184,14 @@ class Supervisor {
       // Once the socket hung up, stop polling it or poll would spin on POLLHUP.
       if (sync_closed_) fds[2].fd = -1;
       if (terminal_closed_) fds[6].fd = -1;
-      int n = ::poll(fds, 7, -1);
+      // Socket calls the fence made for the job and that would have blocked are retried.
+      int wait_ms = listener_fd_ ? seccomp_->RetryTimeoutMs() : -1;
+      int n = ::poll(fds, 7, wait_ms);
       if (n < 0) {
         if (errno == EINTR) continue;
         return MakeError("poll failed", errno);
       }
+      if (wait_ms >= 0) seccomp_->RetryParked(listener_fd_.get());
       if (fds[1].revents & POLLIN) ForwardSignals(signals.get());
       if (fds[2].revents & (POLLIN | POLLHUP)) ReadRecords();
       if (fds[3].revents & POLLIN) OnTimer(timer.get());

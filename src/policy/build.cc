@@ -151,6 +151,10 @@ class PolicyBuilder {
           continue;
         }
         op.source = *source;
+        if (request.socket) {
+          if (auto r = AddConnectable(op.source); !r) return WithOrigin(r.error(), request.flag);
+          op.socket = true;
+        }
       } else if (request.kind == MountKind::kSymlink) {
         if (request.source.empty()) {
           return WithOrigin(MakeError("symlink text is empty"), request.flag);
@@ -229,6 +233,20 @@ class PolicyBuilder {
     struct stat st = {};
     return shown && own && std::strcmp(shown.get(), own.get()) == 0 &&
            ::stat(shown.get(), &st) == 0 && (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
+  }
+
+  // --bind-socket, type = "socket": the job may connect and send to this unix socket though
+  // it lies on a read-only mount (the seccomp socket fence knows it by device and inode).
+  Result<void> AddConnectable(const std::string& source) {
+    struct stat st;
+    if (::stat(source.c_str(), &st) != 0) return MakeError("cannot use socket " + source, errno);
+    if (!S_ISSOCK(st.st_mode)) {
+      Error e = MakeError(source + " is not a unix socket");
+      e.hint = "name the socket itself, or bind a directory with --ro-bind";
+      return e;
+    }
+    connectable_.push_back({static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)});
+    return {};
   }
 
   // Canonical host path of a bind source, "" for a missing optional one. Canonical paths let
@@ -477,6 +495,7 @@ class PolicyBuilder {
       auto& into = list == &options_.seccomp_deny ? settings.deny : settings.allow;
       for (const auto& name : *list) into.push_back(name.name);
     }
+    settings.connectable = connectable_;
     policy_.seccomp_ = std::move(settings);
     return {};
   }
@@ -531,6 +550,7 @@ class PolicyBuilder {
   const cli::CliOptions& options_;
   const Caller& caller_;
   Policy policy_;
+  std::vector<seccomp::SocketId> connectable_;  // --bind-socket sources
 };
 
 Result<Policy> Build(const cli::CliOptions& options, const Caller& caller) {

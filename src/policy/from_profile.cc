@@ -62,6 +62,7 @@ Result<cli::CliOptions> CombineWithProfile(const profile::ProfileSpec& profile,
     request.size_bytes = m.size_bytes;
     request.mode = m.mode;
     request.content = m.content;
+    request.socket = m.socket;
     request.flag = m.where.ToString();
     out.mounts.push_back(std::move(request));
   }

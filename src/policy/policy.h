@@ -31,7 +31,8 @@ struct MountOp {
   std::string work;
   bool recursive = true;              // kRemountReadOnly: every mount below target too
   std::optional<mode_t> parent_mode;  // missing parents are created with this (else 0755)
-  int source_fd = -1;  // bwrap --bind-fd: the bind must be this (inherited) descriptor's file
+  int source_fd = -1;   // bwrap --bind-fd: the bind must be this (inherited) descriptor's file
+  bool socket = false;  // kReadOnlyBind of one unix socket the job may connect to (--bind-socket)
 };
 
 /// The job's capabilities. kNone: every set emptied and securebits locked (the default).

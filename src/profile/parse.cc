@@ -43,12 +43,14 @@ constexpr std::array<std::string_view, 6> kSandboxKeys = {"hostname", "network",
 constexpr std::array<std::string_view, 5> kEnvKeys = {"clear", "pass", "deny", "set", "unset"};
 constexpr std::array<std::string_view, 7> kMountKeys = {"type", "source", "target", "optional",
                                                         "size", "mode",   "content"};
-constexpr std::array<std::string_view, 10> kMountTypes = {
-    "ro-bind", "bind", "dev-bind", "tmpfs", "proc", "dev", "dir", "symlink", "file", "mask"};
-constexpr std::array<MountKind, 10> kMountKinds = {
-    MountKind::kReadOnlyBind, MountKind::kBind, MountKind::kDevBind, MountKind::kTmpfs,
-    MountKind::kProc,         MountKind::kDev,  MountKind::kDir,     MountKind::kSymlink,
-    MountKind::kFile,         MountKind::kMask};
+// "socket" is a read-only bind of one unix socket the job may connect to (MountSpec::socket).
+constexpr std::array<std::string_view, 11> kMountTypes = {"ro-bind", "bind", "dev-bind", "tmpfs",
+                                                          "proc",    "dev",  "dir",      "symlink",
+                                                          "file",    "mask", "socket"};
+constexpr std::array<MountKind, 11> kMountKinds = {
+    MountKind::kReadOnlyBind, MountKind::kBind, MountKind::kDevBind,     MountKind::kTmpfs,
+    MountKind::kProc,         MountKind::kDev,  MountKind::kDir,         MountKind::kSymlink,
+    MountKind::kFile,         MountKind::kMask, MountKind::kReadOnlyBind};
 
 // The table each key belongs in, for "hostname belongs in [sandbox]" hints.
 struct Section {
@@ -788,7 +790,9 @@ class FileParser {
     if (!type) return std::nullopt;
     mount.where = type->where;
     for (size_t i = 0; i < kMountTypes.size(); ++i) {
-      if (type->value == kMountTypes[i]) return kMountKinds[i];
+      if (type->value != kMountTypes[i]) continue;
+      mount.socket = type->value == "socket";
+      return kMountKinds[i];
     }
     std::string near = Nearest(type->value, kMountTypes);
     AddError(type->where, "unknown mount type " + Quoted(type->value),

@@ -388,7 +388,7 @@ TEST(ProfileParseTest, MissingSource) {
 TEST(ProfileParseTest, MissingTypeAndTarget) {
   EXPECT_EQ(Errors("[[mount]]\ntarget = \"/x\"\n[[mount]]\ntype = \"tmpfs\"\n"),
             "p.toml:1:1: [[mount]] has no \"type\"; add type = \"...\", one of ro-bind, bind, "
-            "dev-bind, tmpfs, proc, dev, dir, symlink, file, mask\n"
+            "dev-bind, tmpfs, proc, dev, dir, symlink, file, mask, socket\n"
             "[[mount]]\n"
             "^\n"
             "p.toml:3:1: [[mount]] of type \"tmpfs\" has no \"target\"; add target = "
@@ -437,7 +437,7 @@ TEST(ProfileParseTest, UnknownMountType) {
             "type = \"robind\"\n"
             "       ^\n"
             "p.toml:5:8: unknown mount type \"overlay\"; use one of ro-bind, bind, dev-bind, "
-            "tmpfs, proc, dev, dir, symlink, file, mask\n"
+            "tmpfs, proc, dev, dir, symlink, file, mask, socket\n"
             "type = \"overlay\"\n"
             "       ^\n");
 }

@@ -42,6 +42,7 @@ struct MountSpec {
   SourceLocation mode_where;
   std::string content;  // file only; "" when not written
   SourceLocation content_where;
+  bool socket = false;  // type = "socket": kind kReadOnlyBind, and the job may connect to it
 };
 
 /// [env]. After Load, a variable name appears in at most one of pass, deny, set and unset

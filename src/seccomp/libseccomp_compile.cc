@@ -77,6 +77,7 @@ uint32_t ActionFor(Answer answer, int error, Action action) {
     case Answer::kNotPresent:
       return SCMP_ACT_ERRNO(static_cast<uint16_t>(error));
     case Answer::kCheckValue:
+    case Answer::kMediate:
       return SCMP_ACT_NOTIFY;
     case Answer::kDeny:
       break;

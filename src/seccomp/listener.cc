@@ -50,7 +50,9 @@ std::string Comm(int proc_dir, pid_t host_pid) {
 }  // namespace
 
 Listener::Listener(Settings settings, int proc_dir)
-    : settings_(std::move(settings)), proc_dir_(proc_dir) {
+    : settings_(std::move(settings)),
+      proc_dir_(proc_dir),
+      sockets_(proc_dir, settings_.connectable, settings_.action == Action::kLog) {
   if (seccomp_notify_alloc(&request_, &response_) != 0) {
     request_ = nullptr;
     response_ = nullptr;
@@ -71,22 +73,20 @@ bool Listener::HandleOne(int fd) {
     return err == EINTR || err == ENOENT;
   }
   std::string name = SyscallName(request_->data.arch, request_->data.nr);
-  Verdict verdict = Decide(settings_, name, request_->data.args[0]);
-  // Name the caller while it is still blocked in the call, then make sure the notification
-  // is still live, so the pid read is the caller's and not a recycled one.
-  if (verdict.denial) {
-    auto known = std::find_if(denials_.begin(), denials_.end(),
-                              [&](const Denial& d) { return d.syscall == name; });
-    if (known == denials_.end()) {
-      Denial denial;
-      denial.syscall = name;
-      denial.first_pid = InnerPid(proc_dir_, static_cast<pid_t>(request_->pid));
-      denial.first_comm = Comm(proc_dir_, static_cast<pid_t>(request_->pid));
-      if (seccomp_notify_id_valid(fd, request_->id) != 0) return true;
-      known = denials_.insert(denials_.end(), std::move(denial));
+  // The socket fence (socket_mediator.h), unless the profile denies the call outright.
+  if (SocketMediator::Handles(name, request_->data.args[0]) &&
+      std::find(settings_.deny.begin(), settings_.deny.end(), name) == settings_.deny.end()) {
+    SocketMediator::Answer answer;
+    auto disposition = sockets_.Handle(fd, *request_, name, &answer);
+    if (disposition == SocketMediator::Disposition::kGone) return true;
+    if (answer.denied && !CountDenial(fd, name)) return true;
+    if (disposition == SocketMediator::Disposition::kAnswer) {
+      SocketMediator::Respond(fd, request_->id, answer);
     }
-    ++known->count;
+    return true;
   }
+  Verdict verdict = Decide(settings_, name, request_->data.args[0]);
+  if (verdict.denial && !CountDenial(fd, name)) return true;
   std::memset(response_, 0, sizeof(*response_));
   response_->id = request_->id;
   if (verdict.proceed) {
@@ -96,6 +96,23 @@ bool Listener::HandleOne(int fd) {
   }
   // ENOENT: the caller died meanwhile (a signal); nothing to answer.
   (void)seccomp_notify_respond(fd, response_);
+  return true;
+}
+
+bool Listener::CountDenial(int fd, const std::string& name) {
+  // Name the caller while it is still blocked in the call, then make sure the notification
+  // is still live, so the pid read is the caller's and not a recycled one.
+  auto known = std::find_if(denials_.begin(), denials_.end(),
+                            [&](const Denial& d) { return d.syscall == name; });
+  if (known == denials_.end()) {
+    Denial denial;
+    denial.syscall = name;
+    denial.first_pid = InnerPid(proc_dir_, static_cast<pid_t>(request_->pid));
+    denial.first_comm = Comm(proc_dir_, static_cast<pid_t>(request_->pid));
+    if (seccomp_notify_id_valid(fd, request_->id) != 0) return false;
+    known = denials_.insert(denials_.end(), std::move(denial));
+  }
+  ++known->count;
   return true;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "seccomp/settings.h"
+#include "seccomp/socket_mediator.h"
 
 struct seccomp_notif;
 struct seccomp_notif_resp;
@@ -38,12 +39,22 @@ class Listener {
   /// read there (every filtered process is gone, or the descriptor is not a listener).
   bool HandleOne(int fd);
 
+  /// Socket calls the fence made for the caller wait here when they would block: call
+  /// RetryParked(fd) within RetryTimeoutMs() (-1: none waiting) of the last call.
+  int RetryTimeoutMs() const { return sockets_.RetryTimeoutMs(); }
+  void RetryParked(int fd) { sockets_.RetryParked(fd); }
+
   /// In order of first occurrence.
   const std::vector<Denial>& denials() const { return denials_; }
 
  private:
+  // Counts a denial of `name`, naming the caller while its notification is still live. False
+  // when the caller is gone already.
+  bool CountDenial(int fd, const std::string& name);
+
   Settings settings_;
   int proc_dir_;
+  SocketMediator sockets_;
   seccomp_notif* request_ = nullptr;
   seccomp_notif_resp* response_ = nullptr;
   std::vector<Denial> denials_;

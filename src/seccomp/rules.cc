@@ -95,6 +95,17 @@ std::vector<Rule> BuildDefaultRules() {
   // the filter cannot read: its SYS_SOCKET call is refused outright (docs/seccomp.md).
   rules.push_back(
       Rule{"socketcall", {ArgTest{0, Op::kEqual, 1, 0, true}}, Answer::kDeny, EAFNOSUPPORT});
+  // The socket fence: a unix socket on a read-only mount is a host service (docker.sock, the
+  // system bus, agents). The family and the path are in memory, which the job can change after
+  // any check, so the supervisor makes every connect, and every sendto with an address, itself
+  // on the job's socket (SocketMediator). sendto without an address names no peer; socketcall's
+  // CONNECT (3) and SENDTO (11) are the same calls from i386.
+  rules.push_back(Rule{"connect", {}, Answer::kMediate, 0});
+  rules.push_back(Rule{"sendto", {ArgTest{4, Op::kGreater, 0, 0, false}}, Answer::kMediate, 0});
+  for (uint64_t call : {3, 11}) {
+    rules.push_back(
+        Rule{"socketcall", {ArgTest{0, Op::kEqual, call, 0, true}}, Answer::kMediate, 0});
+  }
   return rules;
 }
 

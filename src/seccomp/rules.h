@@ -27,6 +27,7 @@ enum class Answer : uint8_t {
   kDeny,        // the policy's action: EPERM/`error` (errno), SIGSYS (kill), allowed (log)
   kNotPresent,  // ENOSYS whatever the action: clone3, so libc falls back to clone
   kCheckValue,  // the supervisor decides from the argument value (personality)
+  kMediate,     // the supervisor makes the call for the job (the socket fence), any action
 };
 
 struct Rule {

@@ -105,9 +105,11 @@ TEST(SeccompCompileTest, DefaultFilterUsesTheListenerUnlessEverythingKills) {
   EXPECT_LT(filter->program.size(), 4096u);  // BPF_MAXINSNS
   EXPECT_TRUE(filter->needs_listener);
 
+  // Under kill, only the calls the supervisor answers from their arguments (personality) or
+  // makes itself (the socket fence) need it.
   Settings kill;
   kill.action = Action::kKill;
-  kill.allow = {"personality"};
+  kill.allow = {"personality", "connect", "sendto", "socketcall"};
   filter = Compile(kill);
   ASSERT_TRUE(filter);
   EXPECT_FALSE(filter->needs_listener);

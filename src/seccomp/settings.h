@@ -3,6 +3,7 @@
 #ifndef SANDBOX_SECCOMP_SETTINGS_H_
 #define SANDBOX_SECCOMP_SETTINGS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,10 +17,20 @@ enum class Action {
 
 const char* ActionName(Action action);
 
+/// A unix socket's inode on the host: device and inode number as stat(2) gives them.
+struct SocketId {
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  bool operator==(const SocketId&) const = default;
+};
+
 struct Settings {
   Action action = Action::kErrno;
   std::vector<std::string> deny;   // denied on top of the default list, every argument
   std::vector<std::string> allow;  // default entries not applied
+  /// Unix sockets on read-only mounts the job may still connect and send to: those the run
+  /// names (--bind-socket, type = "socket"); every other one there is refused.
+  std::vector<SocketId> connectable;
 };
 
 }  // namespace sandbox::seccomp

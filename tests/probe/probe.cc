@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -865,6 +867,64 @@ int CmdPtraceSeize(const Args& args) {
   return Ok();
 }
 
+// Until STOPFILE exists: tries to open /proc/PID/mem of, and to PTRACE_SEIZE, every other
+// process of the pid namespace but pid 1, again and again. A process whose comm, read after a
+// successful attach, is not EXEC_COMM has not exec'd yet: comm changes during execve under the
+// same lock that attaching takes, so such an attach happened before the exec. Prints
+// "pre-exec-seen N" (distinct processes met before their exec) and "pre-exec-attached N".
+int CmdWatchAttach(const Args& args) {
+  std::string stop(args[0]);
+  std::string exec_comm(args[1]);
+  pid_t self = getpid();
+  std::vector<pid_t> seen;
+  std::vector<pid_t> attached;
+  auto note = [](std::vector<pid_t>& list, pid_t pid) {
+    if (std::find(list.begin(), list.end(), pid) == list.end()) list.push_back(pid);
+  };
+  auto comm_of = [](pid_t pid) {
+    std::string comm;
+    ReadFile("/proc/" + std::to_string(pid) + "/comm", &comm);
+    while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    return comm;
+  };
+  for (;;) {
+    if (access(stop.c_str(), F_OK) == 0) break;
+    DIR* dir = opendir("/proc");
+    if (dir == nullptr) return Fail(errno);
+    while (struct dirent* entry = readdir(dir)) {
+      int64_t value = 0;
+      if (!ParseInt(entry->d_name, 2, INT32_MAX, &value)) continue;
+      pid_t pid = static_cast<pid_t>(value);
+      if (pid == self) continue;
+      std::string comm = comm_of(pid);
+      if (comm.empty() || comm == exec_comm) continue;
+      note(seen, pid);
+      std::string mem = "/proc/" + std::to_string(pid) + "/mem";
+      int fd = open(mem.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0) {
+        close(fd);
+        comm = comm_of(pid);
+        if (!comm.empty() && comm != exec_comm) note(attached, pid);
+      }
+      if (ptrace(PTRACE_SEIZE, pid, nullptr, nullptr) == 0) {
+        comm = comm_of(pid);
+        if (!comm.empty() && comm != exec_comm) note(attached, pid);
+        // Only a stopped tracee can be detached; one left traced would never be reaped by its
+        // parent.
+        ptrace(PTRACE_INTERRUPT, pid, nullptr, nullptr);
+        int status = 0;
+        if (waitpid(pid, &status, __WALL) == pid && !WIFEXITED(status) && !WIFSIGNALED(status)) {
+          ptrace(PTRACE_DETACH, pid, nullptr, nullptr);
+        }
+      }
+    }
+    closedir(dir);
+  }
+  PrintLine("pre-exec-seen " + std::to_string(seen.size()));
+  PrintLine("pre-exec-attached " + std::to_string(attached.size()));
+  return kExitOk;
+}
+
 int CmdPtraceChild(const Args&) {
   pid_t child = fork();
   if (child < 0) return Fail(errno);
@@ -882,6 +942,181 @@ int CmdPtraceChild(const Args&) {
   Reap(child, &status);
   if (result == kExitOk) Ok();
   return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands: unix sockets and FIFOs (the socket fence).
+
+bool UnixAddress(std::string_view path, sockaddr_un* addr, socklen_t* len) {
+  memset(addr, 0, sizeof(*addr));
+  addr->sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr->sun_path)) return false;
+  memcpy(addr->sun_path, path.data(), path.size());
+  *len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+  return true;
+}
+
+int SocketType(std::string_view name) {
+  if (name == "stream") return SOCK_STREAM;
+  if (name == "dgram") return SOCK_DGRAM;
+  if (name == "seqpacket") return SOCK_SEQPACKET;
+  return -1;
+}
+
+// connect(2) to a pathname unix socket: "connected" or the error.
+int CmdUnixConnect(const Args& args) {
+  int type = SocketType(args[1]);
+  if (type < 0) return BadArg("socket type", args[1]);
+  sockaddr_un addr;
+  socklen_t len;
+  if (!UnixAddress(args[0], &addr, &len)) return BadArg("path", args[0]);
+  int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Fail(errno);
+  int rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), len);
+  int err = errno;
+  close(fd);
+  if (rc != 0) return Fail(err);
+  PrintLine("connected");
+  return kExitOk;
+}
+
+// sendto(2) "ping" from an unbound datagram socket to a pathname: "sent 4" or the error.
+int CmdUnixSendto(const Args& args) {
+  sockaddr_un addr;
+  socklen_t len;
+  if (!UnixAddress(args[0], &addr, &len)) return BadArg("path", args[0]);
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Fail(errno);
+  ssize_t n = sendto(fd, "ping", 4, 0, reinterpret_cast<sockaddr*>(&addr), len);
+  int err = errno;
+  close(fd);
+  if (n < 0) return Fail(err);
+  PrintLine("sent " + std::to_string(n));
+  return kExitOk;
+}
+
+// The sandbox's own sockets in DIR: a stream server reached by absolute and by relative path
+// (from DIR), a datagram server reached with sendto and with connect + send. "ok" if all work.
+int CmdUnixSelf(const Args& args) {
+  std::string dir(args[0]);
+  std::vector<int> fds;
+  FdCloser closer(&fds);
+  auto open_socket = [&fds](int type) {
+    int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+    fds.push_back(fd);
+    return fd;
+  };
+  sockaddr_un stream_addr, dgram_addr, relative_addr;
+  socklen_t stream_len, dgram_len, relative_len;
+  if (!UnixAddress(dir + "/s.sock", &stream_addr, &stream_len) ||
+      !UnixAddress(dir + "/d.sock", &dgram_addr, &dgram_len) ||
+      !UnixAddress("s.sock", &relative_addr, &relative_len)) {
+    return BadArg("dir", args[0]);
+  }
+  unlink(stream_addr.sun_path);
+  unlink(dgram_addr.sun_path);
+  int server = open_socket(SOCK_STREAM);
+  if (server < 0) return Fail(errno);
+  if (bind(server, reinterpret_cast<sockaddr*>(&stream_addr), stream_len) != 0) return Fail(errno);
+  if (listen(server, 8) != 0) return Fail(errno);
+  int client = open_socket(SOCK_STREAM);
+  if (connect(client, reinterpret_cast<sockaddr*>(&stream_addr), stream_len) != 0) {
+    return Fail(errno);
+  }
+  if (chdir(dir.c_str()) != 0) return Fail(errno);
+  int relative = open_socket(SOCK_STREAM);
+  if (connect(relative, reinterpret_cast<sockaddr*>(&relative_addr), relative_len) != 0) {
+    return Fail(errno);
+  }
+  int accepted = accept4(server, nullptr, nullptr, SOCK_CLOEXEC);
+  if (accepted < 0) return Fail(errno);
+  fds.push_back(accepted);
+  if (write(client, "x", 1) != 1) return Fail(errno);
+  char byte = 0;
+  if (read(accepted, &byte, 1) != 1 || byte != 'x') return Fail(errno != 0 ? errno : EIO);
+
+  int receiver = open_socket(SOCK_DGRAM);
+  if (bind(receiver, reinterpret_cast<sockaddr*>(&dgram_addr), dgram_len) != 0) return Fail(errno);
+  int sender = open_socket(SOCK_DGRAM);
+  if (sendto(sender, "a", 1, 0, reinterpret_cast<sockaddr*>(&dgram_addr), dgram_len) != 1) {
+    return Fail(errno);
+  }
+  if (connect(sender, reinterpret_cast<sockaddr*>(&dgram_addr), dgram_len) != 0) return Fail(errno);
+  if (send(sender, "b", 1, 0) != 1) return Fail(errno);
+  char got[2] = {};
+  if (recv(receiver, &got[0], 1, 0) != 1 || recv(receiver, &got[1], 1, 0) != 1) return Fail(errno);
+  if (got[0] != 'a' || got[1] != 'b') return Fail(EIO);
+  PrintLine("ok");
+  return kExitOk;
+}
+
+// A blocking connect that must wait: a stream server in DIR whose backlog is full, a child
+// whose blocking connect waits for room, made when the server accepts one. Then a TCP connect
+// to a closed port of lo (refused through the kernel's own handshake). "ok" when both end as
+// they would unsandboxed.
+int CmdUnixBacklog(const Args& args) {
+  std::string path = std::string(args[0]) + "/backlog.sock";
+  sockaddr_un addr;
+  socklen_t len;
+  if (!UnixAddress(path, &addr, &len)) return BadArg("dir", args[0]);
+  unlink(path.c_str());
+  std::vector<int> fds;
+  FdCloser closer(&fds);
+  int server = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  fds.push_back(server);
+  if (bind(server, reinterpret_cast<sockaddr*>(&addr), len) != 0) return Fail(errno);
+  if (listen(server, 0) != 0) return Fail(errno);
+  // Fill the backlog: non-blocking connects until the kernel says EAGAIN.
+  for (int i = 0;; ++i) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    fds.push_back(fd);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0) continue;
+    if (errno != EAGAIN) return Fail(errno);
+    if (i == 0) return Fail(EPROTO);  // not even one fitted
+    break;
+  }
+  pid_t child = fork();
+  if (child < 0) return Fail(errno);
+  if (child == 0) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    _exit(connect(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 ? 0 : 1);
+  }
+  SleepFor({0, 200'000'000});
+  int status = 0;
+  if (waitpid(child, &status, WNOHANG) != 0) return Fail(EPROTO);  // it did not wait
+  // Other connects go on meanwhile: under the sandbox, the waiting one must not hold up the
+  // supervisor that makes them.
+  int other = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  fds.push_back(other);
+  if (connect(other, reinterpret_cast<sockaddr*>(&addr), len) == 0 || errno != EPROTOTYPE) {
+    return Fail(errno);
+  }
+  int accepted = accept4(server, nullptr, nullptr, SOCK_CLOEXEC);
+  if (accepted < 0) return Fail(errno);
+  fds.push_back(accepted);
+  if (int err = Reap(child, &status)) return Fail(err);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return Fail(ECONNREFUSED);
+
+  int tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  fds.push_back(tcp);
+  struct sockaddr_in in = {};
+  in.sin_family = AF_INET;
+  in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  in.sin_port = htons(1);
+  if (connect(tcp, reinterpret_cast<sockaddr*>(&in), sizeof(in)) == 0) return Fail(EPROTO);
+  if (errno != ECONNREFUSED) return Fail(errno);
+  PrintLine("ok");
+  return kExitOk;
+}
+
+// open(2) for writing without blocking: "opened" or the error (a FIFO without a reader: ENXIO).
+int CmdOpenWrite(const Args& args) {
+  std::string path(args[0]);
+  int fd = open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return Fail(errno);
+  close(fd);
+  PrintLine("opened");
+  return kExitOk;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1020,6 +1255,7 @@ constexpr Command kCommands[] = {
     {"clone-newuser", 0, 0, "", CmdCloneNewuser},
     {"ptrace-child", 0, 0, "", CmdPtraceChild},
     {"ptrace-seize", 1, 1, "PID", CmdPtraceSeize},
+    {"watch-attach", 2, 2, "STOPFILE EXEC_COMM", CmdWatchAttach},
     {"fd-openat", 2, 2, "FD PATH", CmdFdOpenat},
     {"stat-mode", 1, 1, "PATH", CmdStatMode},
     {"statfs-type", 1, 1, "PATH", CmdStatfsType},
@@ -1028,6 +1264,11 @@ constexpr Command kCommands[] = {
     {"abi-call", 2, 2, "x86_64|i386|x32 keyctl|getpid|unshare-user|personality-query", CmdAbiCall},
     {"socket", 1, 1, "FAMILY", CmdSocket},
     {"personality", 1, 1, "VALUE", CmdPersonality},
+    {"unix-connect", 2, 2, "PATH stream|dgram|seqpacket", CmdUnixConnect},
+    {"unix-sendto", 1, 1, "PATH", CmdUnixSendto},
+    {"unix-self", 1, 1, "DIR", CmdUnixSelf},
+    {"unix-backlog", 1, 1, "DIR", CmdUnixBacklog},
+    {"open-write", 1, 1, "PATH", CmdOpenWrite},
 };
 
 // Built with append only: g++ 12 at -O3 sees `"literal" + std::string(...)` inline into a

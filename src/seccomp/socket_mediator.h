@@ -1,0 +1,104 @@
+// The socket fence's supervisor side: connect(2), and sendto(2) with an address, handed over by
+// the filter, are made here on the job's own socket (taken with pidfd_getfd), with the address
+// copied once, so nothing the job changes after the check reaches the kernel's call. A pathname
+// unix socket on a read-only mount is refused unless the run names it (docs/seccomp.md).
+#ifndef SANDBOX_SECCOMP_SOCKET_MEDIATOR_H_
+#define SANDBOX_SECCOMP_SOCKET_MEDIATOR_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "common/unique_fd.h"
+#include "seccomp/settings.h"
+
+struct seccomp_notif;
+
+namespace sandbox::seccomp {
+
+class SocketMediator {
+ public:
+  /// The calls this handles, by the names SyscallName gives; socketcall only for its CONNECT
+  /// and SENDTO calls (i386).
+  static bool Handles(std::string_view syscall, uint64_t first_arg);
+
+  /// proc_dir: a /proc showing the callers' pids (-1: "/proc"); not owned. `connectable`: unix
+  /// sockets on read-only mounts the run named. `log_only`: refused calls go through, counted.
+  SocketMediator(int proc_dir, std::vector<SocketId> connectable, bool log_only);
+  SocketMediator(const SocketMediator&) = delete;
+  SocketMediator& operator=(const SocketMediator&) = delete;
+
+  struct Answer {
+    bool done = true;  // false: parked, answered later by RetryParked
+    int64_t value = 0;
+    int error = 0;        // the call's errno; 0: it returns `value`
+    bool denied = false;  // the fence refused it (or, under log_only, would have)
+  };
+  enum class Disposition {
+    kAnswer,  // answer the caller with `answer` now
+    kParked,  // it would block: RetryParked answers it (answer.denied still counts)
+    kGone,    // the caller is gone; nothing to answer
+  };
+
+  /// Makes the call `request` stands for on behalf of the caller (`fd` is the listener).
+  Disposition Handle(int fd, const seccomp_notif& request, std::string_view syscall,
+                     Answer* answer);
+
+  /// Sends `answer` for notification `id` on the listener `fd` (a gone caller is ignored).
+  static void Respond(int fd, uint64_t id, const Answer& answer);
+
+  /// Tries the parked calls again and answers those done; drops those whose caller has gone.
+  void RetryParked(int fd);
+
+  /// Milliseconds until RetryParked should run again; -1 when nothing is parked.
+  int RetryTimeoutMs() const;
+
+ private:
+  // A connect under way (a TCP handshake) is looked at often, it usually ends within a
+  // millisecond; a full backlog or queue waits for the other side, which may take long.
+  static constexpr int kHandshakeRetryMs = 1;
+  static constexpr int kRetryMs = 5;
+
+  enum class Call { kConnect, kSendto };
+
+  // One call being made for the job: its own socket, the address to use (a unix path turned
+  // into /proc/self/fd/N of `target`), and for sendto the bytes.
+  struct Pending {
+    uint64_t id = 0;
+    pid_t pid = 0;  // the calling thread, in proc_dir_'s pid namespace
+    Call call = Call::kConnect;
+    int domain = 0;  // the socket's address family
+    UniqueFd pidfd;
+    UniqueFd socket;
+    UniqueFd target;  // O_PATH of the unix socket named, when the address is a path
+    std::vector<char> address;
+    std::vector<char> data;
+    int flags = 0;             // sendto's
+    bool blocking = false;     // the caller waits (blocking socket, no MSG_DONTWAIT)
+    bool in_progress = false;  // a connect the kernel finishes (EINPROGRESS): wait for POLLOUT
+  };
+
+  // The call's arguments, the caller's socket and bytes into `p`: 0, an errno for the caller,
+  // or kGone.
+  int Prepare(int fd, const seccomp_notif& request, std::string_view syscall, Pending* p);
+  // The fence: a pathname address of a unix socket is resolved in the caller's root and
+  // refused (EACCES) on a read-only mount unless named; the address becomes the resolved
+  // descriptor's. False when `answer` ends the call here.
+  bool CheckUnixPath(Pending* p, Answer* answer);
+  // Makes the call once, never blocking; answer.done false when the caller must wait.
+  Answer Attempt(Pending* p);
+  bool Valid(int fd, uint64_t id) const;
+  int OpenInProc(pid_t pid, const char* what, int flags) const;
+
+  int proc_dir_;
+  UniqueFd own_proc_;
+  std::vector<SocketId> connectable_;
+  bool log_only_;
+  std::vector<Pending> parked_;
+};
+
+}  // namespace sandbox::seccomp
+
+#endif  // SANDBOX_SECCOMP_SOCKET_MEDIATOR_H_

@@ -1,0 +1,164 @@
+// Read-only means no channel to the host: a unix socket or FIFO of the host inside a read-only
+// bind is refused to the job (the seccomp socket fence, Landlock for FIFOs), unless the run
+// names the socket; the sandbox's own sockets keep working.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <string>
+
+#include "fixture.h"
+
+namespace sandbox::testing {
+namespace {
+
+class SocketFenceTest : public SandboxTest {
+ protected:
+  void SetUp() override {
+    SandboxTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    host_ = MakeDir("host");
+    stream_ = Serve("s.sock", SOCK_STREAM);
+    dgram_ = Serve("d.sock", SOCK_DGRAM);
+  }
+  void TearDown() override {
+    if (stream_ >= 0) ::close(stream_);
+    if (dgram_ >= 0) ::close(dgram_);
+    SandboxTest::TearDown();
+  }
+
+  // A server of the host at HOST/name that the run user may reach (mode 0666), as a user's
+  // agent or a world-writable daemon socket would be.
+  int Serve(const std::string& name, int type) {
+    int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+    sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    std::string path = host_ + "/" + name;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0)
+        << path << ": " << std::strerror(errno);
+    EXPECT_EQ(::chmod(path.c_str(), 0666), 0);
+    if (type == SOCK_STREAM) {
+      EXPECT_EQ(::listen(fd, 16), 0);
+    }
+    return fd;
+  }
+
+  std::string host_;
+  int stream_ = -1;
+  int dgram_ = -1;
+};
+
+bool KernelHasLandlock() {
+  constexpr unsigned kVersion = 1U << 0;
+  return ::syscall(SYS_landlock_create_ruleset, nullptr, 0, kVersion) > 0;
+}
+
+TEST_F(SocketFenceTest, HostSocketsInAReadOnlyBindAreRefused) {
+  for (const char* landlock : {"auto", "off"}) {
+    SCOPED_TRACE(std::string("--landlock ") + landlock);
+    std::vector<std::string> flags = {"--landlock", landlock, "--ro-bind", host_, "/host"};
+    RunResult r = RunProbe(flags, {"unix-connect", "/host/s.sock", "stream"});
+    EXPECT_EQ(r.exit_code, 1) << r;
+    EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+    // Counted and named like any other denial.
+    EXPECT_NE(r.err.find("sandbox: seccomp denied connect x1 (first: probe, pid "),
+              std::string::npos)
+        << r;
+    r = RunProbe(flags, {"unix-connect", "/host/d.sock", "dgram"});
+    EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+    r = RunProbe(flags, {"unix-sendto", "/host/d.sock"});
+    EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+    // Through a symlink of the sandbox's own, and by a path relative to the job's cwd.
+    std::vector<std::string> linked = flags;
+    for (const char* f : {"--symlink", "/host/s.sock", "/tmp/link"}) linked.push_back(f);
+    r = RunProbe(linked, {"unix-connect", "/tmp/link", "stream"});
+    EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+    std::vector<std::string> in_host = flags;
+    for (const char* f : {"--chdir", "/host"}) in_host.push_back(f);
+    r = RunProbe(in_host, {"unix-connect", "s.sock", "stream"});
+    EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+  }
+}
+
+TEST_F(SocketFenceTest, ASocketNamedByBindSocketIsReached) {
+  std::vector<std::string> flags = {
+      "--ro-bind",   host_,           "/host",           "--bind-socket", host_ + "/s.sock",
+      "/run/s.sock", "--bind-socket", host_ + "/d.sock", "/run/d.sock"};
+  RunResult r = RunProbe(flags, {"unix-connect", "/run/s.sock", "stream"});
+  EXPECT_EQ(r.out, "connected\n") << r;
+  r = RunProbe(flags, {"unix-sendto", "/run/d.sock"});
+  EXPECT_EQ(r.out, "sent 4\n") << r;
+  char got[8] = {};
+  EXPECT_EQ(::recv(dgram_, got, sizeof(got), MSG_DONTWAIT), 4) << std::strerror(errno);
+  // The same inode reached through the read-only bind of its directory is the named socket.
+  r = RunProbe(flags, {"unix-connect", "/host/s.sock", "stream"});
+  EXPECT_EQ(r.out, "connected\n") << r;
+  // Only sockets can be named.
+  MakeFile("host/plain", "x");
+  r = RunProbe({"--bind-socket", host_ + "/plain", "/run/plain"}, {"exit", "0"});
+  EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
+  EXPECT_NE(r.err.find("is not a unix socket"), std::string::npos) << r;
+}
+
+TEST_F(SocketFenceTest, TheSandboxsOwnSocketsWork) {
+  for (const char* landlock : {"auto", "off"}) {
+    SCOPED_TRACE(std::string("--landlock ") + landlock);
+    RunResult r = RunProbe({"--landlock", landlock}, {"unix-self", "/tmp"});
+    EXPECT_EQ(r.out, "ok\n") << r;
+    EXPECT_EQ(r.err, "") << r;
+    r = RunProbe({"--landlock", landlock}, {"tcp"});
+    EXPECT_EQ(r.exit_code, 0) << r;
+  }
+  // A connect that has to wait is waited for (the supervisor makes it, without blocking).
+  RunResult backlog = RunProbe({}, {"unix-backlog", "/tmp"});
+  EXPECT_EQ(backlog.out, "ok\n") << backlog;
+  // A writable bind of the host is the user's grant: its sockets stay reachable.
+  std::string rw = MakeDir("rw", true);
+  RunResult r = RunProbe({"--bind", rw, "/rw"}, {"unix-self", "/rw"});
+  EXPECT_EQ(r.out, "ok\n") << r;
+}
+
+// `sandbox enter` answers its process's calls itself, from inside the run's mount namespace.
+TEST_F(SocketFenceTest, AnEnteredProcessMeetsTheSameFence) {
+  std::string name = "it-" + RandomName(8);
+  std::vector<std::string> args = {"--name", name, "--ro-bind", host_, "/host"};
+  for (const std::string& f : CommonFlags()) args.push_back(f);
+  for (const char* f : {"--", "/sbx/probe", "sleep", "30"}) args.push_back(f);
+  Process run(SandboxArgv(args), DefaultOptions());
+  bool listed = false;
+  for (int i = 0; i < 200 && !listed; ++i) {
+    listed = RunSandbox({"ps"}).out.find(name + " ") != std::string::npos;
+    if (!listed) ::usleep(20'000);
+  }
+  ASSERT_TRUE(listed);
+  RunResult r =
+      RunSandbox({"enter", name, "--", "/sbx/probe", "unix-connect", "/host/s.sock", "stream"});
+  EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+  EXPECT_NE(r.err.find("sandbox: seccomp denied connect x1"), std::string::npos) << r;
+  r = RunSandbox({"enter", name, "--", "/sbx/probe", "unix-self", "/tmp"});
+  EXPECT_EQ(r.out, "ok\n") << r;
+  RunSandbox({"stop", name, "--grace", "100ms"});
+}
+
+TEST_F(SocketFenceTest, AFifoInAReadOnlyBindCannotBeOpenedForWriting) {
+  if (!KernelHasLandlock()) GTEST_SKIP() << "this kernel has no Landlock";
+  std::string fifo = host_ + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0666), 0) << std::strerror(errno);
+  ASSERT_EQ(::chmod(fifo.c_str(), 0666), 0);
+  RunResult r = RunProbe({"--ro-bind", host_, "/host"}, {"open-write", "/host/fifo"});
+  EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+  // Without a reader a write-open that is let through fails with ENXIO: the EACCES above is
+  // the refusal, not the FIFO's answer.
+  r = RunProbe({"--landlock", "off", "--ro-bind", host_, "/host"}, {"open-write", "/host/fifo"});
+  EXPECT_EQ(r.out.rfind("error ENXIO", 0), 0u) << r;
+}
+
+}  // namespace
+}  // namespace sandbox::testing
