@@ -33,9 +33,9 @@ using Words = std::span<const std::string_view>;
 constexpr std::array<std::string_view, 6> kTopKeys = {"extends", "sandbox", "env",
                                                       "mount",   "limits",  "seccomp"};
 constexpr std::array<std::string_view, 4> kSeccompKeys = {"policy", "action", "deny", "allow"};
-constexpr std::array<std::string_view, 12> kLimitKeys = {
-    "timeout", "timeout_grace", "nofile", "nproc",  "fsize", "cpu",
-    "core",    "stack",         "as",     "memory", "pids",  "cpus"};
+constexpr std::array<std::string_view, 14> kLimitKeys = {
+    "timeout", "timeout_grace", "nofile", "nproc", "fsize", "cpu",        "core", "stack",
+    "as",      "memory",        "pids",   "cpus",  "tmpfs", "tmpfs_total"};
 constexpr std::array<std::string_view, 6> kSandboxKeys = {"hostname", "network", "cwd",
                                                           "uid",      "gid",     "landlock"};
 constexpr std::array<std::string_view, 4> kEnvKeys = {"clear", "pass", "set", "unset"};

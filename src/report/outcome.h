@@ -19,6 +19,12 @@ struct SeccompDenial {
   std::string first_comm;
 };
 
+/// A bounded tmpfs the job left with no space (blocks or inodes): where it met ENOSPC.
+struct FullTmpfs {
+  std::string target;  // inside the sandbox, "/tmp"
+  uint64_t size_bytes = 0;
+};
+
 struct Outcome {
   enum class Kind {
     kExited,       // the job exited with `code`
@@ -46,6 +52,8 @@ struct Outcome {
   // Calls the seccomp filter refused (or, under action "log", reported), in order of first
   // occurrence. Empty under action "kill": the kernel kills without telling.
   std::vector<SeccompDenial> seccomp_denials;
+  // pid 1's look at the bounded tmpfs mounts once the job ended (kTmpfsFull records).
+  std::vector<FullTmpfs> full_tmpfs;
 };
 
 }  // namespace sandbox::report
