@@ -10,6 +10,7 @@
 
 #include "child/dev.h"
 #include "child/paths.h"
+#include "child/user_limits.h"
 #include "common/raw_log.h"
 #include "common/record.h"
 #include "common/syscalls.h"
@@ -196,6 +197,16 @@ StepError ApplyProc(const RootFds& fds, const MountStep& step, Mounted* out) noe
                                    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
                                    SetupStep::kMountProc, &mnt);
   if (e.failed()) return e;
+  // A fresh proc's sys is writable even where the host's is a read-only bind (container
+  // runtimes make it one): the job's per-user limits go through it before it is covered.
+  if (!step.host_proc && fds.user_limit_count > 0) {
+    Fd sys_user(sys::OpenAt2(mnt.get(), "sys/user", O_PATH | O_DIRECTORY | O_CLOEXEC,
+                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV));
+    if (sys_user.get() < 0) return StepFailed(SetupStep::kBoundUserLimits, errno, "sys/user");
+    e = WriteUserLimits(sys_user.get(), fds.user_limits, fds.user_limit_count);
+    if (e.failed()) return e;
+    out->wrote_user_limits = true;
+  }
   for (const char* name : {"sys", "sysrq-trigger", "irq", "bus"}) {
     Fd sub(sys::OpenAt2(mnt.get(), name, O_PATH | O_CLOEXEC,
                         RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV));
@@ -451,6 +462,8 @@ StepError PrepareStagingRoot(const ChildPlan& plan, RootFds* fds) noexcept {
     return StepFailed(SetupStep::kMakeRootPrivate, errno, "/");
   }
   fds->own_size_text = plan.own_tmpfs_size_text;
+  fds->user_limits = plan.user_limits.data();
+  fds->user_limit_count = plan.user_limits.size();
   char options[64];
   RawBuffer text(options, sizeof(options));
   text.Append("mode=0755");

@@ -15,13 +15,17 @@ struct RootFds {
   int base_root = -1;  // that tmpfs itself, even once covered: what SealOwnMounts seals
   // Size of the sandbox's own tmpfs mounts (staging, root, /dev), or null: unbounded.
   const char* own_size_text = nullptr;
+  // The job's per-user limits, written through the first fresh proc (child/user_limits.h).
+  const ChildPlan::UserLimit* user_limits = nullptr;
+  size_t user_limit_count = 0;
 };
 
 /// What a step leaves behind, for the Landlock rules and the tmpfs watch: descriptors owned
 /// by the caller, -1 if none.
 struct Mounted {
-  int fd = -1;      // the mount made (its root), or the directory or file made
-  int shm_fd = -1;  // kDev with its own /dev/shm: that tmpfs
+  int fd = -1;                     // the mount made (its root), or the directory or file made
+  int shm_fd = -1;                 // kDev with its own /dev/shm: that tmpfs
+  bool wrote_user_limits = false;  // a fresh proc: fds.user_limits went through it
 };
 
 /// Makes every mount private (nothing propagates back to the host), then mounts the staging

@@ -86,6 +86,9 @@ struct ChildPlan {
     const char* value;
   };
   std::vector<UserLimit> user_limits;
+  // Why the caller's limits could not be read (a masked /proc/sys), or null. The run then
+  // refuses once the mounts are made (so a masked /proc is reported as what it breaks first).
+  const char* user_limits_error = nullptr;
 
   const char* hostname = "sandbox";
   bool bring_up_loopback = true;

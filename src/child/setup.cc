@@ -162,6 +162,23 @@ StepError TakeMounted(const ChildPlan& plan, const MountStep& step, Mounted* mou
   return e;
 }
 
+// The job's share of the caller's per-user kernel objects, unless a fresh proc of the mount
+// steps took it already: through the host's /proc, still reachable under the staging root.
+StepError BoundUserLimits(const ChildPlan& plan, bool written, int64_t* clock) noexcept {
+  if (plan.user_limits_error != nullptr) {
+    return StepFailed(SetupStep::kBoundUserLimits, 0, nullptr, plan.user_limits_error);
+  }
+  if (!written && !plan.user_limits.empty()) {
+    int dir = ::open("/oldroot/proc/sys/user", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return StepFailed(SetupStep::kBoundUserLimits, errno, "/proc/sys/user");
+    StepError e = WriteUserLimits(dir, plan.user_limits.data(), plan.user_limits.size());
+    ::close(dir);
+    if (e.failed()) return e;
+  }
+  if (!plan.user_limits.empty()) ReportStep(plan, SetupStep::kBoundUserLimits, -1, clock);
+  return StepOk();
+}
+
 StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock, Built* built) noexcept {
   RootFds fds;
   StepError e = PrepareStagingRoot(plan, &fds);
@@ -170,15 +187,18 @@ StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock, Built* built) n
   ReportStep(plan, SetupStep::kMountStagingRoot, -1, clock);
   int dev_fds[kMaxDevMounts];
   size_t dev_count = 0;
+  bool limits_written = false;
   for (const MountStep& step : plan.mounts) {
     Mounted mounted;
     e = ApplyMountStep(fds, step, &mounted);
+    limits_written |= mounted.wrote_user_limits;
     if (!e.failed() && step.target[0] == '\0') e = RefreshNewRoot(&fds);
     StepError taken = TakeMounted(plan, step, &mounted, built, dev_fds, &dev_count);
     if (!e.failed()) e = taken;
     if (e.failed()) break;
     ReportStep(plan, StepFor(step.kind), step.op_index, clock);
   }
+  if (!e.failed()) e = BoundUserLimits(plan, limits_written, clock);
   if (!e.failed() && plan.seal_own_mounts) {
     e = SealOwnMounts(fds, dev_fds, dev_count);
     if (!e.failed()) ReportStep(plan, SetupStep::kSealMounts, -1, clock);
@@ -256,12 +276,6 @@ pid_t StartJobProcess(const ChildPlan& plan, int terminal_slave, int ruleset) no
   StepError e = plan.write_id_maps ? WriteOwnIdMaps(plan) : StepOk();
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
   ReportStep(plan, SetupStep::kWriteIdMaps, -1, &clock);
-  // While pid 1 is its namespace's root and the host's /proc is still its /proc.
-  if (!plan.user_limits.empty()) {
-    e = BoundUserLimits(plan);
-    if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
-    ReportStep(plan, SetupStep::kBoundUserLimits, -1, &clock);
-  }
   // bwrap --userns: before any setup, as bubblewrap's switch_to_user_with_privs; the mounts are
   // made as those ids. Then make sure the supervisor did not die while the death signal was off.
   if (plan.switch_uid != static_cast<uid_t>(-1) || plan.switch_gid != static_cast<gid_t>(-1)) {

@@ -4,15 +4,17 @@
 #ifndef SANDBOX_CHILD_USER_LIMITS_H_
 #define SANDBOX_CHILD_USER_LIMITS_H_
 
+#include <cstddef>
+
 #include "child/plan.h"
 #include "child/step_error.h"
 
 namespace sandbox::child {
 
-/// Writes each of plan.user_limits into /proc/sys/user of the calling process's user
-/// namespace. Needs CAP_SYS_RESOURCE there (pid 1 right after its id maps) and the host's
-/// /proc, so it runs before the mounts. Fails on the first limit that cannot be written.
-StepError BoundUserLimits(const ChildPlan& plan) noexcept;
+/// Writes each of `limits` into the directory `sys_user` (a /proc/sys/user opened by the
+/// caller). The files there are the writer's user namespace's, writable by its root (needs
+/// CAP_SYS_RESOURCE there: pid 1 during setup). Fails on the first that cannot be written.
+StepError WriteUserLimits(int sys_user, const ChildPlan::UserLimit* limits, size_t count) noexcept;
 
 }  // namespace sandbox::child
 

@@ -303,8 +303,8 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   // caller's per-user kernel objects (launch/user_limits.h).
   if (plan->write_id_maps) {
     auto limits = ReadUserLimits();
-    if (!limits) return limits.error();
-    for (const UserLimit& limit : *limits) {
+    if (!limits) plan->user_limits_error = plan->Intern(limits.error().ToString());
+    for (const UserLimit& limit : limits ? *limits : std::vector<UserLimit>{}) {
       plan->user_limits.push_back(
           {plan->Intern(limit.name), plan->Intern(std::to_string(limit.value))});
     }

@@ -743,6 +743,16 @@ int ParseSignal(std::string_view text) {
   return static_cast<int>(sig);
 }
 
+// signal PID N: kill(PID, N) with a numeric signal (0: only the permission check).
+int CmdSignal(const Args& args) {
+  int64_t pid = 0;
+  int64_t sig = 0;
+  if (!ParseInt(args[0], 1, INT32_MAX, &pid)) return BadArg("pid", args[0]);
+  if (!ParseInt(args[1], 0, 64, &sig)) return BadArg("signal", args[1]);
+  if (kill(static_cast<pid_t>(pid), static_cast<int>(sig)) != 0) return Fail(errno);
+  return Ok();
+}
+
 int CmdKillSelf(const Args& args) {
   int sig = ParseSignal(args[0]);
   if (sig < 0) return BadArg("signal", args[0]);
@@ -1123,6 +1133,7 @@ constexpr Command kCommands[] = {
     {"msgq-remove", 1, 1, "KEY", CmdMsgqRemove},
     {"exit", 1, 1, "N", CmdExit},
     {"kill-self", 1, 1, "SIG", CmdKillSelf},
+    {"signal", 2, 2, "PID N", CmdSignal},
     {"wait-term", 1, 1, "CODE", CmdWaitTerm},
     {"wait-file", 1, 1, "PATH", CmdWaitFile},
     {"ignore-term", 0, 0, "", CmdIgnoreTerm},
