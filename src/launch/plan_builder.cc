@@ -302,7 +302,8 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   // A namespace of our own and mapped by us: pid 1 is its root and bounds its share of the
   // caller's per-user kernel objects (launch/user_limits.h).
   if (plan->write_id_maps) {
-    auto limits = ReadUserLimits();
+    const seccomp::Settings* filter = policy.seccomp() ? &*policy.seccomp() : nullptr;
+    auto limits = ReadUserLimits(JobMayCreateNamespaces(filter));
     if (!limits) plan->user_limits_error = plan->Intern(limits.error().ToString());
     for (const UserLimit& limit : limits ? *limits : std::vector<UserLimit>{}) {
       plan->user_limits.push_back(

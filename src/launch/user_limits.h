@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "seccomp/settings.h"
 
 namespace sandbox::launch {
 
@@ -20,9 +21,15 @@ struct UserLimit {
 /// other half whatever the job does (docs/design-decisions.md, "Per-user kernel objects").
 uint64_t JobShareOf(uint64_t caller_limit);
 
-/// Every max_* counter of the caller's /proc/sys/user with JobShareOf its value, in name
-/// order. An error when the directory or one of its counters cannot be read.
-Result<std::vector<UserLimit>> ReadUserLimits(const std::string& dir = "/proc/sys/user");
+/// Whether the job can create namespaces at all: not under the default filter (unshare and
+/// clone with CLONE_NEW*, clone3) unless its action only logs or the profile allows those.
+bool JobMayCreateNamespaces(const seccomp::Settings* seccomp);
+
+/// The counters of the caller's /proc/sys/user with JobShareOf their values: inotify and
+/// fanotify always, the max_*_namespaces ones when `namespaces`. A counter this kernel does not
+/// have is left out; an error when the directory or a counter cannot be read.
+Result<std::vector<UserLimit>> ReadUserLimits(bool namespaces,
+                                              const std::string& dir = "/proc/sys/user");
 
 }  // namespace sandbox::launch
 

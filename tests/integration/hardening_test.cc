@@ -134,15 +134,28 @@ TEST_F(LimitsTest, AJobHoldingEveryInotifyInstanceLeavesTheHostUserSome) {
   EXPECT_EQ(host.out, "ok\n") << "the host user kept no inotify instance\n" << host << "\n" << r;
 }
 
-// The same bound stands for every max_* counter of /proc/sys/user: half of the caller's.
+// The same bound stands for the other counters of /proc/sys/user: half of the caller's. The
+// namespace counts only matter where the job can create namespaces (not under the default
+// filter, which refuses unshare and clone of new namespaces), and are bounded then.
 TEST_F(LimitsTest, UserNamespaceLimitsAreHalfTheCallers) {
-  for (const char* name : {"max_inotify_instances", "max_inotify_watches", "max_fanotify_groups",
-                           "max_fanotify_marks", "max_user_namespaces", "max_mnt_namespaces"}) {
-    std::string path = std::string("/proc/sys/user/") + name;
-    std::string host = ReadHostFile(path);
-    if (host.empty()) continue;  // an older kernel without this counter
-    RunResult r = RunProbe({}, {"read", path});
-    EXPECT_EQ(r.out, std::to_string(std::stoull(host) / 2) + "\n") << name << "\n" << r;
+  const std::vector<std::string> object_counters = {"max_inotify_instances", "max_inotify_watches",
+                                                    "max_fanotify_groups", "max_fanotify_marks"};
+  const std::vector<std::string> namespace_counters = {"max_user_namespaces", "max_mnt_namespaces",
+                                                       "max_net_namespaces", "max_pid_namespaces"};
+  for (const char* policy : {"default", "none"}) {
+    std::vector<std::string> names = object_counters;
+    if (std::string(policy) == "none") {
+      names.insert(names.end(), namespace_counters.begin(), namespace_counters.end());
+    }
+    for (const std::string& name : names) {
+      std::string path = "/proc/sys/user/" + name;
+      std::string host = ReadHostFile(path);
+      if (host.empty()) continue;  // an older kernel without this counter
+      RunResult r = RunProbe({"--seccomp-policy", policy}, {"read", path});
+      EXPECT_EQ(r.out, std::to_string(std::stoull(host) / 2) + "\n")
+          << policy << " " << name << "\n"
+          << r;
+    }
   }
 }
 
