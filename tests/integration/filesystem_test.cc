@@ -300,7 +300,7 @@ TEST_F(SymlinkPlantTest, SwappingADirectoryAndALinkWhileRunsStartRedirectsNone) 
   }
   stop = true;
   swapper.join();
-  std::cout << "started " << started << " of 30\n";
+  std::cout << "started " << started << " of 20\n";
 }
 
 }  // namespace

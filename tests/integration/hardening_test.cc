@@ -99,7 +99,8 @@ TEST_F(LandlockTest, RulesComeFromTheMountsNotFromTheirNames) {
   int landlock_failures = 0;
   int denied = 0;
   int started = 0;
-  for (int i = 0; i < 30; ++i) {
+  // 20 runs: by name, 7 of 30 lost the rule (EACCES in their own tmpfs).
+  for (int i = 0; i < 20; ++i) {
     RunResult r = RunProbe({"--ro-bind", data, "/data", "--tmpfs", "/data/scratch"},
                            {"write-in-tmpfs", "/data"});
     if (r.exit_code == kExitSandboxFailure) {
