@@ -172,7 +172,8 @@ _sandbox() {
       ;;
     --limit)
       compopt -o nospace 2>/dev/null
-      COMPREPLY=($(compgen -W "nofile= nproc= fsize= cpu= core= stack= as= memory= pids= cpus=" \
+      COMPREPLY=($(compgen -W "nofile= nproc= fsize= cpu= core= stack= as= memory= pids= cpus= tmpfs=
+        tmpfs_total=" \
         -- "$cur"))
       return
       ;;

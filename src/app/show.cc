@@ -115,6 +115,11 @@ void PrintText(const policy::Policy& p, const std::string& profile_path) {
   std::printf("landlock:  %s\n",
               p.landlock().abi > 0 ? ("ABI " + std::to_string(p.landlock().abi)).c_str() : "off");
   std::printf("seccomp:   %s\n", SeccompSummary(p).c_str());
+  if (p.tmpfs().bounded) {
+    std::printf("tmpfs:     %llu bytes each without a size (and /dev/shm), %llu in all\n",
+                static_cast<unsigned long long>(p.tmpfs().per_mount),
+                static_cast<unsigned long long>(p.tmpfs().total));
+  }
   std::printf("mounts:\n");
   for (const policy::MountOp& m : p.mounts()) {
     std::string what = m.source.empty() ? m.target : m.source + " -> " + m.target;

@@ -83,15 +83,36 @@ StepError MountDevpts(int dev_fd) noexcept {
   return result < 0 ? Fail(err, "pts") : StepOk();
 }
 
+// /dev/shm, where POSIX shared memory lives: a tmpfs of its own, bounded by step.size_text, so
+// the /dev tmpfs around it can become read-only once the sandbox is built. Without a bound
+// (bwrap mode) a directory of the /dev tmpfs, as bubblewrap makes it.
+StepError MakeShm(const MountStep& step, int dev, Mounted* out) noexcept {
+  if (::mkdirat(dev, "shm", 01777) < 0) return Fail(errno, "shm");
+  if (step.size_text == nullptr) {
+    return ::fchmodat(dev, "shm", 01777, 0) < 0 ? Fail(errno, "shm") : StepOk();
+  }
+  int shm = -1;
+  StepError e = MountFreshFs("tmpfs", "1777", step.size_text, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                             SetupStep::kMountDev, "shm", &shm);
+  if (e.failed()) return e;
+  if (sys::MoveMount(shm, "", dev, "shm", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+    int err = errno;
+    ::close(shm);
+    return Fail(err, "shm");
+  }
+  out->shm_fd = shm;
+  return StepOk();
+}
+
 }  // namespace
 
-StepError ApplyDev(int old_root, int new_root, const MountStep& step) noexcept {
+StepError ApplyDev(const RootFds& fds, const MountStep& step, Mounted* out) noexcept {
   int target = -1;
-  StepError e = OpenInRoot(new_root, step.target, LeafKind::kDirectory, 0755,
+  StepError e = OpenInRoot(fds.new_root, step.target, LeafKind::kDirectory, 0755,
                            SetupStep::kCreateMountPoint, &target);
   if (e.failed()) return e;
   int dev = -1;
-  e = MountFreshFs("tmpfs", "0755", nullptr, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+  e = MountFreshFs("tmpfs", "0755", fds.own_size_text, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
                    SetupStep::kMountDev, step.target, &dev);
   if (e.failed()) {
     ::close(target);
@@ -104,19 +125,23 @@ StepError ApplyDev(int old_root, int new_root, const MountStep& step) noexcept {
     ::close(dev);
     return Fail(err, step.target);
   }
+  (void)TrustSymlinksOn(dev);  // fd, stdin, ptmx...: the sandbox's own links
   for (const DeviceNode& node : kDeviceNodes) {
-    e = BindDevice(old_root, dev, node);
+    e = BindDevice(fds.old_root, dev, node);
     if (e.failed()) break;
   }
   if (!e.failed()) e = MountDevpts(dev);
-  if (!e.failed() && ::mkdirat(dev, "shm", 01777) < 0) e = Fail(errno, "shm");
-  if (!e.failed() && ::fchmodat(dev, "shm", 01777, 0) < 0) e = Fail(errno, "shm");
+  if (!e.failed()) e = MakeShm(step, dev, out);
   for (const DevLink& link : kDevLinks) {
     if (e.failed()) break;
     if (::symlinkat(link.text, dev, link.name) < 0) e = Fail(errno, link.name);
   }
-  ::close(dev);
-  return e;
+  if (e.failed()) {
+    ::close(dev);
+    return e;
+  }
+  out->fd = dev;
+  return StepOk();
 }
 
 }  // namespace sandbox::child

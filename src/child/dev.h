@@ -3,6 +3,7 @@
 #ifndef SANDBOX_CHILD_DEV_H_
 #define SANDBOX_CHILD_DEV_H_
 
+#include "child/mounts.h"
 #include "child/plan.h"
 #include "child/step_error.h"
 
@@ -10,7 +11,7 @@ namespace sandbox::child {
 
 /// Builds the /dev described above at step.target inside new_root, taking device nodes from
 /// old_root/dev.
-StepError ApplyDev(int old_root, int new_root, const MountStep& step) noexcept;
+StepError ApplyDev(const RootFds& fds, const MountStep& step, Mounted* out) noexcept;
 
 }  // namespace sandbox::child
 

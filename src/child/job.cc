@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "child/caps.h"
@@ -94,7 +95,7 @@ void FailWith(const ChildPlan& plan, RecordKind kind, const StepError& e, int ex
 
 // The job, from fork to execve. The order matters: everything needing privilege first, then
 // capabilities go, then no_new_privs; the seccomp filter (when there is one) comes last.
-void RunJob(const ChildPlan& plan, int terminal_slave) noexcept {
+void RunJob(const ChildPlan& plan, int terminal_slave, int landlock_ruleset) noexcept {
   sigset_t none;
   sigemptyset(&none);
   ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
@@ -120,6 +121,10 @@ void RunJob(const ChildPlan& plan, int terminal_slave) noexcept {
   } else {
     int keep[kMaxKeptFds];
     size_t count = KeptDescriptors(plan, keep);
+    if (landlock_ruleset >= 0 && count < kMaxKeptFds) {
+      keep[count++] = landlock_ruleset;  // until the restriction below
+      std::sort(keep, keep + count);
+    }
     if (!e.failed()) e = CloseDescriptorsExcept(keep, count);
     if (!e.failed()) e = InheritDescriptors(plan.pass_fds.data(), plan.pass_fds.size());
   }
@@ -128,7 +133,10 @@ void RunJob(const ChildPlan& plan, int terminal_slave) noexcept {
     e = StepFailed(SetupStep::kDropCapabilities, errno, nullptr, "PR_SET_PDEATHSIG");
   }
   if (!e.failed()) e = SetResourceLimits(plan);
-  if (!e.failed()) e = ApplyLandlock(plan);
+  // A run's ruleset was built by pid 1 from the mounts themselves; `enter` builds its own.
+  if (!e.failed()) {
+    e = landlock_ruleset >= 0 ? RestrictWithRuleset(landlock_ruleset) : ApplyLandlock(plan);
+  }
   if (!e.failed()) e = ApplyCapabilities(plan);
   if (!e.failed()) e = SetNoNewPrivs();
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);

@@ -32,8 +32,10 @@ size_t KeptDescriptors(const ChildPlan& plan, int* keep) noexcept;
 /// Runs the job's hardening in order (signals unblocked, session, cwd, umask, descriptors,
 /// rlimits, Landlock, capabilities, no_new_privs, seccomp last) and execs plan.argv. Any
 /// failure is reported on plan.sync_fd; exits 125/126/127 then. With terminal_slave >= 0 (--tty)
-/// that pty becomes the job's controlling terminal and stdio.
-[[noreturn]] void RunJob(const ChildPlan& plan, int terminal_slave = -1) noexcept;
+/// that pty becomes the job's controlling terminal and stdio. landlock_ruleset >= 0: the
+/// finished ruleset pid 1 built (taken and closed); -1: plan.landlock_rules by path (`enter`).
+[[noreturn]] void RunJob(const ChildPlan& plan, int terminal_slave = -1,
+                         int landlock_ruleset = -1) noexcept;
 
 }  // namespace sandbox::child
 

@@ -36,14 +36,44 @@ size_t RulesetAttrSize(int abi) noexcept {
 
 }  // namespace
 
-StepError ApplyLandlock(const ChildPlan& plan) noexcept {
+StepError CreateLandlockRuleset(const ChildPlan& plan, int* ruleset) noexcept {
+  *ruleset = -1;
   if (plan.landlock_abi <= 0) return StepOk();
-  const uint64_t handled = landlock::HandledFsRights(plan.landlock_abi);
-  RulesetAttr attr = {handled, 0, landlock::HandledScopes(plan.landlock_abi)};
-  int ruleset = static_cast<int>(
+  RulesetAttr attr = {landlock::HandledFsRights(plan.landlock_abi), 0,
+                      landlock::HandledScopes(plan.landlock_abi)};
+  int fd = static_cast<int>(
       ::syscall(SYS_landlock_create_ruleset, &attr, RulesetAttrSize(plan.landlock_abi), 0));
-  if (ruleset < 0) return StepFailed(SetupStep::kApplyLandlock, errno, nullptr, "create ruleset");
+  if (fd < 0) return StepFailed(SetupStep::kApplyLandlock, errno, nullptr, "create ruleset");
+  *ruleset = fd;
+  return StepOk();
+}
 
+StepError AddLandlockRule(const ChildPlan& plan, int ruleset, int fd, uint64_t access,
+                          const char* what) noexcept {
+  struct stat st;
+  access &= landlock::HandledFsRights(plan.landlock_abi);
+  // Directory-only rights on a file make landlock_add_rule fail with EINVAL.
+  if (::fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) access &= landlock::kFileRights;
+  if (access == 0) return StepOk();
+  PathBeneathAttr beneath = {access, fd};
+  if (::syscall(SYS_landlock_add_rule, ruleset, kRulePathBeneath, &beneath, 0) < 0) {
+    return StepFailed(SetupStep::kApplyLandlock, errno, what, "add rule");
+  }
+  return StepOk();
+}
+
+StepError RestrictWithRuleset(int ruleset) noexcept {
+  long restricted = ::syscall(SYS_landlock_restrict_self, ruleset, 0);
+  int err = errno;
+  ::close(ruleset);
+  if (restricted < 0) return StepFailed(SetupStep::kApplyLandlock, err, nullptr, "restrict self");
+  return StepOk();
+}
+
+StepError ApplyLandlock(const ChildPlan& plan) noexcept {
+  int ruleset = -1;
+  StepError e = CreateLandlockRuleset(plan, &ruleset);
+  if (e.failed() || ruleset < 0) return e;
   for (const ChildPlan::LandlockRule& rule : plan.landlock_rules) {
     int fd = ::open(rule.path, O_PATH | O_CLOEXEC);
     if (fd < 0) {
@@ -52,25 +82,14 @@ StepError ApplyLandlock(const ChildPlan& plan) noexcept {
       ::close(ruleset);
       return StepFailed(SetupStep::kApplyLandlock, err, rule.path);
     }
-    struct stat st;
-    uint64_t access = rule.access & handled;
-    // Directory-only rights on a file make landlock_add_rule fail with EINVAL.
-    if (::fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) access &= landlock::kFileRights;
-    PathBeneathAttr beneath = {access, fd};
-    long added =
-        access == 0 ? 0 : ::syscall(SYS_landlock_add_rule, ruleset, kRulePathBeneath, &beneath, 0);
-    int err = errno;
+    e = AddLandlockRule(plan, ruleset, fd, rule.access, rule.path);
     ::close(fd);
-    if (added < 0) {
+    if (e.failed()) {
       ::close(ruleset);
-      return StepFailed(SetupStep::kApplyLandlock, err, rule.path, "add rule");
+      return e;
     }
   }
-  long restricted = ::syscall(SYS_landlock_restrict_self, ruleset, 0);
-  int err = errno;
-  ::close(ruleset);
-  if (restricted < 0) return StepFailed(SetupStep::kApplyLandlock, err, nullptr, "restrict self");
-  return StepOk();
+  return RestrictWithRuleset(ruleset);
 }
 
 }  // namespace sandbox::child

@@ -10,6 +10,7 @@
 
 #include "child/dev.h"
 #include "child/paths.h"
+#include "child/user_limits.h"
 #include "common/raw_log.h"
 #include "common/record.h"
 #include "common/syscalls.h"
@@ -32,6 +33,11 @@ class Fd {
   Fd& operator=(const Fd&) = delete;
   int get() const noexcept { return fd_; }
   int* out() noexcept { return &fd_; }
+  int release() noexcept {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
 
  private:
   int fd_;
@@ -74,7 +80,7 @@ StepError CheckBindSource(int mounted, const MountStep& step) noexcept {
   return StepOk();
 }
 
-StepError ApplyBind(const RootFds& fds, const MountStep& step) noexcept {
+StepError ApplyBind(const RootFds& fds, const MountStep& step, Mounted* out) noexcept {
   Fd source(OpenSource(fds.old_root, step.source));
   if (source.get() < 0) {
     if (step.optional && (errno == ENOENT || errno == ENOTDIR)) return StepOk();
@@ -109,7 +115,12 @@ StepError ApplyBind(const RootFds& fds, const MountStep& step) noexcept {
                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
     return StepFailed(SetupStep::kBindMount, errno, step.target);
   }
-  return step.source_fd >= 0 ? CheckBindSource(tree.get(), step) : StepOk();
+  if (step.source_fd >= 0) {
+    e = CheckBindSource(tree.get(), step);
+    if (e.failed()) return e;
+  }
+  out->fd = tree.release();  // now the attached bind's root
+  return StepOk();
 }
 
 // Mounts a fresh filesystem of `type` on step.target (created as a directory with `dir_mode`)
@@ -129,10 +140,14 @@ StepError MountFreshAt(const RootFds& fds, const MountStep& step, const char* ty
   return StepOk();
 }
 
-StepError ApplyTmpfs(const RootFds& fds, const MountStep& step) noexcept {
+StepError ApplyTmpfs(const RootFds& fds, const MountStep& step, Mounted* out) noexcept {
   Fd mnt;
-  return MountFreshAt(fds, step, "tmpfs", 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-                      SetupStep::kMountTmpfs, &mnt);
+  StepError e = MountFreshAt(fds, step, "tmpfs", 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                             SetupStep::kMountTmpfs, &mnt);
+  if (e.failed()) return e;
+  (void)TrustSymlinksOn(mnt.get());  // empty: links on it are the sandbox's
+  out->fd = mnt.release();
+  return StepOk();
 }
 
 // Binds the detached clone of `tree` over `at`, read-only, recursively (so mounts below, such
@@ -174,7 +189,7 @@ StepError MountHostProc(const RootFds& fds, const MountStep& step, Fd* mnt) noex
 
 // A fresh proc, with the parts that act on the whole machine (sysctls, sysrq, irq affinity,
 // bus) bound read-only over themselves, as bubblewrap does.
-StepError ApplyProc(const RootFds& fds, const MountStep& step) noexcept {
+StepError ApplyProc(const RootFds& fds, const MountStep& step, Mounted* out) noexcept {
   Fd mnt;
   StepError e = step.host_proc
                     ? MountHostProc(fds, step, &mnt)
@@ -182,6 +197,16 @@ StepError ApplyProc(const RootFds& fds, const MountStep& step) noexcept {
                                    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
                                    SetupStep::kMountProc, &mnt);
   if (e.failed()) return e;
+  // A fresh proc's sys is writable even where the host's is a read-only bind (container
+  // runtimes make it one): the job's per-user limits go through it before it is covered.
+  if (!step.host_proc && fds.user_limit_count > 0) {
+    Fd sys_user(sys::OpenAt2(mnt.get(), "sys/user", O_PATH | O_DIRECTORY | O_CLOEXEC,
+                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV));
+    if (sys_user.get() < 0) return StepFailed(SetupStep::kBoundUserLimits, errno, "sys/user");
+    e = WriteUserLimits(sys_user.get(), fds.user_limits, fds.user_limit_count);
+    if (e.failed()) return e;
+    out->wrote_user_limits = true;
+  }
   for (const char* name : {"sys", "sysrq-trigger", "irq", "bus"}) {
     Fd sub(sys::OpenAt2(mnt.get(), name, O_PATH | O_CLOEXEC,
                         RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV));
@@ -193,13 +218,13 @@ StepError ApplyProc(const RootFds& fds, const MountStep& step) noexcept {
       return StepFailed(SetupStep::kMountProc, errno, name, "cannot make it read-only");
     }
   }
+  out->fd = mnt.release();
   return StepOk();
 }
 
-StepError ApplyDir(const RootFds& fds, const MountStep& step) noexcept {
-  Fd dir;
+StepError ApplyDir(const RootFds& fds, const MountStep& step, Mounted* out) noexcept {
   return OpenInRoot(fds.new_root, step.target, LeafKind::kDirectory, step.mode,
-                    SetupStep::kMakeDirectory, dir.out(), step.parent_mode);
+                    SetupStep::kMakeDirectory, &out->fd, step.parent_mode);
 }
 
 // Idempotent like bubblewrap's: an existing link with the same text is accepted.
@@ -233,7 +258,7 @@ StepError ApplySymlink(const RootFds& fds, const MountStep& step) noexcept {
   return StepFailed(SetupStep::kMakeSymlink, err, step.target);
 }
 
-StepError ApplyFile(const RootFds& fds, const MountStep& step) noexcept {
+StepError ApplyFile(const RootFds& fds, const MountStep& step, Mounted* out) noexcept {
   Fd parent;
   const char* name = nullptr;
   StepError e = OpenParentInRoot(fds.new_root, step.target, SetupStep::kWriteFile, parent.out(),
@@ -245,6 +270,7 @@ StepError ApplyFile(const RootFds& fds, const MountStep& step) noexcept {
     return StepFailed(SetupStep::kWriteFile, errno, step.target);
   if (::fchmod(file.get(), step.mode) < 0)
     return StepFailed(SetupStep::kWriteFile, errno, step.target);
+  out->fd = file.release();
   return StepOk();
 }
 
@@ -301,7 +327,7 @@ StepError ApplyRemountReadOnly(const RootFds& fds, const MountStep& step) noexce
 // overlayfs from the layers (top first), with the host's upper dir and workdir (kOverlay),
 // private ones on the staging tmpfs (kTmpOverlay) or none (read-only). "userxattr": in a user
 // namespace overlayfs keeps its metadata in user.* xattrs (overlayfs docs, "Permission model").
-StepError ApplyOverlay(const RootFds& fds, const MountStep& step) noexcept {
+StepError ApplyOverlay(const RootFds& fds, const MountStep& step, Mounted* out) noexcept {
   char upper_path[64];
   char work_path[64];
   const char* upper = step.upper;
@@ -346,13 +372,16 @@ StepError ApplyOverlay(const RootFds& fds, const MountStep& step) noexcept {
                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
     return StepFailed(SetupStep::kMountOverlay, errno, step.target);
   }
+  out->fd = mnt.release();
   return StepOk();
 }
 
 // The POSIX message queues of the sandbox's ipc namespace (mq_overview(7)).
-StepError ApplyMqueue(const RootFds& fds, const MountStep& step) noexcept {
+StepError ApplyMqueue(const RootFds& fds, const MountStep& step, Mounted* out) noexcept {
   Fd mnt;
-  return MountFreshAt(fds, step, "mqueue", 0755, 0, SetupStep::kMountMqueue, &mnt);
+  StepError e = MountFreshAt(fds, step, "mqueue", 0755, 0, SetupStep::kMountMqueue, &mnt);
+  if (!e.failed()) out->fd = mnt.release();
+  return e;
 }
 
 // chmod of a path that must exist. An O_PATH descriptor cannot be fchmod()ed, so fchmodat2
@@ -376,7 +405,7 @@ StepError ApplyChmod(const RootFds& fds, const MountStep& step) noexcept {
 
 // bubblewrap's --bind-data: the content in a file of the staging tmpfs (invisible to the job),
 // bound onto the target, then unlinked from the staging root.
-StepError ApplyBindData(const RootFds& fds, const MountStep& step) noexcept {
+StepError ApplyBindData(const RootFds& fds, const MountStep& step, Mounted* out) noexcept {
   char name[64];
   RawBuffer path(name, sizeof(name));
   path.Append("/bind-data-").AppendInt(step.op_index);
@@ -399,6 +428,7 @@ StepError ApplyBindData(const RootFds& fds, const MountStep& step) noexcept {
     return StepFailed(SetupStep::kBindData, errno, step.target);
   }
   ::unlink(name);  // the bind keeps the file; nothing else may reach it
+  out->fd = tree.release();
   return StepOk();
 }
 
@@ -425,13 +455,20 @@ StepError MountFreshFs(const char* type, const char* mode_text, const char* size
   return StepOk();
 }
 
-StepError PrepareStagingRoot(RootFds* fds) noexcept {
+StepError PrepareStagingRoot(const ChildPlan& plan, RootFds* fds) noexcept {
   // Private, not slave: nothing the sandbox mounts may propagate to the host, and host mounts
   // appearing later must not show up inside either (mount_namespaces(7)).
   if (sys::Mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
     return StepFailed(SetupStep::kMakeRootPrivate, errno, "/");
   }
-  if (sys::Mount("tmpfs", kStagingMountPoint, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
+  fds->own_size_text = plan.own_tmpfs_size_text;
+  fds->user_limits = plan.user_limits.data();
+  fds->user_limit_count = plan.user_limits.size();
+  char options[64];
+  RawBuffer text(options, sizeof(options));
+  text.Append("mode=0755");
+  if (plan.own_tmpfs_size_text != nullptr) text.Append(",size=").Append(plan.own_tmpfs_size_text);
+  if (sys::Mount("tmpfs", kStagingMountPoint, "tmpfs", MS_NOSUID | MS_NODEV, options) < 0) {
     return StepFailed(SetupStep::kMountStagingRoot, errno, kStagingMountPoint);
   }
   if (::chdir(kStagingMountPoint) < 0 || ::mkdir("oldroot", 0755) < 0 ||
@@ -443,42 +480,44 @@ StepError PrepareStagingRoot(RootFds* fds) noexcept {
     return StepFailed(SetupStep::kPivotRoot, errno, kStagingMountPoint);
   }
   // The new root is a mount of its own so the final pivot_root can use it.
-  if (sys::Mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
+  if (sys::Mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, options) < 0) {
     return StepFailed(SetupStep::kMountStagingRoot, errno, "/newroot");
   }
   fds->old_root = ::open("/oldroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
   fds->new_root = ::open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fds->old_root < 0 || fds->new_root < 0) {
+  fds->base_root = ::open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fds->old_root < 0 || fds->new_root < 0 || fds->base_root < 0) {
     return StepFailed(SetupStep::kMountStagingRoot, errno, "/newroot");
   }
+  (void)TrustSymlinksOn(fds->new_root);
   return StepOk();
 }
 
-StepError ApplyMountStep(const RootFds& fds, const MountStep& step) noexcept {
+StepError ApplyMountStep(const RootFds& fds, const MountStep& step, Mounted* out) noexcept {
   StepError e;
   switch (step.kind) {
     case MountKind::kBind:
     case MountKind::kReadOnlyBind:
     case MountKind::kDevBind:
-      e = ApplyBind(fds, step);
+      e = ApplyBind(fds, step, out);
       break;
     case MountKind::kTmpfs:
-      e = ApplyTmpfs(fds, step);
+      e = ApplyTmpfs(fds, step, out);
       break;
     case MountKind::kProc:
-      e = ApplyProc(fds, step);
+      e = ApplyProc(fds, step, out);
       break;
     case MountKind::kDev:
-      e = ApplyDev(fds.old_root, fds.new_root, step);
+      e = ApplyDev(fds, step, out);
       break;
     case MountKind::kDir:
-      e = ApplyDir(fds, step);
+      e = ApplyDir(fds, step, out);
       break;
     case MountKind::kSymlink:
       e = ApplySymlink(fds, step);
       break;
     case MountKind::kFile:
-      e = ApplyFile(fds, step);
+      e = ApplyFile(fds, step, out);
       break;
     case MountKind::kMask:
       e = ApplyMask(fds, step);
@@ -489,17 +528,17 @@ StepError ApplyMountStep(const RootFds& fds, const MountStep& step) noexcept {
     case MountKind::kOverlay:
     case MountKind::kTmpOverlay:
     case MountKind::kReadOnlyOverlay:
-      e = ApplyOverlay(fds, step);
+      e = ApplyOverlay(fds, step, out);
       break;
     case MountKind::kMqueue:
-      e = ApplyMqueue(fds, step);
+      e = ApplyMqueue(fds, step, out);
       break;
     case MountKind::kChmod:
       e = ApplyChmod(fds, step);
       break;
     case MountKind::kBindData:
     case MountKind::kReadOnlyBindData:
-      e = ApplyBindData(fds, step);
+      e = ApplyBindData(fds, step, out);
       break;
   }
   return WithOp(e, step);
@@ -513,9 +552,26 @@ StepError RefreshNewRoot(RootFds* fds) noexcept {
   return StepOk();
 }
 
+StepError SealOwnMounts(const RootFds& fds, const int* dev_fds, size_t dev_count) noexcept {
+  // mount_setattr(2) only ever sets MOUNT_ATTR_RDONLY here: the tmpfs mounts are the
+  // sandbox's own, nothing the host locked. Without it, only Landlock (when the kernel has it
+  // and it is not off) keeps the job from writing the root and /dev.
+  if (sys::MountSetattr(fds.base_root, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0) < 0) {
+    return StepFailed(SetupStep::kSealMounts, errno, "/");
+  }
+  for (size_t i = 0; i < dev_count; ++i) {
+    if (sys::MountSetattr(dev_fds[i], "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0) < 0) {
+      return StepFailed(SetupStep::kSealMounts, errno, "/dev");
+    }
+  }
+  return StepOk();
+}
+
 StepError EnterNewRoot(RootFds* fds) noexcept {
   ::close(fds->old_root);
   fds->old_root = -1;
+  if (fds->base_root >= 0) ::close(fds->base_root);
+  fds->base_root = -1;
   // pivot_root(".", "."): the old root ends up stacked on top of the new one and is then
   // detached with everything below it, host tree included (pivot_root(2), NOTES).
   if (::fchdir(fds->new_root) < 0 || sys::PivotRoot(".", ".") < 0 ||

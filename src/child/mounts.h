@@ -10,16 +10,36 @@
 namespace sandbox::child {
 
 struct RootFds {
-  int old_root = -1;  // the host's tree, moved under the staging root
-  int new_root = -1;  // the tmpfs that becomes "/"
+  int old_root = -1;   // the host's tree, moved under the staging root
+  int new_root = -1;   // the tmpfs that becomes "/" (or what was mounted over it)
+  int base_root = -1;  // that tmpfs itself, even once covered: what SealOwnMounts seals
+  // Size of the sandbox's own tmpfs mounts (staging, root, /dev), or null: unbounded.
+  const char* own_size_text = nullptr;
+  // The job's per-user limits, written through the first fresh proc (child/user_limits.h).
+  const ChildPlan::UserLimit* user_limits = nullptr;
+  size_t user_limit_count = 0;
+};
+
+/// What a step leaves behind, for the Landlock rules and the tmpfs watch: descriptors owned
+/// by the caller, -1 if none.
+struct Mounted {
+  int fd = -1;                     // the mount made (its root), or the directory or file made
+  int shm_fd = -1;                 // kDev with its own /dev/shm: that tmpfs
+  bool wrote_user_limits = false;  // a fresh proc: fds.user_limits went through it
 };
 
 /// Makes every mount private (nothing propagates back to the host), then mounts the staging
-/// tmpfs over /tmp, pivots into it and mounts the new root's tmpfs.
-StepError PrepareStagingRoot(RootFds* fds) noexcept;
+/// tmpfs over /tmp, pivots into it and mounts the new root's tmpfs, both of
+/// plan.own_tmpfs_size_text.
+StepError PrepareStagingRoot(const ChildPlan& plan, RootFds* fds) noexcept;
 
-/// Applies one mount step inside fds.new_root.
-StepError ApplyMountStep(const RootFds& fds, const MountStep& step) noexcept;
+/// Applies one mount step inside fds.new_root; *out receives what it made.
+StepError ApplyMountStep(const RootFds& fds, const MountStep& step, Mounted* out) noexcept;
+
+/// Makes the sandbox's own root tmpfs and the /dev tmpfs mounts in `dev_fds` read-only (not
+/// recursively: what is mounted on them keeps its own flags). Once every step is applied:
+/// the steps create their mount points in them.
+StepError SealOwnMounts(const RootFds& fds, const int* dev_fds, size_t dev_count) noexcept;
 
 /// Creates a detached mount of a fresh filesystem (fsopen/fsmount) with the given mount
 /// attributes; mode/size may be null. *out_fd is owned by the caller.

@@ -1,7 +1,11 @@
-// Resolving and creating paths inside the new root without ever leaving it. Every lookup goes
-// through openat2(RESOLVE_IN_ROOT), so a symlink planted in a rw bind (by an earlier run's job,
-// say) resolves inside the new root like it would for the job, and creation happens with
-// *at() calls on an already-resolved parent: nothing is created or mounted on the host.
+// Resolving and creating paths inside the new root without ever leaving it, and without being
+// steered by what a job left behind. The walk goes one component at a time from descriptors
+// (openat with O_NOFOLLOW): ".." and absolute link texts stop at the root as they would for the
+// job after pivot_root, and a symlink is followed only where the job cannot have planted it:
+// on a read-only mount, or on a filesystem this setup created itself (TrustSymlinksOn). A
+// symlink in a read-write bind of the host (a checkout an earlier or concurrent job writes)
+// refuses the step instead. Creation happens with *at() calls on a resolved parent: nothing is
+// created or mounted on the host.
 #ifndef SANDBOX_CHILD_PATHS_H_
 #define SANDBOX_CHILD_PATHS_H_
 
@@ -14,7 +18,8 @@ enum class LeafKind { kDirectory, kFile, kExisting };
 /// Opens `path` (relative, no leading '/') inside `root_fd` as an O_PATH descriptor, creating
 /// missing parents as 0755 directories and a missing leaf as `leaf` says (kExisting: do not
 /// create). `leaf_mode` applies to a created leaf, `parent_mode` to created parents. On
-/// success *out_fd is owned by the caller. Async-signal-safe.
+/// success *out_fd is owned by the caller. Fails with ELOOP on a symlink that lives on a
+/// writable filesystem the sandbox did not create. Async-signal-safe.
 StepError OpenInRoot(int root_fd, const char* path, LeafKind leaf, unsigned leaf_mode,
                      SetupStep step, int* out_fd, unsigned parent_mode = 0755) noexcept;
 
@@ -22,6 +27,11 @@ StepError OpenInRoot(int root_fd, const char* path, LeafKind leaf, unsigned leaf
 /// *leaf_name at the last component of `path`. Fails on the root itself. Async-signal-safe.
 StepError OpenParentInRoot(int root_fd, const char* path, SetupStep step, int* out_fd,
                            const char** leaf_name, unsigned parent_mode = 0755) noexcept;
+
+/// Records the filesystem of `fd` as one this setup created empty (the root tmpfs, a --tmpfs,
+/// /dev): every symlink on it is the sandbox's own, so OpenInRoot follows them. Returns false
+/// when the table is full (the filesystem then counts as untrusted). Async-signal-safe.
+bool TrustSymlinksOn(int fd) noexcept;
 
 }  // namespace sandbox::child
 

@@ -36,6 +36,14 @@ struct MountStep {
   // bwrap --bind-fd: the caller's descriptor the bind was resolved from; once mounted, the bind
   // must be its file (same st_dev and st_ino), or the path was swapped meanwhile. -1: no check.
   int source_fd = -1;
+  // Landlock rights beneath what the step made (pid 1 adds the rule from the step's own
+  // descriptor); 0: no rule.
+  uint64_t landlock_access = 0;
+  // A bounded tmpfs (kTmpfs with size_bytes; kDev: its /dev/shm): pid 1 reports it when the job
+  // left it full (init::BoundedMount).
+  bool watch_full = false;
+  uint64_t size_bytes = 0;
+  const char* watch_target = nullptr;  // the watched mount's path, as `target`
   // Overlays: layer paths under the staging root ("/oldroot/..."), top layer first, for
   // fsconfig "lowerdir+"; lowerdir_text is all of them escaped and joined by ':', for kernels
   // before 6.8. upper/work: the host's dirs (kOverlay), or null.
@@ -64,6 +72,23 @@ struct ChildPlan {
   // order). -1: keep the id.
   uid_t switch_uid = static_cast<uid_t>(-1);
   gid_t switch_gid = static_cast<gid_t>(-1);
+
+  // The sandbox's own tmpfs mounts (staging, root, /dev): their size ("1048576"), or null for
+  // the kernel's default. seal_own_mounts: the root and /dev become read-only mounts once every
+  // step is applied (not in bwrap mode, whose root stays writable as bubblewrap's).
+  const char* own_tmpfs_size_text = nullptr;
+  bool seal_own_mounts = false;
+
+  // Per-user kernel object limits for the sandbox's own user namespace, written by pid 1 into
+  // its /proc/sys/user (child/user_limits.h): {"max_inotify_instances", "64"}. Empty: none.
+  struct UserLimit {
+    const char* name;
+    const char* value;
+  };
+  std::vector<UserLimit> user_limits;
+  // Why the caller's limits could not be read (a masked /proc/sys), or null. The run then
+  // refuses once the mounts are made (so a masked /proc is reported as what it breaks first).
+  const char* user_limits_error = nullptr;
 
   const char* hostname = "sandbox";
   bool bring_up_loopback = true;

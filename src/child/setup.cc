@@ -23,8 +23,10 @@
 #include "child/mounts.h"
 #include "child/net.h"
 #include "child/terminal.h"
+#include "child/user_limits.h"
 #include "child/userns.h"
 #include "common/exit_status.h"
+#include "common/landlock_abi.h"
 #include "common/record.h"
 #include "init/init.h"
 
@@ -109,17 +111,104 @@ void KeepOnlyInitDescriptors(const ChildPlan& plan, const int* lock_fds,
   (void)CloseDescriptorsExcept(keep, count);
 }
 
-StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock) noexcept {
+// What the filesystem steps leave pid 1: the job's Landlock ruleset, and the bounded tmpfs
+// mounts it watches. Fixed-size: the child does not allocate.
+constexpr size_t kMaxBounded = 32;
+constexpr size_t kMaxDevMounts = 8;
+struct Built {
+  int ruleset = -1;
+  init::BoundedMount bounded[kMaxBounded];
+  size_t bounded_count = 0;
+};
+
+// Keeps `fd` (taking it) as a bounded mount pid 1 looks at after the job; past kMaxBounded
+// mounts the rest go unwatched (their bound holds all the same).
+void Watch(Built* built, int fd, const MountStep& step) noexcept {
+  if (built->bounded_count == kMaxBounded) {
+    ::close(fd);
+    return;
+  }
+  built->bounded[built->bounded_count++] = {fd, step.watch_target, step.size_bytes, step.op_index};
+}
+
+// One step's descriptors: its Landlock rule (made from the very mount or directory the step
+// made, never from its name), its watch, and for /dev its seal. Closes what is not kept.
+StepError TakeMounted(const ChildPlan& plan, const MountStep& step, Mounted* mounted, Built* built,
+                      int* dev_fds, size_t* dev_count) noexcept {
+  StepError e = StepOk();
+  if (built->ruleset >= 0 && mounted->fd >= 0 && step.landlock_access != 0) {
+    e = AddLandlockRule(plan, built->ruleset, mounted->fd, step.landlock_access, step.target);
+  }
+  if (!e.failed() && built->ruleset >= 0 && mounted->shm_fd >= 0) {
+    e = AddLandlockRule(plan, built->ruleset, mounted->shm_fd, landlock::kWrite, "dev/shm");
+  }
+  if (!e.failed() && plan.seal_own_mounts && step.kind == MountKind::kDev && mounted->fd >= 0) {
+    if (*dev_count == kMaxDevMounts) {
+      e = StepFailed(SetupStep::kSealMounts, EMFILE, step.target, "too many /dev mounts");
+    } else {
+      dev_fds[(*dev_count)++] = mounted->fd;
+      mounted->fd = -1;
+    }
+  }
+  if (!e.failed() && step.watch_full) {
+    int* fd = step.kind == MountKind::kDev ? &mounted->shm_fd : &mounted->fd;
+    if (*fd >= 0) {
+      Watch(built, *fd, step);
+      *fd = -1;
+    }
+  }
+  if (mounted->fd >= 0) ::close(mounted->fd);
+  if (mounted->shm_fd >= 0) ::close(mounted->shm_fd);
+  return e;
+}
+
+// The job's share of the caller's per-user kernel objects, unless a fresh proc of the mount
+// steps took it already: through the host's /proc, still reachable under the staging root.
+StepError BoundUserLimits(const ChildPlan& plan, bool written, int64_t* clock) noexcept {
+  if (plan.user_limits_error != nullptr) {
+    return StepFailed(SetupStep::kBoundUserLimits, 0, nullptr, plan.user_limits_error);
+  }
+  if (!written && !plan.user_limits.empty()) {
+    int dir = ::open("/oldroot/proc/sys/user", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return StepFailed(SetupStep::kBoundUserLimits, errno, "/proc/sys/user");
+    StepError e = WriteUserLimits(dir, plan.user_limits.data(), plan.user_limits.size());
+    ::close(dir);
+    if (e.failed()) return e;
+  }
+  if (!plan.user_limits.empty()) ReportStep(plan, SetupStep::kBoundUserLimits, -1, clock);
+  return StepOk();
+}
+
+StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock, Built* built) noexcept {
   RootFds fds;
-  StepError e = PrepareStagingRoot(&fds);
+  StepError e = PrepareStagingRoot(plan, &fds);
+  if (!e.failed()) e = CreateLandlockRuleset(plan, &built->ruleset);
   if (e.failed()) return e;
   ReportStep(plan, SetupStep::kMountStagingRoot, -1, clock);
+  int dev_fds[kMaxDevMounts];
+  size_t dev_count = 0;
+  bool limits_written = false;
   for (const MountStep& step : plan.mounts) {
-    e = ApplyMountStep(fds, step);
+    Mounted mounted;
+    e = ApplyMountStep(fds, step, &mounted);
+    limits_written |= mounted.wrote_user_limits;
     if (!e.failed() && step.target[0] == '\0') e = RefreshNewRoot(&fds);
-    if (e.failed()) return e;
+    StepError taken = TakeMounted(plan, step, &mounted, built, dev_fds, &dev_count);
+    if (!e.failed()) e = taken;
+    if (e.failed()) break;
     ReportStep(plan, StepFor(step.kind), step.op_index, clock);
   }
+  if (!e.failed()) e = BoundUserLimits(plan, limits_written, clock);
+  if (!e.failed() && plan.seal_own_mounts) {
+    e = SealOwnMounts(fds, dev_fds, dev_count);
+    if (!e.failed()) ReportStep(plan, SetupStep::kSealMounts, -1, clock);
+  }
+  for (size_t i = 0; i < dev_count; ++i) ::close(dev_fds[i]);
+  // Everything visible is readable: the rule on the root the job will see.
+  if (!e.failed() && built->ruleset >= 0) {
+    e = AddLandlockRule(plan, built->ruleset, fds.new_root, landlock::kRead, "/");
+  }
+  if (e.failed()) return e;
   e = EnterNewRoot(&fds);
   if (!e.failed()) ReportStep(plan, SetupStep::kPivotRoot, -1, clock);
   return e;
@@ -128,17 +217,18 @@ StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock) noexcept {
 struct JobStart {
   const ChildPlan* plan;
   int terminal_slave;
+  int ruleset;
 };
 
 int StartJob(void* arg) {
   const auto* start = static_cast<const JobStart*>(arg);
-  RunJob(*start->plan, start->terminal_slave);
+  RunJob(*start->plan, start->terminal_slave, start->ruleset);
 }
 
 // bwrap mode: bubblewrap's reaper holds no capabilities (`getpcaps 1` shows none). The job
 // needs them for its own steps, so it is forked with them, and waits until pid 1 has dropped
 // its own: nothing the job runs can see pid 1 still privileged.
-pid_t StartJobAfterInitDropsCaps(const ChildPlan& plan, int terminal_slave) noexcept {
+pid_t StartJobAfterInitDropsCaps(const ChildPlan& plan, int terminal_slave, int ruleset) noexcept {
   int gate[2];
   if (::pipe2(gate, O_CLOEXEC) < 0) return -1;
   pid_t pid = ::fork();
@@ -146,7 +236,7 @@ pid_t StartJobAfterInitDropsCaps(const ChildPlan& plan, int terminal_slave) noex
     ::close(gate[1]);
     (void)AwaitByte(gate[0]);  // end of file once pid 1 has dropped its capabilities
     ::close(gate[0]);
-    RunJob(plan, terminal_slave);
+    RunJob(plan, terminal_slave, ruleset);
   }
   ::close(gate[0]);
   // With no capability at all pid 1 would be the job's to ptrace (bubblewrap's reaper is): a
@@ -161,15 +251,15 @@ pid_t StartJobAfterInitDropsCaps(const ChildPlan& plan, int terminal_slave) noex
 
 // The job, sharing pid 1's memory until its execve or exit (pid 1 is suspended until then, and
 // the job writes nothing of pid 1's but its own stack). fork() when no stack was mapped.
-pid_t StartJobProcess(const ChildPlan& plan, int terminal_slave) noexcept {
-  if (plan.init_drops_caps) return StartJobAfterInitDropsCaps(plan, terminal_slave);
+pid_t StartJobProcess(const ChildPlan& plan, int terminal_slave, int ruleset) noexcept {
+  if (plan.init_drops_caps) return StartJobAfterInitDropsCaps(plan, terminal_slave, ruleset);
   void* stack = plan.job_stack.top();
   if (stack == nullptr) {
     pid_t pid = ::fork();
-    if (pid == 0) RunJob(plan, terminal_slave);
+    if (pid == 0) RunJob(plan, terminal_slave, ruleset);
     return pid;
   }
-  JobStart start{&plan, terminal_slave};
+  JobStart start{&plan, terminal_slave, ruleset};
   return ::clone(StartJob, stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
 }
 
@@ -202,7 +292,8 @@ pid_t StartJobProcess(const ChildPlan& plan, int terminal_slave) noexcept {
   int proc_fd = -1;
   if (plan.nest_userns) proc_fd = ::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-  e = BuildFilesystem(plan, &clock);
+  static Built built;  // static: the child's stack stays small; pid 1 is single-threaded
+  e = BuildFilesystem(plan, &clock, &built);
   if (!e.failed() && plan.set_hostname) e = SetHostname(plan.hostname);
   if (!e.failed() && plan.bring_up_loopback) e = BringUpLoopback();
   // Last of the privileged steps: after these, pid 1 has no capabilities over the mounts,
@@ -225,6 +316,12 @@ pid_t StartJobProcess(const ChildPlan& plan, int terminal_slave) noexcept {
     if (!plan.inherit_fds) {
       int keep[kMaxKeptFds];
       size_t count = KeptDescriptors(plan, keep);
+      // The job's ruleset and pid 1's watched mounts stay too.
+      if (built.ruleset >= 0 && count < kMaxKeptFds) keep[count++] = built.ruleset;
+      for (size_t i = 0; i < built.bounded_count && count < kMaxKeptFds; ++i) {
+        keep[count++] = built.bounded[i].fd;
+      }
+      std::sort(keep, keep + count);
       e = CloseDescriptorsExcept(keep, count);
     }
   }
@@ -257,18 +354,19 @@ pid_t StartJobProcess(const ChildPlan& plan, int terminal_slave) noexcept {
   // tree before pivot_root). The job's own hardening follows, in the job.
   SendRecord(plan.sync_fd, MakeReadyRecord());
   // bwrap --as-pid-1: no init; the job's status is pid 1's exit status.
-  if (plan.job_is_pid1) RunJob(plan, terminal_slave);
-  pid_t job = StartJobProcess(plan, terminal_slave);
+  if (plan.job_is_pid1) RunJob(plan, terminal_slave, built.ruleset);
+  pid_t job = StartJobProcess(plan, terminal_slave, built.ruleset);
   if (job < 0)
     FailWith(plan, RecordKind::kSetupError, StepFailed(SetupStep::kForkJob, errno),
              kExitSandboxFailure);
   if (terminal_slave >= 0) ::close(terminal_slave);
+  if (built.ruleset >= 0) ::close(built.ruleset);  // the job's alone
   // pid 1 keeps nothing the job could want: the pass-through descriptors are the job's now.
   // Likewise its stdio: the caller's terminal or pipes stay with the job alone.
   for (int fd : plan.pass_fds) ::close(fd);
   if (plan.inherit_fds) KeepOnlyInitDescriptors(plan, lock_fds, lock_count);
   for (int fd = 0; fd <= 2; ++fd) ::close(fd);
-  init::RunInit(job, plan.sync_fd, plan.own_pid_namespace);
+  init::RunInit(job, plan.sync_fd, plan.own_pid_namespace, built.bounded, built.bounded_count);
 }
 
 }  // namespace sandbox::child

@@ -19,6 +19,7 @@ enum class RecordKind : uint8_t {
   kSeccompListener = 5,  // carries the seccomp notification listener (SCM_RIGHTS)
   kTerminal = 6,         // carries the master of the job's pseudo-terminal (SCM_RIGHTS)
   kSandboxReady = 7,     // pid 1 has built the sandbox (filesystem, hostname, lo); the job is next
+  kTmpfsFull = 8,        // after the job: the bounded tmpfs at `path` (op_index) was left full
 };
 
 inline constexpr size_t kRecordPathSize = 512;
@@ -32,6 +33,7 @@ struct Record {
   int32_t op_index = -1;                // index of the mount op in the plan, -1 if none
   int64_t nanoseconds = 0;              // kStepDone: how long the step took
   int32_t leftovers = 0;                // kJobExited: processes pid 1 killed after the job ended
+  uint64_t bytes = 0;                   // kTmpfsFull: the mount's size
   char path[kRecordPathSize] = {};      // the path involved, truncated
   char detail[kRecordDetailSize] = {};  // extra words, e.g. "symlink escapes the root"
 };

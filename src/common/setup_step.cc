@@ -84,6 +84,10 @@ const char* SetupStepName(SetupStep step) noexcept {
       return "switch to uid";
     case SetupStep::kSwitchGid:
       return "switch to gid";
+    case SetupStep::kBoundUserLimits:
+      return "bound per-user kernel objects";
+    case SetupStep::kSealMounts:
+      return "make the sandbox's own mounts read-only";
     case SetupStep::kCount:
       break;
   }

@@ -48,6 +48,8 @@ enum class SetupStep : uint8_t {
   kCheckBindSource,
   kSwitchUid,
   kSwitchGid,
+  kBoundUserLimits,
+  kSealMounts,
   kCount,
 };
 

@@ -1,5 +1,6 @@
 #include "init/init.h"
 
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,7 +17,26 @@ void ForwardedSignalSet(sigset_t* set) noexcept {
   sigaddset(set, SIGCHLD);
 }
 
-[[noreturn]] void RunInit(pid_t job, int sync_fd, bool own_pid_namespace) noexcept {
+namespace {
+
+// After the job: every process of the sandbox is gone, so nothing writes any more. A mount the
+// job left with no free block (or inode) is one where it met ENOSPC at the bound.
+void ReportFullMounts(int sync_fd, const BoundedMount* bounded, size_t count) noexcept {
+  for (size_t i = 0; i < count; ++i) {
+    struct statfs fs;
+    if (::fstatfs(bounded[i].fd, &fs) < 0) continue;
+    if (fs.f_bavail != 0 && !(fs.f_files != 0 && fs.f_ffree == 0)) continue;
+    Record record = MakeErrorRecord(RecordKind::kTmpfsFull, SetupStep::kCount, 0,
+                                    bounded[i].op_index, bounded[i].target, nullptr);
+    record.bytes = bounded[i].size_bytes;
+    SendRecord(sync_fd, record);
+  }
+}
+
+}  // namespace
+
+[[noreturn]] void RunInit(pid_t job, int sync_fd, bool own_pid_namespace,
+                          const BoundedMount* bounded, size_t bounded_count) noexcept {
   sigset_t set;
   ForwardedSignalSet(&set);
   for (;;) {
@@ -54,6 +74,7 @@ void ForwardedSignalSet(sigset_t* set) noexcept {
           }
         }
       }
+      ReportFullMounts(sync_fd, bounded, bounded_count);
       Record record;
       record.kind = RecordKind::kJobExited;
       record.status = status;

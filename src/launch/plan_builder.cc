@@ -12,6 +12,7 @@
 
 #include "common/landlock_abi.h"
 #include "launch/run_state.h"
+#include "launch/user_limits.h"
 #include "seccomp/compile.h"
 
 namespace sandbox::launch {
@@ -227,12 +228,19 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
       case MountKind::kSymlink:
         step.source = plan->Intern(op.source);
         break;
-      case MountKind::kTmpfs: {
-        step.mode = op.mode.value_or(kDefaultDirMode);
-        step.mode_text = plan->Intern(OctalMode(step.mode));
+      case MountKind::kTmpfs:
+      case MountKind::kDev:
+        if (op.kind == MountKind::kTmpfs) {
+          step.mode = op.mode.value_or(kDefaultDirMode);
+          step.mode_text = plan->Intern(OctalMode(step.mode));
+        }
+        // kDev: the size of its own /dev/shm (without one, bwrap mode, shm is a directory).
         if (op.size_bytes) step.size_text = plan->Intern(std::to_string(*op.size_bytes));
+        step.watch_full = policy.tmpfs().bounded && op.size_bytes.has_value();
+        step.size_bytes = op.size_bytes.value_or(0);
+        step.watch_target =
+            op.kind == MountKind::kDev ? plan->Intern(op.target.substr(1) + "/shm") : step.target;
         break;
-      }
       case MountKind::kDir:
         step.mode = op.mode.value_or(kDefaultDirMode);
         break;
@@ -261,16 +269,21 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
         step.host_proc =
             (policy.namespaces() & CLONE_NEWPID) == 0 && policy.coordination().pidns_fd < 0;
         break;
-      case MountKind::kDev:
       case MountKind::kRemountReadOnly:
       case MountKind::kMask:
       case MountKind::kMqueue:
         break;
     }
+    if (policy.landlock().abi > 0) step.landlock_access = LandlockAccessFor(op.kind);
     step.recursive = op.recursive;
     if (op.parent_mode) step.parent_mode = *op.parent_mode;
     plan->mounts.push_back(step);
   }
+
+  if (policy.tmpfs().bounded) {
+    plan->own_tmpfs_size_text = plan->Intern(std::to_string(policy.tmpfs().own_bytes));
+  }
+  plan->seal_own_mounts = policy.seal_own_mounts();
 
   const policy::Identity& id = policy.identity();
   plan->inner_uid = id.inner_uid;
@@ -288,6 +301,17 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   plan->write_id_maps =
       (policy.namespaces() & CLONE_NEWUSER) != 0 && policy.coordination().userns_block_fd < 0;
   plan->wait_for_go = policy.coordination().userns_block_fd >= 0;
+  // A namespace of our own and mapped by us: pid 1 is its root and bounds its share of the
+  // caller's per-user kernel objects (launch/user_limits.h).
+  if (plan->write_id_maps) {
+    const seccomp::Settings* filter = policy.seccomp() ? &*policy.seccomp() : nullptr;
+    auto limits = ReadUserLimits(JobMayCreateNamespaces(filter));
+    if (!limits) plan->user_limits_error = plan->Intern(limits.error().ToString());
+    for (const UserLimit& limit : limits ? *limits : std::vector<UserLimit>{}) {
+      plan->user_limits.push_back(
+          {plan->Intern(limit.name), plan->Intern(std::to_string(limit.value))});
+    }
+  }
   plan->hostname = plan->Intern(policy.hostname());
   plan->bring_up_loopback = (policy.namespaces() & CLONE_NEWNET) != 0;
   plan->set_hostname = (policy.namespaces() & CLONE_NEWUTS) != 0;

@@ -224,6 +224,7 @@ class Supervisor {
       outcome.oom_kills = usage.oom_kills;
     }
     if (seccomp_) AddDenials(*seccomp_, &outcome);
+    outcome.full_tmpfs = full_tmpfs_;
     observer_->OnFinished(outcome);
     return outcome;
   }
@@ -278,6 +279,9 @@ class Supervisor {
         } else if (record.kind == RecordKind::kJobExited) {
           job_status_ = record.status;
           leftovers_ = record.leftovers;
+        } else if (record.kind == RecordKind::kTmpfsFull) {
+          record.path[sizeof(record.path) - 1] = '\0';
+          full_tmpfs_.push_back({"/" + std::string(record.path), record.bytes});
         } else if (record.kind == RecordKind::kStepDone) {
           if (policy_.verbose()) PrintStep(record);
           observer_->OnStep(record);
@@ -391,6 +395,7 @@ class Supervisor {
   bool timed_out_ = false;
   std::optional<int> job_status_;
   std::optional<int> leftovers_;  // from kJobExited
+  std::vector<report::FullTmpfs> full_tmpfs_;
   std::optional<Record> error_;
   std::optional<RunCgroup> cgroup_;
   std::optional<seccomp::Listener> seccomp_;  // answers the filter's notifications

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include "common/rlimits.h"
 #include "common/units.h"
 #include "policy/environment.h"
+#include "policy/tmpfs_bounds.h"
 #include "profile/suggest.h"
 #include "seccomp/names.h"
 
@@ -39,6 +41,8 @@ Caller Caller::FromProcess() {
                                     std::string(entry.substr(eq + 1)));
   }
   caller.landlock_abi = landlock::ProbeAbi();
+  struct sysinfo info;
+  if (::sysinfo(&info) == 0) caller.ram_bytes = uint64_t{info.totalram} * info.mem_unit;
   struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2] = {};
   if (::syscall(SYS_capget, &header, data) == 0) {
@@ -95,6 +99,7 @@ class PolicyBuilder {
     if (auto r = BuildEnvironment(); !r) return r.error();
     if (auto r = BuildProcess(); !r) return r.error();
     if (auto r = BuildLimits(); !r) return r.error();
+    if (auto r = BuildTmpfsBounds(); !r) return r.error();
     if (auto r = BuildLandlock(); !r) return r.error();
     if (auto r = BuildSeccomp(); !r) return r.error();
     if (auto r = BuildTerminal(); !r) return r.error();
@@ -388,6 +393,7 @@ class PolicyBuilder {
       flags |= CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
       if (policy_.network_ == NetworkMode::kNone) flags |= CLONE_NEWNET;
       policy_.namespaces_ = flags;
+      policy_.seal_own_mounts_ = true;
       return;
     }
     const cli::CliOptions::Bwrap& b = *options_.bwrap;
@@ -514,6 +520,13 @@ class PolicyBuilder {
     return {};
   }
 
+  // Not in bwrap mode: bubblewrap's tmpfs mounts are the kernel's default size unless --size.
+  Result<void> BuildTmpfsBounds() {
+    if (options_.bwrap) return {};
+    MergeTmpfsRedefinitions(&policy_.mounts_);
+    return BoundTmpfsMounts(tmpfs_request_, caller_.ram_bytes, &policy_.mounts_, &policy_.tmpfs_);
+  }
+
   // Core dumps are off unless asked for: a dump of a build can hold secrets it read.
   Result<void> BuildLimits() {
     auto set = [this](const RlimitName& limit, uint64_t value) {
@@ -529,10 +542,19 @@ class PolicyBuilder {
     for (const auto& [name, text, origin] : options_.limits) {
       if (auto r = SetCgroupLimit(name, text); !r) return WithOrigin(r.error(), origin);
       if (name == "memory" || name == "pids" || name == "cpus") continue;
+      if (name == "tmpfs" || name == "tmpfs_total") {
+        auto bytes = ParseSize(text);
+        if (!bytes) return WithOrigin(bytes.error(), origin);
+        bool size = name == "tmpfs";
+        (size ? tmpfs_request_.size : tmpfs_request_.total) = *bytes;
+        (size ? tmpfs_request_.size_origin : tmpfs_request_.total_origin) = origin;
+        continue;
+      }
       const RlimitName* limit = FindRlimit(name);
       if (limit == nullptr) {
         Error e = MakeError("unknown limit \"" + name + "\"");
-        e.hint = std::string("known limits: ") + RlimitNames() + ", memory, pids, cpus";
+        e.hint = std::string("known limits: ") + RlimitNames() +
+                 ", memory, pids, cpus, tmpfs, tmpfs_total";
         return WithOrigin(e, origin);
       }
       auto value = ParseRlimitValue(*limit, text);
@@ -551,6 +573,7 @@ class PolicyBuilder {
   const Caller& caller_;
   Policy policy_;
   std::vector<seccomp::SocketId> connectable_;  // --bind-socket sources
+  TmpfsRequest tmpfs_request_;
 };
 
 Result<Policy> Build(const cli::CliOptions& options, const Caller& caller) {

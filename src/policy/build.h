@@ -26,6 +26,7 @@ struct Caller {
   std::vector<std::pair<std::string, std::string>> environment;  // in the caller's order
   int landlock_abi = 0;                 // the kernel's Landlock ABI, 0 if none
   uint64_t effective_capabilities = 0;  // bwrap mode: what root keeps by default
+  uint64_t ram_bytes = 0;               // sysinfo(2)'s total RAM; 0: unknown
 
   /// The calling process's real values.
   static Caller FromProcess();

@@ -223,7 +223,7 @@ TEST(PolicyLimitsTest, BadLimitsAreErrors) {
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().ToString(),
             "unknown limit \"procs\"; known limits: nofile, nproc, fsize, cpu, core, stack, as, "
-            "memory, pids, cpus");
+            "memory, pids, cpus, tmpfs, tmpfs_total");
   o.limits = {{"nofile", "many", ""}};
   EXPECT_FALSE(Build(o, Caller{}));
 }

@@ -86,6 +86,14 @@ struct CgroupRequest {
   bool any() const { return memory_max || pids_max || cpu_quota_us; }
 };
 
+/// tmpfs bounds (policy/tmpfs_bounds.h). Not in bwrap mode, where --size is bubblewrap's.
+struct TmpfsPlan {
+  bool bounded = false;
+  uint64_t per_mount = 0;  // what a tmpfs without a size of its own got
+  uint64_t total = 0;      // the job's writable tmpfs mounts together
+  uint64_t own_bytes = 0;  // each of the sandbox's own (staging, root, /dev without shm)
+};
+
 struct LandlockPlan {
   int abi = 0;  // the ABI applied; 0 = not applied
   bool required = false;
@@ -128,6 +136,9 @@ class Policy {
   const CgroupRequest& cgroup() const { return cgroup_; }
   /// Landlock as it will be applied (abi 0: off, by request or because the kernel lacks it).
   const LandlockPlan& landlock() const { return landlock_; }
+  const TmpfsPlan& tmpfs() const { return tmpfs_; }
+  /// The sandbox's own root tmpfs and /dev become read-only once built (not in bwrap mode).
+  bool seal_own_mounts() const { return seal_own_mounts_; }
   /// The seccomp filter to install last before execve; nullopt: none (--seccomp-policy none).
   const std::optional<seccomp::Settings>& seccomp() const { return seccomp_; }
   bool new_session() const { return new_session_; }
@@ -172,6 +183,8 @@ class Policy {
   std::chrono::milliseconds timeout_grace_{5000};
   std::vector<ResourceLimit> limits_;
   LandlockPlan landlock_;
+  TmpfsPlan tmpfs_;
+  bool seal_own_mounts_ = false;
   CgroupRequest cgroup_;
   std::optional<seccomp::Settings> seccomp_ = seccomp::Settings{};
   bool new_session_ = true;

@@ -35,9 +35,9 @@ constexpr std::array<std::string_view, 8> kTopKeys = {"extends", "sandbox", "env
 constexpr std::array<std::string_view, 4> kWorkspaceKeys = {"mode", "vcs", "protect", "unprotect"};
 constexpr std::array<std::string_view, 4> kCacheKeys = {"name", "target", "host", "share"};
 constexpr std::array<std::string_view, 4> kSeccompKeys = {"policy", "action", "deny", "allow"};
-constexpr std::array<std::string_view, 12> kLimitKeys = {
-    "timeout", "timeout_grace", "nofile", "nproc",  "fsize", "cpu",
-    "core",    "stack",         "as",     "memory", "pids",  "cpus"};
+constexpr std::array<std::string_view, 14> kLimitKeys = {
+    "timeout", "timeout_grace", "nofile", "nproc", "fsize", "cpu",        "core", "stack",
+    "as",      "memory",        "pids",   "cpus",  "tmpfs", "tmpfs_total"};
 constexpr std::array<std::string_view, 6> kSandboxKeys = {"hostname", "network", "cwd",
                                                           "uid",      "gid",     "landlock"};
 constexpr std::array<std::string_view, 5> kEnvKeys = {"clear", "pass", "deny", "set", "unset"};

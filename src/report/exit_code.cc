@@ -136,6 +136,12 @@ std::vector<std::string> DenialLines(const Outcome& outcome, bool logged) {
     }
     lines.push_back(std::move(line));
   }
+  for (const FullTmpfs& full : outcome.full_tmpfs) {
+    lines.push_back("sandbox: tmpfs " + full.target + " is full (" +
+                    std::to_string(full.size_bytes) +
+                    " bytes): the job got ENOSPC there; give it a size (--size before --tmpfs, "
+                    "size in a profile) or raise --limit tmpfs=SIZE");
+  }
   return lines;
 }
 

@@ -28,8 +28,9 @@ std::string DisplayPath(const Record& record);
 /// /proc (EPERM on the first mounts, or on mounting proc): `sandbox doctor` explains those.
 bool IsHostLimit(const Record& record);
 
-/// One line per denied call: "sandbox: seccomp denied keyctl x3 (first: python3, pid 7)";
-/// "logged" instead of "denied" when the action let the calls through.
+/// The notes printed after a run. One line per denied call: "sandbox: seccomp denied keyctl x3
+/// (first: python3, pid 7)"; "logged" instead of "denied" when the action let the calls
+/// through. Then one per tmpfs the job left full: "sandbox: tmpfs /tmp is full (64M): ...".
 std::vector<std::string> DenialLines(const Outcome& outcome, bool logged);
 
 inline constexpr const char* kDoctorHint = "(see: sandbox doctor)";

@@ -19,6 +19,12 @@ struct SeccompDenial {
   std::string first_comm;
 };
 
+/// A bounded tmpfs the job left with no space (blocks or inodes): where it met ENOSPC.
+struct FullTmpfs {
+  std::string target;  // inside the sandbox, "/tmp"
+  uint64_t size_bytes = 0;
+};
+
 struct Outcome {
   enum class Kind {
     kExited,       // the job exited with `code`
@@ -52,6 +58,8 @@ struct Outcome {
   // No bind or overlay of the host: the root holds only what the flags created, so a command
   // that is not found was never there to find (for the message's hint).
   bool nothing_of_host_mounted = false;
+  // pid 1's look at the bounded tmpfs mounts once the job ended (kTmpfsFull records).
+  std::vector<FullTmpfs> full_tmpfs;
 };
 
 }  // namespace sandbox::report

@@ -113,6 +113,14 @@ void WriteResources(JsonWriter& json, const RunReport& report) {
   json.Key("memory_peak_bytes");
   UIntOrNull(json, report.memory_peak_bytes);
   json.Key("oom_kills").UInt(report.oom_kills);
+  json.Key("tmpfs_full").BeginArray();
+  for (const FullTmpfs& full : report.full_tmpfs) {
+    json.BeginObject();
+    json.Key("target").String(full.target);
+    json.Key("size_bytes").UInt(full.size_bytes);
+    json.EndObject();
+  }
+  json.EndArray();
   json.EndObject();
 
   json.Key("seccomp").BeginObject();
@@ -176,6 +184,7 @@ void SetOutcome(const Outcome& outcome, const OpDescriber& describe_op, RunRepor
   report->oom_kills = outcome.oom_kills;
   report->seccomp_denials = outcome.seccomp_denials;
   report->details.leftover_processes_killed = outcome.leftover_processes_killed;
+  report->full_tmpfs = outcome.full_tmpfs;
   switch (outcome.kind) {
     case Outcome::Kind::kExited:
       report->outcome = "exited";

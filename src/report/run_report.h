@@ -64,6 +64,7 @@ struct RunReport {
   std::string seccomp_policy = "default";     // "default" | "none"
   std::optional<std::string> seccomp_action;  // null with policy "none"
   std::vector<SeccompDenial> seccomp_denials;
+  std::vector<FullTmpfs> full_tmpfs;
 
   std::vector<std::string> namespaces;  // "user", "mount", ...
   int landlock_abi = 0;                 // 0: not applied

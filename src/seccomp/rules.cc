@@ -1,5 +1,6 @@
 #include "seccomp/rules.h"
 
+#include <linux/kd.h>
 #include <linux/personality.h>
 #include <linux/sched.h>
 #include <sys/ioctl.h>
@@ -67,9 +68,14 @@ std::vector<Rule> BuildDefaultRules() {
   // clone3 passes its flags in memory a filter cannot read: answer ENOSYS, as a kernel
   // without clone3 would, and libc falls back to clone, whose flags are checked above.
   rules.push_back(Rule{"clone3", {}, Answer::kNotPresent, ENOSYS});
-  // Pushing input into a terminal (TIOCSTI) or poking the virtual console (TIOCLINUX).
+  // Terminal requests that act beyond the job's own use of a terminal: pushing input
+  // (TIOCSTI), the virtual console (TIOCLINUX, KDSETMODE, KDSKBMODE), line disciplines
+  // (TIOCSETD: n_gsm and friends, autoloaded modules, and a broken session on the caller's
+  // terminal), console redirection (TIOCCONS), hanging up every user of the terminal
+  // (TIOCVHANGUP) and serial port setup (TIOCSSERIAL). docs/seccomp.md says why each.
   // ioctl's command is an unsigned int: compare the low half only.
-  for (uint64_t request : {static_cast<uint64_t>(TIOCSTI), static_cast<uint64_t>(TIOCLINUX)}) {
+  for (unsigned long request :
+       {TIOCSTI, TIOCLINUX, TIOCSETD, TIOCCONS, TIOCVHANGUP, TIOCSSERIAL, KDSETMODE, KDSKBMODE}) {
     rules.push_back(Rule{"ioctl", {ArgTest{1, Op::kEqual, request, 0, true}}});
   }
   // Execution domains other than Linux, READ_IMPLIES_EXEC, MMAP_PAGE_ZERO and friends weaken

@@ -164,26 +164,27 @@ TEST_F(EnterTest, EnteredProcessGetsTheRunsEnvironmentCwdLimitsAndNoStrayDescrip
 
 TEST_F(EnterTest, EnteredProcessGetsTheRunsLandlockRuleset) {
   constexpr unsigned kLandlockVersion = 1U << 0;
-  if (::syscall(SYS_landlock_create_ruleset, nullptr, 0, kLandlockVersion) <= 0) {
-    GTEST_SKIP() << "this kernel has no Landlock";
+  if (::syscall(SYS_landlock_create_ruleset, nullptr, 0, kLandlockVersion) < 6) {
+    GTEST_SKIP() << "this kernel has no Landlock with signal scoping (ABI 6)";
   }
-  // The new root is a writable tmpfs that Landlock fences: a new file there is refused...
+  // The root is a read-only mount; what only the ruleset refuses is a signal to a process
+  // outside the Landlock domain (ABI 6 scoping), pid 1 here: even the permission check...
   {
     Process run(SandboxArgv(RunArgs({"/sbx/probe", "sleep", "30"})), DefaultOptions());
     ASSERT_TRUE(WaitListed());
-    RunResult r = Enter({"/sbx/probe", "write", "/entered-file"});
+    RunResult r = Enter({"/sbx/probe", "signal", "1", "0"});
     EXPECT_EQ(r.exit_code, 1) << r;
-    EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+    EXPECT_EQ(r.out.rfind("error EPERM", 0), 0u) << r;
     RunResult tmp = Enter({"/sbx/probe", "write", "/tmp/entered-file"});
     EXPECT_EQ(tmp.exit_code, 0) << tmp;
     RunSandbox({"stop", name_, "--grace", "100ms"});
   }
-  // ...and allowed when the run has no ruleset: the refusal above is the run's Landlock.
+  // ...which goes through when the run has no ruleset: the refusal above is the run's Landlock.
   name_ += "-off";
   Process run(SandboxArgv(RunArgs({"/sbx/probe", "sleep", "30"}, {"--landlock", "off"})),
               DefaultOptions());
   ASSERT_TRUE(WaitListed());
-  RunResult r = Enter({"/sbx/probe", "write", "/entered-file"});
+  RunResult r = Enter({"/sbx/probe", "signal", "1", "0"});
   EXPECT_EQ(r.exit_code, 0) << r;
   RunSandbox({"stop", name_, "--grace", "100ms"});
 }
@@ -591,20 +592,41 @@ TEST_F(EnterTerminalTest, EnteredShellHasATerminalOfTheRunsOwn) {
 }
 
 // `sandbox enter` itself is fenced by neither Landlock nor seccomp: it relays only a real pty
-// multiplexer, not whatever a job without Landlock put at /dev/ptmx.
+// multiplexer, not whatever a job put at /dev/ptmx. A run's /dev is a read-only mount (even
+// with --landlock off), so only a bwrap-mode run, whose /dev stays writable as bubblewrap's,
+// can put something else there.
 TEST_F(EnterTerminalTest, AReplacedPtmxIsRefused) {
   std::string name = "it-" + RandomName(8);
   auto run = StartListed(name, {"--landlock", "off"},
-                         {"sh", "-c", "rm /dev/ptmx && mkfifo /dev/ptmx && exec sleep 30"});
+                         {"sh", "-c", "rm /dev/ptmx || exec sleep 30; exit 3"});
   ASSERT_TRUE(run);
-  // The job replaces /dev/ptmx right after it starts; wait until the run shows a FIFO there.
+  RunResult fixed = RunSandbox({"enter", name, "--", "test", "-c", "/dev/pts/ptmx"});
+  EXPECT_EQ(fixed.exit_code, 0) << fixed;
+  EXPECT_EQ(RunSandbox({"enter", name, "--", "test", "-L", "/dev/ptmx"}).exit_code, 0)
+      << "the run's job could not replace /dev/ptmx";
+  RunSandbox({"stop", name, "--grace", "100ms"});
+
+  std::string flag = "/tmp/enter-ptmx-" + name;
+  Process bwrap(SandboxArgv({"bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--unshare-pid",
+                             "--proc", "/proc", "sh", "-c",
+                             "rm /dev/ptmx && mkfifo /dev/ptmx && exec " + BinDir() +
+                                 "/probe wait-file " + flag}),
+                DefaultOptions());
+  std::string listed;
+  for (int i = 0; i < 200 && listed.empty(); ++i) {
+    for (const std::string& line : Lines(RunSandbox({"ps"}).out)) {
+      if (line.find(flag) != std::string::npos) listed = line.substr(0, line.find(' '));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_FALSE(listed.empty()) << RunSandbox({"ps"});
   ASSERT_TRUE(Eventually([&] {
-    return RunSandbox({"enter", name, "--", "test", "-p", "/dev/ptmx"}).exit_code == 0;
+    return RunSandbox({"enter", listed, "--", "test", "-p", "/dev/ptmx"}).exit_code == 0;
   }));
-  RunResult r = RunProcess(SandboxArgv({"enter", name}), OnTerminal());
+  RunResult r = RunProcess(SandboxArgv({"enter", listed}), OnTerminal());
   EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
   EXPECT_NE(r.err.find("/dev/ptmx in the run is not the pty multiplexer"), std::string::npos) << r;
-  RunSandbox({"stop", name, "--grace", "100ms"});
+  RunSandbox({"stop", listed, "--grace", "100ms"});
 }
 
 }  // namespace

@@ -1,11 +1,16 @@
 // The job's filesystem: read-only and read-write binds (with submounts), the /tmp tmpfs,
 // /proc/sys, --chdir, --dir, --symlink, --remount-ro, and symlinks planted to redirect mounts.
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fixture.h"
@@ -232,6 +237,71 @@ TEST_F(SymlinkPlantTest, LinkTargetThatAlsoExistsInsideStaysInside) {
   ASSERT_NO_FATAL_FAILURE(Plant(scratch() + "/escape"));
   RunThrough({"--tmpfs", escape_, "--tmpfs", "/work/link/sub"}, "/work/link/sub");
   RunThrough({"--tmpfs", escape_, "--dir", "/work/link/sub"}, escape_ + "/sub");
+}
+
+// A link an earlier job left in its checkout (`late -> /etc`) must not steer a later mount of
+// the profile or flags to /etc inside: the mount refuses to start instead.
+TEST_F(SymlinkPlantTest, APlantedLinkNeverSteersAMountInside) {
+  ASSERT_NO_FATAL_FAILURE(Plant("/etc"));
+  std::string file = MakeFile("file", "planted\n");
+  for (const std::vector<std::string>& mount :
+       {std::vector<std::string>{"--tmpfs", "/work/link"},
+        std::vector<std::string>{"--ro-bind", file, "/work/link/passwd"},
+        std::vector<std::string>{"--dir", "/work/link/sub"}}) {
+    std::vector<std::string> flags = {"--bind", work_, "/work", "--ro-bind", BinDir(), "/etc"};
+    flags.insert(flags.end(), mount.begin(), mount.end());
+    RunResult r = RunProbe(flags, {"ls", "/etc"});
+    EXPECT_EQ(r.exit_code, kExitSandboxFailure) << mount[0] << "\n" << r;
+    EXPECT_NE(r.err.find("a symlink on the way lives on a writable mount"), std::string::npos)
+        << mount[0] << "\n"
+        << r;
+    EXPECT_EQ(Lines(r.err).size(), 1u) << r;
+  }
+}
+
+// Links the sandbox made itself, and links inside read-only binds, keep resolving.
+TEST_F(FilesystemTest, TheSandboxsOwnLinksAndReadOnlyOnesStillLeadMounts) {
+  RunResult own =
+      RunProbe({"--dir", "/real", "--symlink", "/real", "/alias", "--tmpfs", "/alias/t"},
+               {"statfs-type", "/real/t"});
+  EXPECT_EQ(own.out, std::string(kTmpfsMagic) + " rw\n") << own;
+  std::string ro = MakeDir("ro");
+  ASSERT_EQ(::symlink("/real", (ro + "/link").c_str()), 0);
+  RunResult in_ro = RunProbe({"--dir", "/real", "--ro-bind", ro, "/ro", "--tmpfs", "/ro/link/t"},
+                             {"statfs-type", "/real/t"});
+  EXPECT_EQ(in_ro.out, std::string(kTmpfsMagic) + " rw\n") << in_ro;
+}
+
+// A concurrent job sharing the checkout swaps a directory and a symlink to /etc while runs
+// start: a run may refuse to start, never mount at /etc.
+TEST_F(SymlinkPlantTest, SwappingADirectoryAndALinkWhileRunsStartRedirectsNone) {
+  work_ = MakeDir("work", /*job_writable=*/true);
+  ASSERT_EQ(::mkdir((work_ + "/sw").c_str(), 0755), 0);
+  ASSERT_EQ(::symlink("/etc", (work_ + "/other").c_str()), 0);
+  std::atomic<bool> stop{false};
+  std::thread swapper([&] {
+    while (!stop) {
+      ::syscall(SYS_renameat2, AT_FDCWD, (work_ + "/sw").c_str(), AT_FDCWD,
+                (work_ + "/other").c_str(), 2 /* RENAME_EXCHANGE */);
+    }
+  });
+  int started = 0;
+  // 20 runs: 9 of 30 were redirected before links on writable mounts were refused.
+  for (int i = 0; i < 20; ++i) {
+    RunResult r =
+        RunProbe({"--bind", work_, "/work", "--ro-bind", BinDir(), "/etc", "--tmpfs", "/work/sw"},
+                 {"ls", "/etc"});
+    if (r.exit_code == kExitSandboxFailure) {
+      EXPECT_EQ(Lines(r.err).size(), 1u) << r;
+      continue;
+    }
+    ++started;
+    EXPECT_EQ(r.exit_code, 0) << r;
+    EXPECT_NE(r.out.find("probe\n"), std::string::npos) << "run " << i << " redirected\n" << r;
+  }
+  stop = true;
+  swapper.join();
+  std::cout << "started " << started << " of 20\n";
 }
 
 }  // namespace

@@ -121,6 +121,21 @@ TEST_F(ProfileTest, CiRunsATestStepWithoutNetwork) {
   EXPECT_EQ(r.out, "step ran\nlo\n") << r;
 }
 
+// The ci profile's /etc is a directory the sandbox made for its single-file binds: a
+// read-only mount, with or without Landlock (which answers EACCES, a mount EROFS).
+TEST_F(ProfileTest, CiEtcIsAReadOnlyMountWithAndWithoutLandlock) {
+  std::string project = MakeDir("ci-etc", true);
+  for (const char* landlock : {"auto", "off"}) {
+    RunResult r = RunInProject(project, "ci", {"sh", "-c", "echo x > /etc/planted"},
+                               {"--landlock", landlock});
+    EXPECT_NE(r.exit_code, 0) << landlock << "\n" << r;
+    EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << landlock << "\n" << r;
+    // The checkout stays writable.
+    r = RunInProject(project, "ci", {"sh", "-c", "echo x > written"}, {"--landlock", landlock});
+    EXPECT_EQ(r.exit_code, 0) << landlock << "\n" << r;
+  }
+}
+
 TEST_F(ProfileTest, ExtendsOverridesAScalarAndAppendsAMount) {
   std::string project = MakeDir("ext", true);
   std::string child = MakeFile(

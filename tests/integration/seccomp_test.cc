@@ -143,6 +143,50 @@ TEST_F(SeccompTest, TiocstiIsDeniedByTheFilter) {
   EXPECT_EQ(r.err, DeniedOnce("ioctl")) << r;
 }
 
+// TIOCSETD reaches line discipline code (n_gsm and friends, autoloaded) on any terminal the
+// job can open, its own ptys included; on the caller's terminal it breaks the session.
+TEST_F(SeccompTest, LineDisciplinesCannotBeChangedOnTheSandboxsOwnPty) {
+  RunResult query = RunProbe({}, {"tty-ioctl", "getd", "new-pty"});
+  EXPECT_EQ(query.out, "ok\n") << "reading the discipline stays allowed\n" << query;
+  for (const char* form : {"low", "high"}) {
+    RunResult r = RunProbe({}, {"tty-ioctl", "setd", "new-pty", form});
+    EXPECT_EQ(r.out.rfind("error EPERM ", 0), 0u) << form << "\n" << r;
+    EXPECT_EQ(r.err, DeniedOnce("ioctl")) << form << "\n" << r;
+  }
+  // Control: without the filter the kernel lets the job set one (N_TTY, harmless).
+  RunResult open = RunProbe({"--seccomp-policy", "none"}, {"tty-ioctl", "setd", "new-pty"});
+  EXPECT_EQ(open.out, "ok\n") << open;
+}
+
+TEST_F(SeccompTest, LineDisciplinesCannotBeChangedOnATerminalStdio) {
+  int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) GTEST_SKIP() << "no pty available: " << std::strerror(errno);
+  int slave = -1;
+  if (::grantpt(master) == 0 && ::unlockpt(master) == 0) {
+    if (const char* name = ::ptsname(master)) slave = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  }
+  ASSERT_GE(slave, 0) << std::strerror(errno);
+  SpawnOptions options = DefaultOptions();
+  options.terminal_fd = slave;
+  RunResult r = RunProbe({}, {"tty-ioctl", "setd", "stdin"}, options);
+  RunResult open = RunProbe({"--seccomp-policy", "none"}, {"tty-ioctl", "setd", "stdin"}, options);
+  ::close(master);
+  ::close(slave);
+  EXPECT_EQ(r.out.rfind("error EPERM ", 0), 0u) << r;
+  EXPECT_EQ(r.err, DeniedOnce("ioctl")) << r;
+  EXPECT_EQ(open.out, "ok\n") << "the kernel allows it without the filter\n" << open;
+}
+
+// The other terminal requests a build never needs (docs/seccomp.md): each is the filter's
+// denial, reported by name, whatever the kernel itself would have answered on a pty.
+TEST_F(SeccompTest, ConsoleAndHangupRequestsAreDeniedByTheFilter) {
+  for (const char* request : {"cons", "vhangup", "sserial", "kdsetmode", "kdskbmode"}) {
+    RunResult r = RunProbe({}, {"tty-ioctl", request, "new-pty"});
+    EXPECT_EQ(r.out.rfind("error EPERM ", 0), 0u) << request << "\n" << r;
+    EXPECT_EQ(r.err, DeniedOnce("ioctl")) << request << "\n" << r;
+  }
+}
+
 TEST_F(SeccompTest, KillActionKillsWithSigsysThroughEveryAbi) {
   for (const char* abi : kAbis) {
     if (std::string(abi) == "i386" && !KernelRunsI386()) continue;

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
@@ -347,6 +348,34 @@ int CmdLs(const Args& args) {
   return kExitOk;
 }
 
+// write-in-tmpfs DIR: finds the writable tmpfs mounted on an entry of DIR, whatever its name
+// is now (a concurrent rename may move it: each entry is opened once and used through its
+// descriptor), and writes a file into it: "ok" or the error ("error ENOENT" when there is none).
+int CmdWriteInTmpfs(const Args& args) {
+  std::string dir(args[0]);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::vector<std::string> names;
+    if (int err = ListDir(dir, false, &names)) return Fail(err);
+    for (const std::string& name : names) {
+      int at = open((dir + "/" + name).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (at < 0) continue;
+      struct statfs st;
+      if (fstatfs(at, &st) != 0 || static_cast<uint32_t>(st.f_type) != 0x01021994 ||
+          (st.f_flags & ST_RDONLY) != 0) {
+        close(at);
+        continue;
+      }
+      int fd = openat(at, "written", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      int err = errno;
+      close(at);
+      if (fd < 0) return Fail(err);
+      close(fd);
+      return Ok();
+    }
+  }
+  return Fail(ENOENT);
+}
+
 int CmdFdOpenat(const Args& args) {
   int64_t dir_fd = 0;
   if (!ParseInt(args[0], -1000, INT32_MAX, &dir_fd)) return BadArg("fd", args[0]);
@@ -381,6 +410,37 @@ int CmdStatfsType(const Args& args) {
            static_cast<unsigned long long>(static_cast<uint32_t>(st.f_type)),
            (st.f_flags & ST_RDONLY) != 0 ? "rdonly" : "rw");
   PrintLine(line);
+  return kExitOk;
+}
+
+// statfs-size PATH: the filesystem's size in bytes (blocks times block size).
+int CmdStatfsSize(const Args& args) {
+  struct statfs st;
+  if (statfs(std::string(args[0]).c_str(), &st) != 0) return Fail(errno);
+  PrintLine(std::to_string(static_cast<unsigned long long>(st.f_blocks) *
+                           static_cast<unsigned long long>(st.f_bsize)));
+  return kExitOk;
+}
+
+// fill FILE: writes 64 KiB blocks to FILE until a write fails; "filled BYTES ERRNAME".
+int CmdFill(const Args& args) {
+  int fd = open(std::string(args[0]).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Fail(errno);
+  static char block[65536];
+  unsigned long long total = 0;
+  int err = 0;
+  for (;;) {
+    ssize_t n = write(fd, block, sizeof(block));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      err = n < 0 ? errno : 0;
+      break;
+    }
+    total += static_cast<unsigned long long>(n);
+  }
+  close(fd);
+  const char* name = KnownErrnoName(err);
+  PrintLine("filled " + std::to_string(total) + " " + (name != nullptr ? name : "?"));
   return kExitOk;
 }
 
@@ -685,6 +745,16 @@ int ParseSignal(std::string_view text) {
   return static_cast<int>(sig);
 }
 
+// signal PID N: kill(PID, N) with a numeric signal (0: only the permission check).
+int CmdSignal(const Args& args) {
+  int64_t pid = 0;
+  int64_t sig = 0;
+  if (!ParseInt(args[0], 1, INT32_MAX, &pid)) return BadArg("pid", args[0]);
+  if (!ParseInt(args[1], 0, 64, &sig)) return BadArg("signal", args[1]);
+  if (kill(static_cast<pid_t>(pid), static_cast<int>(sig)) != 0) return Fail(errno);
+  return Ok();
+}
+
 int CmdKillSelf(const Args& args) {
   int sig = ParseSignal(args[0]);
   if (sig < 0) return BadArg("signal", args[0]);
@@ -741,6 +811,33 @@ int CmdWaitFile(const Args& args) {
     if (err != ENOENT) return Fail(err);
     SleepFor({0, 10'000'000});
   }
+}
+
+// inotify-init: one inotify instance, "ok" or the error. inotify-grab PATH: every instance
+// this process can get, then "held N ERRNAME" and a wait for PATH to exist while holding them.
+int CmdInotifyInit(const Args&) {
+  int fd = inotify_init1(IN_CLOEXEC);
+  if (fd < 0) return Fail(errno);
+  close(fd);
+  return Ok();
+}
+
+int CmdInotifyGrab(const Args& args) {
+  int held = 0;
+  int err = 0;
+  for (;;) {
+    if (inotify_init1(IN_CLOEXEC) < 0) {
+      err = errno;
+      break;
+    }
+    ++held;
+  }
+  const char* name = KnownErrnoName(err);
+  PrintLine("held " + std::to_string(held) + " " + (name != nullptr ? name : "?"));
+  std::string path(args[0]);
+  struct stat st;
+  while (stat(path.c_str(), &st) != 0) SleepFor({0, 10'000'000});
+  return kExitOk;
 }
 
 int CmdIgnoreTerm(const Args&) {
@@ -829,6 +926,49 @@ int CmdDaemon(const Args& args) {
 int CmdIoctlTiocsti(const Args&) {
   char c = 'x';
   if (ioctl(STDIN_FILENO, TIOCSTI, &c) != 0) return Fail(errno);
+  return Ok();
+}
+
+// tty-ioctl REQUEST stdin|new-pty [high]: one terminal request with a harmless argument, on
+// stdin or on a fresh pty of /dev/ptmx (the sandbox's devpts). "high" sets the upper half of
+// the 64-bit command word, which the kernel ignores (the filter must too).
+int CmdTtyIoctl(const Args& args) {
+  struct Request {
+    std::string_view name;
+    unsigned long value;
+  };
+  static constexpr Request kRequests[] = {
+      {"setd", TIOCSETD},
+      {"cons", TIOCCONS},
+      {"vhangup", TIOCVHANGUP},
+      {"sserial", TIOCSSERIAL},
+      {"kdsetmode", 0x4B3A /* KDSETMODE */},
+      {"kdskbmode", 0x4B45 /* KDSKBMODE */},
+      {"getd", TIOCGETD},
+  };
+  const Request* request = nullptr;
+  for (const Request& r : kRequests) {
+    if (r.name == args[0]) request = &r;
+  }
+  if (request == nullptr) return Fail(EINVAL);
+  int fd = STDIN_FILENO;
+  if (args[1] == "new-pty") {
+    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) return Fail(errno);
+    int unlock = 0;
+    if (ioctl(master, TIOCSPTLCK, &unlock) != 0) return Fail(errno);
+    fd = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return Fail(errno);
+  } else if (args[1] != "stdin") {
+    return Fail(EINVAL);
+  }
+  // The value each request reads: N_TTY (0) for TIOCSETD, KD_TEXT/K_XLATE-ish zeros for the
+  // console ones, a zeroed serial_struct-sized buffer for TIOCSSERIAL.
+  alignas(8) char arg[128] = {};
+  unsigned long command = request->value;
+  if (args.size() > 2 && args[2] == "high") command |= 0xdead000000000000UL;
+  long value = request->name.substr(0, 2) == "kd" ? 0 : reinterpret_cast<long>(arg);
+  if (syscall(SYS_ioctl, fd, command, value) != 0) return Fail(errno);
   return Ok();
 }
 
@@ -1242,15 +1382,20 @@ constexpr Command kCommands[] = {
     {"msgq-remove", 1, 1, "KEY", CmdMsgqRemove},
     {"exit", 1, 1, "N", CmdExit},
     {"kill-self", 1, 1, "SIG", CmdKillSelf},
+    {"signal", 2, 2, "PID N", CmdSignal},
     {"wait-term", 1, 1, "CODE", CmdWaitTerm},
     {"wait-file", 1, 1, "PATH", CmdWaitFile},
     {"ignore-term", 0, 0, "", CmdIgnoreTerm},
+    {"inotify-init", 0, 0, "", CmdInotifyInit},
+    {"inotify-grab", 1, 1, "PATH", CmdInotifyGrab},
     {"sleep", 1, 1, "SECONDS", CmdSleep},
     {"daemon", 1, 1, "NAME", CmdDaemon},
     {"mounts", 0, 0, "", CmdMounts},
     {"ls", 1, 1, "DIR", CmdLs},
     {"setsid-check", 0, 0, "", CmdSetsidCheck},
     {"ioctl-tiocsti", 0, 0, "", CmdIoctlTiocsti},
+    {"tty-ioctl", 2, 3, "setd|cons|vhangup|sserial|kdsetmode|kdskbmode|getd stdin|new-pty [high]",
+     CmdTtyIoctl},
     {"unshare-user", 0, 0, "", CmdUnshareUser},
     {"clone-newuser", 0, 0, "", CmdCloneNewuser},
     {"ptrace-child", 0, 0, "", CmdPtraceChild},
@@ -1259,6 +1404,9 @@ constexpr Command kCommands[] = {
     {"fd-openat", 2, 2, "FD PATH", CmdFdOpenat},
     {"stat-mode", 1, 1, "PATH", CmdStatMode},
     {"statfs-type", 1, 1, "PATH", CmdStatfsType},
+    {"statfs-size", 1, 1, "PATH", CmdStatfsSize},
+    {"fill", 1, 1, "FILE", CmdFill},
+    {"write-in-tmpfs", 1, 1, "DIR", CmdWriteInTmpfs},
     {"fork-bomb", 1, 1, "COUNT", CmdForkBomb},
     {"rlimit", 1, 1, "NAME", CmdRlimit},
     {"abi-call", 2, 2, "x86_64|i386|x32 keyctl|getpid|unshare-user|personality-query", CmdAbiCall},
