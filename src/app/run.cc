@@ -10,6 +10,7 @@
 #include "app/report_writer.h"
 #include "app/run_registry.h"
 #include "app/subcommands.h"
+#include "app/workspace_report.h"
 #include "cli/parse.h"
 #include "common/exit_status.h"
 #include "launch/supervisor.h"
@@ -44,25 +45,6 @@ std::string Styled(const std::string& line) {
   const std::string kOwn = "sandbox: ";
   if (line.rfind(kOwn, 0) != 0) return line;
   return g_style.prefix + line.substr(kOwn.size());
-}
-
-report::WorkspaceReport WorkspaceReportOf(const workspace::Layout& layout) {
-  report::WorkspaceReport out;
-  out.root = layout.root;
-  out.found_by = layout.found_by;
-  out.vcs_writable = layout.vcs_writable;
-  for (const workspace::ProtectedPath& p : layout.protected_paths) {
-    out.protected_paths.push_back({p.path, p.reason, p.read_only});
-  }
-  return out;
-}
-
-std::vector<report::CacheReport> CacheReportsOf(const workspace::Layout& layout) {
-  std::vector<report::CacheReport> out;
-  for (const workspace::CacheUse& c : layout.caches) {
-    out.push_back({c.name, c.target, c.share, c.dir, c.host, c.how});
-  }
-  return out;
 }
 
 }  // namespace

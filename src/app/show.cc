@@ -8,6 +8,7 @@
 
 #include "app/profiles.h"
 #include "app/subcommands.h"
+#include "app/workspace_report.h"
 #include "common/exit_status.h"
 #include "policy/build.h"
 #include "policy/from_profile.h"
@@ -68,40 +69,6 @@ void PrintWorkspaceText(const workspace::Layout& layout) {
   }
 }
 
-void PrintWorkspaceJson(report::JsonWriter& w, const workspace::Layout& layout) {
-  w.Key("workspace");
-  if (layout.root.empty()) {
-    w.Null();
-  } else {
-    w.BeginObject();
-    w.Key("root").String(layout.root);
-    w.Key("found_by").String(layout.found_by);
-    w.Key("vcs").String(layout.vcs_writable ? "rw" : "ro");
-    w.EndObject();
-  }
-  w.Key("protected").BeginArray();
-  for (const workspace::ProtectedPath& p : layout.protected_paths) {
-    w.BeginObject();
-    w.Key("path").String(p.path);
-    w.Key("reason").String(p.reason);
-    w.Key("state").String(p.read_only ? "read-only" : "watched");
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("caches").BeginArray();
-  for (const workspace::CacheUse& c : layout.caches) {
-    w.BeginObject();
-    w.Key("name").String(c.name);
-    w.Key("target").String(c.target);
-    w.Key("share").String(c.share);
-    w.Key("dir").String(c.dir);
-    w.Key("host").String(c.host);
-    w.Key("how").String(c.how);
-    w.EndObject();
-  }
-  w.EndArray();
-}
-
 void PrintText(const policy::Policy& p, const std::string& profile_path) {
   std::printf("profile:   %s\n", profile_path.c_str());
   std::printf("command:  ");
@@ -148,7 +115,9 @@ void PrintJson(const policy::Policy& p, const std::string& profile_path,
   report::JsonWriter w;
   w.BeginObject();
   w.Key("profile").String(profile_path);
-  PrintWorkspaceJson(w, layout);
+  report::WorkspaceReport workspace = WorkspaceReportOf(layout);
+  report::WriteWorkspaceFields(w, layout.root.empty() ? nullptr : &workspace,
+                               CacheReportsOf(layout));
   w.Key("command").BeginArray();
   for (const auto& a : p.command()) w.String(a);
   w.EndArray();
