@@ -16,8 +16,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/syscalls.h"
 #include "app/report_details.h"
+#include "common/syscalls.h"
 #include "common/write_all.h"
 
 #ifndef SANDBOX_VERSION

@@ -11,8 +11,8 @@
 
 #include "report/exit_code.h"
 #include "report/outcome.h"
-#include "report/workspace_fields.h"
 #include "report/run_details.h"
+#include "report/workspace_fields.h"
 
 namespace sandbox::report {
 
