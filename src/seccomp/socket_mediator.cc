@@ -64,7 +64,9 @@ class AsTheJob {
     ok_ = true;
   }
   ~AsTheJob() {
-    if (cwd_) (void)::fchdir(cwd_.get());
+    // Back where the supervisor was; it opens nothing by a relative path, so a failure here
+    // (the directory removed meanwhile) changes nothing it does later.
+    if (cwd_ && ::fchdir(cwd_.get()) != 0) cwd_.Reset();
     if (restore_caps_) ::syscall(SYS_capset, &header_, saved_);
   }
   AsTheJob(const AsTheJob&) = delete;
