@@ -22,7 +22,9 @@ std::string Canonical(const std::string& path) {
 }
 
 Result<void> ApplyCacheShares(cli::CliOptions* options) {
-  for (const auto& [name, share] : options->cache_shares) {
+  for (const auto& entry : options->cache_shares) {
+    const std::string& name = entry.first;  // a plain reference: clang 14 cannot capture bindings
+    const std::string& share = entry.second;
     auto it = std::find_if(options->caches.begin(), options->caches.end(),
                            [&](const cli::CacheRequest& c) { return c.name == name; });
     if (it == options->caches.end()) {
