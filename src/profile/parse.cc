@@ -289,7 +289,7 @@ class FileParser {
       } else if (k == "env") {
         if (const auto* t = Table(*node, *key)) ParseEnv(*t);
       } else if (k == "mount") {
-        ParseMounts(*node);
+        ForEachTable(*node, k, "mount", [this](const toml::table& t) { ParseMount(t); });
       } else if (k == "limits") {
         if (const auto* t = Table(*node, *key)) ParseLimits(*t);
       } else if (k == "seccomp") {
@@ -297,7 +297,7 @@ class FileParser {
       } else if (k == "workspace") {
         if (const auto* t = Table(*node, *key)) ParseWorkspace(*t);
       } else if (k == "cache") {
-        ParseCaches(*node);
+        ForEachTable(*node, k, "cache", [this](const toml::table& t) { ParseCache(t); });
       } else {
         Unknown(*key, "", kTopKeys);
       }
@@ -638,21 +638,28 @@ class FileParser {
     }
   }
 
-  void ParseCaches(const toml::node& node) {
+  // Calls `each` with every table of the array of tables `key` ([[mount]], [[cache]]); any
+  // other shape is reported with the words a user needs.
+  template <typename Each>
+  void ForEachTable(const toml::node& node, std::string_view key, std::string_view what,
+                    Each&& each) {
+    const std::string hint =
+        "write each " + std::string(what) + " as a [[" + std::string(key) + "]] section";
     const auto* array = node.as_array();
     if (array == nullptr) {
       AddError(At(node.source()),
-               "\"cache\" must be an array of tables, not " + std::string(TypeName(node)),
-               "write each cache as a [[cache]] section");
+               Quoted(key) + " must be an array of tables, not " + std::string(TypeName(node)),
+               hint);
       return;
     }
     for (const toml::node& item : *array) {
       if (const auto* t = item.as_table()) {
-        ParseCache(*t);
+        each(*t);
       } else {
-        AddError(At(item.source()),
-                 "each entry of \"cache\" must be a table, not " + std::string(TypeName(item)),
-                 "write each cache as a [[cache]] section");
+        AddError(
+            At(item.source()),
+            "each entry of " + Quoted(key) + " must be a table, not " + std::string(TypeName(item)),
+            hint);
       }
     }
   }
@@ -731,25 +738,6 @@ class FileParser {
         return;
       }
       result_.spec.caches.push_back(std::move(cache));
-    }
-  }
-
-  void ParseMounts(const toml::node& node) {
-    const auto* array = node.as_array();
-    if (array == nullptr) {
-      AddError(At(node.source()),
-               "\"mount\" must be an array of tables, not " + std::string(TypeName(node)),
-               "write each mount as a [[mount]] section");
-      return;
-    }
-    for (const toml::node& item : *array) {
-      if (const auto* t = item.as_table()) {
-        ParseMount(*t);
-      } else {
-        AddError(At(item.source()),
-                 "each entry of \"mount\" must be a table, not " + std::string(TypeName(item)),
-                 "write each mount as a [[mount]] section");
-      }
     }
   }
 

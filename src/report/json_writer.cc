@@ -179,6 +179,10 @@ JsonWriter& JsonWriter::Null() {
   return *this;
 }
 
+JsonWriter& JsonWriter::StringOrNull(std::string_view value) {
+  return value.empty() ? Null() : String(value);
+}
+
 std::string JsonWriter::Finish() const {
   if (indent_ > 0 && !out_.empty()) return out_ + "\n";
   return out_;

@@ -36,6 +36,8 @@ class JsonWriter {
   JsonWriter& Double(double value, int decimals = 6);
   JsonWriter& Bool(bool value);
   JsonWriter& Null();
+  /// `value`, or null when it is empty (the report's "not known" for text).
+  JsonWriter& StringOrNull(std::string_view value);
 
   /// The document so far; complete once every Begin has its End. Ends with a newline when
   /// indenting.

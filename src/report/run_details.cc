@@ -26,12 +26,7 @@ void WriteRunDetails(JsonWriter& json, const RunDetails& details) {
   for (const ReportedMount& m : details.mounts) {
     json.BeginObject();
     json.Key("type").String(m.type);
-    json.Key("source");
-    if (m.source.empty()) {
-      json.Null();
-    } else {
-      json.String(m.source);
-    }
+    json.Key("source").StringOrNull(m.source);
     json.Key("target").String(m.target);
     json.Key("read_only");
     if (m.read_only) {
@@ -41,12 +36,7 @@ void WriteRunDetails(JsonWriter& json, const RunDetails& details) {
     }
     json.Key("optional").Bool(m.optional);
     json.Key("present").Bool(m.present);
-    json.Key("origin");
-    if (m.origin.empty()) {
-      json.Null();
-    } else {
-      json.String(m.origin);
-    }
+    json.Key("origin").StringOrNull(m.origin);
     json.EndObject();
   }
   json.EndArray();

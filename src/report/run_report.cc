@@ -31,14 +31,6 @@ bool HasFiniteLimit(const RunReport& report, const char* name) {
   return false;
 }
 
-void StringOrNull(JsonWriter& json, const std::string& text) {
-  if (text.empty()) {
-    json.Null();
-  } else {
-    json.String(text);
-  }
-}
-
 template <typename T>
 void UIntOrNull(JsonWriter& json, const std::optional<T>& value) {
   if (value) {
@@ -66,11 +58,11 @@ void WriteError(JsonWriter& json, const std::optional<Failure>& error) {
     json.Key("errno_text").Null();
   }
   json.Key("path");
-  StringOrNull(json, error->path);
+  json.StringOrNull(error->path);
   json.Key("detail");
-  StringOrNull(json, error->detail);
+  json.StringOrNull(error->detail);
   json.Key("flag");
-  StringOrNull(json, error->flag);
+  json.StringOrNull(error->flag);
   json.EndObject();
 }
 
@@ -85,7 +77,7 @@ void WriteTimes(JsonWriter& json, const RunReport& report) {
     json.BeginObject();
     json.Key("step").String(step.step);
     json.Key("target");
-    StringOrNull(json, step.target);
+    json.StringOrNull(step.target);
     json.Key("seconds").Double(static_cast<double>(step.nanoseconds) / kNanosecondsPerSecond);
     json.EndObject();
   }
@@ -143,7 +135,7 @@ void WriteResources(JsonWriter& json, const RunReport& report) {
       json.Null();
     }
     json.Key("first_comm");
-    StringOrNull(json, denial.first_comm);
+    json.StringOrNull(denial.first_comm);
     json.EndObject();
   }
   json.EndArray();
@@ -261,11 +253,11 @@ std::string RenderReport(const RunReport& report) {
   json.Key("started_at").String(report.started_at);
   json.Key("profile").BeginObject();
   json.Key("name");
-  StringOrNull(json, report.profile_name.value_or(""));
+  json.StringOrNull(report.profile_name.value_or(""));
   json.Key("path");
-  StringOrNull(json, report.profile_path.value_or(""));
+  json.StringOrNull(report.profile_path.value_or(""));
   json.Key("hash");
-  StringOrNull(json, report.profile_hash.value_or(""));
+  json.StringOrNull(report.profile_hash.value_or(""));
   json.EndObject();
   json.Key("command").BeginArray();
   for (const std::string& arg : report.command) json.String(arg);
@@ -289,11 +281,11 @@ std::string RenderReport(const RunReport& report) {
     json.Null();
   }
   json.Key("limit");
-  StringOrNull(json, report.limit);
+  json.StringOrNull(report.limit);
   json.Key("error");
   WriteError(json, report.error);
   json.Key("message");
-  StringOrNull(json, report.message);
+  json.StringOrNull(report.message);
 
   WriteTimes(json, report);
   WriteResources(json, report);

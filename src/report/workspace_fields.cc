@@ -3,18 +3,6 @@
 #include "report/json_writer.h"
 
 namespace sandbox::report {
-namespace {
-
-void StringOrNull(JsonWriter& json, const std::string& s) {
-  if (s.empty()) {
-    json.Null();
-  } else {
-    json.String(s);
-  }
-}
-
-}  // namespace
-
 void WriteWorkspaceFields(JsonWriter& json, const WorkspaceReport* workspace,
                           const std::vector<CacheReport>& caches) {
   json.Key("workspace");
@@ -38,10 +26,8 @@ void WriteWorkspaceFields(JsonWriter& json, const WorkspaceReport* workspace,
     for (const MovedReport& m : workspace->moved_aside) {
       json.BeginObject();
       json.Key("path").String(m.path);
-      json.Key("moved_to");
-      StringOrNull(json, m.moved_to);
-      json.Key("error");
-      StringOrNull(json, m.error);
+      json.Key("moved_to").StringOrNull(m.moved_to);
+      json.Key("error").StringOrNull(m.error);
       json.EndObject();
     }
     json.EndArray();
@@ -53,10 +39,8 @@ void WriteWorkspaceFields(JsonWriter& json, const WorkspaceReport* workspace,
     json.Key("name").String(c.name);
     json.Key("target").String(c.target);
     json.Key("share").String(c.share);
-    json.Key("dir");
-    StringOrNull(json, c.dir);
-    json.Key("host");
-    StringOrNull(json, c.host);
+    json.Key("dir").StringOrNull(c.dir);
+    json.Key("host").StringOrNull(c.host);
     json.Key("how").String(c.how);
     json.EndObject();
   }
