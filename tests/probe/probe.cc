@@ -1027,8 +1027,11 @@ int CmdWatchAttach(const Args& args) {
     while (!comm.empty() && comm.back() == '\n') comm.pop_back();
     return comm;
   };
-  for (;;) {
-    if (access(stop.c_str(), F_OK) == 0) break;
+  // Ends once the stop file exists and every other process (its writer included) is gone: the
+  // writer must not be killed by the run ending under it.
+  for (bool stopping = false;;) {
+    stopping = stopping || access(stop.c_str(), F_OK) == 0;
+    size_t others = 0;
     DIR* dir = opendir("/proc");
     if (dir == nullptr) return Fail(errno);
     while (struct dirent* entry = readdir(dir)) {
@@ -1036,6 +1039,7 @@ int CmdWatchAttach(const Args& args) {
       if (!ParseInt(entry->d_name, 2, INT32_MAX, &value)) continue;
       pid_t pid = static_cast<pid_t>(value);
       if (pid == self) continue;
+      ++others;
       std::string comm = comm_of(pid);
       if (comm.empty() || comm == exec_comm) continue;
       note(seen, pid);
@@ -1059,6 +1063,7 @@ int CmdWatchAttach(const Args& args) {
       }
     }
     closedir(dir);
+    if (stopping && others == 0) break;
   }
   PrintLine("pre-exec-seen " + std::to_string(seen.size()));
   PrintLine("pre-exec-attached " + std::to_string(attached.size()));
