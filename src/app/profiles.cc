@@ -50,4 +50,8 @@ profile::LoadResult LoadProfile(const std::string& name_or_path) {
   return profile::Load(name_or_path, ProfileHost());
 }
 
+profile::LoadResult LoadProfiles(const std::vector<std::string>& names_or_paths) {
+  return profile::LoadAll(names_or_paths, ProfileHost());
+}
+
 }  // namespace sandbox::app

@@ -22,6 +22,9 @@ profile::HostContext ProfileHost();
 /// Loads `name_or_path` with ProfileHost(); all errors of all files in the result.
 profile::LoadResult LoadProfile(const std::string& name_or_path);
 
+/// Loads and composes `names_or_paths` (profile::LoadAll) with ProfileHost().
+profile::LoadResult LoadProfiles(const std::vector<std::string>& names_or_paths);
+
 }  // namespace sandbox::app
 
 #endif  // SANDBOX_APP_PROFILES_H_

@@ -170,9 +170,13 @@ void ReportWriter::SetPolicy(const policy::Policy& policy) {
   r.details = DescribePolicy(policy);
 }
 
-void ReportWriter::SetProfile(const std::string& name, const std::string& path,
+void ReportWriter::SetProfile(const std::vector<std::string>& names, const std::string& path,
                               const std::vector<std::string>& chain) {
-  report_.profile_name = name;
+  std::string joined;
+  for (const std::string& name : names) joined += (joined.empty() ? "" : ", ") + name;
+  report_.profile_name = joined;
+  report_.profile_names = names;
+  report_.profile_files = chain;
   report_.profile_path = path;
   report_.profile_hash.reset();
   std::vector<std::string> contents;

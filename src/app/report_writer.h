@@ -39,9 +39,10 @@ class ReportWriter : public launch::RunObserver {
   /// (to name step targets).
   void SetPolicy(const policy::Policy& policy);
 
-  /// Records the profile: its name as asked for, the file found, and the hash of its extends
-  /// chain's files (report::ProfileHash; null when one of them cannot be read again).
-  void SetProfile(const std::string& name, const std::string& path,
+  /// Records the profiles: their names as asked for (several when composed), the last file
+  /// applied, every file applied in order (`chain`), and the hash of those files
+  /// (report::ProfileHash; null when one of them cannot be read again).
+  void SetProfile(const std::vector<std::string>& names, const std::string& path,
                   const std::vector<std::string>& chain);
 
   /// Records the workspace stage's decisions (`workspace` and `caches`).

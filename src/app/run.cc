@@ -75,13 +75,13 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   // --profile: the profile's settings first, the flags after them.
   cli::CliOptions options = parsed_options;
   policy::Caller caller = policy::Caller::FromProcess();
-  if (options.profile) {
-    profile::LoadResult loaded = LoadProfile(*options.profile);
+  if (!options.profiles.empty()) {
+    profile::LoadResult loaded = LoadProfiles(options.profiles);
     if (!loaded.ok()) {
       for (size_t i = 1; i < loaded.errors.size(); ++i) (void)Fatal(loaded.errors[i]);
       return fail("load profile", loaded.errors[0]);
     }
-    if (reporter) reporter->SetProfile(loaded.spec.name, loaded.spec.path, loaded.spec.chain);
+    if (reporter) reporter->SetProfile(loaded.spec.names, loaded.spec.path, loaded.spec.chain);
     auto combined = policy::CombineWithProfile(loaded.spec, options, caller);
     if (!combined) return fail("load profile", combined.error());
     options = std::move(combined).value();
@@ -118,7 +118,9 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   launch::RunState state;
   state.name = options.name.value_or(GenerateRunName());
   if (auto r = CheckRunName(state.name); !r) return fail("register run", r.error());
-  if (options.profile) state.profile = *options.profile;
+  for (const std::string& name : options.profiles) {
+    state.profile += (state.profile.empty() ? "" : ",") + name;
+  }
   state.command = policy->command();
   state.namespaces = policy->namespaces();
   state.has_dev = policy->terminal() || HasOwnDev(*policy);

@@ -1,5 +1,6 @@
-// `sandbox show PROFILE [--json] [-- COMMAND]`: the policy a run would execute, resolved:
-// every mount in order, environment, identity, network, limits, Landlock, seccomp.
+// `sandbox show PROFILE... [--json] [-- COMMAND]`: the policy a run would execute, resolved
+// (several profiles composed as --profile A --profile B does): every mount in order,
+// environment, identity, network, limits, Landlock, seccomp.
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -19,8 +20,9 @@ namespace sandbox::app {
 namespace {
 
 constexpr const char* kShowUsage =
-    "usage: sandbox show PROFILE [--json] [-- COMMAND [ARGS...]]\n"
-    "Prints the policy a run with PROFILE would execute, every mount in order.\n";
+    "usage: sandbox show PROFILE... [--json] [-- COMMAND [ARGS...]]\n"
+    "Prints the policy a run with PROFILE would execute, every mount in order. Several\n"
+    "profiles are composed left to right, as --profile A --profile B composes them.\n";
 
 std::string MountDetail(const policy::MountOp& m) {
   std::string detail;
@@ -69,8 +71,11 @@ void PrintWorkspaceText(const workspace::Layout& layout) {
   }
 }
 
-void PrintText(const policy::Policy& p, const std::string& profile_path) {
-  std::printf("profile:   %s\n", profile_path.c_str());
+void PrintText(const policy::Policy& p, const profile::ProfileSpec& spec) {
+  std::printf("profile:   %s\n", spec.names.size() == 1 ? spec.path.c_str() : spec.name.c_str());
+  std::printf("files:    ");
+  for (const std::string& file : spec.chain) std::printf(" %s", file.c_str());
+  std::printf("\n");
   std::printf("command:  ");
   for (const auto& a : p.command()) std::printf(" %s", a.c_str());
   std::printf("\nidentity:  uid %u gid %u inside = uid %u gid %u outside\n", p.identity().inner_uid,
@@ -110,11 +115,16 @@ void PrintText(const policy::Policy& p, const std::string& profile_path) {
   if (p.timeout()) std::printf("  timeout  %lld ms\n", (long long)p.timeout()->count());
 }
 
-void PrintJson(const policy::Policy& p, const std::string& profile_path,
+void PrintJson(const policy::Policy& p, const profile::ProfileSpec& spec,
                const workspace::Layout& layout) {
   report::JsonWriter w;
   w.BeginObject();
-  w.Key("profile").String(profile_path);
+  w.Key("profile").String(spec.path);
+  for (const auto* list : {&spec.names, &spec.chain}) {
+    w.Key(list == &spec.names ? "profiles" : "files").BeginArray();
+    for (const std::string& item : *list) w.String(item);
+    w.EndArray();
+  }
   report::WorkspaceReport workspace = WorkspaceReportOf(layout);
   report::WriteWorkspaceFields(w, layout.root.empty() ? nullptr : &workspace,
                                CacheReportsOf(layout));
@@ -182,7 +192,7 @@ void PrintJson(const policy::Policy& p, const std::string& profile_path,
 }  // namespace
 
 int ShowMain(int argc, char** argv, const launch::ProcessImage&) {
-  std::string name;
+  std::vector<std::string> names;
   bool json = false;
   std::vector<std::string> command;
   for (int i = 1; i < argc; ++i) {
@@ -195,18 +205,18 @@ int ShowMain(int argc, char** argv, const launch::ProcessImage&) {
     } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::fputs(kShowUsage, stdout);
       return 0;
-    } else if (name.empty() && argv[i][0] != '-') {
-      name = argv[i];
+    } else if (argv[i][0] != '-') {
+      names.emplace_back(argv[i]);
     } else {
       std::fprintf(stderr, "sandbox: show: unexpected argument %s\n%s", argv[i], kShowUsage);
       return kExitSandboxFailure;
     }
   }
-  if (name.empty()) {
+  if (names.empty()) {
     std::fputs(kShowUsage, stderr);
     return kExitSandboxFailure;
   }
-  profile::LoadResult loaded = LoadProfile(name);
+  profile::LoadResult loaded = LoadProfiles(names);
   if (!loaded.ok()) {
     for (const Error& e : loaded.errors)
       std::fprintf(stderr, "sandbox: %s\n", e.ToString().c_str());
@@ -233,9 +243,9 @@ int ShowMain(int argc, char** argv, const launch::ProcessImage&) {
     return kExitSandboxFailure;
   }
   if (json) {
-    PrintJson(*built, loaded.spec.path, *layout);
+    PrintJson(*built, loaded.spec, *layout);
   } else {
-    PrintText(*built, loaded.spec.path);
+    PrintText(*built, loaded.spec);
     PrintWorkspaceText(*layout);
   }
   return 0;

@@ -108,7 +108,8 @@ struct BwrapOptions {
 };
 
 struct CliOptions {
-  std::optional<std::string> profile;  // --profile NAME|PATH
+  /// --profile NAME|PATH, in order: several are composed left to right (profile/compose.h).
+  std::vector<std::string> profiles;
   std::vector<MountRequest> mounts;
   /// How many of `mounts` come from the profile (they precede the flags' own).
   size_t profile_mounts = 0;

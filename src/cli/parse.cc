@@ -161,8 +161,12 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
       ->trigger_on_parse()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
       ->type_name("OCTAL");
-  app.add_option("-p,--profile", out.profile,
-                 "Profile (name or path) the sandbox is built from; other flags apply after it")
+  app.add_option_function<std::string>(
+         "-p,--profile", [&out](const std::string& v) { out.profiles.push_back(v); },
+         "Profile (name or path) the sandbox is built from; other flags apply after it. "
+         "Repeat it to compose profiles left to right: --profile ci --profile node")
+      ->trigger_on_parse()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
       ->type_name("PROFILE");
   app.add_option("--hostname", out.hostname, "Hostname inside (default: sandbox)");
   app.add_option("--uid", out.uid, "User id inside (default: 0)");

@@ -9,18 +9,15 @@
 #include <vector>
 
 #include "cli/options.h"
+#include "common/env_pattern.h"
 #include "common/result.h"
 
 namespace sandbox::policy {
 
 using EnvList = std::vector<std::pair<std::string, std::string>>;
 
-/// True if `pattern` has a wildcard (`*` any run of characters, `?` one character).
-bool IsEnvPattern(std::string_view pattern);
-
-/// Shell-style match of a variable name against a pattern of `*` and `?`; every other
-/// character stands for itself.
-bool MatchEnvPattern(std::string_view pattern, std::string_view name);
+using sandbox::IsEnvPattern;
+using sandbox::MatchEnvPattern;
 
 struct EnvInputs {
   bool keep_env = false;  // start from the caller's whole environment (minus denied names)

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 
+#include "profile/compose.h"
 #include "profile/merge.h"
 
 namespace sandbox::profile {
@@ -186,8 +187,15 @@ Error AtExtends(Error e, const SourceLocation& where, std::string_view text) {
   return e;
 }
 
-LoadResult LoadChain(std::string_view name_or_path, const HostContext& host) {
-  LoadResult result;
+// The files of one profile's `extends` chain, unmerged, root first, with every error met.
+struct ChainFiles {
+  std::vector<ProfileSpec> files;  // root first
+  std::vector<std::string> keys;   // each file's identity: its real path
+  std::vector<Error> errors;
+};
+
+ChainFiles LoadChainFiles(std::string_view name_or_path, const HostContext& host) {
+  ChainFiles result;
   auto first = LocateFrom(name_or_path, host, host.cwd, std::nullopt);
   if (!first) {
     result.errors.push_back(std::move(first.error()));
@@ -229,11 +237,44 @@ LoadResult LoadChain(std::string_view name_or_path, const HostContext& host) {
     previous_text = std::move(text).value();
     path = std::move(next).value();
   }
-  if (chain.empty()) return result;
-  ProfileSpec merged = std::move(chain.back());
-  for (size_t i = chain.size() - 1; i-- > 0;) MergeInto(merged, std::move(chain[i]));
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    std::unique_ptr<char, decltype(&std::free)> real(::realpath(it->path.c_str(), nullptr),
+                                                     &std::free);
+    result.keys.push_back(real ? std::string(real.get()) : it->path);
+    result.files.push_back(std::move(*it));
+  }
+  return result;
+}
+
+LoadResult LoadChain(std::string_view name_or_path, const HostContext& host) {
+  LoadResult result;
+  ChainFiles chain = LoadChainFiles(name_or_path, host);
+  result.errors = std::move(chain.errors);
+  if (chain.files.empty()) return result;
+  ProfileSpec merged = std::move(chain.files.front());
+  for (size_t i = 1; i < chain.files.size(); ++i) MergeInto(merged, std::move(chain.files[i]));
   merged.name = std::string(name_or_path);
+  merged.names = {merged.name};
   result.spec = std::move(merged);
+  return result;
+}
+
+// Every profile's chain loaded (all errors of all of them), then composed left to right.
+LoadResult LoadComposed(const std::vector<std::string>& names, const HostContext& host) {
+  LoadResult result;
+  std::vector<ComposePart> parts;
+  for (const std::string& name : names) {
+    ChainFiles chain = LoadChainFiles(name, host);
+    for (Error& e : chain.errors) result.errors.push_back(std::move(e));
+    parts.push_back(ComposePart{name, std::move(chain.files), std::move(chain.keys)});
+  }
+  if (!result.errors.empty()) return result;
+  auto composed = Compose(std::move(parts));
+  if (!composed) {
+    result.errors.push_back(std::move(composed.error()));
+    return result;
+  }
+  result.spec = std::move(composed).value();
   return result;
 }
 
@@ -259,6 +300,17 @@ LoadResult Load(std::string_view name_or_path, const HostContext& host) {
     LoadResult result;
     result.errors.push_back(
         MakeError("cannot load profile " + std::string(name_or_path) + ": " + e.what()));
+    return result;
+  }
+}
+
+LoadResult LoadAll(const std::vector<std::string>& names_or_paths, const HostContext& host) {
+  if (names_or_paths.size() == 1) return Load(names_or_paths.front(), host);
+  try {
+    return LoadComposed(names_or_paths, host);
+  } catch (const std::exception& e) {
+    LoadResult result;
+    result.errors.push_back(MakeError(std::string("cannot load profiles: ") + e.what()));
     return result;
   }
 }

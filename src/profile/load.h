@@ -41,6 +41,12 @@ struct LoadResult {
 /// stops following `extends` where a file is missing or unreadable. Never throws.
 LoadResult Load(std::string_view name_or_path, const HostContext& host);
 
+/// Several profiles composed left to right (`--profile ci --profile node`): each is found and
+/// its `extends` chain followed as Load does (so every one keeps its own lookup rules), then
+/// Compose (compose.h) folds the chains into one spec, a file met twice applied once. One
+/// name is Load. All errors of all files, or the composition's one conflict. Never throws.
+LoadResult LoadAll(const std::vector<std::string>& names_or_paths, const HostContext& host);
+
 }  // namespace sandbox::profile
 
 #endif  // SANDBOX_PROFILE_LOAD_H_

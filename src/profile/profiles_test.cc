@@ -162,5 +162,39 @@ TEST(ShippedProfilesTest, ToolchainProfilesKeepTheirCachesUnderTheSandboxHome) {
                           [](const auto& p) { return p.value == "CI"; }));
 }
 
+// The documented way to run a CI step of each language: --profile ci --profile LANG.
+TEST(ShippedProfilesTest, CiComposesWithEveryLanguageProfile) {
+  for (const char* lang : {"cc", "go", "node", "python", "rust"}) {
+    SCOPED_TRACE(lang);
+    LoadResult r = LoadAll({"ci", lang}, TestHost());
+    for (const Error& e : r.errors) ADD_FAILURE() << e.ToString();
+    if (!r.ok()) continue;
+    const ProfileSpec& spec = r.spec;
+    EXPECT_EQ(spec.names, (std::vector<std::string>{"ci", lang}));
+    EXPECT_EQ(spec.chain, (std::vector<std::string>{kShipped + "/base.toml", kShipped + "/ci.toml",
+                                                    kShipped + "/" + lang + ".toml"}));
+    // base's mounts once, not once per profile.
+    size_t usr = std::count_if(spec.mounts.begin(), spec.mounts.end(),
+                               [](const MountSpec& m) { return m.target.value == "/usr"; });
+    EXPECT_EQ(usr, 1u);
+    auto has = [](const std::vector<Located<std::string>>& list, const char* v) {
+      return std::any_of(list.begin(), list.end(), [&](const auto& e) { return e.value == v; });
+    };
+    EXPECT_TRUE(has(spec.env.pass, "GITHUB_*"));
+    EXPECT_TRUE(has(spec.env.deny, "*TOKEN*"));
+    EXPECT_TRUE(has(spec.env.deny, "CI_REPOSITORY_URL"));
+    ASSERT_TRUE(spec.limits.size() >= 1);
+    ASSERT_TRUE(spec.network);
+    EXPECT_EQ(spec.network->value, "none");
+  }
+  ProfileSpec node = LoadAll({"ci", "node"}, TestHost()).spec;
+  EXPECT_TRUE(std::any_of(node.caches.begin(), node.caches.end(),
+                          [](const CacheSpec& c) { return c.target.value == "/tmp/.npm"; }));
+  EXPECT_EQ(Env(node, "npm_config_offline"), "true");
+  ProfileSpec go = LoadAll({"ci", "go"}, TestHost()).spec;
+  EXPECT_EQ(Env(go, "GOPROXY"), "off");
+  EXPECT_TRUE(Env(go, "PATH").starts_with("/usr/local/go/bin:"));
+}
+
 }  // namespace
 }  // namespace sandbox::profile

@@ -76,6 +76,8 @@ struct CacheSpec {
 
 struct ProfileSpec {
   std::string name;  // as asked for ("cc" or a path); the file name for ParseString
+  /// Every profile asked for, in order (several when composed: --profile ci --profile node).
+  std::vector<std::string> names;
   std::string path;  // the file read (for Load, the most derived one)
   /// Every file merged into this spec, the root of the `extends` chain first, `path` last.
   std::vector<std::string> chain;

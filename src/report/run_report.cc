@@ -258,6 +258,11 @@ std::string RenderReport(const RunReport& report) {
   json.StringOrNull(report.profile_path.value_or(""));
   json.Key("hash");
   json.StringOrNull(report.profile_hash.value_or(""));
+  for (const auto* list : {&report.profile_names, &report.profile_files}) {
+    json.Key(list == &report.profile_names ? "names" : "files").BeginArray();
+    for (const std::string& item : *list) json.String(item);
+    json.EndArray();
+  }
   json.EndObject();
   json.Key("command").BeginArray();
   for (const std::string& arg : report.command) json.String(arg);

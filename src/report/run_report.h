@@ -44,6 +44,8 @@ struct RunReport {
   std::string sandbox_version;
   std::string started_at;                   // UTC, RFC 3339 ("2024-05-01T12:00:00Z")
   std::optional<std::string> profile_name;  // as asked for: "cc" or a path; null without one
+  std::vector<std::string> profile_names;   // each --profile in order (composed left to right)
+  std::vector<std::string> profile_files;   // every profile file applied, in order
   std::optional<std::string> profile_path;  // the file found
   std::optional<std::string> profile_hash;  // "sha256:..." of the extends chain (ProfileHash)
   std::vector<std::string> command;

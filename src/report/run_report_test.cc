@@ -146,6 +146,19 @@ TEST(RunReportTest, ProfileNamePathAndHash) {
       << json;
 }
 
+TEST(RunReportTest, ComposedProfilesListNamesAndFiles) {
+  RunReport r = Base();
+  r.profile_name = "ci, node";
+  r.profile_names = {"ci", "node"};
+  r.profile_files = {"/p/base.toml", "/p/ci.toml", "/p/node.toml"};
+  std::string json = RenderReport(r);
+  EXPECT_TRUE(Contains(json,
+                       "\"names\": [\n      \"ci\",\n      \"node\"\n    ],\n"
+                       "    \"files\": [\n      \"/p/base.toml\",\n      \"/p/ci.toml\",\n"
+                       "      \"/p/node.toml\"\n    ]"))
+      << json;
+}
+
 TEST(RunReportTest, CommandBytesAreEscaped) {
   RunReport r = Base();
   r.command = {"sh", "-c", "echo \"$X\"\n\xff"};

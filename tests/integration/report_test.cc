@@ -45,7 +45,7 @@ TEST_F(ReportTest, ExitedRunIsValidAndTheJobsOutputIsUntouched) {
                            R"(command=["/sbx/probe","hostname"])", "error=null", "signal=null",
                            R"(namespaces=["user","mount","pid","ipc","uts","cgroup","net"])",
                            R"(limits.rlimits.core=0)", R"(setup.steps.0.step="write id maps")",
-                           R"(profile={"name":null,"path":null,"hash":null})",
+                           R"(profile={"name":null,"path":null,"hash":null,"names":[],"files":[]})",
                            R"(seccomp={"policy":"default","action":"errno","denials":[]})"});
   EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(ReportPath());
 }

@@ -76,6 +76,82 @@ TEST_F(WorkflowTest, CiStepGetsItsVariablesButNotTheRunnersSecrets) {
   EXPECT_EQ(r.out, "1 none none\n") << r;
 }
 
+// The documented CI step of a language: --profile ci --profile node. The two are composed
+// (docs/profiles.md, "Composing profiles"): node's npm cache and offline settings, ci's caches
+// and CI variables, and still no secret; the report and `show` name every profile used.
+TEST_F(WorkflowTest, CiComposedWithALanguageProfile) {
+  std::string home = MakeDir("home", true);
+  MakeDir("home/.npm");
+  MakeFile("home/.npm/marker", "host npm cache\n");
+  std::string project = MakeDir("ci-node", true);
+  std::string report = project + "/report.json";
+  SpawnOptions options = InProject(
+      project, {"HOME=" + home, "GITHUB_SHA=abc123", "GITHUB_TOKEN=ghs_secret", "NODE_ENV=test"});
+  RunResult r = RunSandbox(
+      {"--profile", Profile("ci"), "--profile", Profile("node"), "--report", report, "--", "sh",
+       "-c",
+       "cat /tmp/.npm/marker; for t in /tmp/.npm /tmp/.cache/ccache /tmp/.cache/go-build; do "
+       "grep -q \" $t \" /proc/self/mountinfo && echo \"$t mounted\"; done; "
+       "echo \"$npm_config_cache $npm_config_offline $GITHUB_SHA ${GITHUB_TOKEN-denied} $NODE_ENV "
+       "$GOCACHE\""},
+      options);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out,
+            "host npm cache\n/tmp/.npm mounted\n/tmp/.cache/ccache mounted\n"
+            "/tmp/.cache/go-build mounted\n"
+            "/tmp/.npm true abc123 denied test /tmp/.cache/go-build\n")
+      << r;
+  RunResult check =
+      RunProcess({"/usr/bin/env", "python3", "-c",
+                  "import json, sys\n"
+                  "p = json.load(open(sys.argv[1]))['profile']\n"
+                  "d = sys.argv[2]\n"
+                  "assert p['names'] == [d + '/ci.toml', d + '/node.toml'], p\n"
+                  "assert p['files'] == [d + '/base.toml', d + '/ci.toml', d + '/node.toml'], p\n"
+                  "assert p['name'] == d + '/ci.toml, ' + d + '/node.toml', p\n",
+                  report, Profiles()},
+                 DefaultOptions());
+  EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(report);
+
+  // Either order gives the same sandbox; `show` prints the composed result.
+  r = RunSandbox({"--profile", Profile("node"), "--profile", Profile("ci"), "--", "sh", "-c",
+                  "echo \"$npm_config_offline ${GITHUB_TOKEN-denied} $GITHUB_SHA\""},
+                 options);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "true denied abc123\n") << r;
+  r = RunSandbox({"show", Profile("ci"), Profile("node")}, options);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("profile:   " + Profile("ci") + ", " + Profile("node") + "\n"),
+            std::string::npos)
+      << r;
+  EXPECT_NE(r.out.find("files:     " + Profile("base") + " " + Profile("ci") + " " +
+                       Profile("node") + "\n"),
+            std::string::npos)
+      << r;
+  EXPECT_NE(r.out.find("  npm          /tmp/.npm: "), std::string::npos) << r;
+  EXPECT_NE(r.out.find("  ccache       /tmp/.cache/ccache: "), std::string::npos) << r;
+}
+
+// Every shipped language composes with ci; two profiles that cannot be merged sanely (go and
+// python each set their own PATH) stop the run with one line naming both and the key.
+TEST_F(WorkflowTest, ComposedProfilesThatDisagreeAreRefused) {
+  std::string project = MakeDir("compose", true);
+  for (const char* lang : {"cc", "go", "python", "rust", "node"}) {
+    RunResult r = RunSandbox({"--profile", Profile("ci"), "--profile", Profile(lang), "--", "true"},
+                             InProject(project));
+    EXPECT_EQ(r.exit_code, 0) << lang << "\n" << r;
+  }
+  RunResult r =
+      RunSandbox({"--profile", Profile("go"), "--profile", Profile("python"), "--", "true"},
+                 InProject(project));
+  EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
+  EXPECT_TRUE(r.err.starts_with("sandbox: --profile " + Profile("go") + " and --profile " +
+                                Profile("python") + " disagree on [env] set PATH (" +
+                                Profile("go") + ":"))
+      << r;
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r;
+}
+
 // With network "none", a lookup of a name that is not in /etc/hosts fails at once and for
 // good (EAI_NONAME, node's ENOTFOUND), not with the EAI_AGAIN that npm and pip retry for
 // minutes; local names still resolve.
