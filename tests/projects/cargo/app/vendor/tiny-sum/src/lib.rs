@@ -1,0 +1,3 @@
+pub fn sum(values: &[i64]) -> i64 {
+    values.iter().sum()
+}
