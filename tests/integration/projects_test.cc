@@ -115,11 +115,13 @@ TEST_F(ProjectTest, AutotoolsMakeCheckInAWorkTreeAndALinkedWorktree) {
   ASSERT_EQ(r.exit_code, 0) << r;
   std::string linked = work_ + "/greet-feature";
   r = Sandboxed(linked, {"cc"},
-                "test -f .git || exit 9; "  // a linked worktree's .git is a file
+                "test -f .git || exit 9; "           // a linked worktree's .git is a file
+                "git rev-parse --abbrev-ref HEAD; "  // and its repository readable inside
                 "autoreconf -i 2>autoreconf.log || { cat autoreconf.log >&2; exit 1; }; "
                 "mkdir _build && cd _build && ../configure -q && make -s check >/dev/null && "
                 "cat test-suite.log");
   ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(r.out.starts_with("greet-feature\n")) << r;
   EXPECT_NE(r.out.find("# PASS:  1\n# SKIP:  0\n# XFAIL: 0\n# FAIL:  0\n"), std::string::npos) << r;
   // Both work trees are still sound for git on the host.
   r = OnHost(linked, "git status --porcelain --untracked-files=no && git worktree list | wc -l");
@@ -223,13 +225,16 @@ TEST_F(ProjectTest, CiStepsComposeCiWithTheLanguageProfile) {
   std::vector<std::string> env = ci_env;
   env.push_back("GOFLAGS=-mod=vendor");
   RunResult r = Sandboxed(project, {"ci", "go"},
-                          "test -z \"${GITHUB_TOKEN-}\" && go vet ./... && go test ./...", env);
+                          "test \"$CI\" = true && test -z \"${GITHUB_TOKEN-}\" && go vet ./... && "
+                          "go test ./...",
+                          env);
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_TRUE(r.out.starts_with("ok  \texample.org/app\t")) << r;
 
   std::string app = WarmNpmProject();
   r = Sandboxed(app, {"ci", "node"},
-                "test -z \"${GITHUB_TOKEN-}\" && npm ci --loglevel=error && npm test --silent",
+                "test \"$CI\" = true && test -z \"${GITHUB_TOKEN-}\" && npm ci --loglevel=error && "
+                "npm test --silent",
                 ci_env);
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_NE(r.out.find("pad-report: ok\n"), std::string::npos) << r;
