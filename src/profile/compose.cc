@@ -68,8 +68,8 @@ class Composer {
     Error e = MakeError("--profile " + other + " and --profile " + label_ + " disagree on " + what +
                         " (" + theirs.ToString() + " vs " + ours.ToString() + ")");
     e.hint =
-        "compose profiles that agree, decide it with a flag, or write a profile that extends "
-        "one of them and says what it wants";
+        "leave one of them out, or write a profile that extends one of them and says what it "
+        "wants (flags cannot settle it: they apply after the composition)";
     return e;
   }
 

@@ -148,8 +148,9 @@ TEST(ProfileComposeTest, TwoProfilesSettingOneVariableDifferentlyIsAnError) {
   EXPECT_EQ(ComposeError({Part("go", {{"base.toml", kBase}, {"go.toml", go}}),
                           Part("python", {{"base.toml", kBase}, {"python.toml", py}})}),
             "--profile go and --profile python disagree on [env] set PATH (go.toml:3:16 vs "
-            "python.toml:3:16); compose profiles that agree, decide it with a flag, or write a "
-            "profile that extends one of them and says what it wants");
+            "python.toml:3:16); leave one of them out, or write a profile that extends one of "
+            "them and says what it wants (flags cannot settle it: they apply after the "
+            "composition)");
   // The same value twice is no conflict.
   EXPECT_EQ(ComposeError({Part("go", {{"base.toml", kBase}, {"go.toml", go}}),
                           Part("go2", {{"base.toml", kBase}, {"go2.toml", go}})}),
