@@ -38,6 +38,13 @@ std::string UserName(uid_t uid) {
   return found->pw_name;
 }
 
+// The binary's real path, as AppArmor attaches profiles to it.
+std::string OwnExecutable() {
+  char path[4096];
+  ssize_t n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "sandbox";
+}
+
 }  // namespace
 
 std::vector<CheckResult> RunAllChecks() {
@@ -45,6 +52,7 @@ std::vector<CheckResult> RunAllChecks() {
   uid_t uid = ::getuid();
   return {
       CheckUserNamespaces(host),
+      CheckAppArmorUserns(host, OwnExecutable()),
       CheckProcMount(),
       CheckSeccomp(host),
       CheckLandlock(LandlockAbiOrError()),
