@@ -14,6 +14,7 @@
 #include "cli/parse.h"
 #include "common/exit_status.h"
 #include "launch/supervisor.h"
+#include "launch/user_limits.h"
 #include "policy/build.h"
 #include "policy/from_profile.h"
 #include "report/bwrap_message.h"
@@ -100,6 +101,12 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   }
   auto policy = policy::Build(options, caller);
   if (!policy) return fail("build policy", policy.error());
+  if (policy->host_proc() && !launch::CallersProcSysUserWritable()) {
+    std::fprintf(stderr,
+                 "sandbox: note: --host-proc: this /proc/sys is masked or read-only, so the "
+                 "job's share of per-user kernel objects (inotify, fanotify, namespaces) is not "
+                 "bounded (docs/ci.md)\n");
+  }
   if (reporter) reporter->SetPolicy(*policy);
 
   auto plan = launch::BuildChildPlan(*policy, image);

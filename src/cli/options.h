@@ -137,6 +137,9 @@ struct CliOptions {
   };
   std::vector<Limit> limits;            // --limit NAME=VALUE, in order
   std::optional<std::string> landlock;  // --landlock on|off|auto
+  // --host-proc / [sandbox] proc = "host": every proc mount is a read-only recursive bind of
+  // the caller's /proc (a container's masked one) instead of a fresh proc.
+  std::optional<bool> host_proc;
   /// The seccomp filter: --seccomp-policy default|none and --seccomp-action errno|kill|log,
   /// or the profile's [seccomp]. Names carry where they were written, for messages.
   struct SeccompName {
