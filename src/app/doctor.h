@@ -69,6 +69,10 @@ CheckResult CheckAppArmorUserns(const HostFiles& files, const std::string& exe);
 /// Every check, in the order they are printed.
 std::vector<CheckResult> RunAllChecks();
 
+/// `sandbox doctor --json`: {"host", "sandbox_version", "ok", "checks": [{"name", "ok",
+/// "required", "detail", "fix" (null when ok)}]}.
+std::string FormatJson(const std::vector<CheckResult>& results, bool runs, const std::string& host);
+
 /// "ok       name: detail" or "missing  name: detail; fix: ...".
 std::string FormatLine(const CheckResult& result);
 

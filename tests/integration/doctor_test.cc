@@ -87,6 +87,32 @@ TEST_F(DoctorTest, UsageAndHelp) {
   EXPECT_EQ(bad.out, "") << bad;
 }
 
+// --json: the same checks as one document a master can read, and the same exit status.
+TEST_F(DoctorTest, JsonIsTheSameChecksAsOneDocument) {
+  RunResult text = RunSandbox({"doctor"});
+  RunResult json = RunSandbox({"doctor", "--json"});
+  ASSERT_EQ(json.exit_code, text.exit_code) << json;
+  EXPECT_EQ(json.err, "") << json;
+  // Parsed for real; one entry per line of the text form, in order, with the same verdicts.
+  const char* kSummary =
+      "import json,sys\n"
+      "d=json.loads(sys.argv[1])\n"
+      "assert set(d)=={'host','sandbox_version','ok','checks'}, d.keys()\n"
+      "for c in d['checks']:\n"
+      "  assert c['fix'] is None or not c['ok'], c\n"
+      "  print(('ok       ' if c['ok'] else 'missing  ')+c['name']+': '+c['detail'])\n"
+      "print('ok' if d['ok'] else 'not ok')\n";
+  RunResult summary = RunProcess({"/usr/bin/python3", "-c", kSummary, json.out}, DefaultOptions());
+  ASSERT_EQ(summary.exit_code, 0) << summary << json;
+  std::vector<std::string> text_lines = Lines(text.out);
+  std::vector<std::string> json_lines = Lines(summary.out);
+  ASSERT_EQ(json_lines.size(), text_lines.size()) << summary << text;
+  for (size_t i = 0; i + 1 < text_lines.size(); ++i) {
+    EXPECT_EQ(text_lines[i].rfind(json_lines[i], 0), 0u) << text_lines[i] << "\n" << json_lines[i];
+  }
+  EXPECT_EQ(json_lines.back(), text.exit_code == 0 ? "ok" : "not ok") << summary;
+}
+
 // In a user namespace of our own whose user.max_user_namespaces is 0, no further one can be
 // created: the same as a host that disabled them.
 TEST_F(DoctorTest, ExplainsExhaustedUserNamespaces) {
@@ -125,6 +151,10 @@ TEST_F(DoctorTest, ExplainsAMaskedProc) {
             std::string::npos)
       << doctor;
   EXPECT_NE(doctor.out.find("--host-proc"), std::string::npos) << doctor;
+  RunResult json =
+      RunProcess(UnderMaskedProc({BinDir() + "/sandbox", "doctor", "--json"}), DefaultOptions());
+  EXPECT_EQ(json.exit_code, 1) << json;
+  EXPECT_NE(json.out.find("\"ok\": false,\n  \"checks\""), std::string::npos) << json;
 
   RunResult run = RunProcess(UnderMaskedProc(TrivialRun()), DefaultOptions());
   EXPECT_EQ(run.exit_code, kExitSandboxFailure) << run;
