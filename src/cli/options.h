@@ -159,7 +159,11 @@ struct CliOptions {
   bool tty = false;                 // --tty: the job gets a pseudo-terminal of the sandbox's own
   std::optional<std::string> name;  // --name: the run's name for ps/enter/stop
   std::optional<std::string> report_path;  // --report FILE
-  std::optional<int> report_fd;            // --report-fd N
+  // `sandbox step`: the report's directory must be outside every bind of the job, and the run
+  // ends with a one-line summary on stderr.
+  bool report_hidden_from_job = false;
+  bool step_summary = false;
+  std::optional<int> report_fd;  // --report-fd N
   std::vector<std::string> command;
 };
 
