@@ -7,6 +7,15 @@ install(FILES completions/sandbox.bash
 install(FILES docs/report.md docs/report.schema.json docs/ci.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
+# The AppArmor profile granting `userns` to the installed binary and its bwrap drop-in; the
+# package's postinst puts it into /etc/apparmor.d only where AppArmor 4 is (docs/ci.md), and
+# scripts/check-apparmor parses it in CI.
+set(SANDBOX_APPARMOR_BIN "${CMAKE_INSTALL_FULL_BINDIR}/sandbox")
+set(SANDBOX_APPARMOR_BWRAP "${CMAKE_INSTALL_FULL_LIBEXECDIR}/sandbox/bwrap-compat/bwrap")
+configure_file(apparmor/sandbox.in ${CMAKE_CURRENT_BINARY_DIR}/apparmor/sandbox @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/apparmor/sandbox
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/sandbox/apparmor)
+
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME sandbox)
 set(CPACK_PACKAGE_VENDOR "the sandbox authors")
@@ -32,4 +41,6 @@ elseif(SANDBOX_LEAN_LINK)
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.36), libstdc++6 (>= 12), libseccomp2")
 endif()
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${CMAKE_CURRENT_SOURCE_DIR}/cmake/deb/postinst;${CMAKE_CURRENT_SOURCE_DIR}/cmake/deb/prerm")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 include(CPack)

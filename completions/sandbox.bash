@@ -7,10 +7,10 @@ _sandbox_flags="--help --version --profile
   --bind --bind-try --ro-bind --ro-bind-try --bind-socket --dev-bind --dev-bind-try
   --tmpfs --proc --dev --dir --remount-ro --symlink --size --perms --chdir
   --setenv --unsetenv --clearenv --pass-env --keep-env
-  --hostname --uid --gid --share-net --pass-fd --timeout --timeout-grace --limit --landlock
+  --hostname --uid --gid --share-net --host-proc --pass-fd --timeout --timeout-grace --limit --landlock
   --seccomp-policy --seccomp-action --name --tty --verbose --report --report-fd
   --workspace --workspace-vcs --protect --unprotect --cache"
-_sandbox_subcommands="bwrap check doctor enter ps shell show stop"
+_sandbox_subcommands="bwrap check doctor enter ps shell show step stop"
 
 # Profile names: *.toml in the user's, the system's and the installed profile directories.
 _sandbox_profiles() {
@@ -81,8 +81,18 @@ _sandbox() {
   fi
   case ${words[1]} in
     doctor)
-      COMPREPLY=($(compgen -W "--help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--json --help" -- "$cur"))
       return
+      ;;
+    step)  # a run's flags, plus the report's directory
+      if [[ $prev == --report-dir ]]; then
+        _sandbox_files -d
+        return
+      fi
+      if [[ $cur == --r* ]]; then
+        COMPREPLY=($(compgen -W "--report-dir" -- "$cur"))
+        return
+      fi
       ;;
     ps)
       COMPREPLY=($(compgen -W "--json --help" -- "$cur"))

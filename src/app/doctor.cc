@@ -6,21 +6,26 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
 #include "app/subcommands.h"
+#include "report/json_writer.h"
 
 namespace sandbox::app {
 namespace doctor {
 namespace {
 
 constexpr const char* kUsage =
-    "Usage: sandbox doctor\n"
+    "Usage: sandbox doctor [--json]\n"
     "\n"
     "Checks what a run needs on this host and prints one line per check: ok, or missing with\n"
-    "the fix. Exits 0 when a default run works here (user namespaces and a fresh proc), else 1.\n";
+    "the fix. Exits 0 when a default run works here (user namespaces and a fresh proc), else 1.\n"
+    "\n"
+    "  --json  the same as one JSON document (host, ok, checks: name, ok, required, detail,\n"
+    "          fix), for a CI master or `srun -N<nodes> sandbox doctor --json`\n";
 
 // landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION): the ABI, or -errno.
 int LandlockAbiOrError() {
@@ -38,6 +43,13 @@ std::string UserName(uid_t uid) {
   return found->pw_name;
 }
 
+// The binary's real path, as AppArmor attaches profiles to it.
+std::string OwnExecutable() {
+  char path[4096];
+  ssize_t n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "sandbox";
+}
+
 }  // namespace
 
 std::vector<CheckResult> RunAllChecks() {
@@ -45,6 +57,7 @@ std::vector<CheckResult> RunAllChecks() {
   uid_t uid = ::getuid();
   return {
       CheckUserNamespaces(host),
+      CheckAppArmorUserns(host, OwnExecutable()),
       CheckProcMount(),
       CheckSeccomp(host),
       CheckLandlock(LandlockAbiOrError()),
@@ -52,6 +65,28 @@ std::vector<CheckResult> RunAllChecks() {
       CheckOverlayfs(),
       CheckSubordinateIds(host, UserName(uid), uid),
   };
+}
+
+std::string FormatJson(const std::vector<CheckResult>& results, bool runs,
+                       const std::string& host) {
+  report::JsonWriter json;
+  json.BeginObject();
+  json.Key("host").String(host);
+  json.Key("sandbox_version").String(SANDBOX_VERSION);
+  json.Key("ok").Bool(runs);
+  json.Key("checks").BeginArray();
+  for (const CheckResult& result : results) {
+    json.BeginObject();
+    json.Key("name").String(result.name);
+    json.Key("ok").Bool(result.ok);
+    json.Key("required").Bool(result.required);
+    json.Key("detail").String(result.detail);
+    json.Key("fix").StringOrNull(result.ok ? "" : result.fix);
+    json.EndObject();
+  }
+  json.EndArray();
+  json.EndObject();
+  return json.Finish();
 }
 
 std::string FormatLine(const CheckResult& result) {
@@ -64,21 +99,32 @@ std::string FormatLine(const CheckResult& result) {
 }  // namespace doctor
 
 int DoctorMain(int argc, char** argv, const launch::ProcessImage& /*image*/) {
+  bool json = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
       (void)std::fputs(doctor::kUsage, stdout);
       return 0;
     }
-    (void)std::fprintf(stderr,
-                       "sandbox: doctor takes no arguments (got %s); see sandbox doctor --help\n",
-                       argv[i]);
+    if (std::strcmp(argv[i], "--json") == 0) {
+      json = true;
+      continue;
+    }
+    (void)std::fprintf(
+        stderr, "sandbox: doctor takes only --json (got %s); see sandbox doctor --help\n", argv[i]);
     return 2;
   }
   (void)std::fflush(nullptr);  // the checks fork
-  bool runs = true;
-  for (const doctor::CheckResult& result : doctor::RunAllChecks()) {
+  std::vector<doctor::CheckResult> results = doctor::RunAllChecks();
+  bool runs = std::none_of(results.begin(), results.end(),
+                           [](const doctor::CheckResult& r) { return r.required && !r.ok; });
+  if (json) {
+    char host[256] = {};
+    (void)::gethostname(host, sizeof(host) - 1);
+    (void)std::fputs(doctor::FormatJson(results, runs, host).c_str(), stdout);
+    return runs ? 0 : 1;
+  }
+  for (const doctor::CheckResult& result : results) {
     (void)std::printf("%s\n", doctor::FormatLine(result).c_str());
-    if (result.required && !result.ok) runs = false;
   }
   (void)std::printf("%s\n",
                     runs ? "sandbox doctor: a default run works here"

@@ -62,9 +62,16 @@ CheckResult CheckSeccomp(const HostFiles& files);
 CheckResult CheckLandlock(int abi);
 CheckResult CheckCgroupDelegation(const HostFiles& files);
 CheckResult CheckSubordinateIds(const HostFiles& files, std::string_view user, uid_t uid);
+/// kernel.apparmor_restrict_unprivileged_userns (doctor_apparmor.cc): off, on with this
+/// binary (`exe`, its real path) under an AppArmor profile of ours, or on without (the fix).
+CheckResult CheckAppArmorUserns(const HostFiles& files, const std::string& exe);
 
 /// Every check, in the order they are printed.
 std::vector<CheckResult> RunAllChecks();
+
+/// `sandbox doctor --json`: {"host", "sandbox_version", "ok", "checks": [{"name", "ok",
+/// "required", "detail", "fix" (null when ok)}]}.
+std::string FormatJson(const std::vector<CheckResult>& results, bool runs, const std::string& host);
 
 /// "ok       name: detail" or "missing  name: detail; fix: ...".
 std::string FormatLine(const CheckResult& result);

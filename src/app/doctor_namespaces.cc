@@ -263,8 +263,9 @@ CheckResult CheckProcMount() {
   } else if (answer.error == EPERM) {
     result.fix =
         "this /proc has masked or read-only parts (as in most containers), so the kernel "
-        "refuses a fresh one: run outside the container, or give it an unmasked /proc "
-        "(docker run --security-opt systempaths=unconfined)";
+        "refuses a fresh one: run with --host-proc (this /proc, read-only), outside the "
+        "container, or give it an unmasked /proc (docker run --security-opt "
+        "systempaths=unconfined)";
   }
   return result;
 }

@@ -200,6 +200,48 @@ TEST_F(FakeHostTest, UserNamespaceFailureNamesTheSysctl) {
   EXPECT_TRUE(Contains(r.fix, "limit of user namespaces is reached")) << r.fix;
 }
 
+// Off, on with our profile, on without it: three answers, the last with the exact fix.
+TEST_F(FakeHostTest, AppArmorUsernsRestrictionIsToldApart) {
+  CheckResult r = CheckAppArmorUserns(files_, "/usr/bin/sandbox");
+  EXPECT_TRUE(r.ok) << FormatLine(r);
+  EXPECT_TRUE(Contains(r.detail, "not on this kernel")) << r.detail;
+
+  Write("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "0\n");
+  r = CheckAppArmorUserns(files_, "/usr/bin/sandbox");
+  EXPECT_TRUE(r.ok) << FormatLine(r);
+  EXPECT_TRUE(Contains(r.detail, "off")) << r.detail;
+
+  Write("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1\n");
+  Write("/proc/self/attr/current", "unconfined\n");
+  r = CheckAppArmorUserns(files_, "/usr/bin/sandbox");
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.required);
+  EXPECT_TRUE(Contains(r.detail, "runs as `unconfined`")) << r.detail;
+  EXPECT_TRUE(
+      Contains(r.fix, "sudo cp /usr/share/sandbox/apparmor/sandbox /etc/apparmor.d/sandbox"))
+      << r.fix;
+  EXPECT_TRUE(Contains(r.fix, "apparmor_restrict_unprivileged_userns=0")) << r.fix;
+
+  // A binary elsewhere (a build directory) needs a profile naming its own path.
+  r = CheckAppArmorUserns(files_, "/home/u/src/sandbox/build/sandbox");
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(
+      Contains(r.fix, "profile sandbox /home/u/src/sandbox/build/sandbox flags=(unconfined)"))
+      << r.fix;
+
+  // A label that only starts with the name is someone else's profile.
+  Write("/proc/self/attr/current", "sandboxed-app (enforce)\n");
+  EXPECT_FALSE(CheckAppArmorUserns(files_, "/usr/bin/sandbox").ok);
+
+  // The AppArmor-only interface wins over the shared one.
+  Write("/proc/self/attr/apparmor/current", "sandbox (unconfined)\n");
+  r = CheckAppArmorUserns(files_, "/usr/bin/sandbox");
+  EXPECT_TRUE(r.ok) << FormatLine(r);
+  EXPECT_TRUE(Contains(r.detail, "on; this binary runs under the AppArmor profile")) << r.detail;
+  Write("/proc/self/attr/apparmor/current", "sandbox-bwrap (unconfined)\n");
+  EXPECT_TRUE(CheckAppArmorUserns(files_, "/usr/libexec/sandbox/bwrap-compat/bwrap").ok);
+}
+
 TEST_F(FakeHostTest, SubordinateIds) {
   CheckResult r = CheckSubordinateIds(files_, "alice", 1000);
   EXPECT_FALSE(r.ok);

@@ -1,7 +1,9 @@
 // `sandbox [FLAGS] -- COMMAND`: parse, build the policy, launch, report.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +16,7 @@
 #include "cli/parse.h"
 #include "common/exit_status.h"
 #include "launch/supervisor.h"
+#include "launch/user_limits.h"
 #include "policy/build.h"
 #include "policy/from_profile.h"
 #include "report/bwrap_message.h"
@@ -38,6 +41,67 @@ RunStyle g_style;
 int Fatal(const Error& error) {
   std::fprintf(stderr, "%s%s\n", g_style.prefix, error.ToString().c_str());
   return g_style.failure_exit;
+}
+
+// `sandbox step`: the report's directory may not be visible to the job, through any bind of
+// the host or layer of an overlay (the workspace, caches and protected paths are binds too).
+Result<void> CheckReportHidden(const policy::Policy& policy, const std::string& report_path) {
+  std::string dir = report_path.substr(0, report_path.rfind('/'));
+  if (dir.empty()) dir = "/";
+  auto beneath = [&dir](const std::string& source) {
+    if (source.empty() || source[0] != '/') return false;
+    if (source == "/" || dir == source) return true;
+    return dir.size() > source.size() && dir.compare(0, source.size(), source) == 0 &&
+           dir[source.size()] == '/';
+  };
+  for (const policy::MountOp& op : policy.mounts()) {
+    std::vector<std::string> sources;
+    if (IsBind(op.kind)) sources.push_back(op.source);
+    if (IsOverlay(op.kind)) {
+      sources.insert(sources.end(), op.layers.begin(), op.layers.end());
+      sources.push_back(op.upper);
+    }
+    for (const std::string& source : sources) {
+      if (!beneath(source)) continue;
+      Error e = MakeError("the report directory " + dir + " is visible to the job through " +
+                          source + " -> " + op.target);
+      e.hint = "give --report-dir a directory outside the checkout and every bind";
+      e.where = op.origin;
+      return e;
+    }
+  }
+  return {};
+}
+
+// `sandbox step`'s last line, for the engine's log: how the step ended and where the report is.
+std::string StepSummary(const std::string& name, const report::Outcome& outcome, int code,
+                        double seconds, const std::string& report_path) {
+  std::string how;
+  switch (outcome.kind) {
+    case report::Outcome::Kind::kExited:
+      how = "exited " + std::to_string(code);
+      break;
+    case report::Outcome::Kind::kSignaled: {
+      const char* abbrev = sigabbrev_np(outcome.signal);
+      how = "signaled " +
+            (abbrev != nullptr ? "SIG" + std::string(abbrev) : std::to_string(outcome.signal)) +
+            " (" + std::to_string(code) + ")";
+      break;
+    }
+    case report::Outcome::Kind::kTimedOut:
+      how = "timed out (" + std::to_string(code) + ")";
+      break;
+    case report::Outcome::Kind::kSetupFailed:
+    case report::Outcome::Kind::kLost:
+      how = "sandbox failed (" + std::to_string(code) + ")";
+      break;
+    case report::Outcome::Kind::kExecFailed:
+      how = "command not run (" + std::to_string(code) + ")";
+      break;
+  }
+  char elapsed[32];
+  std::snprintf(elapsed, sizeof(elapsed), "%.2f", seconds);
+  return "sandbox: step " + name + ": " + how + " after " + elapsed + " s; report " + report_path;
 }
 
 // A "sandbox: ..." line in the style's words.
@@ -100,6 +164,17 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   }
   auto policy = policy::Build(options, caller);
   if (!policy) return fail("build policy", policy.error());
+  if (options.report_hidden_from_job && options.report_path) {
+    if (auto hidden = CheckReportHidden(*policy, *options.report_path); !hidden) {
+      return fail("build policy", hidden.error());
+    }
+  }
+  if (policy->host_proc() && !launch::CallersProcSysUserWritable()) {
+    std::fprintf(stderr,
+                 "sandbox: note: --host-proc: this /proc/sys is masked or read-only, so the "
+                 "job's share of per-user kernel objects (inotify, fanotify, namespaces) is not "
+                 "bounded (docs/ci.md)\n");
+  }
   if (reporter) reporter->SetPolicy(*policy);
 
   auto plan = launch::BuildChildPlan(*policy, image);
@@ -155,6 +230,7 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   if (registered) observers.Add(&*registered);
 
   std::fflush(nullptr);  // nothing buffered may be written twice by the cloned child
+  const auto started = std::chrono::steady_clock::now();
   auto outcome = launch::RunSupervised(*policy, **plan, &observers);
   if (!outcome) return fail("start sandbox", outcome.error());
 
@@ -192,6 +268,13 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   if (!message.empty()) std::fprintf(stderr, "%s\n", Styled(message).c_str());
   if (reporter) reporter->WriteOutcome(*outcome, describe_op);
   int code = report::ExitCodeFor(*outcome);
+  if (options.step_summary) {
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    std::fprintf(stderr, "%s\n",
+                 StepSummary(state.name, *outcome, code, took.count(),
+                             options.report_path.value_or("(none)"))
+                     .c_str());
+  }
   bool exec_failed = outcome->kind == report::Outcome::Kind::kExecFailed;
   if (code == kExitSandboxFailure || (exec_failed && g_style.exec_failure_too)) {
     return g_style.failure_exit;

@@ -15,6 +15,8 @@ constexpr Subcommand kSubcommands[] = {
     {"ps", "List your live runs (--json for machines)", PsMain},
     {"shell", "Open an interactive shell in the sandbox a job would get", ShellMain},
     {"show", "Print the resolved policy of a profile (--json for machines)", ShowMain},
+    {"step", "Run one CI step on a worker: pinned profile, report out of the job's sight",
+     StepMain},
     {"stop", "Stop a live run: SIGTERM to its job, SIGKILL to all of it after a grace period",
      StopMain},
     {nullptr, nullptr, nullptr},

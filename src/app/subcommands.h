@@ -64,6 +64,9 @@ int StopMain(int argc, char** argv, const launch::ProcessImage& image);
 /// `sandbox shell [FLAGS]` (app/shell.cc).
 int ShellMain(int argc, char** argv, const launch::ProcessImage& image);
 
+/// `sandbox step --profile /ABS --report-dir DIR [FLAGS] -- COMMAND` (app/step.cc).
+int StepMain(int argc, char** argv, const launch::ProcessImage& image);
+
 /// `sandbox show PROFILE [--json] [-- COMMAND]` (app/show.cc).
 int ShowMain(int argc, char** argv, const launch::ProcessImage& image);
 

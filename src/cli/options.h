@@ -138,6 +138,9 @@ struct CliOptions {
   };
   std::vector<Limit> limits;            // --limit NAME=VALUE, in order
   std::optional<std::string> landlock;  // --landlock on|off|auto
+  // --host-proc / [sandbox] proc = "host": every proc mount is a read-only recursive bind of
+  // the caller's /proc (a container's masked one) instead of a fresh proc.
+  std::optional<bool> host_proc;
   /// The seccomp filter: --seccomp-policy default|none and --seccomp-action errno|kill|log,
   /// or the profile's [seccomp]. Names carry where they were written, for messages.
   struct SeccompName {
@@ -157,7 +160,11 @@ struct CliOptions {
   bool tty = false;                 // --tty: the job gets a pseudo-terminal of the sandbox's own
   std::optional<std::string> name;  // --name: the run's name for ps/enter/stop
   std::optional<std::string> report_path;  // --report FILE
-  std::optional<int> report_fd;            // --report-fd N
+  // `sandbox step`: the report's directory must be outside every bind of the job, and the run
+  // ends with a one-line summary on stderr.
+  bool report_hidden_from_job = false;
+  bool step_summary = false;
+  std::optional<int> report_fd;  // --report-fd N
   std::vector<std::string> command;
 };
 

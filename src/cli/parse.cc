@@ -172,6 +172,10 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
   app.add_option("--uid", out.uid, "User id inside (default: 0)");
   app.add_option("--gid", out.gid, "Group id inside (default: 0)");
   app.add_flag("--share-net", out.share_net, "Keep the host's network instead of lo only");
+  app.add_flag_callback(
+      "--host-proc", [&out] { out.host_proc = true; },
+      "Proc mounts bind this /proc read-only instead of a fresh one (containers whose /proc is "
+      "masked)");
   app.add_option("--chdir", out.chdir, "Working directory of the job inside");
   app.add_option("--pass-fd", out.pass_fds, "Keep descriptor FD open in the job")
       ->type_name("FD")

@@ -303,7 +303,9 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   plan->wait_for_go = policy.coordination().userns_block_fd >= 0;
   // A namespace of our own and mapped by us: pid 1 is its root and bounds its share of the
   // caller's per-user kernel objects (launch/user_limits.h).
-  if (plan->write_id_maps) {
+  // With --host-proc in a container whose /proc/sys is read-only there is no way to write them:
+  // the run says so (app/run.cc) and goes on without.
+  if (plan->write_id_maps && (!policy.host_proc() || CallersProcSysUserWritable())) {
     const seccomp::Settings* filter = policy.seccomp() ? &*policy.seccomp() : nullptr;
     auto limits = ReadUserLimits(JobMayCreateNamespaces(filter));
     if (!limits) plan->user_limits_error = plan->Intern(limits.error().ToString());

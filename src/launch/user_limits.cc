@@ -1,6 +1,7 @@
 #include "launch/user_limits.h"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -64,6 +65,11 @@ Result<std::vector<UserLimit>> ReadUserLimits(bool namespaces, const std::string
   ::close(fd);
   if (!status) return status.error();
   return limits;
+}
+
+bool CallersProcSysUserWritable(const std::string& dir) {
+  struct statvfs fs = {};
+  return ::statvfs(dir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY) == 0;
 }
 
 }  // namespace sandbox::launch

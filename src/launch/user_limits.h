@@ -31,6 +31,11 @@ bool JobMayCreateNamespaces(const seccomp::Settings* seccomp);
 Result<std::vector<UserLimit>> ReadUserLimits(bool namespaces,
                                               const std::string& dir = "/proc/sys/user");
 
+/// Whether pid 1 can write its namespace's limits through the caller's /proc/sys/user (what it
+/// does when the run has no fresh proc, --host-proc): not where a container masked /proc/sys
+/// or made it read-only.
+bool CallersProcSysUserWritable(const std::string& dir = "/proc/sys/user");
+
 }  // namespace sandbox::launch
 
 #endif  // SANDBOX_LAUNCH_USER_LIMITS_H_

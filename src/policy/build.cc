@@ -101,6 +101,7 @@ class PolicyBuilder {
     if (auto r = BuildLimits(); !r) return r.error();
     if (auto r = BuildTmpfsBounds(); !r) return r.error();
     if (auto r = BuildLandlock(); !r) return r.error();
+    if (auto r = BuildHostProc(); !r) return r.error();
     if (auto r = BuildSeccomp(); !r) return r.error();
     if (auto r = BuildTerminal(); !r) return r.error();
     BuildNamespaces();
@@ -517,6 +518,24 @@ class PolicyBuilder {
       return e;
     }
     policy_.landlock_.abi = caller_.landlock_abi;
+    return {};
+  }
+
+  // --host-proc: where the caller's /proc is masked (a container's), the kernel refuses a fresh
+  // proc in a user namespace (mount_too_revealing), so every proc mount becomes a read-only
+  // recursive bind of the caller's own, masks included. The job then lists the processes
+  // outside the sandbox and reads what /proc shows anyone (command lines, status); their
+  // memory, environment and descriptors stay closed to it: the kernel lets only a process of
+  // their own user namespace, or one with CAP_SYS_PTRACE over it, at those (Landlock's ptrace
+  // scoping is a second fence where it runs). docs/ci.md says what it costs.
+  Result<void> BuildHostProc() {
+    if (options_.bwrap || !options_.host_proc.value_or(false)) return {};
+    policy_.host_proc_ = true;
+    for (MountOp& op : policy_.mounts_) {
+      if (op.kind != MountKind::kProc) continue;
+      op.kind = MountKind::kReadOnlyBind;
+      op.source = "/proc";
+    }
     return {};
   }
 

@@ -127,6 +127,23 @@ TEST(PolicyBuildTest, BindSourcesAreCanonicalAndMountsKeepOrder) {
   EXPECT_EQ(p->mounts()[2].kind, MountKind::kProc);
 }
 
+// --host-proc turns every proc mount into a read-only bind of the caller's /proc.
+TEST(PolicyBuildTest, HostProcBindsTheCallersProc) {
+  auto o = WithCommand();
+  o.mounts = {Request(MountKind::kProc, "", "/proc"), Request(MountKind::kTmpfs, "", "/tmp")};
+  auto fresh = Build(o, TestCaller());
+  ASSERT_TRUE(fresh) << fresh.error().ToString();
+  EXPECT_EQ(fresh->mounts()[0].kind, MountKind::kProc);
+
+  o.host_proc = true;
+  auto bound = Build(o, TestCaller());
+  ASSERT_TRUE(bound) << bound.error().ToString();
+  EXPECT_EQ(bound->mounts()[0].kind, MountKind::kReadOnlyBind);
+  EXPECT_EQ(bound->mounts()[0].source, "/proc");
+  EXPECT_EQ(bound->mounts()[0].target, "/proc");
+  EXPECT_EQ(bound->mounts()[1].kind, MountKind::kTmpfs);
+}
+
 TEST(PolicyBuildTest, MissingSourceFailsUnlessOptional) {
   auto o = WithCommand();
   o.mounts = {Request(MountKind::kBind, "/nonexistent/sandbox-test", "/x")};

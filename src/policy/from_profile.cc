@@ -29,6 +29,7 @@ Result<cli::CliOptions> CombineWithProfile(const profile::ProfileSpec& profile,
   if (!out.share_net && profile.network) out.share_net = profile.network->value == "host";
   if (!out.chdir && profile.cwd) out.chdir = profile.cwd->value;
   if (!out.landlock && profile.landlock) out.landlock = profile.landlock->value;
+  if (!out.host_proc && profile.proc) out.host_proc = profile.proc->value == "host";
   const profile::ProfileSpec::Seccomp& seccomp = profile.seccomp;
   if (!out.seccomp_policy && seccomp.policy) {
     out.seccomp_policy = seccomp.policy->value;

@@ -142,6 +142,8 @@ class Policy {
   /// The seccomp filter to install last before execve; nullopt: none (--seccomp-policy none).
   const std::optional<seccomp::Settings>& seccomp() const { return seccomp_; }
   bool new_session() const { return new_session_; }
+  /// --host-proc: the proc mounts are read-only binds of the caller's /proc.
+  bool host_proc() const { return host_proc_; }
   /// CLONE_NEW* flags of the namespaces the sandbox gets: every one in the default mode; in
   /// bwrap mode the user and mount namespaces plus those asked for.
   uint64_t namespaces() const { return namespaces_; }
@@ -188,6 +190,7 @@ class Policy {
   CgroupRequest cgroup_;
   std::optional<seccomp::Settings> seccomp_ = seccomp::Settings{};
   bool new_session_ = true;
+  bool host_proc_ = false;
   uint64_t namespaces_ = 0;
   bool job_is_pid1_ = false;
   std::vector<std::string> lock_files_;

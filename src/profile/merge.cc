@@ -102,6 +102,7 @@ void MergeCaches(std::vector<CacheSpec>& base, std::vector<CacheSpec>& derived) 
 void MergeInto(ProfileSpec& base, ProfileSpec derived) {
   Override(base.hostname, derived.hostname);
   Override(base.network, derived.network);
+  Override(base.proc, derived.proc);
   Override(base.cwd, derived.cwd);
   Override(base.uid, derived.uid);
   Override(base.gid, derived.gid);

@@ -38,8 +38,8 @@ constexpr std::array<std::string_view, 4> kSeccompKeys = {"policy", "action", "d
 constexpr std::array<std::string_view, 14> kLimitKeys = {
     "timeout", "timeout_grace", "nofile", "nproc", "fsize", "cpu",        "core", "stack",
     "as",      "memory",        "pids",   "cpus",  "tmpfs", "tmpfs_total"};
-constexpr std::array<std::string_view, 6> kSandboxKeys = {"hostname", "network", "cwd",
-                                                          "uid",      "gid",     "landlock"};
+constexpr std::array<std::string_view, 7> kSandboxKeys = {"hostname", "network",  "cwd", "uid",
+                                                          "gid",      "landlock", "proc"};
 constexpr std::array<std::string_view, 5> kEnvKeys = {"clear", "pass", "deny", "set", "unset"};
 constexpr std::array<std::string_view, 7> kMountKeys = {"type", "source", "target", "optional",
                                                         "size", "mode",   "content"};
@@ -482,6 +482,7 @@ class FileParser {
   void ParseSandbox(const toml::table& table) {
     static constexpr std::array<std::string_view, 2> kNetworks = {"none", "host"};
     static constexpr std::array<std::string_view, 3> kLandlock = {"auto", "on", "off"};
+    static constexpr std::array<std::string_view, 2> kProc = {"fresh", "host"};
     ProfileSpec& spec = result_.spec;
     for (auto [key, node] : InFileOrder(table)) {
       const std::string_view k = key->str();
@@ -508,6 +509,10 @@ class FileParser {
         spec.gid = Id(*node, k);
       } else if (k == "landlock") {
         spec.landlock = Choice(*node, k, kLandlock, "use \"auto\", \"on\" or \"off\"");
+      } else if (k == "proc") {
+        spec.proc = Choice(*node, k, kProc,
+                           "use \"fresh\" (a proc of the sandbox's own) or \"host\" (the "
+                           "caller's, for containers whose /proc is masked)");
       } else {
         Unknown(*key, "[sandbox]", kSandboxKeys);
       }

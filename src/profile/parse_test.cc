@@ -50,6 +50,7 @@ cwd      = "${PWD}/src"
 uid = 1000
 gid = 0o144
 landlock = "on"
+proc = "host"
 [env]
 clear = false
 pass  = ["TERM", "LANG"]
@@ -68,11 +69,17 @@ unset = ["FOO"]
   EXPECT_EQ(spec.uid->where.line, 6);
   EXPECT_EQ(spec.gid->value, 100);
   EXPECT_EQ(spec.landlock->value, "on");
+  EXPECT_EQ(spec.proc->value, "host");
+  EXPECT_EQ(Errors("[sandbox]\nproc = \"masked\"\n"),
+            "p.toml:2:8: \"proc\" cannot be \"masked\"; use \"fresh\" (a proc of the sandbox's "
+            "own) or \"host\" (the caller's, for containers whose /proc is masked)\n"
+            "proc = \"masked\"\n"
+            "       ^\n");
   ASSERT_TRUE(spec.env.clear);
   EXPECT_FALSE(spec.env.clear->value);
   ASSERT_EQ(spec.env.pass.size(), 2u);
   EXPECT_EQ(spec.env.pass[1].value, "LANG");
-  EXPECT_EQ(spec.env.pass[1].where.ToString(), "/etc/sandbox/profiles/p.toml:11:18");
+  EXPECT_EQ(spec.env.pass[1].where.ToString(), "/etc/sandbox/profiles/p.toml:12:18");
   // In the order written, not toml++'s sorted order.
   ASSERT_EQ(spec.env.set.size(), 2u);
   EXPECT_EQ(spec.env.set[0].first, "PATH");
@@ -224,7 +231,7 @@ TEST(ProfileParseTest, UnknownKeyWithHint) {
 TEST(ProfileParseTest, UnknownKeyWithoutNearMatch) {
   EXPECT_EQ(Errors("[sandbox]\n  colour = \"red\"\n"),
             "p.toml:2:3: unknown key \"colour\" in [sandbox]; valid keys: hostname, network, "
-            "cwd, uid, gid, landlock\n"
+            "cwd, uid, gid, landlock, proc\n"
             "  colour = \"red\"\n"
             "  ^\n");
 }

@@ -56,8 +56,8 @@ std::string Env(const ProfileSpec& spec, const std::string& name) {
 }
 
 TEST(ShippedProfilesTest, TheDesignsSetIsThere) {
-  EXPECT_EQ(ShippedNames(),
-            (std::vector<std::string>{"base", "cc", "ci", "go", "node", "python", "rust"}));
+  EXPECT_EQ(ShippedNames(), (std::vector<std::string>{"base", "cc", "ci", "fleet", "go", "node",
+                                                      "python", "rust"}));
 }
 
 TEST(ShippedProfilesTest, EveryOneLoadsWithoutErrors) {
@@ -84,8 +84,10 @@ TEST(ShippedProfilesTest, EveryOneLoadsWithoutErrors) {
         EXPECT_EQ(m.kind, MountKind::kReadOnlyBind) << m.source->value;
       }
     }
+    // (fleet's are the step's alone.) Never the host's own, read-write.
     for (const CacheSpec& c : r.spec.caches) {
-      EXPECT_FALSE(c.share && c.share->value != "sandbox") << c.name.value;
+      std::string share = c.share ? c.share->value : "sandbox";
+      EXPECT_EQ(share, name == "fleet" ? "run" : "sandbox") << c.name.value;
     }
     ASSERT_TRUE(r.spec.network);
     EXPECT_EQ(r.spec.network->value, "none");

@@ -90,6 +90,7 @@ struct ProfileSpec {
   std::optional<Located<int64_t>> uid;           // 0 .. 4294967294
   std::optional<Located<int64_t>> gid;           // 0 .. 4294967294
   std::optional<Located<std::string>> landlock;  // "auto" | "on" | "off"
+  std::optional<Located<std::string>> proc;      // "fresh" | "host"
   EnvSpec env;
   std::vector<MountSpec> mounts;  // in order; the root of the chain's first
   WorkspaceSpec workspace;

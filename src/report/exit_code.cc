@@ -120,6 +120,15 @@ std::string MessageFor(const Outcome& outcome, const OpDescriber& describe_op) {
     std::string op = describe_op(r.op_index);
     if (!op.empty()) line += " [" + op + "]";
   }
+  // In a user namespace, the one reason left for refusing a fresh proc is a /proc with parts
+  // masked or read-only (mount_too_revealing): the caller is in a container.
+  if (r.kind == RecordKind::kSetupError && r.step == SetupStep::kMountProc && r.error == EPERM) {
+    line +=
+        "; this /proc has masked or read-only parts (a container's), so the kernel refuses "
+        "a fresh one: --host-proc binds this one read-only instead (docs/ci.md), or give "
+        "the container an unmasked /proc (docker run --security-opt "
+        "systempaths=unconfined)";
+  }
   if (IsHostLimit(r)) line.append(" ").append(kDoctorHint);
   return line;
 }

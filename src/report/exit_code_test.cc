@@ -60,7 +60,10 @@ TEST(ExitCodeTest, SetupMessageNamesStepPathErrnoAndFlag) {
 TEST(ExitCodeTest, HostLimitsPointAtDoctor) {
   auto o = WithRecord(Outcome::Kind::kSetupFailed, SetupStep::kMountProc, EPERM, "proc", 1);
   EXPECT_EQ(MessageFor(o, [](int) { return "--proc /proc"; }),
-            "sandbox: mount proc /proc: Operation not permitted [--proc /proc] "
+            "sandbox: mount proc /proc: Operation not permitted [--proc /proc]; this /proc has "
+            "masked or read-only parts (a container's), so the kernel refuses a fresh one: "
+            "--host-proc binds this one read-only instead (docs/ci.md), or give the container "
+            "an unmasked /proc (docker run --security-opt systempaths=unconfined) "
             "(see: sandbox doctor)");
   o = WithRecord(Outcome::Kind::kSetupFailed, SetupStep::kMakeRootPrivate, EPERM, nullptr);
   EXPECT_EQ(MessageFor(o, nullptr),

@@ -81,7 +81,9 @@ run_completion_checks() {
   expect "--json" sandbox show ci --j
   expect "$scratch/dir/sub" sandbox --tmpfs "$scratch/dir/s"
   expect "$scratch/dir/sub" sandbox --ro-bind /usr "$scratch/dir/s"
-  expect "--help" sandbox doctor -
+  expect "--help --json" sandbox doctor -
+  expect "--report-dir" sandbox step --r
+  expect "$scratch/dir" sandbox step --report-dir "$scratch/d"
   expect "" sandbox --hostname ""
   rm -rf "$scratch"
 }

@@ -26,7 +26,7 @@ class ProfileFixture : public SandboxTest {
     std::string d = BinDir() + "/profiles";
     if (::access((d + "/ci.toml").c_str(), R_OK) == 0) return d;
     ::mkdir(d.c_str(), 0755);
-    for (const char* name : {"base", "cc", "python", "node", "rust", "go", "ci"}) {
+    for (const char* name : {"base", "cc", "python", "node", "rust", "go", "ci", "fleet"}) {
       std::ifstream in(std::string(SANDBOX_SOURCE_PROFILES) + "/" + name + ".toml");
       std::ofstream(d + "/" + name + ".toml") << in.rdbuf();
       ::chmod((d + "/" + name + ".toml").c_str(), 0644);
