@@ -71,7 +71,10 @@ int StepMain(int argc, char** argv, const launch::ProcessImage& image) {
     return *parsed->exit_now;
   }
   cli::CliOptions options = parsed->options;
-  if (!options.profile || options.profile->empty() || (*options.profile)[0] != '/') {
+  // Every profile of a composition is pinned, not only the first.
+  bool pinned = !options.profiles.empty();
+  for (const std::string& profile : options.profiles) pinned = pinned && profile.starts_with("/");
+  if (!pinned) {
     return Refuse(
         "pin the profile with its absolute path, e.g. --profile "
         "/usr/share/sandbox/profiles/fleet.toml (a name is looked up in directories the "

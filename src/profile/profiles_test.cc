@@ -193,6 +193,12 @@ TEST(ShippedProfilesTest, CiComposesWithEveryLanguageProfile) {
   EXPECT_TRUE(std::any_of(node.caches.begin(), node.caches.end(),
                           [](const CacheSpec& c) { return c.target.value == "/tmp/.npm"; }));
   EXPECT_EQ(Env(node, "npm_config_offline"), "true");
+  // fleet keeps go-build for the step only, go keeps it: a conflict, not a silent choice.
+  LoadResult fleet_go = LoadAll({"fleet", "go"}, TestHost());
+  ASSERT_EQ(fleet_go.errors.size(), 1u);
+  EXPECT_NE(fleet_go.errors[0].message.find("disagree on [[cache]] go-build"), std::string::npos)
+      << fleet_go.errors[0].message;
+  EXPECT_TRUE(LoadAll({"fleet", "node"}, TestHost()).ok());
   ProfileSpec go = LoadAll({"ci", "go"}, TestHost()).spec;
   EXPECT_EQ(Env(go, "GOPROXY"), "off");
   EXPECT_TRUE(Env(go, "PATH").starts_with("/usr/local/go/bin:"));
