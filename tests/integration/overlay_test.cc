@@ -1,0 +1,138 @@
+// --workspace overlay from inside real sandboxes (docs/workspace.md, "The copy-on-write
+// workspace"): the job writes freely, the checkout stays byte-identical, and the change list
+// says exactly what the job did.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "workspace_fixture.h"
+
+namespace sandbox::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class OverlayTest : public WorkspaceTest {
+ protected:
+  // Every entry under `root`: type, permission bits and content (a link's text), symlinks
+  // never followed.
+  static std::map<std::string, std::string> Snapshot(const std::string& root) {
+    std::map<std::string, std::string> tree;
+    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
+         ++it) {
+      struct stat st {};
+      std::string path = it->path().string();
+      ::lstat(path.c_str(), &st);
+      std::string what = std::to_string(st.st_mode) + " ";
+      if (S_ISREG(st.st_mode)) what += ReadHostFile(path);
+      if (S_ISLNK(st.st_mode)) what += fs::read_symlink(path).string();
+      tree[path.substr(root.size())] = what;
+    }
+    return tree;
+  }
+
+  // The paths whose entry differs between two snapshots.
+  static std::string Differences(const std::map<std::string, std::string>& a,
+                                 const std::map<std::string, std::string>& b) {
+    std::string out;
+    for (const auto& [path, what] : a) {
+      auto it = b.find(path);
+      if (it == b.end())
+        out += "gone: " + path + "\n";
+      else if (it->second != what)
+        out += "changed: " + path + "\n";
+    }
+    for (const auto& [path, what] : b) {
+      if (a.count(path) == 0) out += "new: " + path + "\n";
+    }
+    return out;
+  }
+
+  RunResult CheckReport(const std::string& report, const std::vector<std::string>& expects) {
+    std::vector<std::string> argv = {"/usr/bin/env", "python3", SANDBOX_CHECK_REPORT,
+                                     SANDBOX_REPORT_SCHEMA, report};
+    for (const std::string& e : expects) {
+      argv.push_back("--expect");
+      argv.push_back(e);
+    }
+    return RunProcess(argv, DefaultOptions());
+  }
+
+  // A checkout with a file to modify, one to delete, one to chmod, one to leave alone.
+  std::string MakeCheckout() {
+    std::string repo = MakeRepo("proj");
+    RunResult r = Host(repo, {"/bin/sh", "-c",
+                              "echo keep > keep.txt && echo del > del.txt && "
+                              "echo 'echo hi' > tool.sh && mkdir -p dir && echo a > dir/a"});
+    EXPECT_EQ(r.exit_code, 0) << r;
+    return repo;
+  }
+
+  // What the job does: modify, delete, chmod, create (a file, a directory, a symlink out),
+  // and try the read-only .git.
+  static constexpr char kJob[] =
+      "echo two > file && rm del.txt && chmod +x tool.sh && echo n > new.txt && "
+      "mkdir nd && echo y > nd/y && ln -s /etc/passwd esc && "
+      "(touch .git/planted 2>/dev/null && echo wrote-git); cat file";
+};
+
+TEST_F(OverlayTest, TheCheckoutStaysByteIdenticalAndTheChangeListIsWhatTheJobDid) {
+  if (::access(kGit, X_OK) != 0) GTEST_SKIP() << "git is not installed";
+  std::string repo = MakeCheckout();
+  MakeDir("out", /*job_writable=*/true);
+  std::string report = scratch() + "/out/report.json";
+  auto before = Snapshot(repo);
+  RunResult r = Sandbox(repo, {"--profile", "cc", "--workspace", "overlay", "--report", report,
+                               "--", "/bin/sh", "-c", kJob});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "two\n") << r;  // the job saw its own writes; .git stayed read-only
+  EXPECT_EQ(Differences(before, Snapshot(repo)), "") << "the checkout changed";
+  EXPECT_NE(r.err.find("sandbox: 5 files changed, 1 deleted; 2 sensitive: esc (added), "
+                       "tool.sh (modified)\n"),
+            std::string::npos)
+      << r;
+  RunResult check = CheckReport(
+      report,
+      {R"(workspace.mode="overlay")", R"(changes.0.path="del.txt")",
+       R"(changes.0.change="deleted")", R"(changes.1.path="esc")",
+       R"(changes.1.link="/etc/passwd")", R"(changes.1.flags=["symlink-outside"])",
+       R"(changes.2.path="file")", R"(changes.2.change="modified")",
+       R"(changes.2.sha256="27dd8ed44a83ff94d557f9fd0412ed5a8cbca69ea04922d88c01184a07300a5a")",
+       R"(changes.3.path="nd")", R"(changes.3.type="dir")", R"(changes.4.path="nd/y")",
+       R"(changes.5.path="new.txt")", R"(changes.6.path="tool.sh")", R"(changes.6.mode="0755")",
+       R"(changes.6.flags=["exec"])"});
+  EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(report);
+}
+
+TEST_F(OverlayTest, ABindRunReportsNoChangesAndTheProfileSaysOverlayToo) {
+  std::string proj = MakeDir("proj", /*job_writable=*/true);
+  MakeDir("out", /*job_writable=*/true);
+  std::string report = scratch() + "/out/report.json";
+  RunResult r = Sandbox(proj, {"--profile", "cc", "--report", report, "--", "/bin/true"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.err, "") << r;
+  RunResult check = CheckReport(report, {R"(workspace.mode="bind")", "changes=null"});
+  EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(report);
+  // A profile asking for the overlay; a job that writes nothing.
+  std::string profile =
+      MakeFile("overlay.toml", "extends = \"cc\"\n[workspace]\nmode = \"overlay\"\n");
+  r = Sandbox(proj, {"--profile", profile, "--", "/bin/true"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.err, "sandbox: no changes to the workspace\n") << r;
+}
+
+TEST_F(OverlayTest, TheUpperLayerIsBoundedLikeTheTmpfsMounts) {
+  std::string proj = MakeDir("proj", /*job_writable=*/true);
+  RunResult r =
+      Sandbox(proj, {"--profile", "cc", "--workspace", "overlay", "--limit", "tmpfs=1M", "--",
+                     "/bin/sh", "-c", "head -c 2097152 /dev/zero > big || echo refused"});
+  EXPECT_EQ(r.out, "refused\n") << r;
+  struct stat st {};
+  EXPECT_NE(::lstat((proj + "/big").c_str(), &st), 0);
+}
+
+}  // namespace
+}  // namespace sandbox::testing
