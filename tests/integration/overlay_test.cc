@@ -134,5 +134,60 @@ TEST_F(OverlayTest, TheUpperLayerIsBoundedLikeTheTmpfsMounts) {
   EXPECT_NE(::lstat((proj + "/big").c_str(), &st), 0);
 }
 
+TEST_F(OverlayTest, ChangesFailReturnsItsOwnStatus) {
+  std::string proj = MakeDir("proj", /*job_writable=*/true);
+  auto run = [&](const std::string& job) {
+    return Sandbox(proj, {"--profile", "cc", "--workspace", "overlay", "--changes", "fail", "--",
+                          "/bin/sh", "-c", job});
+  };
+  RunResult r = run("echo x > built");
+  EXPECT_EQ(r.exit_code, 123) << r;
+  EXPECT_NE(r.err.find("sandbox: --changes fail: the job changed the checkout (exit 123)"),
+            std::string::npos)
+      << r;
+  EXPECT_EQ(run("cat /dev/null").exit_code, 0);
+  EXPECT_EQ(run("echo x > built; exit 3").exit_code, 3);  // the job's failure wins
+  // Only with the overlay.
+  r = Sandbox(proj, {"--profile", "cc", "--changes", "fail", "--", "/bin/true"});
+  EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
+  EXPECT_NE(r.err.find("--changes needs the workspace overlay"), std::string::npos) << r;
+}
+
+TEST_F(OverlayTest, ApplyAndThePatchGiveTheTreeABindRunWouldHaveLeft) {
+  if (::access(kGit, X_OK) != 0) GTEST_SKIP() << "git is not installed";
+  std::string repo = MakeCheckout();
+  std::string copies = MakeDir("copies", /*job_writable=*/true);
+  std::string bound = copies + "/bound";
+  std::string patched = copies + "/patched";
+  std::string again = copies + "/again";
+  for (const std::string& copy : {bound, patched, again}) {
+    RunResult cp = Host(copies, {"/bin/cp", "-a", repo, copy});
+    ASSERT_EQ(cp.exit_code, 0) << cp;
+  }
+  MakeDir("out", /*job_writable=*/true);
+  std::string patch = scratch() + "/out/job.patch";
+  RunResult r = Sandbox(bound, {"--profile", "cc", "--", "/bin/sh", "-c", kJob});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  r = Sandbox(repo, {"--profile", "cc", "--workspace", "overlay", "--changes", "patch=" + patch,
+                     "--", "/bin/sh", "-c", kJob});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  RunResult applied = Host(patched, {kGit, "apply", patch});
+  EXPECT_EQ(applied.exit_code, 0) << applied << ReadHostFile(patch);
+  EXPECT_EQ(Differences(Snapshot(bound), Snapshot(patched)), "") << ReadHostFile(patch);
+  // Sensitive changes (the new executable bit, the symlink out) are refused and named...
+  r = Sandbox(repo, {"--profile", "cc", "--workspace", "overlay", "--changes", "apply", "--",
+                     "/bin/sh", "-c", kJob});
+  EXPECT_EQ(r.exit_code, 123) << r;
+  EXPECT_NE(r.err.find("sandbox: not applied: esc: refused: symlink-outside"), std::string::npos)
+      << r;
+  EXPECT_NE(r.err.find("sandbox: not applied: tool.sh: refused: exec"), std::string::npos) << r;
+  // ... unless asked for: then the checkout is what the bind run left.
+  r = Sandbox(again, {"--profile", "cc", "--workspace", "overlay", "--changes", "apply",
+                      "--include-protected", "--", "/bin/sh", "-c", kJob});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find("sandbox: applied 7 changes to " + again), std::string::npos) << r;
+  EXPECT_EQ(Differences(Snapshot(bound), Snapshot(again)), "");
+}
+
 }  // namespace
 }  // namespace sandbox::testing
