@@ -11,6 +11,7 @@
 #include "common/unique_fd.h"
 #include "common/write_all.h"
 #include "workspace/apply.h"
+#include "workspace/kept.h"
 #include "workspace/patch.h"
 
 namespace sandbox::app {
@@ -49,7 +50,21 @@ void PrintApplyProblems(const std::vector<std::string>& refused,
 }
 
 int AfterChanges(const cli::WorkspaceRequest& request, const workspace::Layout& layout, int upper,
-                 const std::vector<workspace::Change>& changes, int code) {
+                 const std::vector<workspace::Change>& changes, int code,
+                 const std::string& run_name) {
+  if (request.keep_changes) {
+    auto kept =
+        workspace::KeepChanges(workspace::KeptRunsDir(), run_name, layout.root, upper, changes);
+    if (kept) {
+      std::fprintf(stderr,
+                   "sandbox: changes kept in %s: sandbox changes, diff, apply or discard %s\n",
+                   kept->c_str(), run_name.c_str());
+    } else {
+      std::fprintf(stderr, "sandbox: cannot keep the changes: %s\n",
+                   kept.error().ToString().c_str());
+      if (code == 0) code = kExitSandboxFailure;
+    }
+  }
   if (!request.changes) return code;
   const std::string& mode = *request.changes;
   if (mode.rfind("patch=", 0) == 0) {

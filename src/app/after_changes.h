@@ -16,8 +16,10 @@ namespace sandbox::app {
 /// Carries out the request; returns the run's exit status: `code` (the job's), or
 /// kExitWorkspaceChanged when --changes fail found changes or --changes apply could not apply
 /// them all, after a job that exited 0. Says on stderr what it did and refused.
+/// --keep-changes keeps them as `run_name` first, whatever the job's status.
 int AfterChanges(const cli::WorkspaceRequest& request, const workspace::Layout& layout, int upper,
-                 const std::vector<workspace::Change>& changes, int code);
+                 const std::vector<workspace::Change>& changes, int code,
+                 const std::string& run_name);
 
 /// `sandbox: ` lines for what an apply refused and the conflicts that stopped it.
 void PrintApplyProblems(const std::vector<std::string>& refused,

@@ -213,7 +213,7 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   if (!message.empty()) std::fprintf(stderr, "%s\n", Styled(message).c_str());
   int code = report::ExitCodeFor(*outcome);
   if (changes) {
-    code = AfterChanges(ws, layout, outcome->workspace_changes->get(), *changes, code);
+    code = AfterChanges(ws, layout, outcome->workspace_changes->get(), *changes, code, state.name);
     if (reporter) reporter->SetExitCode(code);
   }
   if (reporter) reporter->WriteOutcome(*outcome, describe_op);

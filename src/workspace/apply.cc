@@ -124,36 +124,6 @@ std::string TempName(const std::string& leaf) {
   return "." + leaf.substr(0, 200) + ".sandbox-apply-" + suffix;
 }
 
-// Removes `name` under `dir` and, for a directory, everything below it: descriptors only,
-// never a symlink followed (a symlink is removed, not what it names).
-Result<void> RemoveTree(int dir, const std::string& name) {
-  if (::unlinkat(dir, name.c_str(), 0) == 0) return {};
-  if (errno != EISDIR && errno != EPERM) {
-    if (errno == ENOENT) return {};
-    return MakeError("cannot remove " + name, errno);
-  }
-  UniqueFd sub(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!sub) return MakeError("cannot open " + name, errno);
-  std::vector<std::string> names;
-  {
-    int copy = ::fcntl(sub.get(), F_DUPFD_CLOEXEC, 3);
-    std::unique_ptr<DIR, int (*)(DIR*)> stream(::fdopendir(copy), &::closedir);
-    if (!stream) return MakeError("cannot read " + name, errno);
-    while (struct dirent* e = ::readdir(stream.get())) {
-      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
-        names.emplace_back(e->d_name);
-      }
-    }
-  }
-  for (const std::string& n : names) {
-    if (auto r = RemoveTree(sub.get(), n); !r) return r;
-  }
-  if (::unlinkat(dir, name.c_str(), AT_REMOVEDIR) != 0) {
-    return MakeError("cannot remove " + name, errno);
-  }
-  return {};
-}
-
 // Copies the job's file to a temporary beside `leaf`, checking it is what was listed, and
 // renames it over. The mode is the listed one without setuid, setgid or sticky bits.
 Result<void> WriteFile(int parent, int source, const Change& c) {
@@ -238,6 +208,34 @@ Result<void> ApplyOne(int checkout, int source, const Change& c) {
 }
 
 }  // namespace
+
+Result<void> RemoveTree(int dir, const std::string& name) {
+  if (::unlinkat(dir, name.c_str(), 0) == 0) return {};
+  if (errno != EISDIR && errno != EPERM) {
+    if (errno == ENOENT) return {};
+    return MakeError("cannot remove " + name, errno);
+  }
+  UniqueFd sub(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!sub) return MakeError("cannot open " + name, errno);
+  std::vector<std::string> names;
+  {
+    int copy = ::fcntl(sub.get(), F_DUPFD_CLOEXEC, 3);
+    std::unique_ptr<DIR, int (*)(DIR*)> stream(::fdopendir(copy), &::closedir);
+    if (!stream) return MakeError("cannot read " + name, errno);
+    while (struct dirent* e = ::readdir(stream.get())) {
+      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+        names.emplace_back(e->d_name);
+      }
+    }
+  }
+  for (const std::string& n : names) {
+    if (auto r = RemoveTree(sub.get(), n); !r) return r;
+  }
+  if (::unlinkat(dir, name.c_str(), AT_REMOVEDIR) != 0) {
+    return MakeError("cannot remove " + name, errno);
+  }
+  return {};
+}
 
 bool Selected(const std::string& path, const std::vector<std::string>& selected) {
   if (selected.empty()) return true;

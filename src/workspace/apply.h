@@ -36,6 +36,10 @@ struct ApplyResult {
 /// was applied before it stays applied, each file whole.
 Result<ApplyResult> Apply(const std::vector<Change>& changes, const ApplyRequest& request);
 
+/// Removes `name` under `dir` and, for a directory, everything below it: descriptors only,
+/// never a symlink followed (a symlink is removed, not what it names). Absent: done.
+Result<void> RemoveTree(int dir, const std::string& name);
+
 /// True if `path` is one of `selected` or below one; everything when `selected` is empty.
 bool Selected(const std::string& path, const std::vector<std::string>& selected);
 

@@ -189,5 +189,66 @@ TEST_F(OverlayTest, ApplyAndThePatchGiveTheTreeABindRunWouldHaveLeft) {
   EXPECT_EQ(Differences(Snapshot(bound), Snapshot(again)), "");
 }
 
+TEST_F(OverlayTest, KeptChangesAreListedDiffedAppliedSafelyAndDiscarded) {
+  if (::access(kGit, X_OK) != 0) GTEST_SKIP() << "git is not installed";
+  std::string repo = MakeCheckout();
+  MakeDir("home/.ssh", /*job_writable=*/true);
+  RunResult r = Sandbox(
+      repo, {"--profile", "cc", "--workspace", "overlay", "--workspace-vcs", "rw", "--keep-changes",
+             "--name", "kept1", "--", "/bin/sh", "-c",
+             "echo two > file && echo k > keep.txt && mkdir -p src && echo x > src/x && "
+             "echo s > suid && chmod 4755 suid && echo 'touch pwned' > .git/hooks/pre-commit && "
+             "chmod +x .git/hooks/pre-commit"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find("sandbox: changes kept in " + home_ + "/.local/state/sandbox/runs/kept1"),
+            std::string::npos)
+      << r;
+  RunResult ps = Sandbox(repo, {"ps", "--all"});
+  EXPECT_NE(ps.out.find("kept1"), std::string::npos) << ps;
+  RunResult listed = Sandbox(repo, {"changes", "kept1"});
+  EXPECT_EQ(listed.exit_code, 0) << listed;
+  EXPECT_NE(listed.out.find("modified  file    0644          4  file\n"), std::string::npos)
+      << listed;
+  EXPECT_NE(listed.out.find(".git/hooks/pre-commit [vcs,exec]"), std::string::npos) << listed;
+  EXPECT_NE(listed.out.find("suid [exec,setuid]"), std::string::npos) << listed;
+  RunResult diff = Sandbox(repo, {"diff", "kept1", "file"});
+  EXPECT_EQ(diff.out,
+            "diff --git a/file b/file\nindex 5626abf0f72e58d7a153368ba57db4c673c0e171.."
+            "f719efd430d52bcfc8566a43b2eb655688d38871 100644\n--- a/file\n+++ b/file\n"
+            "@@ -1,1 +1,1 @@\n-one\n+two\n")
+      << diff;
+  // The user edits keep.txt meanwhile and plants src -> ~/.ssh: apply writes nothing at all.
+  RunResult host =
+      Host(repo, {"/bin/sh", "-c", "echo mine > keep.txt && ln -s " + home_ + "/.ssh src"});
+  ASSERT_EQ(host.exit_code, 0) << host;
+  RunResult apply = Sandbox(repo, {"apply", "kept1"});
+  EXPECT_EQ(apply.exit_code, 1) << apply;
+  EXPECT_NE(apply.err.find("sandbox: keep.txt: conflict: changed in the checkout since the run"),
+            std::string::npos)
+      << apply;
+  EXPECT_NE(apply.err.find("src/x: conflict: a symlink or file on the way"), std::string::npos)
+      << apply;
+  EXPECT_EQ(ReadHostFile(repo + "/file"), "one\n");
+  EXPECT_FALSE(Exists(home_ + "/.ssh/x"));
+  // The paths that do not conflict; the hook and the setuid file are refused and named.
+  apply = Sandbox(repo, {"apply", "kept1", "file", "suid", ".git"});
+  EXPECT_EQ(apply.exit_code, 1) << apply;
+  EXPECT_NE(apply.err.find("not applied: suid: refused: setuid (never applied)"), std::string::npos)
+      << apply;
+  EXPECT_NE(apply.err.find("not applied: .git/hooks/pre-commit: refused: vcs"), std::string::npos)
+      << apply;
+  EXPECT_EQ(ReadHostFile(repo + "/file"), "two\n");
+  EXPECT_FALSE(Exists(repo + "/suid"));
+  EXPECT_FALSE(Exists(repo + "/.git/hooks/pre-commit"));
+  apply = Sandbox(repo, {"apply", "kept1", "--include-protected", ".git"});
+  EXPECT_EQ(apply.exit_code, 0) << apply;
+  EXPECT_EQ(ReadHostFile(repo + "/.git/hooks/pre-commit"), "touch pwned\n");
+  RunResult discard = Sandbox(repo, {"discard", "kept1"});
+  EXPECT_EQ(discard.exit_code, 0) << discard;
+  ps = Sandbox(repo, {"ps", "--all"});
+  EXPECT_EQ(ps.out.find("kept1"), std::string::npos) << ps;
+  EXPECT_EQ(Sandbox(repo, {"changes", "kept1"}).exit_code, kExitSandboxFailure);
+}
+
 }  // namespace
 }  // namespace sandbox::testing
