@@ -1,6 +1,7 @@
 // `sandbox [FLAGS] -- COMMAND`: parse, build the policy, launch, report.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -47,6 +48,12 @@ std::string Styled(const std::string& line) {
   const std::string kOwn = "sandbox: ";
   if (line.rfind(kOwn, 0) != 0) return line;
   return g_style.prefix + line.substr(kOwn.size());
+}
+
+// --verbose: what came after the job, in the setup steps' format (scripts/bench reads it).
+void PrintTiming(std::chrono::steady_clock::time_point started, const char* what) {
+  std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
+  std::fprintf(stderr, "sandbox: %8.3f ms  %s\n", took.count(), what);
 }
 
 }  // namespace
@@ -195,7 +202,9 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   if (reporter) reporter->SetMovedAside(std::move(moved));
   // --workspace overlay: what the job's writes amount to, read from the upper layer.
   std::optional<std::vector<report::ChangeEntry>> changes;
+  auto listing_started = std::chrono::steady_clock::now();
   if (auto listed = ChangesOf(layout, *outcome)) {
+    if (policy->verbose()) PrintTiming(listing_started, "list the workspace's changes");
     if (*listed) {
       changes = std::move(*listed).value();
       std::fprintf(stderr, "sandbox: %s\n", workspace::Summary(*changes).c_str());
@@ -213,7 +222,9 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   if (!message.empty()) std::fprintf(stderr, "%s\n", Styled(message).c_str());
   int code = report::ExitCodeFor(*outcome);
   if (changes) {
+    auto after_started = std::chrono::steady_clock::now();
     code = AfterChanges(ws, layout, outcome->workspace_changes->get(), *changes, code, state.name);
+    if (policy->verbose()) PrintTiming(after_started, "keep, patch or apply the changes");
     if (reporter) reporter->SetExitCode(code);
   }
   if (reporter) reporter->WriteOutcome(*outcome, describe_op);
