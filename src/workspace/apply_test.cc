@@ -114,23 +114,31 @@ TEST_F(ApplyTest, APlantedSymlinkInTheCheckoutIsNeverFollowed) {
 }
 
 TEST_F(ApplyTest, ASymlinkTheJobMadeIsNeverWrittenThrough) {
-  // The job's list says: src is a symlink out, and src/x a file (a forged list).
-  ASSERT_EQ(::symlink((dir_ + "/outside").c_str(), (dir_ + "/upper/src").c_str()), 0);
-  Write("upper/x", "owned\n");
-  std::vector<Change> changes = List();
-  ASSERT_EQ(changes.size(), 2u);
-  Change forged = changes[1];
-  forged.path = "src/x";
-  changes.push_back(forged);
-  auto refused = Run(changes);
+  // A forged list: src is a symlink out of the checkout, then src/x a file whose content the
+  // source has at a real src/x.
+  ASSERT_EQ(::mkdir((dir_ + "/upper/src").c_str(), 0755), 0);
+  Write("upper/src/x", "owned\n");
+  Change link;
+  link.path = "src";
+  link.change = "added";
+  link.type = "symlink";
+  link.link = dir_ + "/outside";
+  link.flags = {"symlink-outside"};
+  Change file;
+  file.path = "src/x";
+  file.change = "added";
+  file.type = "file";
+  file.mode = 0644;
+  file.size = 6;
+  file.sha256 = report::Sha256Hex("owned\n");
+  auto refused = Run({link, file});
   ASSERT_TRUE(refused);
-  EXPECT_NE(Joined(refused->refused).find("src: refused: symlink-outside"), std::string::npos)
-      << Joined(refused->refused);
-  EXPECT_NE(Joined(refused->refused).find("src/x: refused: below a refused directory"),
-            std::string::npos);
+  EXPECT_EQ(Joined(refused->refused),
+            "src: refused: symlink-outside (--include-protected applies it)\n"
+            "src/x: refused: below a refused directory\n");
   EXPECT_FALSE(Exists("outside/x"));
   // Even asked to apply sensitive changes, src/x is never written through the new link.
-  auto forced = Run({changes[0], forged}, /*include_protected=*/true);
+  auto forced = Run({link, file}, /*include_protected=*/true);
   EXPECT_FALSE(forced);
   EXPECT_FALSE(Exists("outside/x"));
 }
