@@ -43,6 +43,11 @@ std::optional<Result<std::vector<report::ChangeEntry>>> ChangesOf(const workspac
   if (!layout.overlay || !outcome.workspace_changes || !*outcome.workspace_changes) {
     return std::nullopt;
   }
+  // The job never ran: nothing to list, and no "no changes" line after the error.
+  if (outcome.kind == report::Outcome::Kind::kSetupFailed ||
+      outcome.kind == report::Outcome::Kind::kExecFailed) {
+    return std::nullopt;
+  }
   UniqueFd lower(::openat(layout.root_fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!lower) {
     return Result<std::vector<report::ChangeEntry>>(

@@ -236,24 +236,29 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
 }
 
 void AddWorkspaceFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) {
-  app.add_option_function<std::string>(
+  app.add_option_function<std::vector<std::string>>(
          "--workspace",
-         [&out](const std::string& v) {
-           // The modes are words; a directory named like one is written ./bind.
-           if (v == "bind" || v == "none" || v == "overlay") {
-             out.workspace.mode = v;
-             out.workspace.mode_origin = "--workspace " + v;
-             return;
-           }
-           out.workspace.dir = v;
-           if (!out.workspace.mode || *out.workspace.mode == "none") {
-             out.workspace.mode = "bind";
-             out.workspace.mode_origin = "--workspace " + v;
+         [&out](const std::vector<std::string>& values) {
+           // The modes are words; a directory named like one is written ./bind. Given twice
+           // (--workspace overlay --workspace DIR), a mode and a directory combine.
+           for (const std::string& v : values) {
+             if (v == "bind" || v == "none" || v == "overlay") {
+               out.workspace.mode = v;
+               out.workspace.mode_origin = "--workspace " + v;
+               continue;
+             }
+             out.workspace.dir = v;
+             if (!out.workspace.mode || *out.workspace.mode == "none") {
+               out.workspace.mode = "bind";
+               out.workspace.mode_origin = "--workspace " + v;
+             }
            }
          },
          "The project: DIR (bound read-write, VCS metadata read-only), or bind, overlay "
-         "(writes kept apart, listed after the run) or none")
-      ->type_name("DIR|MODE");
+         "(writes kept apart, listed after the run) or none; a mode and DIR combine")
+      ->type_name("DIR|MODE")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option_function<std::string>(
          "--changes",
          [&out, &pending](const std::string& v) {
