@@ -14,6 +14,7 @@
 #include "common/syscalls.h"
 #include "common/unique_fd.h"
 #include "report/sha256.h"
+#include "workspace/chunk_buffer.h"
 
 namespace sandbox::workspace {
 namespace {
@@ -74,13 +75,13 @@ std::string Refusal(const Change& c, bool include_protected) {
 
 Result<std::string> HashOf(int fd) {
   report::Sha256 hash;
-  std::vector<char> buffer(size_t{1} << 20);
+  char* buffer = ChunkBuffer();
   for (;;) {
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    ssize_t n = ::read(fd, buffer, kChunkSize);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return MakeError("read", errno);
     if (n == 0) break;
-    hash.Update(buffer.data(), static_cast<size_t>(n));
+    hash.Update(buffer, static_cast<size_t>(n));
   }
   return hash.HexDigest();
 }
@@ -137,18 +138,18 @@ Result<void> WriteFile(int parent, int source, const Change& c) {
       ::openat(parent, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!out) return MakeError("cannot create a temporary for " + c.path, errno);
   report::Sha256 hash;
-  std::vector<char> buffer(size_t{1} << 20);
+  char* buffer = ChunkBuffer();
   bool ok = true;
   for (;;) {
-    ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
+    ssize_t n = ::read(in.get(), buffer, kChunkSize);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       ok = n == 0;
       break;
     }
-    hash.Update(buffer.data(), static_cast<size_t>(n));
+    hash.Update(buffer, static_cast<size_t>(n));
     for (ssize_t done = 0; done < n;) {
-      ssize_t w = ::write(out.get(), buffer.data() + done, static_cast<size_t>(n - done));
+      ssize_t w = ::write(out.get(), buffer + done, static_cast<size_t>(n - done));
       if (w < 0 && errno == EINTR) continue;
       if (w < 0) {
         ok = false;

@@ -14,12 +14,11 @@
 
 #include "common/unique_fd.h"
 #include "report/sha256.h"
+#include "workspace/chunk_buffer.h"
 #include "workspace/protect.h"
 
 namespace sandbox::workspace {
 namespace {
-
-constexpr size_t kChunk = size_t{1} << 20;
 
 std::string TypeOf(mode_t mode) {
   if (S_ISREG(mode)) return "file";
@@ -51,19 +50,20 @@ Result<std::vector<std::string>> Names(int dir) {
 }
 
 // Reads a whole file in chunks, into the hash; false on a read error.
-bool HashFile(int fd, report::Sha256* hash, std::vector<char>* buffer) {
+bool HashFile(int fd, report::Sha256* hash) {
+  char* buffer = ChunkBuffer();
   for (;;) {
-    ssize_t n = ::read(fd, buffer->data(), buffer->size());
+    ssize_t n = ::read(fd, buffer, kChunkSize);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return false;
     if (n == 0) return true;
-    hash->Update(buffer->data(), static_cast<size_t>(n));
+    hash->Update(buffer, static_cast<size_t>(n));
   }
 }
 
 class Walker {
  public:
-  explicit Walker(const std::vector<std::string>& protect) : protect_(protect), buffer_(kChunk) {}
+  explicit Walker(const std::vector<std::string>& protect) : protect_(protect) {}
 
   Result<void> Dir(int upper, int lower, const std::string& prefix, bool opaque) {
     auto names = Names(upper);
@@ -134,7 +134,7 @@ class Walker {
     if (S_ISREG(st.st_mode)) {
       UniqueFd file(::openat(upper, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
       report::Sha256 hash;
-      if (!file || !HashFile(file.get(), &hash, &buffer_)) {
+      if (!file || !HashFile(file.get(), &hash)) {
         return MakeError("cannot read the change " + path, errno);
       }
       c.sha256 = hash.HexDigest();
@@ -156,7 +156,7 @@ class Walker {
   Result<std::string> HashAt(int dir, const std::string& name, const std::string& path) {
     UniqueFd file(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     report::Sha256 hash;
-    if (!file || !HashFile(file.get(), &hash, &buffer_)) {
+    if (!file || !HashFile(file.get(), &hash)) {
       return MakeError("cannot read the checkout's " + path, errno);
     }
     return hash.HexDigest();
@@ -235,7 +235,6 @@ class Walker {
   void Add(Change c) { changes_.push_back(std::move(c)); }
 
   const std::vector<std::string>& protect_;
-  std::vector<char> buffer_;
   std::vector<Change> changes_;
 };
 

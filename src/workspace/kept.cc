@@ -15,6 +15,7 @@
 #include "common/write_all.h"
 #include "workspace/apply.h"
 #include "workspace/caches.h"
+#include "workspace/chunk_buffer.h"
 
 namespace sandbox::workspace {
 namespace {
@@ -115,13 +116,13 @@ Result<void> CopyFile(int upper, int files, const Change& c) {
     }
     break;
   }
-  std::vector<char> buffer(size_t{1} << 20);
+  char* buffer = ChunkBuffer();
   for (;;) {
-    ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
+    ssize_t n = ::read(in.get(), buffer, kChunkSize);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return MakeError("cannot read the job's " + c.path, errno);
     if (n == 0) return {};
-    if (!WriteAll(out.get(), std::string_view(buffer.data(), static_cast<size_t>(n)))) {
+    if (!WriteAll(out.get(), std::string_view(buffer, static_cast<size_t>(n)))) {
       return MakeError("cannot keep " + c.path, errno);
     }
   }
