@@ -9,8 +9,9 @@ _sandbox_flags="--help --version --profile
   --setenv --unsetenv --clearenv --pass-env --keep-env
   --hostname --uid --gid --share-net --host-proc --pass-fd --timeout --timeout-grace --limit --landlock
   --seccomp-policy --seccomp-action --name --tty --verbose --report --report-fd
-  --workspace --workspace-vcs --protect --unprotect --cache"
-_sandbox_subcommands="bwrap check doctor enter ps shell show step stop"
+  --workspace --workspace-vcs --protect --unprotect --cache --changes --include-protected
+  --keep-changes"
+_sandbox_subcommands="apply bwrap changes check diff discard doctor enter ps shell show step stop"
 
 # Profile names: *.toml in the user's, the system's and the installed profile directories.
 _sandbox_profiles() {
@@ -95,7 +96,17 @@ _sandbox() {
       fi
       ;;
     ps)
-      COMPREPLY=($(compgen -W "--json --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--all --json --help" -- "$cur"))
+      return
+      ;;
+    changes | diff | apply | discard)  # NAME: the caller's kept runs, then paths
+      if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "--help $([[ ${words[1]} == apply ]] && echo --include-protected)" \
+          -- "$cur"))
+      elif ((cword == 2)); then
+        COMPREPLY=($(compgen -W "$(sandbox ps --all 2>/dev/null |
+          awk 'NR > 1 && $2 == "-" { print $1 }')" -- "$cur"))
+      fi
       return
       ;;
     enter | stop)  # NAME: the caller's live runs
@@ -166,7 +177,11 @@ _sandbox() {
       return
       ;;
     --workspace)
-      COMPREPLY=($(compgen -W "bind none" -- "$cur") $(compgen -d -- "$cur"))
+      COMPREPLY=($(compgen -W "bind overlay none" -- "$cur") $(compgen -d -- "$cur"))
+      return
+      ;;
+    --changes)
+      COMPREPLY=($(compgen -W "fail apply patch=" -- "$cur"))
       return
       ;;
     --protect | --unprotect | --cache)

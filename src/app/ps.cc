@@ -1,4 +1,5 @@
-// `sandbox ps [--json]`: the caller's live runs.
+// `sandbox ps [--all] [--json]`: the caller's live runs, and with --all the kept changes of
+// --workspace overlay runs (workspace/kept.h).
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -8,14 +9,16 @@
 #include "app/subcommands.h"
 #include "common/exit_status.h"
 #include "report/json_writer.h"
+#include "workspace/kept.h"
 
 namespace sandbox::app {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: sandbox ps [--json]\n"
+    "usage: sandbox ps [--all] [--json]\n"
     "Lists your live runs: name, supervisor pid, pid of the sandbox's init (both as seen from\n"
-    "here), age, profile and command.\n";
+    "here), age, profile and command. --all: also the runs whose changes were kept\n"
+    "(--keep-changes), until sandbox discard NAME.\n";
 
 std::string Age(int64_t created) {
   int64_t seconds = static_cast<int64_t>(std::time(nullptr)) - created;
@@ -36,14 +39,18 @@ std::string Joined(const std::vector<std::string>& words) {
 
 int PsMain(int argc, char** argv, const launch::ProcessImage& /*image*/) {
   bool json = false;
+  bool all = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--json") == 0) {
       json = true;
+    } else if (std::strcmp(argv[i], "--all") == 0 || std::strcmp(argv[i], "-a") == 0) {
+      all = true;
     } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::fputs(kUsage, stdout);
       return 0;
     } else {
-      std::fprintf(stderr, "sandbox: ps: unexpected argument \"%s\"; usage: sandbox ps [--json]\n",
+      std::fprintf(stderr,
+                   "sandbox: ps: unexpected argument \"%s\"; usage: sandbox ps [--all] [--json]\n",
                    argv[i]);
       return kExitSandboxFailure;
     }
@@ -54,12 +61,21 @@ int PsMain(int argc, char** argv, const launch::ProcessImage& /*image*/) {
     return kExitSandboxFailure;
   }
   std::vector<launch::RunState> runs = registry->LiveRuns();
+  std::vector<std::string> kept;
+  if (all) kept = workspace::KeptNames(workspace::KeptRunsDir());
   if (json) {
     report::JsonWriter w;
     w.BeginArray();
+    for (const std::string& name : kept) {
+      w.BeginObject();
+      w.Key("name").String(name);
+      w.Key("state").String("kept");
+      w.EndObject();
+    }
     for (const launch::RunState& run : runs) {
       w.BeginObject();
       w.Key("name").String(run.name);
+      w.Key("state").String("live");
       w.Key("supervisor_pid").Int(run.supervisor_pid);
       w.Key("init_pid").Int(run.init_pid);
       w.Key("started").Int(run.created);
@@ -85,6 +101,10 @@ int PsMain(int argc, char** argv, const launch::ProcessImage& /*image*/) {
     std::printf("%-16s %10d %10d %6s  %-12s %s\n", run.name.c_str(), run.supervisor_pid,
                 run.init_pid, Age(run.created).c_str(),
                 run.profile.empty() ? "-" : run.profile.c_str(), Joined(run.command).c_str());
+  }
+  for (const std::string& name : kept) {
+    std::printf("%-16s %10s %10s %6s  %-12s %s\n", name.c_str(), "-", "-", "-", "-",
+                "(changes kept: sandbox changes, diff, apply, discard)");
   }
   return 0;
 }

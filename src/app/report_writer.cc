@@ -200,6 +200,12 @@ void ReportWriter::SetMovedAside(std::vector<report::MovedReport> moved) {
   if (report_.workspace) report_.workspace->moved_aside = std::move(moved);
 }
 
+void ReportWriter::SetExitCode(int code) { exit_code_ = code; }
+
+void ReportWriter::SetChanges(std::vector<report::ChangeEntry> changes) {
+  report_.changes = std::move(changes);
+}
+
 void ReportWriter::OnStep(const Record& record) {
   report::StepTiming step;
   step.step = SetupStepName(record.step);
@@ -222,6 +228,7 @@ void ReportWriter::WriteOutcome(const report::Outcome& outcome,
                                 const report::OpDescriber& describe_op) {
   OnFinished(outcome);
   report::SetOutcome(outcome, describe_op, &report_);
+  if (exit_code_) report_.exit_code = *exit_code_;
   Write();
 }
 

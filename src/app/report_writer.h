@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,10 @@ class ReportWriter : public launch::RunObserver {
   void SetWorkspace(report::WorkspaceReport workspace, std::vector<report::CacheReport> caches);
   /// Records what the check after the run moved aside.
   void SetMovedAside(std::vector<report::MovedReport> moved);
+  /// Records the change list of a --workspace overlay run.
+  void SetChanges(std::vector<report::ChangeEntry> changes);
+  /// The run's exit status when what came after the job changed it (--changes fail, apply).
+  void SetExitCode(int code);
 
   void OnStep(const Record& record) override;
   void OnFinished(const report::Outcome& outcome) override;
@@ -71,6 +76,7 @@ class ReportWriter : public launch::RunObserver {
   std::string path_;  // --report FILE, for messages
   ReportDirectory dir_;
   int fd_ = -1;  // --report-fd N (not owned)
+  std::optional<int> exit_code_;
 };
 
 }  // namespace sandbox::app

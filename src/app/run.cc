@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "app/after_changes.h"
 #include "app/profiles.h"
 #include "app/report_writer.h"
 #include "app/run_registry.h"
@@ -22,6 +23,7 @@
 #include "report/bwrap_message.h"
 #include "report/exit_code.h"
 #include "workspace/after_run.h"
+#include "workspace/changes.h"
 #include "workspace/prepare.h"
 
 namespace sandbox::app {
@@ -111,6 +113,12 @@ std::string Styled(const std::string& line) {
   return g_style.prefix + line.substr(kOwn.size());
 }
 
+// --verbose: what came after the job, in the setup steps' format (scripts/bench reads it).
+void PrintTiming(std::chrono::steady_clock::time_point started, const char* what) {
+  std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
+  std::fprintf(stderr, "sandbox: %8.3f ms  %s\n", took.count(), what);
+}
+
 }  // namespace
 
 int RunJobCommand(int argc, char** argv, const launch::ProcessImage& image) {
@@ -161,6 +169,15 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
       std::fprintf(stderr, "sandbox: note: %s\n", note.c_str());
     }
     if (reporter) reporter->SetWorkspace(WorkspaceReportOf(layout), CacheReportsOf(layout));
+  }
+  const cli::WorkspaceRequest& ws = options.workspace;
+  if (!layout.overlay && (ws.changes || ws.keep_changes || ws.include_protected)) {
+    Error e = MakeError(std::string(ws.changes        ? "--changes"
+                                    : ws.keep_changes ? "--keep-changes"
+                                                      : "--include-protected") +
+                        " needs the workspace overlay");
+    e.hint = "add --workspace overlay (or [workspace] mode = \"overlay\" in the profile)";
+    return fail("prepare workspace", e);
   }
   auto policy = policy::Build(options, caller);
   if (!policy) return fail("build policy", policy.error());
@@ -260,14 +277,34 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
     moved.push_back({m.path, m.moved, m.error});
   }
   if (reporter) reporter->SetMovedAside(std::move(moved));
+  // --workspace overlay: what the job's writes amount to, read from the upper layer.
+  std::optional<std::vector<report::ChangeEntry>> changes;
+  auto listing_started = std::chrono::steady_clock::now();
+  if (auto listed = ChangesOf(layout, *outcome)) {
+    if (policy->verbose()) PrintTiming(listing_started, "list the workspace's changes");
+    if (*listed) {
+      changes = std::move(*listed).value();
+      std::fprintf(stderr, "sandbox: %s\n", workspace::Summary(*changes).c_str());
+      if (reporter) reporter->SetChanges(*changes);
+    } else {
+      std::fprintf(stderr, "sandbox: warning: cannot list the workspace's changes: %s\n",
+                   listed->error().ToString().c_str());
+    }
+  }
   std::string message = report::MessageFor(*outcome, describe_op);
   if (g_style.bubblewrap_words) {
     message = report::BwrapMessageFor(*outcome);
     if (!message.empty()) message = "sandbox: " + message;  // Styled() swaps the prefix
   }
   if (!message.empty()) std::fprintf(stderr, "%s\n", Styled(message).c_str());
-  if (reporter) reporter->WriteOutcome(*outcome, describe_op);
   int code = report::ExitCodeFor(*outcome);
+  if (changes) {
+    auto after_started = std::chrono::steady_clock::now();
+    code = AfterChanges(ws, layout, outcome->workspace_changes->get(), *changes, code, state.name);
+    if (policy->verbose()) PrintTiming(after_started, "keep, patch or apply the changes");
+    if (reporter) reporter->SetExitCode(code);
+  }
+  if (reporter) reporter->WriteOutcome(*outcome, describe_op);
   if (options.step_summary) {
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     std::fprintf(stderr, "%s\n",

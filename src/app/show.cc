@@ -54,8 +54,10 @@ void PrintWorkspaceText(const workspace::Layout& layout) {
   if (layout.root.empty()) {
     std::printf("workspace: none\n");
   } else {
-    std::printf("workspace: %s (%s), read-write; VCS metadata %s\n", layout.root.c_str(),
-                layout.found_by.c_str(), layout.vcs_writable ? "read-write" : "read-only");
+    std::printf("workspace: %s (%s), %s; VCS metadata %s\n", layout.root.c_str(),
+                layout.found_by.c_str(),
+                layout.overlay ? "an overlay (writes kept apart and listed)" : "read-write",
+                layout.vcs_writable ? "read-write" : "read-only");
   }
   for (const workspace::ProtectedPath& p : layout.protected_paths) {
     std::printf("  %-9s %s (%s)\n", p.read_only ? "read-only" : "watched", p.path.c_str(),

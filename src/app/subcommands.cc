@@ -8,11 +8,16 @@ namespace {
 
 // Add a line per subcommand; keep them sorted.
 constexpr Subcommand kSubcommands[] = {
+    {"apply", "Write a kept run's changes into the checkout, safely (docs/workspace.md)",
+     ApplyMain},
     {"bwrap", "Run with bubblewrap's command line and defaults (docs/bwrap-compat.md)", BwrapMain},
+    {"changes", "List a kept run's changes (--workspace overlay --keep-changes)", ChangesMain},
     {"check", "Validate profiles; print every error", CheckMain},
+    {"diff", "Show a kept run's changes as a unified diff", DiffMain},
+    {"discard", "Drop a kept run's changes", DiscardMain},
     {"doctor", "Check what a run needs on this host, with the fix for what is missing", DoctorMain},
     {"enter", "Run a shell or a command inside a live run (see sandbox ps)", EnterMain},
-    {"ps", "List your live runs (--json for machines)", PsMain},
+    {"ps", "List your live runs (--all: and kept changes; --json for machines)", PsMain},
     {"shell", "Open an interactive shell in the sandbox a job would get", ShellMain},
     {"show", "Print the resolved policy of a profile (--json for machines)", ShowMain},
     {"step", "Run one CI step on a worker: pinned profile, report out of the job's sight",

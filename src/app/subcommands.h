@@ -70,6 +70,12 @@ int StepMain(int argc, char** argv, const launch::ProcessImage& image);
 /// `sandbox show PROFILE [--json] [-- COMMAND]` (app/show.cc).
 int ShowMain(int argc, char** argv, const launch::ProcessImage& image);
 
+/// `sandbox changes|diff|apply|discard NAME`: a --keep-changes run's changes (kept_commands.cc).
+int ChangesMain(int argc, char** argv, const launch::ProcessImage& image);
+int DiffMain(int argc, char** argv, const launch::ProcessImage& image);
+int ApplyMain(int argc, char** argv, const launch::ProcessImage& image);
+int DiscardMain(int argc, char** argv, const launch::ProcessImage& image);
+
 }  // namespace sandbox::app
 
 #endif  // SANDBOX_APP_SUBCOMMANDS_H_

@@ -3,8 +3,12 @@
 #ifndef SANDBOX_APP_WORKSPACE_REPORT_H_
 #define SANDBOX_APP_WORKSPACE_REPORT_H_
 
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "common/result.h"
+#include "report/outcome.h"
 #include "report/workspace_fields.h"
 #include "workspace/layout.h"
 
@@ -12,6 +16,14 @@ namespace sandbox::app {
 
 report::WorkspaceReport WorkspaceReportOf(const workspace::Layout& layout);
 std::vector<report::CacheReport> CacheReportsOf(const workspace::Layout& layout);
+
+/// --workspace overlay, once every process of the job is gone: the change list from the upper
+/// dir pid 1 handed over. nullopt when the run had no overlay or never mounted it.
+std::optional<Result<std::vector<report::ChangeEntry>>> ChangesOf(const workspace::Layout& layout,
+                                                                  const report::Outcome& outcome);
+
+/// The protected paths of the layout under its top level, relative to it.
+std::vector<std::string> RelativeProtected(const workspace::Layout& layout);
 
 }  // namespace sandbox::app
 

@@ -324,6 +324,44 @@ StepError ApplyRemountReadOnly(const RootFds& fds, const MountStep& step) noexce
   return StepOk();
 }
 
+// The workspace overlay's upper and work dirs: a bounded tmpfs of their own, mounted on the
+// staging root (invisible to the job, detached with it at the pivot; the overlay and the
+// supervisor's descriptor keep it), the upper dir given the lower root's mode so the
+// overlay's root looks like the checkout's. *changes: the upper dir, opened for reading.
+constexpr const char* kWorkspaceOverlayHint =
+    "the workspace overlay; sandbox doctor checks overlayfs, --workspace bind needs none";
+
+StepError PrepareChangesTmpfs(const RootFds& fds, const MountStep& step, char* upper_path,
+                              char* work_path, size_t path_size, int* changes) noexcept {
+  constexpr const char* kHint = kWorkspaceOverlayHint;
+  char dir_path[64];
+  RawBuffer d(dir_path, sizeof(dir_path));
+  d.Append("/workspace-changes-").AppendInt(step.op_index);
+  RawBuffer u(upper_path, path_size);
+  u.Append(dir_path).Append("/upper");
+  RawBuffer w(work_path, path_size);
+  w.Append(dir_path).Append("/work");
+  Fd lower(OpenSource(fds.old_root, step.source));
+  struct stat st;
+  if (lower.get() < 0 || ::fstat(lower.get(), &st) < 0) {
+    return StepFailed(SetupStep::kMountOverlay, errno, step.target, kHint);
+  }
+  Fd mnt;
+  StepError e =
+      MountFreshFs("tmpfs", step.mode_text, step.size_text, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                   SetupStep::kMountOverlay, step.target, mnt.out());
+  if (e.failed()) return e;
+  if (::mkdir(dir_path, 0700) < 0 ||
+      sys::MoveMount(mnt.get(), "", AT_FDCWD, dir_path, MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
+      ::mkdir(upper_path, st.st_mode & 07777) < 0 || ::mkdir(work_path, 0700) < 0 ||
+      ::chmod(upper_path, st.st_mode & 07777) < 0) {
+    return StepFailed(SetupStep::kMountOverlay, errno, step.target, kHint);
+  }
+  *changes = ::open(upper_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (*changes < 0) return StepFailed(SetupStep::kMountOverlay, errno, step.target, kHint);
+  return StepOk();
+}
+
 // overlayfs from the layers (top first), with the host's upper dir and workdir (kOverlay),
 // private ones on the staging tmpfs (kTmpOverlay) or none (read-only). "userxattr": in a user
 // namespace overlayfs keeps its metadata in user.* xattrs (overlayfs docs, "Permission model").
@@ -332,7 +370,14 @@ StepError ApplyOverlay(const RootFds& fds, const MountStep& step, Mounted* out) 
   char work_path[64];
   const char* upper = step.upper;
   const char* work = step.work;
-  if (step.kind == MountKind::kTmpOverlay) {
+  Fd changes;  // the workspace's upper dir, for the supervisor
+  if (step.capture_changes) {
+    StepError e =
+        PrepareChangesTmpfs(fds, step, upper_path, work_path, sizeof(upper_path), changes.out());
+    if (e.failed()) return e;
+    upper = upper_path;
+    work = work_path;
+  } else if (step.kind == MountKind::kTmpOverlay) {
     RawBuffer u(upper_path, sizeof(upper_path));
     u.Append("/tmp-overlay-upper-").AppendInt(step.op_index);
     RawBuffer w(work_path, sizeof(work_path));
@@ -360,7 +405,8 @@ StepError ApplyOverlay(const RootFds& fds, const MountStep& step, Mounted* out) 
   }
   if (sys::FsConfig(fs.get(), FSCONFIG_SET_FLAG, "userxattr", nullptr, 0) < 0 ||
       sys::FsConfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
-    return StepFailed(SetupStep::kMountOverlay, errno, step.target);
+    return StepFailed(SetupStep::kMountOverlay, errno, step.target,
+                      step.capture_changes ? kWorkspaceOverlayHint : nullptr);
   }
   Fd mnt(sys::FsMount(fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));
   if (mnt.get() < 0) return StepFailed(SetupStep::kMountOverlay, errno, step.target);
@@ -371,6 +417,16 @@ StepError ApplyOverlay(const RootFds& fds, const MountStep& step, Mounted* out) 
   if (sys::MoveMount(mnt.get(), "", target.get(), "",
                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
     return StepFailed(SetupStep::kMountOverlay, errno, step.target);
+  }
+  // The supervisor keeps the upper dir (and so its tmpfs) past the namespace's end, and walks
+  // it for the change list once every process of the job is gone.
+  if (changes.get() >= 0) {
+    Record record = MakeErrorRecord(RecordKind::kWorkspaceChanges, SetupStep::kMountOverlay, 0,
+                                    step.op_index, step.target, nullptr);
+    if (!SendRecordWithFd(fds.sync_fd, record, changes.get())) {
+      return StepFailed(SetupStep::kMountOverlay, errno, step.target,
+                        "cannot hand the workspace's changes to the supervisor");
+    }
   }
   out->fd = mnt.release();
   return StepOk();
@@ -464,6 +520,7 @@ StepError PrepareStagingRoot(const ChildPlan& plan, RootFds* fds) noexcept {
   fds->own_size_text = plan.own_tmpfs_size_text;
   fds->user_limits = plan.user_limits.data();
   fds->user_limit_count = plan.user_limits.size();
+  fds->sync_fd = plan.sync_fd;
   char options[64];
   RawBuffer text(options, sizeof(options));
   text.Append("mode=0755");

@@ -18,6 +18,7 @@ struct RootFds {
   // The job's per-user limits, written through the first fresh proc (child/user_limits.h).
   const ChildPlan::UserLimit* user_limits = nullptr;
   size_t user_limit_count = 0;
+  int sync_fd = -1;  // the supervisor socket: the workspace overlay's upper dir goes there
 };
 
 /// What a step leaves behind, for the Landlock rules and the tmpfs watch: descriptors owned

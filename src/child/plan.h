@@ -52,6 +52,10 @@ struct MountStep {
   const char* lowerdir_text = nullptr;
   const char* upper = nullptr;
   const char* work = nullptr;
+  // kTmpOverlay of the workspace: upper and work on a tmpfs of size_text of their own, the
+  // upper dir sent to the supervisor (kWorkspaceChanges) and given the mode of `source`, the
+  // lower layer's path as for binds.
+  bool capture_changes = false;
 };
 
 struct ChildPlan {

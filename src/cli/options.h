@@ -42,6 +42,10 @@ struct MountRequest {
   // --bind-socket, type = "socket": a read-only bind of one unix socket, which the job may
   // connect and send to (the socket fence refuses every other socket on a read-only mount).
   bool socket = false;
+  // The workspace's overlay (--workspace overlay): a kTmpOverlay whose upper layer is a tmpfs
+  // of its own, bounded like the job's tmpfs mounts, handed to the supervisor for the change
+  // list.
+  bool capture_changes = false;
 };
 
 /// One environment flag; applied in command-line order after the base environment.
@@ -56,12 +60,16 @@ struct EnvRequest {
 /// The workspace (docs/workspace.md): the project the job works on, bound read-write at its
 /// own path with its VCS metadata and protected paths read-only.
 struct WorkspaceRequest {
-  std::optional<std::string> mode;     // "bind" | "none"; unset: none (no profile asked for one)
+  std::optional<std::string> mode;     // "bind" | "overlay" | "none"; unset: none
   std::string mode_origin;             // "--workspace bind" or "cc.toml:7:8"
   std::optional<std::string> dir;      // --workspace DIR; unset: found from the working directory
   std::optional<std::string> vcs;      // "ro" (default) | "rw"
   std::vector<std::string> protect;    // relative paths made read-only besides the defaults
   std::vector<std::string> unprotect;  // defaults left writable
+  // --workspace overlay only (docs/workspace.md, "After the run"):
+  std::optional<std::string> changes;  // --changes fail | apply | patch=FILE
+  bool include_protected = false;      // --include-protected: --changes apply takes sensitive ones
+  bool keep_changes = false;           // --keep-changes: kept for sandbox changes/diff/apply
 };
 
 /// One cache (a profile's [[cache]], or changed by --cache NAME=SHARE).

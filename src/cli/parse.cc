@@ -244,23 +244,51 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
 }
 
 void AddWorkspaceFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) {
-  app.add_option_function<std::string>(
+  app.add_option_function<std::vector<std::string>>(
          "--workspace",
-         [&out](const std::string& v) {
-           // The modes are words; a directory named like one is written ./bind.
-           if (v == "bind" || v == "none") {
-             out.workspace.mode = v;
-             out.workspace.mode_origin = "--workspace " + v;
-             return;
-           }
-           out.workspace.dir = v;
-           if (!out.workspace.mode || *out.workspace.mode == "none") {
-             out.workspace.mode = "bind";
-             out.workspace.mode_origin = "--workspace " + v;
+         [&out](const std::vector<std::string>& values) {
+           // The modes are words; a directory named like one is written ./bind. Given twice
+           // (--workspace overlay --workspace DIR), a mode and a directory combine.
+           for (const std::string& v : values) {
+             if (v == "bind" || v == "none" || v == "overlay") {
+               out.workspace.mode = v;
+               out.workspace.mode_origin = "--workspace " + v;
+               continue;
+             }
+             out.workspace.dir = v;
+             if (!out.workspace.mode || *out.workspace.mode == "none") {
+               out.workspace.mode = "bind";
+               out.workspace.mode_origin = "--workspace " + v;
+             }
            }
          },
-         "The project: DIR (bound read-write, VCS metadata read-only), or bind or none")
-      ->type_name("DIR|MODE");
+         "The project: DIR (bound read-write, VCS metadata read-only), or bind, overlay "
+         "(writes kept apart, listed after the run) or none; a mode and DIR combine")
+      ->type_name("DIR|MODE")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option_function<std::string>(
+         "--changes",
+         [&out, &pending](const std::string& v) {
+           if (v == "fail" || v == "apply" || (v.rfind("patch=", 0) == 0 && v.size() > 6)) {
+             out.workspace.changes = v;
+           } else if (!pending.error) {
+             Error e = MakeError("--changes " + v + ": not fail, apply or patch=FILE");
+             e.hint =
+                 "--changes fail (exit 123 when the job changed the checkout), "
+                 "--changes apply or --changes patch=FILE (with --workspace overlay)";
+             pending.error = e;
+           }
+         },
+         "With --workspace overlay, after the job: fail (exit 123 if it changed the checkout), "
+         "apply (after a successful job) or patch=FILE")
+      ->type_name("fail|apply|patch=FILE");
+  app.add_flag("--include-protected", out.workspace.include_protected,
+               "--changes apply: also apply sensitive changes (VCS metadata, protected paths, "
+               "new executables, symlinks out, hard links)");
+  app.add_flag("--keep-changes", out.workspace.keep_changes,
+               "With --workspace overlay: keep the changes for sandbox changes, diff, apply and "
+               "discard NAME");
   app.add_option("--workspace-vcs", out.workspace.vcs,
                  "VCS metadata (.git, .hg, .svn) inside the workspace: ro (default) or rw")
       ->check(CLI::IsMember({"ro", "rw"}))

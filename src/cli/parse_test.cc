@@ -159,5 +159,21 @@ TEST(CliParseTest, HelpAndVersionExitZero) {
   EXPECT_EQ(r->text.rfind("sandbox ", 0), 0u);
 }
 
+TEST(CliParseTest, WorkspaceModeAndDirectoryCombine) {
+  auto r = ParseArgs({"--workspace", "overlay", "--workspace", "/src/p", "--changes", "fail",
+                      "--keep-changes", "--", "make"});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->options.workspace.mode, "overlay");
+  EXPECT_EQ(r->options.workspace.dir, "/src/p");
+  EXPECT_EQ(r->options.workspace.changes, "fail");
+  EXPECT_TRUE(r->options.workspace.keep_changes);
+  EXPECT_EQ(r->options.command, (std::vector<std::string>{"make"}));
+  r = ParseArgs({"--workspace", "/src/p", "--", "make"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->options.workspace.mode, "bind");
+  r = ParseArgs({"--changes", "patch=", "--", "make"});
+  EXPECT_FALSE(r);
+}
+
 }  // namespace
 }  // namespace sandbox::cli

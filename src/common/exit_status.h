@@ -5,6 +5,9 @@
 
 namespace sandbox {
 
+// --workspace overlay: --changes fail found changes, or --changes apply refused some or met a
+// conflict (the job itself exited 0).
+inline constexpr int kExitWorkspaceChanged = 123;
 inline constexpr int kExitTimeout = 124;         // the job outlived --timeout (as timeout(1))
 inline constexpr int kExitSandboxFailure = 125;  // the sandbox failed before the job ran
 inline constexpr int kExitCannotExecute = 126;   // the command exists but cannot be executed

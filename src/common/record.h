@@ -12,14 +12,15 @@
 namespace sandbox {
 
 enum class RecordKind : uint8_t {
-  kSetupError = 1,       // a step failed; the job never ran
-  kExecError = 2,        // the job's execve failed (126/127)
-  kJobExited = 3,        // pid 1 saw the job end; status is a waitpid() status
-  kStepDone = 4,         // --verbose: `step` finished after `nanoseconds`
-  kSeccompListener = 5,  // carries the seccomp notification listener (SCM_RIGHTS)
-  kTerminal = 6,         // carries the master of the job's pseudo-terminal (SCM_RIGHTS)
-  kSandboxReady = 7,     // pid 1 has built the sandbox (filesystem, hostname, lo); the job is next
-  kTmpfsFull = 8,        // after the job: the bounded tmpfs at `path` (op_index) was left full
+  kSetupError = 1,        // a step failed; the job never ran
+  kExecError = 2,         // the job's execve failed (126/127)
+  kJobExited = 3,         // pid 1 saw the job end; status is a waitpid() status
+  kStepDone = 4,          // --verbose: `step` finished after `nanoseconds`
+  kSeccompListener = 5,   // carries the seccomp notification listener (SCM_RIGHTS)
+  kTerminal = 6,          // carries the master of the job's pseudo-terminal (SCM_RIGHTS)
+  kSandboxReady = 7,      // pid 1 has built the sandbox (filesystem, hostname, lo); the job is next
+  kTmpfsFull = 8,         // after the job: the bounded tmpfs at `path` (op_index) was left full
+  kWorkspaceChanges = 9,  // carries the workspace overlay's upper dir (SCM_RIGHTS)
 };
 
 inline constexpr size_t kRecordPathSize = 512;

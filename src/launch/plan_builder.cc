@@ -262,6 +262,12 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
       case MountKind::kTmpOverlay:
       case MountKind::kReadOnlyOverlay:
         AddOverlayLayers(op, *plan, &step);
+        if (op.capture_changes && !op.layers.empty()) {
+          step.capture_changes = true;
+          step.source = plan->Intern(op.layers.back().substr(1));
+          if (op.size_bytes) step.size_text = plan->Intern(std::to_string(*op.size_bytes));
+          step.mode_text = "0755";
+        }
         break;
       case MountKind::kProc:
         // Without a pid namespace of its own a fresh proc is refused (it would show the host's

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "child/setup.h"
@@ -274,6 +275,8 @@ class Supervisor {
           if (attached && policy_.terminal() && !relay_) {
             relay_.emplace(std::move(attached), STDIN_FILENO, STDOUT_FILENO);
           }
+        } else if (record.kind == RecordKind::kWorkspaceChanges) {
+          if (attached) workspace_changes_ = std::make_shared<UniqueFd>(std::move(attached));
         } else if (record.kind == RecordKind::kSandboxReady) {
           observer_->OnReady();
         } else if (record.kind == RecordKind::kJobExited) {
@@ -342,6 +345,7 @@ class Supervisor {
   report::Outcome MakeOutcome(int init_status) const {
     report::Outcome outcome = MakeOutcomeOfJob(init_status);
     if (leftovers_) outcome.leftover_processes_killed = static_cast<uint64_t>(*leftovers_);
+    outcome.workspace_changes = workspace_changes_;
     outcome.nothing_of_host_mounted = std::none_of(
         policy_.mounts().begin(), policy_.mounts().end(),
         [](const policy::MountOp& op) { return IsBind(op.kind) || IsOverlay(op.kind); });
@@ -396,6 +400,7 @@ class Supervisor {
   std::optional<int> job_status_;
   std::optional<int> leftovers_;  // from kJobExited
   std::vector<report::FullTmpfs> full_tmpfs_;
+  std::shared_ptr<UniqueFd> workspace_changes_;  // --workspace overlay: the upper dir
   std::optional<Record> error_;
   std::optional<RunCgroup> cgroup_;
   std::optional<seccomp::Listener> seccomp_;  // answers the filter's notifications

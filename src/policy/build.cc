@@ -134,6 +134,7 @@ class PolicyBuilder {
       op.recursive = request.recursive;
       if (request.parent_mode) op.parent_mode = static_cast<mode_t>(*request.parent_mode);
       op.source_fd = request.source_fd;
+      op.capture_changes = request.capture_changes && request.kind == MountKind::kTmpOverlay;
       for (const std::string& layer : request.layers) {
         auto path = ResolvePath(layer, false);
         if (!path) return WithOrigin(path.error(), request.flag);

@@ -33,6 +33,9 @@ struct MountOp {
   std::optional<mode_t> parent_mode;  // missing parents are created with this (else 0755)
   int source_fd = -1;   // bwrap --bind-fd: the bind must be this (inherited) descriptor's file
   bool socket = false;  // kReadOnlyBind of one unix socket the job may connect to (--bind-socket)
+  // kTmpOverlay of the workspace (--workspace overlay): its upper layer is a tmpfs of its own
+  // (size_bytes, bounded like the tmpfs mounts) that pid 1 hands to the supervisor.
+  bool capture_changes = false;
 };
 
 /// The job's capabilities. kNone: every set emptied and securebits locked (the default).

@@ -32,8 +32,9 @@ bool IsMount(MountKind kind) {
          kind != MountKind::kChmod;
 }
 
+// The workspace overlay's upper layer is a tmpfs the job fills as it writes.
 bool Bounded(const MountOp& op) {
-  return op.kind == MountKind::kTmpfs || op.kind == MountKind::kDev;
+  return op.kind == MountKind::kTmpfs || op.kind == MountKind::kDev || op.capture_changes;
 }
 
 Error Located(Error e, const SourceLocation& where) {

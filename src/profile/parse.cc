@@ -621,14 +621,15 @@ class FileParser {
   }
 
   void ParseWorkspace(const toml::table& table) {
-    static constexpr std::array<std::string_view, 2> kModes = {"bind", "none"};
+    static constexpr std::array<std::string_view, 3> kModes = {"bind", "overlay", "none"};
     static constexpr std::array<std::string_view, 2> kVcs = {"ro", "rw"};
     WorkspaceSpec& ws = result_.spec.workspace;
     for (auto [key, node] : InFileOrder(table)) {
       const std::string_view k = key->str();
       if (k == "mode") {
         ws.mode = Choice(*node, k, kModes,
-                         "use \"bind\" (the project, read-write at its own path) or \"none\"");
+                         "use \"bind\" (the project, read-write at its own path), \"overlay\" "
+                         "(writes kept apart and listed) or \"none\"");
       } else if (k == "vcs") {
         ws.vcs =
             Choice(*node, k, kVcs, "use \"ro\" (VCS metadata read-only, the default) or \"rw\"");

@@ -4,11 +4,13 @@
 #define SANDBOX_REPORT_OUTCOME_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/record.h"
+#include "common/unique_fd.h"
 
 namespace sandbox::report {
 
@@ -60,6 +62,9 @@ struct Outcome {
   bool nothing_of_host_mounted = false;
   // pid 1's look at the bounded tmpfs mounts once the job ended (kTmpfsFull records).
   std::vector<FullTmpfs> full_tmpfs;
+  // --workspace overlay: the overlay's upper dir as pid 1 handed it over (the descriptor keeps
+  // its tmpfs after the namespace is gone); null when the run had none or never got that far.
+  std::shared_ptr<UniqueFd> workspace_changes;
 };
 
 }  // namespace sandbox::report

@@ -296,6 +296,7 @@ std::string RenderReport(const RunReport& report) {
   WriteResources(json, report);
   WriteConfinement(json, report);
   WriteWorkspaceFields(json, report.workspace ? &*report.workspace : nullptr, report.caches);
+  WriteChanges(json, report.changes ? &*report.changes : nullptr);
   WriteRunDetails(json, report.details);
   json.EndObject();
   return json.Finish();

@@ -77,6 +77,8 @@ struct RunReport {
 
   std::optional<WorkspaceReport> workspace;  // null: the run had no workspace
   std::vector<CacheReport> caches;
+  // --workspace overlay: the change list; null without an overlay workspace or a list.
+  std::optional<std::vector<ChangeEntry>> changes;
   RunDetails details;  // timeout, mounts, env names, leftovers (report/run_details.h)
 };
 

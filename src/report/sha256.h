@@ -1,10 +1,10 @@
-// SHA-256 (FIPS 180-4), for the report's profile hash: small, dependency-free, not for secrets
-// (no constant-time guarantees needed for hashing public files).
+// SHA-256 through nettle (Debian's nettle-dev): the report's profile hash and the workspace
+// change list's file hashes. Nettle picks the CPU's SHA extensions at run time.
 #ifndef SANDBOX_REPORT_SHA256_H_
 #define SANDBOX_REPORT_SHA256_H_
 
-#include <array>
-#include <cstdint>
+#include <nettle/sha2.h>
+
 #include <string>
 #include <string_view>
 
@@ -14,16 +14,12 @@ class Sha256 {
  public:
   Sha256();
   void Update(std::string_view data);
+  void Update(const void* data, size_t size);
   /// The digest as 64 lowercase hex digits. Call once, after the last Update.
   std::string HexDigest();
 
  private:
-  void Block(const uint8_t* block);
-
-  std::array<uint32_t, 8> state_;
-  std::array<uint8_t, 64> buffer_{};
-  size_t buffered_ = 0;
-  uint64_t length_ = 0;  // bytes
+  sha256_ctx context_;
 };
 
 /// Sha256 of `data` in one call, as hex.

@@ -1,5 +1,7 @@
 #include "report/workspace_fields.h"
 
+#include <cstdio>
+
 #include "report/json_writer.h"
 
 namespace sandbox::report {
@@ -12,6 +14,7 @@ void WriteWorkspaceFields(JsonWriter& json, const WorkspaceReport* workspace,
     json.BeginObject();
     json.Key("root").String(workspace->root);
     json.Key("found_by").String(workspace->found_by);
+    json.Key("mode").String(workspace->overlay ? "overlay" : "bind");
     json.Key("vcs").String(workspace->vcs_writable ? "rw" : "ro");
     json.Key("protected").BeginArray();
     for (const ProtectedReport& p : workspace->protected_paths) {
@@ -42,6 +45,33 @@ void WriteWorkspaceFields(JsonWriter& json, const WorkspaceReport* workspace,
     json.Key("dir").StringOrNull(c.dir);
     json.Key("host").StringOrNull(c.host);
     json.Key("how").String(c.how);
+    json.EndObject();
+  }
+  json.EndArray();
+}
+
+void WriteChanges(JsonWriter& json, const std::vector<ChangeEntry>* changes) {
+  json.Key("changes");
+  if (changes == nullptr) {
+    json.Null();
+    return;
+  }
+  json.BeginArray();
+  for (const ChangeEntry& c : *changes) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", c.mode & 07777);
+    json.BeginObject();
+    json.Key("path").String(c.path);
+    json.Key("change").String(c.change);
+    json.Key("type").String(c.type);
+    json.Key("mode").String(mode);
+    json.Key("size").UInt(c.size);
+    json.Key("sha256").StringOrNull(c.sha256);
+    json.Key("base_sha256").StringOrNull(c.base_sha256);
+    json.Key("link").StringOrNull(c.link);
+    json.Key("flags").BeginArray();
+    for (const std::string& f : c.flags) json.String(f);
+    json.EndArray();
     json.EndObject();
   }
   json.EndArray();

@@ -3,6 +3,7 @@
 #ifndef SANDBOX_REPORT_WORKSPACE_FIELDS_H_
 #define SANDBOX_REPORT_WORKSPACE_FIELDS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,10 +23,25 @@ struct MovedReport {
   std::string error;
 };
 
+/// One entry of the change list of a --workspace overlay run (docs/workspace.md).
+struct ChangeEntry {
+  std::string path;                // relative to the workspace's top level
+  std::string change;              // "added", "modified", "deleted"
+  std::string type;                // "file", "dir", "symlink", "device", "fifo", "socket"
+  unsigned mode = 0;               // permission bits (07777); deleted: the checkout's
+  uint64_t size = 0;               // files: bytes; symlinks: the target's length
+  std::string sha256;              // files (added, modified): the new content; "" otherwise
+  std::string base_sha256;         // modified or deleted files: the checkout's content when listed
+  std::string link;                // symlinks: the target text
+  std::vector<std::string> flags;  // sensitive: vcs, protected, exec, symlink-outside, device,
+                                   // setuid, setgid, hardlink, special
+};
+
 struct WorkspaceReport {
   std::string root;
   std::string found_by;
   bool vcs_writable = false;
+  bool overlay = false;  // mode "overlay", else "bind"
   std::vector<ProtectedReport> protected_paths;
   std::vector<MovedReport> moved_aside;
 };
@@ -42,6 +58,9 @@ struct CacheReport {
 /// Writes `"workspace": {...} or null, "caches": [...]` into an open object.
 void WriteWorkspaceFields(JsonWriter& json, const WorkspaceReport* workspace,
                           const std::vector<CacheReport>& caches);
+
+/// Writes `"changes": [...]`, or null (no overlay workspace, or the list could not be made).
+void WriteChanges(JsonWriter& json, const std::vector<ChangeEntry>* changes);
 
 }  // namespace sandbox::report
 

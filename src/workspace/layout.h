@@ -39,6 +39,7 @@ struct Layout {
   std::string root;      // the workspace's top level on the host; "" without a workspace
   std::string found_by;  // "git work tree", "working directory" or "--workspace"
   bool vcs_writable = false;
+  bool overlay = false;  // --workspace overlay: the job's writes land in an overlay's upper layer
   std::vector<ProtectedPath> protected_paths;
   std::vector<CacheUse> caches;
   std::vector<std::string> notes;  // said on stderr before the run ("cache x in use ...")

@@ -132,6 +132,15 @@ Result<Layout> Prepare(cli::CliOptions* options, const Context& context) {
     bind.kind = MountKind::kBind;
     bind.source = bind.target = layout.root;
     bind.flag = "workspace (" + (ws.mode_origin.empty() ? "--workspace" : ws.mode_origin) + ")";
+    if (*ws.mode == "overlay") {
+      // The checkout is the overlay's only lower layer: every write lands in the upper layer,
+      // a bounded tmpfs the supervisor reads after the run (docs/workspace.md).
+      layout.overlay = true;
+      bind.kind = MountKind::kTmpOverlay;
+      bind.layers = {layout.root};
+      bind.source.clear();
+      bind.capture_changes = true;
+    }
     added.push_back(std::move(bind));
   }
   mounts.insert(mounts.begin() + static_cast<std::ptrdiff_t>(at), added.begin(), added.end());
@@ -140,8 +149,10 @@ Result<Layout> Prepare(cli::CliOptions* options, const Context& context) {
   // Protected paths of every writable directory bind, caches aside (they are the sandbox's).
   std::vector<cli::MountRequest> read_only;
   for (const cli::MountRequest& m : mounts) {
-    if (m.kind != MountKind::kBind || m.source.empty()) continue;
-    std::string dir = Canonical(m.source[0] == '/' ? m.source : context.cwd + "/" + m.source);
+    // The workspace overlay too: its protected paths stay read-only binds of the host's own.
+    const std::string& source = m.capture_changes ? m.layers[0] : m.source;
+    if ((m.kind != MountKind::kBind && !m.capture_changes) || source.empty()) continue;
+    std::string dir = Canonical(source[0] == '/' ? source : context.cwd + "/" + source);
     struct stat st {};
     if (dir.empty() || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
     ProtectRequest request{dir, m.target, layout.vcs_writable, ws.protect, ws.unprotect};
