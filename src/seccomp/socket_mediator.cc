@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/netlink.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -100,6 +101,20 @@ pid_t ThreadGroupOf(int proc, pid_t tid) {
   buf[n] = '\0';
   const char* at = std::strstr(buf, "\nTgid:");
   return at == nullptr ? 0 : static_cast<pid_t>(std::strtol(at + 6, nullptr, 10));
+}
+
+// A netlink destination other than the kernel (another socket's port, a multicast group) needs
+// CAP_NET_ADMIN in the socket's network namespace, which the kernel checks against the
+// *sender* (netlink_allowed in netlink_sendmsg and netlink_connect). Sent by the supervisor,
+// the owner of the user namespace above the sandbox's, the check would pass for a job that
+// must fail it: EPERM, the kernel's answer to the job. (Protocols that let anyone send to
+// groups are refused too; nothing a build uses.)
+int CheckNetlinkDestination(bool connect, int domain, const std::vector<char>& address) {
+  if (domain != AF_NETLINK || address.size() < sizeof(sockaddr_nl)) return 0;
+  sockaddr_nl nl;
+  std::memcpy(&nl, address.data(), sizeof(nl));
+  if (nl.nl_family != AF_NETLINK) return 0;
+  return nl.nl_groups != 0 || (!connect && nl.nl_pid != 0) ? EPERM : 0;
 }
 
 }  // namespace
@@ -492,6 +507,8 @@ SocketMediator::Disposition SocketMediator::Handle(int fd, const seccomp_notif& 
   }
   bool denied = false;
   for (Message& m : p.messages) {
+    if (m.error == 0)
+      m.error = CheckNetlinkDestination(p.call == Call::kConnect, p.domain, m.address);
     if (m.error == 0) m.error = CheckUnixPath(p, &m);
     denied = denied || m.fenced;
     if (m.error != 0) break;  // the messages after it are never reached

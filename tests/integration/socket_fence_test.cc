@@ -225,6 +225,14 @@ TEST_F(SocketFenceTest, OrdinarySendmsgWorks) {
   EXPECT_NE(r.err.find("sandbox: seccomp denied sendmsg x1"), std::string::npos) << r;
 }
 
+// The supervisor sends for the job, so what the kernel checks against the sender must not pass
+// on the supervisor's privilege (it owns the user namespace above the sandbox's): a netlink
+// multicast send needs CAP_NET_ADMIN, which the job does not have.
+TEST_F(SocketFenceTest, NetlinkGroupsNeedTheJobsOwnPrivilege) {
+  RunResult r = RunProbe({}, {"netlink-group-send"});
+  EXPECT_EQ(r.out.rfind("error EPERM", 0), 0u) << r;
+}
+
 TEST_F(SocketFenceTest, AFifoInAReadOnlyBindCannotBeOpenedForWriting) {
   if (!KernelHasLandlock()) GTEST_SKIP() << "this kernel has no Landlock";
   std::string fifo = host_ + "/fifo";

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/netlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -1505,6 +1506,26 @@ int CmdSendmsgCreds(const Args&) {
   return kExitOk;
 }
 
+// sendto(2) of an empty NETLINK_ROUTE message to multicast group 1 (RTMGRP_LINK), which needs
+// CAP_NET_ADMIN in the network namespace: "sent N" or the error.
+int CmdNetlinkGroupSend(const Args&) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return Fail(errno);
+  struct sockaddr_nl to = {};
+  to.nl_family = AF_NETLINK;
+  to.nl_groups = 1;
+  struct nlmsghdr message = {};
+  message.nlmsg_len = sizeof(message);
+  message.nlmsg_type = NLMSG_NOOP;
+  ssize_t n =
+      sendto(fd, &message, sizeof(message), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+  int err = errno;
+  close(fd);
+  if (n < 0) return Fail(err);
+  PrintLine("sent " + std::to_string(n));
+  return kExitOk;
+}
+
 // open(2) for writing without blocking: "opened" or the error (a FIFO without a reader: ENXIO).
 int CmdOpenWrite(const Args& args) {
   std::string path(args[0]);
@@ -1675,6 +1696,7 @@ constexpr Command kCommands[] = {
     {"unix-sendmsg", 2, 3, "PATH msg|mmsg [x86_64|i386|x32]", CmdUnixSendmsg},
     {"sendmsg-local", 0, 0, "", CmdSendmsgLocal},
     {"sendmsg-creds", 0, 0, "", CmdSendmsgCreds},
+    {"netlink-group-send", 0, 0, "", CmdNetlinkGroupSend},
     {"open-write", 1, 1, "PATH", CmdOpenWrite},
 };
 
