@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include "common/listener_handover.h"
 #include "common/record.h"
 
 namespace sandbox::child {
@@ -16,26 +17,30 @@ StepError InstallSeccompFilter(const ChildPlan& plan) noexcept {
   struct sock_fprog program = {};
   program.len = static_cast<unsigned short>(plan.seccomp_program.size());
   program.filter = const_cast<sock_filter*>(plan.seccomp_program.data());
-  unsigned flags = plan.seccomp_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
-  long listener = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &program);
-  if (listener < 0) {
-    int err = errno;
+  if (!plan.seccomp_listener) {
+    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) < 0) {
+      return StepFailed(SetupStep::kInstallSeccomp, errno, nullptr, nullptr);
+    }
+    return StepOk();
+  }
+  Record record;
+  record.kind = RecordKind::kSeccompListener;
+  record.step = SetupStep::kInstallSeccomp;
+  // The filter hands every sendmsg to the supervisor (the socket fence), so the listener cannot
+  // travel by a sendmsg of this process: a helper made before the filter sends it.
+  bool installed = false;
+  int err = InstallFilterAndHandOverListener(plan.sync_fd, record, &program, &installed);
+  if (!installed) {
     // EBUSY: an enclosing filter already has a listener, and the kernel allows one per tree.
     return StepFailed(SetupStep::kInstallSeccomp, err, nullptr,
                       err == EBUSY ? "an enclosing seccomp filter already has a listener; use "
                                      "--seccomp-action kill, or run outside that sandbox"
                                    : nullptr);
   }
-  if (!plan.seccomp_listener) return StepOk();
-  Record record;
-  record.kind = RecordKind::kSeccompListener;
-  record.step = SetupStep::kInstallSeccomp;
-  bool sent = SendRecordWithFd(plan.sync_fd, record, static_cast<int>(listener));
-  int err = errno;
-  ::close(static_cast<int>(listener));
   // Without a supervisor answering, every denied call would fail with ENOSYS instead: refuse.
-  if (!sent)
+  if (err != 0) {
     return StepFailed(SetupStep::kInstallSeccomp, err, nullptr, "cannot hand over the listener");
+  }
   return StepOk();
 }
 

@@ -103,12 +103,15 @@ std::vector<Rule> BuildDefaultRules() {
       Rule{"socketcall", {ArgTest{0, Op::kEqual, 1, 0, true}}, Answer::kDeny, EAFNOSUPPORT});
   // The socket fence: a unix socket on a read-only mount is a host service (docker.sock, the
   // system bus, agents). The family and the path are in memory, which the job can change after
-  // any check, so the supervisor makes every connect, and every sendto with an address, itself
-  // on the job's socket (SocketMediator). sendto without an address names no peer; socketcall's
-  // CONNECT (3) and SENDTO (11) are the same calls from i386.
+  // any check, so the supervisor makes every connect, every sendto with an address, and every
+  // sendmsg and sendmmsg (their address is inside a msghdr in memory) itself on the job's
+  // socket (SocketMediator). sendto without an address names no peer; socketcall's CONNECT (3),
+  // SENDTO (11), SENDMSG (16) and SENDMMSG (20) are the same calls from i386.
   rules.push_back(Rule{"connect", {}, Answer::kMediate, 0});
   rules.push_back(Rule{"sendto", {ArgTest{4, Op::kGreater, 0, 0, false}}, Answer::kMediate, 0});
-  for (uint64_t call : {3, 11}) {
+  rules.push_back(Rule{"sendmsg", {}, Answer::kMediate, 0});
+  rules.push_back(Rule{"sendmmsg", {}, Answer::kMediate, 0});
+  for (uint64_t call : {3, 11, 16, 20}) {
     rules.push_back(
         Rule{"socketcall", {ArgTest{0, Op::kEqual, call, 0, true}}, Answer::kMediate, 0});
   }

@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/listener_handover.h"
 #include "common/record.h"
 #include "common/unique_fd.h"
 #include "seccomp/compile.h"
@@ -109,7 +110,7 @@ TEST(SeccompCompileTest, DefaultFilterUsesTheListenerUnlessEverythingKills) {
   // makes itself (the socket fence) need it.
   Settings kill;
   kill.action = Action::kKill;
-  kill.allow = {"personality", "connect", "sendto", "socketcall"};
+  kill.allow = {"personality", "connect", "sendto", "sendmsg", "sendmmsg", "socketcall"};
   filter = Compile(kill);
   ASSERT_TRUE(filter);
   EXPECT_FALSE(filter->needs_listener);
@@ -166,13 +167,13 @@ Trial RunUnderFilter(const Settings& settings, const std::vector<long>& keyctl_l
     struct sock_fprog prog = {static_cast<unsigned short>(filter->program.size()),
                               filter->program.data()};
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::_exit(10);
-    long listener = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                              filter->needs_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &prog);
-    if (listener < 0) ::_exit(11);
-    Record record;
-    record.kind = RecordKind::kSeccompListener;
-    if (filter->needs_listener && !SendRecordWithFd(pair[1], record, static_cast<int>(listener))) {
-      ::_exit(12);
+    if (filter->needs_listener) {
+      Record record;
+      record.kind = RecordKind::kSeccompListener;
+      bool installed = false;
+      if (InstallFilterAndHandOverListener(pair[1], record, &prog, &installed) != 0) ::_exit(12);
+    } else if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+      ::_exit(11);
     }
     for (long nr : keyctl_like_calls) {
       int result = ::syscall(nr, 0, -3, 0) < 0 ? errno : 0;

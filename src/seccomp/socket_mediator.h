@@ -1,7 +1,8 @@
-// The socket fence's supervisor side: connect(2), and sendto(2) with an address, handed over by
-// the filter, are made here on the job's own socket (taken with pidfd_getfd), with the address
-// copied once, so nothing the job changes after the check reaches the kernel's call. A pathname
-// unix socket on a read-only mount is refused unless the run names it (docs/seccomp.md).
+// The socket fence's supervisor side: connect(2), sendto(2) with an address, sendmsg(2) and
+// sendmmsg(2), handed over by the filter, are made here on the job's own socket (taken with
+// pidfd_getfd), with addresses, bytes and passed descriptors copied once, so nothing the job
+// changes after the check reaches the kernel's call. A pathname unix socket on a read-only mount
+// is refused unless the run names it (docs/seccomp.md).
 #ifndef SANDBOX_SECCOMP_SOCKET_MEDIATOR_H_
 #define SANDBOX_SECCOMP_SOCKET_MEDIATOR_H_
 
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "seccomp/message_copy.h"
 #include "seccomp/settings.h"
 
 struct seccomp_notif;
@@ -20,8 +22,8 @@ namespace sandbox::seccomp {
 
 class SocketMediator {
  public:
-  /// The calls this handles, by the names SyscallName gives; socketcall only for its CONNECT
-  /// and SENDTO calls (i386).
+  /// The calls this handles, by the names SyscallName gives; socketcall only for its CONNECT,
+  /// SENDTO, SENDMSG and SENDMMSG calls (i386).
   static bool Handles(std::string_view syscall, uint64_t first_arg);
 
   /// proc_dir: a /proc showing the callers' pids (-1: "/proc"); not owned. `connectable`: unix
@@ -60,11 +62,26 @@ class SocketMediator {
   // millisecond; a full backlog or queue waits for the other side, which may take long.
   static constexpr int kHandshakeRetryMs = 1;
   static constexpr int kRetryMs = 5;
+  // Descriptors passed with SCM_RIGHTS that parked calls may hold in all (each message may
+  // pass 253): the supervisor's own table must keep room.
+  static constexpr size_t kMaxParkedPassed = 256;
 
-  enum class Call { kConnect, kSendto };
+  enum class Call { kConnect, kSendto, kSendmsg, kSendmmsg };
 
-  // One call being made for the job: its own socket, the address to use (a unix path turned
-  // into /proc/self/fd/N of `target`), and for sendto the bytes.
+  // One message to send (connect: its address only): the address to use (a unix path turned
+  // into /proc/self/fd/N of `target`), the bytes, control data in this process's layout with
+  // the supervisor's copies of the descriptors passed.
+  struct Message {
+    std::vector<char> address;
+    UniqueFd target;  // O_PATH of the unix socket named, when the address is a path
+    std::vector<char> data;
+    std::vector<char> control;
+    std::vector<UniqueFd> passed;
+    int error = 0;        // what this message gets without being sent (a copy error, a refusal)
+    bool fenced = false;  // `error` is the fence's refusal (or, under log_only, would have been)
+  };
+
+  // One call being made for the job on its own socket.
   struct Pending {
     uint64_t id = 0;
     pid_t pid = 0;  // the calling thread, in proc_dir_'s pid namespace
@@ -72,23 +89,32 @@ class SocketMediator {
     int domain = 0;  // the socket's address family
     UniqueFd pidfd;
     UniqueFd socket;
-    UniqueFd target;  // O_PATH of the unix socket named, when the address is a path
-    std::vector<char> address;
-    std::vector<char> data;
-    int flags = 0;             // sendto's
-    bool blocking = false;     // the caller waits (blocking socket, no MSG_DONTWAIT)
-    bool in_progress = false;  // a connect the kernel finishes (EINPROGRESS): wait for POLLOUT
+    std::vector<Message> messages;  // connect, sendto, sendmsg: one
+    int flags = 0;                  // the send calls'
+    bool blocking = false;          // the caller waits (blocking socket, no MSG_DONTWAIT)
+    bool in_progress = false;       // a connect the kernel finishes (EINPROGRESS): wait for POLLOUT
+    size_t sent = 0;                // sendmmsg: messages sent so far
+    UniqueFd memory;                // sendmmsg: the caller's memory, for each msg_len
+    uint64_t vector = 0;            // sendmmsg: the caller's array of struct mmsghdr
+    bool compat = false;            // the caller's structures are 32-bit (i386, x32)
   };
 
   // The call's arguments, the caller's socket and bytes into `p`: 0, an errno for the caller,
   // or kGone.
   int Prepare(int fd, const seccomp_notif& request, std::string_view syscall, Pending* p);
+  // sendmsg, sendmmsg: the messages themselves, copied from the caller's memory.
+  void CopyMessages(int memory, uint64_t address, size_t count, int type, Pending* p);
+  // SCM_RIGHTS become the supervisor's copies of the caller's descriptors; the value-only
+  // IP/IPv6/UDP options pass; anything else is refused (EPERM, fenced): see the .cc.
+  int TranslateControl(const Pending& p, const std::vector<ControlMessage>& in, Message* m);
   // The fence: a pathname address of a unix socket is resolved in the caller's root and
-  // refused (EACCES) on a read-only mount unless named; the address becomes the resolved
-  // descriptor's. False when `answer` ends the call here.
-  bool CheckUnixPath(Pending* p, Answer* answer);
+  // refused (EACCES, fenced) on a read-only mount unless named; the address becomes the
+  // resolved descriptor's. 0, or the errno that ends the message here.
+  int CheckUnixPath(const Pending& p, Message* m);
   // Makes the call once, never blocking; answer.done false when the caller must wait.
   Answer Attempt(Pending* p);
+  // The send calls' part of Attempt: each message from p->sent on.
+  Answer Send(Pending* p);
   bool Valid(int fd, uint64_t id) const;
   int OpenInProc(pid_t pid, const char* what, int flags) const;
 

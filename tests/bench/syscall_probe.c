@@ -1,8 +1,8 @@
 // syscall_probe: makes COUNT cheap system calls in a tight loop and prints the mean cost of
 // one, in nanoseconds, so scripts/bench can compare a bare run with runs under seccomp filters.
 //
-// usage: syscall_probe getppid|ioctl|connect-unix|connect-tcp [COUNT]
-//                                                  (COUNT default 5000000; connects 20000)
+// usage: syscall_probe getppid|ioctl|connect-unix|connect-tcp|sendmsg [COUNT]
+//                                  (COUNT default 5000000; connects and sendmsg 20000)
 //   getppid: syscall(SYS_getppid), a call no filter rule looks at beyond its number.
 //   ioctl:   ioctl(pipe, FIONREAD), a call with argument rules (TIOCSTI, TIOCLINUX) in the
 //            sandbox's default policy, so the filter has to compare its arguments.
@@ -10,6 +10,9 @@
 //            (a unix stream socket in /tmp, TCP on 127.0.0.1): socket, connect, accept, close
 //            both. The sandbox's supervisor makes every connect (the socket fence), so this
 //            prices that round trip against a connect the kernel makes alone.
+//   sendmsg: one 64-byte datagram per iteration over a socketpair (no address, no control
+//            data: the commonest sendmsg there is), sendmsg then recv. The supervisor makes
+//            every sendmsg too (its address is in memory), so this prices that.
 // Output: "<name> <count> <mean ns per call> <best ns per call> <seccomp mode>"
 //   mean: over all COUNT calls; best: the fastest of 10 equal chunks, which leaves out most
 //   of the preemptions and interrupts a busy machine adds; seccomp mode: the "Seccomp:" field
@@ -26,6 +29,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -122,14 +126,57 @@ static int Connects(const char* name, long count) {
   return 0;
 }
 
+// One sendmsg and one recv per iteration; 0, or 1 when a call failed.
+static int Sendmsgs(long count) {
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair) < 0) {
+    perror("syscall_probe: socketpair");
+    return 1;
+  }
+  char out[64] = {0}, in[64];
+  struct iovec iov = {out, sizeof(out)};
+  struct msghdr m = {0};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  enum { kChunks = 10 };
+  long chunk = count / kChunks > 0 ? count / kChunks : 1;
+  long done = 0;
+  double best = 1e30;
+  for (int i = 0; i < 200; i++) {
+    if (sendmsg(pair[0], &m, 0) < 0 || recv(pair[1], in, sizeof(in), 0) < 0) break;
+  }
+  long long start = NowNs();
+  while (done < count) {
+    long n = count - done < chunk ? count - done : chunk;
+    long long chunk_start = NowNs();
+    for (long i = 0; i < n; i++) {
+      if (sendmsg(pair[0], &m, 0) != (ssize_t)sizeof(out) ||
+          recv(pair[1], in, sizeof(in), 0) != (ssize_t)sizeof(in)) {
+        perror("syscall_probe: sendmsg");
+        return 1;
+      }
+    }
+    double per_call = (double)(NowNs() - chunk_start) / (double)n;
+    if (per_call < best) best = per_call;
+    done += n;
+  }
+  long long elapsed = NowNs() - start;
+  printf("sendmsg %ld %.2f %.2f %d\n", count, (double)elapsed / (double)count, best, SeccompMode());
+  return 0;
+}
+
 int main(int argc, char** argv) {
   int connects =
       argc >= 2 && (strcmp(argv[1], "connect-unix") == 0 || strcmp(argv[1], "connect-tcp") == 0);
-  if (argc < 2 || (!connects && strcmp(argv[1], "getppid") != 0 && strcmp(argv[1], "ioctl") != 0)) {
-    fprintf(stderr, "usage: syscall_probe getppid|ioctl|connect-unix|connect-tcp [COUNT]\n");
+  int sends = argc >= 2 && strcmp(argv[1], "sendmsg") == 0;
+  if (argc < 2 ||
+      (!connects && !sends && strcmp(argv[1], "getppid") != 0 && strcmp(argv[1], "ioctl") != 0)) {
+    fprintf(stderr,
+            "usage: syscall_probe getppid|ioctl|connect-unix|connect-tcp|sendmsg [COUNT]\n");
     return 2;
   }
   if (connects) return Connects(argv[1], argc > 2 ? strtol(argv[2], NULL, 10) : 20000);
+  if (sends) return Sendmsgs(argc > 2 ? strtol(argv[2], NULL, 10) : 20000);
   long count = argc > 2 ? strtol(argv[2], NULL, 10) : 5000000;
   if (count <= 0) count = 1;
   int is_ioctl = strcmp(argv[1], "ioctl") == 0;

@@ -147,6 +147,92 @@ TEST_F(SocketFenceTest, AnEnteredProcessMeetsTheSameFence) {
   RunSandbox({"stop", name, "--grace", "100ms"});
 }
 
+// sendmsg and sendmmsg carry their destination inside a msghdr in memory: the supervisor makes
+// them too, so a datagram to a host socket in a read-only bind (journald's, /dev/log) is refused
+// like sendto's, through every entry point the kernel offers.
+TEST_F(SocketFenceTest, SendmsgToAHostSocketInAReadOnlyBindIsRefused) {
+  for (const char* landlock : {"auto", "off"}) {
+    SCOPED_TRACE(std::string("--landlock ") + landlock);
+    std::vector<std::string> flags = {"--landlock", landlock, "--ro-bind", host_, "/host"};
+    RunResult r = RunProbe(flags, {"unix-sendmsg", "/host/d.sock", "msg"});
+    EXPECT_EQ(r.exit_code, 1) << r;
+    EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+    EXPECT_NE(r.err.find("sandbox: seccomp denied sendmsg x1 (first: probe, pid "),
+              std::string::npos)
+        << r;
+    r = RunProbe(flags, {"unix-sendmsg", "/host/d.sock", "mmsg"});
+    EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+    EXPECT_NE(r.err.find("sandbox: seccomp denied sendmmsg x1 (first: probe, pid "),
+              std::string::npos)
+        << r;
+  }
+  // The 32-bit layouts: i386 (int 0x80; skipped where the kernel runs no i386 code) and x32.
+  std::vector<std::string> flags = {"--ro-bind", host_, "/host"};
+  for (const char* abi : {"i386", "x32"}) {
+    for (const char* form : {"msg", "mmsg"}) {
+      SCOPED_TRACE(std::string(abi) + " " + form);
+      RunResult r = RunProbe(flags, {"unix-sendmsg", "/host/d.sock", form, abi});
+      if (r.out.rfind("unsupported", 0) == 0) continue;
+      EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+    }
+  }
+  // Nothing reached the host's socket.
+  char got[8];
+  EXPECT_EQ(::recv(dgram_, got, sizeof(got), MSG_DONTWAIT), -1);
+}
+
+TEST_F(SocketFenceTest, SendmsgReachesNamedAndWritableSockets) {
+  std::vector<std::string> flags = {"--ro-bind",       host_,        "/host", "--bind-socket",
+                                    host_ + "/d.sock", "/run/d.sock"};
+  char got[8] = {};
+  RunResult r = RunProbe(flags, {"unix-sendmsg", "/run/d.sock", "msg"});
+  EXPECT_EQ(r.out, "sent 4\n") << r;
+  EXPECT_EQ(::recv(dgram_, got, sizeof(got), MSG_DONTWAIT), 4) << std::strerror(errno);
+  EXPECT_EQ(std::string(got, 4), "ping");
+  r = RunProbe(flags, {"unix-sendmsg", "/run/d.sock", "mmsg"});
+  EXPECT_EQ(r.out, "sent 2: 4 4\n") << r;
+  EXPECT_EQ(::recv(dgram_, got, sizeof(got), MSG_DONTWAIT), 4);
+  EXPECT_EQ(std::string(got, 4), "ping");
+  EXPECT_EQ(::recv(dgram_, got, sizeof(got), MSG_DONTWAIT), 4);
+  EXPECT_EQ(std::string(got, 4), "pong");
+  // The 32-bit layouts are read and the lengths written back as the kernel would.
+  for (const char* abi : {"i386", "x32"}) {
+    SCOPED_TRACE(abi);
+    r = RunProbe(flags, {"unix-sendmsg", "/run/d.sock", "mmsg", abi});
+    if (r.out.rfind("unsupported", 0) == 0) continue;
+    EXPECT_EQ(r.out, "sent 2: 4 4\n") << r;
+    while (::recv(dgram_, got, sizeof(got), MSG_DONTWAIT) > 0) {
+    }
+  }
+  // The host's socket through a writable bind of its directory: the user's grant.
+  r = RunProbe({"--bind", host_, "/host"}, {"unix-sendmsg", "/host/d.sock", "msg"});
+  EXPECT_EQ(r.out, "sent 4\n") << r;
+  EXPECT_EQ(r.err, "") << r;
+}
+
+// sendmsg as programs use it every day: on connected sockets, several iovecs, sendmmsg's
+// lengths, descriptors passed with SCM_RIGHTS (usable on arrival), waiting on a full queue.
+TEST_F(SocketFenceTest, OrdinarySendmsgWorks) {
+  for (const char* landlock : {"auto", "off"}) {
+    SCOPED_TRACE(std::string("--landlock ") + landlock);
+    RunResult r = RunProbe({"--landlock", landlock}, {"sendmsg-local"});
+    EXPECT_EQ(r.out, "ok\n") << r;
+    EXPECT_EQ(r.err, "") << r;
+  }
+  // Credentials would name the job's pid from the supervisor, whose pid differs: refused.
+  RunResult r = RunProbe({}, {"sendmsg-creds"});
+  EXPECT_EQ(r.out.rfind("error EPERM", 0), 0u) << r;
+  EXPECT_NE(r.err.find("sandbox: seccomp denied sendmsg x1"), std::string::npos) << r;
+}
+
+// The supervisor sends for the job, so what the kernel checks against the sender must not pass
+// on the supervisor's privilege (it owns the user namespace above the sandbox's): a netlink
+// multicast send needs CAP_NET_ADMIN, which the job does not have.
+TEST_F(SocketFenceTest, NetlinkGroupsNeedTheJobsOwnPrivilege) {
+  RunResult r = RunProbe({}, {"netlink-group-send"});
+  EXPECT_EQ(r.out.rfind("error EPERM", 0), 0u) << r;
+}
+
 TEST_F(SocketFenceTest, AFifoInAReadOnlyBindCannotBeOpenedForWriting) {
   if (!KernelHasLandlock()) GTEST_SKIP() << "this kernel has no Landlock";
   std::string fifo = host_ + "/fifo";

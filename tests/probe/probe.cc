@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/netlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -34,6 +36,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -1141,7 +1144,8 @@ int CmdUnixSendto(const Args& args) {
 }
 
 // The sandbox's own sockets in DIR: a stream server reached by absolute and by relative path
-// (from DIR), a datagram server reached with sendto and with connect + send. "ok" if all work.
+// (from DIR), a datagram server reached with sendto, connect + send, sendmsg and sendmmsg. "ok"
+// if all work.
 int CmdUnixSelf(const Args& args) {
   std::string dir(args[0]);
   std::vector<int> fds;
@@ -1188,9 +1192,24 @@ int CmdUnixSelf(const Args& args) {
   }
   if (connect(sender, reinterpret_cast<sockaddr*>(&dgram_addr), dgram_len) != 0) return Fail(errno);
   if (send(sender, "b", 1, 0) != 1) return Fail(errno);
-  char got[2] = {};
-  if (recv(receiver, &got[0], 1, 0) != 1 || recv(receiver, &got[1], 1, 0) != 1) return Fail(errno);
-  if (got[0] != 'a' || got[1] != 'b') return Fail(EIO);
+  // sendmsg and sendmmsg with the address, from an unbound socket.
+  int unbound = open_socket(SOCK_DGRAM);
+  char c[] = "c", d[] = "d";
+  struct iovec iov[2] = {{c, 1}, {d, 1}};
+  struct mmsghdr m[2] = {};
+  for (int i = 0; i < 2; ++i) {
+    m[i].msg_hdr.msg_name = &dgram_addr;
+    m[i].msg_hdr.msg_namelen = dgram_len;
+    m[i].msg_hdr.msg_iov = &iov[i];
+    m[i].msg_hdr.msg_iovlen = 1;
+  }
+  if (sendmsg(unbound, &m[0].msg_hdr, 0) != 1) return Fail(errno);
+  if (sendmmsg(unbound, &m[1], 1, 0) != 1) return Fail(errno);
+  char got[4] = {};
+  for (char& g : got) {
+    if (recv(receiver, &g, 1, 0) != 1) return Fail(errno);
+  }
+  if (memcmp(got, "abcd", 4) != 0) return Fail(EIO);
   PrintLine("ok");
   return kExitOk;
 }
@@ -1254,6 +1273,259 @@ int CmdUnixBacklog(const Args& args) {
   return kExitOk;
 }
 
+constexpr long kX32SyscallBit = 0x40000000;
+
+// The 32-bit msghdr, iovec and mmsghdr (i386 and x32), for the compat forms of sendmsg.
+struct Msghdr32 {
+  uint32_t name;
+  int32_t namelen;
+  uint32_t iov;
+  uint32_t iovlen;
+  uint32_t control;
+  uint32_t controllen;
+  uint32_t flags;
+};
+struct Mmsghdr32 {
+  Msghdr32 hdr;
+  uint32_t len;
+};
+
+long Int80(long nr, long a, long b, long c, long d = 0);
+bool KernelRunsI386();
+
+// sendmsg(2) (msg) or sendmmsg(2) of two messages (mmsg) from an unbound datagram socket to a
+// pathname, through the x86_64 (default), i386 or x32 entry: "sent 4", "sent 2: 4 4" or the
+// error. The 32-bit forms take their structures from memory below 4 GiB.
+int CmdUnixSendmsg(const Args& args) {
+  sockaddr_un addr;
+  socklen_t len;
+  if (!UnixAddress(args[0], &addr, &len)) return BadArg("path", args[0]);
+  bool mmsg = args[1] == "mmsg";
+  if (!mmsg && args[1] != "msg") return BadArg("form", args[1]);
+  std::string_view abi = args.size() > 2 ? args[2] : "x86_64";
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Fail(errno);
+  long ret = -1;
+  unsigned lengths[2] = {};
+  if (abi == "x86_64") {
+    char ping[] = "ping", pong[] = "pong";
+    struct iovec iov[2] = {{ping, 4}, {pong, 4}};
+    struct mmsghdr m[2] = {};
+    for (int i = 0; i < 2; ++i) {
+      m[i].msg_hdr.msg_name = &addr;
+      m[i].msg_hdr.msg_namelen = len;
+      m[i].msg_hdr.msg_iov = &iov[i];
+      m[i].msg_hdr.msg_iovlen = 1;
+    }
+    ret = mmsg ? sendmmsg(fd, m, 2, 0) : sendmsg(fd, &m[0].msg_hdr, 0);
+    if (ret < 0) ret = -errno;
+    lengths[0] = m[0].msg_len;
+    lengths[1] = m[1].msg_len;
+  } else if (abi == "i386" || abi == "x32") {
+    if (abi == "i386" && !KernelRunsI386()) {
+      PrintLine("unsupported: this kernel runs no i386 code");
+      return 1;
+    }
+    void* low =
+        mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+    if (low == MAP_FAILED) return Fail(errno);
+    auto at = [low](size_t offset) { return static_cast<char*>(low) + offset; };
+    auto low32 = [](const void* p) {
+      return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(p));
+    };
+    memcpy(at(0), &addr, sizeof(addr));
+    memcpy(at(256), "pingpong", 8);
+    uint32_t* iov = reinterpret_cast<uint32_t*>(at(512));
+    iov[0] = low32(at(256));
+    iov[1] = 4;
+    iov[2] = low32(at(260));
+    iov[3] = 4;
+    auto* m = reinterpret_cast<Mmsghdr32*>(at(1024));
+    for (int i = 0; i < 2; ++i) {
+      m[i] =
+          Mmsghdr32{{low32(at(0)), static_cast<int32_t>(len), low32(iov + 2 * i), 1, 0, 0, 0}, 0};
+    }
+    if (abi == "i386") {
+      ret = mmsg ? Int80(345 /* sendmmsg */, fd, low32(m), 2, 0)
+                 : Int80(370 /* sendmsg */, fd, low32(&m[0].hdr), 0);
+    } else {
+      ret = mmsg ? syscall(538 | kX32SyscallBit, fd, low32(m), 2, 0)
+                 : syscall(518 | kX32SyscallBit, fd, low32(&m[0].hdr), 0);
+      if (ret < 0) ret = -errno;
+    }
+    lengths[0] = m[0].len;
+    lengths[1] = m[1].len;
+  } else {
+    return BadArg("abi", abi);
+  }
+  close(fd);
+  if (ret < 0) return Fail(static_cast<int>(-ret));
+  if (mmsg) {
+    PrintLine("sent " + std::to_string(ret) + ": " + std::to_string(lengths[0]) + " " +
+              std::to_string(lengths[1]));
+  } else {
+    PrintLine("sent " + std::to_string(ret));
+  }
+  return kExitOk;
+}
+
+// sendmsg on sockets that need no address, as programs use it every day; "ok" when all hold:
+// a stream socketpair takes two iovecs in one call; a datagram socketpair takes three messages
+// of one sendmmsg (msg_len written back); a descriptor passed with SCM_RIGHTS arrives usable
+// (a pipe's write end, written through by the receiver); a blocking send on a full datagram
+// queue waits until the reader makes room; a MSG_DONTWAIT send on it says EAGAIN.
+int CmdSendmsgLocal(const Args&) {
+  std::vector<int> fds;
+  FdCloser closer(&fds);
+  int stream[2], dgram[2], pipe_fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stream) != 0) return Fail(errno);
+  fds.insert(fds.end(), stream, stream + 2);
+  if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, dgram) != 0) return Fail(errno);
+  fds.insert(fds.end(), dgram, dgram + 2);
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return Fail(errno);
+  fds.push_back(pipe_fds[0]);
+
+  char he[] = "he", llo[] = "llo";
+  struct iovec two[2] = {{he, 2}, {llo, 3}};
+  struct msghdr m = {};
+  m.msg_iov = two;
+  m.msg_iovlen = 2;
+  if (sendmsg(stream[0], &m, 0) != 5) return Fail(errno);
+  char got[16] = {};
+  if (read(stream[1], got, sizeof(got)) != 5 || memcmp(got, "hello", 5) != 0) return Fail(EIO);
+
+  char a[] = "a", bb[] = "bb", ccc[] = "ccc";
+  struct iovec one[3] = {{a, 1}, {bb, 2}, {ccc, 3}};
+  struct mmsghdr many[3] = {};
+  for (int i = 0; i < 3; ++i) {
+    many[i].msg_hdr.msg_iov = &one[i];
+    many[i].msg_hdr.msg_iovlen = 1;
+  }
+  if (sendmmsg(dgram[0], many, 3, 0) != 3) return Fail(errno);
+  for (int i = 0; i < 3; ++i) {
+    if (many[i].msg_len != static_cast<unsigned>(i + 1)) return Fail(EPROTO);
+    if (recv(dgram[1], got, sizeof(got), 0) != i + 1) return Fail(EIO);
+  }
+
+  // The write end goes over the socket and is closed here: only the received copy holds it.
+  char byte[] = "x";
+  struct iovec x = {byte, 1};
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } control = {};
+  m = {};
+  m.msg_iov = &x;
+  m.msg_iovlen = 1;
+  m.msg_control = control.buf;
+  m.msg_controllen = sizeof(control.buf);
+  struct cmsghdr* c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &pipe_fds[1], sizeof(int));
+  if (sendmsg(stream[0], &m, 0) != 1) return Fail(errno);
+  close(pipe_fds[1]);
+  struct msghdr r = {};
+  char in = 0;
+  struct iovec in_iov = {&in, 1};
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } received = {};
+  r.msg_iov = &in_iov;
+  r.msg_iovlen = 1;
+  r.msg_control = received.buf;
+  r.msg_controllen = sizeof(received.buf);
+  if (recvmsg(stream[1], &r, MSG_CMSG_CLOEXEC) != 1) return Fail(errno);
+  c = CMSG_FIRSTHDR(&r);
+  if (c == nullptr || c->cmsg_type != SCM_RIGHTS) return Fail(ENOMSG);
+  int passed;
+  memcpy(&passed, CMSG_DATA(c), sizeof(int));
+  fds.push_back(passed);
+  if (write(passed, "fd", 2) != 2) return Fail(errno);
+  close(passed);
+  fds.pop_back();
+  if (read(pipe_fds[0], got, sizeof(got)) != 2 || memcmp(got, "fd", 2) != 0) return Fail(EIO);
+  if (read(pipe_fds[0], got, sizeof(got)) != 0) return Fail(EPROTO);  // no writer is left
+
+  // Fill the datagram queue, then a blocking send must wait for the reader.
+  int queued = 0;
+  for (;; ++queued) {
+    if (send(dgram[0], "q", 1, MSG_DONTWAIT) == 1) continue;
+    if (errno != EAGAIN) return Fail(errno);
+    break;
+  }
+  m = {};
+  m.msg_iov = &x;
+  m.msg_iovlen = 1;
+  if (sendmsg(dgram[0], &m, MSG_DONTWAIT) != -1 || errno != EAGAIN) return Fail(EPROTO);
+  pid_t child = fork();
+  if (child < 0) return Fail(errno);
+  if (child == 0) _exit(sendmsg(dgram[0], &m, 0) == 1 ? 0 : 1);
+  SleepFor({0, 200'000'000});
+  int status = 0;
+  if (waitpid(child, &status, WNOHANG) != 0) return Fail(EPROTO);  // it did not wait
+  for (int i = 0; i <= queued; ++i) {
+    if (recv(dgram[1], got, sizeof(got), 0) != 1) return Fail(errno);
+  }
+  if (int err = Reap(child, &status)) return Fail(err);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return Fail(EIO);
+  PrintLine("ok");
+  return kExitOk;
+}
+
+// sendmsg with SCM_CREDENTIALS naming the probe itself over a socketpair: "sent 1" or the
+// error.
+int CmdSendmsgCreds(const Args&) {
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair) != 0) return Fail(errno);
+  char byte[] = "x";
+  struct iovec x = {byte, 1};
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(struct ucred))];
+  } control = {};
+  struct msghdr m = {};
+  m.msg_iov = &x;
+  m.msg_iovlen = 1;
+  m.msg_control = control.buf;
+  m.msg_controllen = sizeof(control.buf);
+  struct cmsghdr* c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_CREDENTIALS;
+  c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+  struct ucred cred = {getpid(), getuid(), getgid()};
+  memcpy(CMSG_DATA(c), &cred, sizeof(cred));
+  ssize_t n = sendmsg(pair[0], &m, 0);
+  int err = errno;
+  close(pair[0]);
+  close(pair[1]);
+  if (n < 0) return Fail(err);
+  PrintLine("sent " + std::to_string(n));
+  return kExitOk;
+}
+
+// sendto(2) of an empty NETLINK_ROUTE message to multicast group 1 (RTMGRP_LINK), which needs
+// CAP_NET_ADMIN in the network namespace: "sent N" or the error.
+int CmdNetlinkGroupSend(const Args&) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return Fail(errno);
+  struct sockaddr_nl to = {};
+  to.nl_family = AF_NETLINK;
+  to.nl_groups = 1;
+  struct nlmsghdr message = {};
+  message.nlmsg_len = sizeof(message);
+  message.nlmsg_type = NLMSG_NOOP;
+  ssize_t n =
+      sendto(fd, &message, sizeof(message), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+  int err = errno;
+  close(fd);
+  if (n < 0) return Fail(err);
+  PrintLine("sent " + std::to_string(n));
+  return kExitOk;
+}
+
 // open(2) for writing without blocking: "opened" or the error (a FIFO without a reader: ENXIO).
 int CmdOpenWrite(const Args& args) {
   std::string path(args[0]);
@@ -1282,14 +1554,14 @@ constexpr AbiCall kAbiCalls[] = {
     {"unshare-user", 272, 310, {CLONE_NEWUSER, 0, 0}},
     {"personality-query", 135, 136, {0xffffffffL, 0, 0}},
 };
-constexpr long kX32SyscallBit = 0x40000000;
 
-long Int80(long nr, long a, long b, long c) {
+long Int80(long nr, long a, long b, long c, long d) {
   long ret = nr;
-  // The 32-bit entry point from 64-bit code: arguments in ebx, ecx, edx; r8-r11 are clobbered.
+  // The 32-bit entry point from 64-bit code: arguments in ebx, ecx, edx, esi; r8-r11 are
+  // clobbered.
   asm volatile("int $0x80"
                : "+a"(ret)
-               : "b"(a), "c"(b), "d"(c)
+               : "b"(a), "c"(b), "d"(c), "S"(d)
                : "memory", "r8", "r9", "r10", "r11");
   return static_cast<int>(ret);  // eax, sign-extended: -errno on failure
 }
@@ -1421,6 +1693,10 @@ constexpr Command kCommands[] = {
     {"unix-sendto", 1, 1, "PATH", CmdUnixSendto},
     {"unix-self", 1, 1, "DIR", CmdUnixSelf},
     {"unix-backlog", 1, 1, "DIR", CmdUnixBacklog},
+    {"unix-sendmsg", 2, 3, "PATH msg|mmsg [x86_64|i386|x32]", CmdUnixSendmsg},
+    {"sendmsg-local", 0, 0, "", CmdSendmsgLocal},
+    {"sendmsg-creds", 0, 0, "", CmdSendmsgCreds},
+    {"netlink-group-send", 0, 0, "", CmdNetlinkGroupSend},
     {"open-write", 1, 1, "PATH", CmdOpenWrite},
 };
 
