@@ -8,7 +8,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "app/subcommands.h"
 
@@ -38,6 +40,21 @@ std::string UserName(uid_t uid) {
   return found->pw_name;
 }
 
+// The running binary, and the drop-in installed beside it (<prefix>/bin/sandbox finds
+// <prefix>/libexec/sandbox/bwrap-compat/bwrap).
+std::string OwnExecutable() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+CheckResult CheckOwnBwrapDropIn() {
+  std::string own = OwnExecutable();
+  std::string dropin = own.substr(0, own.rfind('/') + 1) + SANDBOX_BWRAP_FROM_BIN;
+  const char* path = std::getenv("PATH");
+  return CheckBwrapDropIn(path != nullptr ? path : "", own, dropin);
+}
+
 }  // namespace
 
 std::vector<CheckResult> RunAllChecks() {
@@ -51,6 +68,7 @@ std::vector<CheckResult> RunAllChecks() {
       CheckCgroupDelegation(host),
       CheckOverlayfs(),
       CheckSubordinateIds(host, UserName(uid), uid),
+      CheckOwnBwrapDropIn(),
   };
 }
 

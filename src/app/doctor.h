@@ -63,6 +63,14 @@ CheckResult CheckLandlock(int abi);
 CheckResult CheckCgroupDelegation(const HostFiles& files);
 CheckResult CheckSubordinateIds(const HostFiles& files, std::string_view user, uid_t uid);
 
+// --- doctor_bwrap.cc ---
+/// The first `bwrap` in `path` (PATH's text): fine when it is not sandbox, or sandbox under a
+/// real name bwrap (hard link, copy); not ok when it is a symlink to sandbox, which clients that
+/// resolve symlinks before exec run as `sandbox`. `own`: this binary; `dropin`: the installed
+/// hard link, named when it is there. Never required.
+CheckResult CheckBwrapDropIn(std::string_view path, const std::string& own,
+                             const std::string& dropin);
+
 /// Every check, in the order they are printed.
 std::vector<CheckResult> RunAllChecks();
 
