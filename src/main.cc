@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/subcommands.h"
+#include "common/bwrap_reexec.h"
 #include "launch/plan_builder.h"
 
 namespace {
@@ -26,6 +27,12 @@ int main(int argc, char** argv, char** envp) {
   using namespace sandbox;
   // Captured first, before anything can move environ: pid 1 wipes this memory.
   launch::ProcessImage image = launch::CaptureProcessImage(argc, argv, envp);
+  // Re-executed through /proc/PID/exe by a bwrap-mode job: bwrap mode again, with the name it
+  // was executed by as argv[0] (common/bwrap_reexec.h).
+  if (argc > 1 && std::strcmp(argv[1], kBwrapReexecArg) == 0) {
+    argv[1] = argv[0];
+    return app::BwrapMain(argc - 1, argv + 1, image);
+  }
   // Installed under the name bwrap, it is bubblewrap's drop-in. The name is argv[0]'s, or the
   // executable's own (a hard link or copy named bwrap re-executed as /proc/self/exe, as
   // bubblewrap's users and tests do).

@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "app/subcommands.h"
 #include "report/json_writer.h"
@@ -43,11 +45,19 @@ std::string UserName(uid_t uid) {
   return found->pw_name;
 }
 
-// The binary's real path, as AppArmor attaches profiles to it.
+// The running binary (AppArmor attaches profiles to its real path), and the drop-in installed
+// beside it (<prefix>/bin/sandbox finds <prefix>/libexec/sandbox/bwrap-compat/bwrap).
 std::string OwnExecutable() {
-  char path[4096];
-  ssize_t n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
-  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "sandbox";
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+CheckResult CheckOwnBwrapDropIn() {
+  std::string own = OwnExecutable();
+  std::string dropin = own.substr(0, own.rfind('/') + 1) + SANDBOX_BWRAP_FROM_BIN;
+  const char* path = std::getenv("PATH");
+  return CheckBwrapDropIn(path != nullptr ? path : "", own, dropin);
 }
 
 }  // namespace
@@ -64,6 +74,7 @@ std::vector<CheckResult> RunAllChecks() {
       CheckCgroupDelegation(host),
       CheckOverlayfs(),
       CheckSubordinateIds(host, UserName(uid), uid),
+      CheckOwnBwrapDropIn(),
   };
 }
 

@@ -66,6 +66,14 @@ CheckResult CheckSubordinateIds(const HostFiles& files, std::string_view user, u
 /// binary (`exe`, its real path) under an AppArmor profile of ours, or on without (the fix).
 CheckResult CheckAppArmorUserns(const HostFiles& files, const std::string& exe);
 
+// --- doctor_bwrap.cc ---
+/// The first `bwrap` in `path` (PATH's text): fine when it is not sandbox, or sandbox under a
+/// real name bwrap (hard link, copy); not ok when it is a symlink to sandbox, which clients that
+/// resolve symlinks before exec run as `sandbox`. `own`: this binary; `dropin`: the installed
+/// hard link, named when it is there. Never required.
+CheckResult CheckBwrapDropIn(std::string_view path, const std::string& own,
+                             const std::string& dropin);
+
 /// Every check, in the order they are printed.
 std::vector<CheckResult> RunAllChecks();
 

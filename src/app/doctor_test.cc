@@ -59,6 +59,43 @@ TEST_F(FakeHostTest, ReadIntTakesOneInteger) {
   EXPECT_EQ(files_.ReadInt("/proc/sys/kernel/absent"), std::nullopt);
 }
 
+// PATH's bwrap: another program, the drop-in (a hard link, or a symlink to it), or a symlink
+// straight to sandbox, which clients that resolve it start as `sandbox`.
+TEST_F(FakeHostTest, BwrapDropInIsAHardLinkNotASymlinkToSandbox) {
+  const std::string r = files_.root;
+  Write("/bin/sandbox", "binary", 0755);
+  Write("/other/bwrap", "bubblewrap", 0755);
+  fs::create_directories(r + "/libexec");
+  fs::create_hard_link(r + "/bin/sandbox", r + "/libexec/bwrap");
+  fs::create_directories(r + "/sym");
+  fs::create_symlink(r + "/bin/sandbox", r + "/sym/bwrap");
+  fs::create_directories(r + "/tosdropin");
+  fs::create_symlink(r + "/libexec/bwrap", r + "/tosdropin/bwrap");
+  const std::string own = r + "/bin/sandbox";
+  const std::string dropin = r + "/libexec/bwrap";
+
+  CheckResult none = CheckBwrapDropIn(r + "/empty", own, dropin);
+  EXPECT_TRUE(none.ok);
+  EXPECT_EQ(none.detail, "no bwrap on PATH; sandbox's drop-in is " + dropin);
+  CheckResult other = CheckBwrapDropIn(r + "/empty:" + r + "/other:" + r + "/sym", own, dropin);
+  EXPECT_TRUE(other.ok);
+  EXPECT_EQ(other.detail, r + "/other/bwrap is not sandbox; sandbox's drop-in is " + dropin);
+  CheckResult hard = CheckBwrapDropIn(r + "/libexec:" + r + "/sym", own, dropin);
+  EXPECT_TRUE(hard.ok) << hard.detail;
+  EXPECT_TRUE(Contains(hard.detail, "is sandbox's drop-in")) << hard.detail;
+  EXPECT_TRUE(CheckBwrapDropIn(r + "/tosdropin", own, dropin).ok);
+  CheckResult sym = CheckBwrapDropIn(r + "/sym:" + r + "/libexec", own, dropin);
+  EXPECT_FALSE(sym.ok);
+  EXPECT_FALSE(sym.required);
+  EXPECT_TRUE(Contains(sym.detail, "is a symlink to " + own)) << sym.detail;
+  EXPECT_EQ(sym.fix, "use the hard link instead: ln -f " + own + " " + r + "/sym/bwrap");
+  // Not installed (a build tree): the drop-in is any hard link or copy named bwrap.
+  CheckResult built = CheckBwrapDropIn(r + "/empty", own, r + "/absent/bwrap");
+  EXPECT_EQ(built.detail,
+            "no bwrap on PATH; sandbox's drop-in is a hard link or copy of "
+            "sandbox named bwrap");
+}
+
 TEST(DoctorParseTest, UnifiedCgroupPath) {
   EXPECT_EQ(UnifiedCgroupPath("0::/user.slice/a.scope\n"), "/user.slice/a.scope");
   EXPECT_EQ(UnifiedCgroupPath("4:memory:/x\n1:cpu:/\n0::/\n"), "/");

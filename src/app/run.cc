@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/after_changes.h"
 #include "app/profiles.h"
@@ -14,6 +15,7 @@
 #include "app/run_registry.h"
 #include "app/subcommands.h"
 #include "app/workspace_report.h"
+#include "bwrap/args.h"
 #include "cli/parse.h"
 #include "common/exit_status.h"
 #include "launch/supervisor.h"
@@ -123,7 +125,17 @@ void PrintTiming(std::chrono::steady_clock::time_point started, const char* what
 
 int RunJobCommand(int argc, char** argv, const launch::ProcessImage& image) {
   auto parsed = cli::Parse(argc, argv);
-  if (!parsed) return Fatal(parsed.error());
+  if (!parsed) {
+    // A client that resolved a symlink named bwrap before exec reached the binary as
+    // `sandbox` with bubblewrap's options: say where bwrap mode is.
+    Error error = parsed.error();
+    if (bwrap::HasBubblewrapOnlyOption({argv + 1, argv + argc})) {
+      error.hint =
+          "these are bubblewrap's options: run `sandbox bwrap ...`, or the bwrap drop-in (a "
+          "hard link named bwrap, not a symlink: see `sandbox bwrap --help`)";
+    }
+    return Fatal(error);
+  }
   if (parsed->exit_now) {
     std::fputs(parsed->text.c_str(), stdout);
     if (parsed->help) (void)std::fputs(SubcommandsHelp().c_str(), stdout);
@@ -204,8 +216,11 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   auto registry = RunRegistry::Open();
   if (!registry) {
     if (options.name) return fail("register run", registry.error());
-    std::fprintf(stderr, "sandbox: note: this run is not listed by sandbox ps: %s\n",
-                 registry.error().ToString().c_str());
+    // bwrap mode says nothing bubblewrap would not (a nested bwrap meets this every time).
+    if (!options.bwrap) {
+      std::fprintf(stderr, "sandbox: note: this run is not listed by sandbox ps: %s\n",
+                   registry.error().ToString().c_str());
+    }
   }
   launch::RunState state;
   state.name = options.name.value_or(GenerateRunName());
@@ -235,7 +250,7 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
       registered.emplace(std::move(registry).value(), state);
     } else if (options.name) {
       return fail("register run", reserved.error());
-    } else {
+    } else if (!options.bwrap) {
       std::fprintf(stderr, "sandbox: note: this run is not listed by sandbox ps: %s\n",
                    reserved.error().ToString().c_str());
     }

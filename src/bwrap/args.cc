@@ -8,8 +8,13 @@
 #include <charconv>
 #include <cstdlib>
 #include <deque>
+#include <string_view>
 
 #include "bwrap/capabilities.h"
+
+#ifndef SANDBOX_BWRAP_DROPIN
+#define SANDBOX_BWRAP_DROPIN "/usr/libexec/sandbox/bwrap-compat/bwrap"
+#endif
 
 namespace sandbox::bwrap {
 namespace {
@@ -31,7 +36,13 @@ constexpr const char* kHelp =
     "               --dir DEST --file FD DEST --bind-data FD DEST --ro-bind-data FD DEST\n"
     "               --symlink SRC DEST --chmod OCTAL PATH --perms OCTAL --size BYTES\n"
     "  Descriptors: --seccomp FD --add-seccomp-fd FD --lock-file DEST --sync-fd FD\n"
-    "               --block-fd FD --userns-block-fd FD --info-fd FD --json-status-fd FD\n";
+    "               --block-fd FD --userns-block-fd FD --info-fd FD --json-status-fd FD\n"
+    "\n"
+    "The drop-in for programs that run bwrap: " SANDBOX_BWRAP_DROPIN
+    ",\n"
+    "a hard link to sandbox (put its directory first in PATH), or any hard link or copy of\n"
+    "sandbox named bwrap. Not a symlink: clients that resolve it before exec start sandbox\n"
+    "under its own name, outside bwrap mode. `sandbox doctor` checks the bwrap PATH finds.\n";
 
 // SELinux labels: this mode has no SELinux support, and says so rather than ignore them.
 constexpr const char* kUnsupported[] = {"--exec-label", "--file-label"};
@@ -462,6 +473,11 @@ class Parser {
       auto fd = Fd(Take());
       if (!fd) return fd.error();
       std::string target = Take();
+      // bubblewrap closes the descriptor once it has copied it; 0.12 makes a second use fail
+      // (before, the number could name whatever the setup opened next).
+      const auto& consumed = parsed_.options.bwrap->consumed_fds;
+      if (std::find(consumed.begin(), consumed.end(), *fd) != consumed.end())
+        return MakeError("Can't write data to file " + target, EBADF);
       auto data = ReadFd(*fd);
       if (!data) return data.error();
       MountKind kind = arg == "--file"        ? MountKind::kFile
@@ -541,6 +557,49 @@ class Parser {
 Result<Parsed> ParseArgs(const std::string& program, const std::vector<std::string>& args,
                          uid_t uid, gid_t gid, const FdReader& read_fd, uint64_t effective_caps) {
   return Parser(program, args, uid, gid, effective_caps, read_fd).Run();
+}
+
+bool HasBubblewrapOnlyOption(const std::vector<std::string>& args) {
+  // Options of bubblewrap that the sandbox's own command line does not have, so a line that
+  // uses one is bubblewrap's whatever else it holds.
+  static constexpr std::string_view kOnlyBubblewrap[] = {"--unshare-all",
+                                                         "--unshare-user",
+                                                         "--unshare-user-try",
+                                                         "--unshare-ipc",
+                                                         "--unshare-pid",
+                                                         "--unshare-net",
+                                                         "--unshare-uts",
+                                                         "--unshare-cgroup",
+                                                         "--unshare-cgroup-try",
+                                                         "--die-with-parent",
+                                                         "--new-session",
+                                                         "--as-pid-1",
+                                                         "--dev-bind",
+                                                         "--dev-bind-try",
+                                                         "--file",
+                                                         "--bind-data",
+                                                         "--ro-bind-data",
+                                                         "--info-fd",
+                                                         "--json-status-fd",
+                                                         "--sync-fd",
+                                                         "--block-fd",
+                                                         "--args",
+                                                         "--argv0",
+                                                         "--cap-add",
+                                                         "--cap-drop",
+                                                         "--lock-file",
+                                                         "--userns",
+                                                         "--pidns",
+                                                         "--add-seccomp-fd",
+                                                         "--level-prefix",
+                                                         "--disable-userns"};
+  for (const std::string& arg : args) {
+    if (arg == "--") break;
+    for (std::string_view option : kOnlyBubblewrap) {
+      if (arg == option) return true;
+    }
+  }
+  return false;
 }
 
 Result<std::string> ReadWholeFd(int fd) {

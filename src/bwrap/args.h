@@ -35,6 +35,10 @@ Result<Parsed> ParseArgs(const std::string& program, const std::vector<std::stri
                          uid_t uid, gid_t gid, const FdReader& read_fd,
                          uint64_t effective_caps = 0);
 
+/// True when `args` hold an option only bubblewrap has (--unshare-pid, --die-with-parent, ...):
+/// the line was meant for bwrap mode, which the binary did not recognise from its name.
+bool HasBubblewrapOnlyOption(const std::vector<std::string>& args);
+
 /// Reads `fd` to its end; the descriptor stays open.
 Result<std::string> ReadWholeFd(int fd);
 

@@ -209,6 +209,22 @@ TEST(BwrapArgsTest, PermsNarrowTheParentsAndDataIsRead) {
   EXPECT_EQ(p->options.bwrap->consumed_fds, std::vector<int>{3});
 }
 
+TEST(BwrapArgsTest, DataDescriptorsAreClosedAfterOneUse) {
+  // bubblewrap 0.12: --file, --bind-data and --ro-bind-data close their descriptor once read,
+  // so naming it again (or after --args read it) fails with EBADF.
+  for (const char* second : {"--file", "--bind-data", "--ro-bind-data"}) {
+    auto p = Parse({"--ro-bind-data", "3", "/a", second, "3", "/b", "true"}, {{3, "x"}});
+    ASSERT_FALSE(p) << second;
+    EXPECT_EQ(p.error().ToString(), "Can't write data to file /b: Bad file descriptor") << second;
+  }
+  auto p = Parse({"--args", "3", "--file", "3", "/b", "true"}, {{3, std::string()}});
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().ToString(), "Can't write data to file /b: Bad file descriptor");
+  p = Parse({"--file", "3", "/a", "--file", "4", "/b", "true"}, {{3, "x"}, {4, "y"}});
+  ASSERT_TRUE(p) << p.error().ToString();
+  EXPECT_EQ(p->options.mounts[1].content, "y");
+}
+
 TEST(BwrapArgsTest, BindFdBindsTheDescriptorsPathAndKeepsTheDescriptor) {
   int fd = ::open("/usr", O_PATH | O_DIRECTORY | O_CLOEXEC);
   ASSERT_GE(fd, 0);

@@ -1,6 +1,7 @@
 #include "child/exec.h"
 
 #include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,15 +24,42 @@ StepError ExecFailed(int error, const char* command) noexcept {
   return StepFailed(SetupStep::kExecute, error, command);
 }
 
+// "/proc/PID/exe" (self, thread-self or a number) naming the sandbox's own binary: a client
+// re-executing whatever runs it, which under bubblewrap is bwrap (its suite's recursive tests
+// run /proc/self/exe). The binary then starts under the name "exe", which says nothing of
+// bwrap mode.
+bool IsOwnBinaryThroughProc(const char* command) noexcept {
+  constexpr char kPrefix[] = "/proc/";
+  constexpr char kSuffix[] = "/exe";
+  size_t n = RawLength(command);
+  if (n < sizeof(kPrefix) - 1 + sizeof(kSuffix)) return false;
+  for (size_t i = 0; i + 1 < sizeof(kPrefix); ++i) {
+    if (command[i] != kPrefix[i]) return false;
+  }
+  for (size_t i = 0; i + 1 < sizeof(kSuffix); ++i) {
+    if (command[n - (sizeof(kSuffix) - 1) + i] != kSuffix[i]) return false;
+  }
+  struct stat target;
+  struct stat own;
+  return ::stat(command, &target) == 0 && ::stat("/proc/self/exe", &own) == 0 &&
+         target.st_dev == own.st_dev && target.st_ino == own.st_ino;
+}
+
 }  // namespace
 
-StepError ExecuteJob(const ChildPlan& plan) noexcept {
+StepError ExecuteJob(const ChildPlan& plan, char* const* envp) noexcept {
   // bwrap's --argv0 gives the program another argv[0] than the name it is found by.
   const char* command = plan.exec_name != nullptr ? plan.exec_name : plan.argv[0];
   bool has_slash = false;
   for (const char* p = command; *p != '\0'; ++p) has_slash = has_slash || *p == '/';
   if (has_slash || plan.path_dirs.empty()) {
-    ::execve(command, plan.argv.data(), plan.envp.data());
+    // bwrap mode: the sandbox re-executed through /proc gets kBwrapReexecArg first, so it
+    // stays in bwrap mode whatever its file is called (common/bwrap_reexec.h).
+    char* const* argv = plan.argv.data();
+    if (!plan.argv_as_bwrap.empty() && IsOwnBinaryThroughProc(command)) {
+      argv = plan.argv_as_bwrap.data();
+    }
+    ::execve(command, argv, envp);
     return ExecFailed(errno, command);
   }
   // execvp(3) semantics: EACCES is remembered but the search goes on; ENOENT/ENOTDIR try the
@@ -42,7 +70,7 @@ StepError ExecuteJob(const ChildPlan& plan) noexcept {
     char candidate[PATH_MAX];
     RawBuffer path(candidate, sizeof(candidate));
     path.Append(dir).Append("/").Append(command);
-    ::execve(candidate, plan.argv.data(), plan.envp.data());
+    ::execve(candidate, plan.argv.data(), envp);
     switch (errno) {
       case EACCES:
         saw_eacces = true;

@@ -8,9 +8,10 @@
 
 namespace sandbox::child {
 
-/// Only returns on failure: the errno that decides between 126 (EACCES and other errors) and
-/// 127 (ENOENT: not found anywhere).
-StepError ExecuteJob(const ChildPlan& plan) noexcept;
+/// Executes the plan's command with `envp` (plan.envp or one of its variants). Only returns on
+/// failure: the errno that decides between 126 (EACCES and other errors) and 127 (ENOENT: not
+/// found anywhere).
+StepError ExecuteJob(const ChildPlan& plan, char* const* envp) noexcept;
 
 }  // namespace sandbox::child
 

@@ -22,10 +22,17 @@
 namespace sandbox::child {
 namespace {
 
-StepError ChangeDirectory(const ChildPlan& plan) noexcept {
+// Enters the job's directory and sets *envp to the environment whose PWD names it.
+StepError ChangeDirectory(const ChildPlan& plan, char* const** envp) noexcept {
+  *envp = plan.envp.data();
   if (::chdir(plan.cwd) == 0) return StepOk();
   if (plan.cwd_required) return StepFailed(SetupStep::kChangeDirectory, errno, plan.cwd);
-  // The caller's directory is only a preference, as in bubblewrap.
+  // The caller's directory is only a preference; bubblewrap tries its HOME next, then "/".
+  if (plan.cwd_fallback != nullptr && ::chdir(plan.cwd_fallback) == 0) {
+    if (!plan.envp_fallback.empty()) *envp = plan.envp_fallback.data();
+    return StepOk();
+  }
+  if (!plan.envp_root.empty()) *envp = plan.envp_root.data();
   if (::chdir("/") == 0) return StepOk();
   return StepFailed(SetupStep::kChangeDirectory, errno, "/");
 }
@@ -110,7 +117,6 @@ void RunJob(const ChildPlan& plan, int terminal_slave, int landlock_ruleset) noe
   }
   // The sandbox's own pty, never the caller's terminal: TIOCSTI on it reaches only the job.
   if (!e.failed() && terminal_slave >= 0) e = AttachTerminal(terminal_slave);
-  if (!e.failed()) e = ChangeDirectory(plan);
   ::umask(plan.umask);
   // The sync socket stays: it is close-on-exec, and carries an exec failure if there is one.
   if (plan.inherit_fds) {
@@ -139,6 +145,10 @@ void RunJob(const ChildPlan& plan, int terminal_slave, int landlock_ruleset) noe
   }
   if (!e.failed()) e = ApplyCapabilities(plan);
   if (!e.failed()) e = SetNoNewPrivs();
+  // With the rights the command will have, as bubblewrap does (a directory only a dropped
+  // capability could enter is not one the command can use: bwrap mode goes on to HOME).
+  char* const* envp = nullptr;
+  if (!e.failed()) e = ChangeDirectory(plan, &envp);
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
   ReportStep(plan, SetupStep::kDropCapabilities, -1, &clock);
   // Last: from here on the job's own calls are filtered, and the steps above needed calls
@@ -153,7 +163,7 @@ void RunJob(const ChildPlan& plan, int terminal_slave, int landlock_ruleset) noe
   if (e.failed()) FailWith(plan, RecordKind::kSetupError, e, kExitSandboxFailure);
   ReportStep(plan, SetupStep::kInstallSeccomp, -1, &clock);
 
-  e = ExecuteJob(plan);
+  e = ExecuteJob(plan, envp);
   FailWith(plan, RecordKind::kExecError, e, e.error == ENOENT ? kExitNotFound : kExitCannotExecute);
 }
 

@@ -104,11 +104,20 @@ struct ChildPlan {
 
   const char* cwd = "/";
   bool cwd_required = false;
+  // bwrap mode: tried when cwd is not there, before "/" (bubblewrap's $HOME); null: none.
+  const char* cwd_fallback = nullptr;
   mode_t umask = 022;
 
-  std::vector<char*> argv;             // null-terminated
-  const char* exec_name = nullptr;     // what to execute when argv[0] differs (bwrap --argv0)
-  std::vector<char*> envp;             // null-terminated
+  std::vector<char*> argv;          // null-terminated
+  const char* exec_name = nullptr;  // what to execute when argv[0] differs (bwrap --argv0)
+  // bwrap mode: argv with kBwrapReexecArg after argv[0], for a command that is the sandbox's
+  // own binary reached through /proc/PID/exe (child/exec.cc). Empty otherwise.
+  std::vector<char*> argv_as_bwrap;
+  std::vector<char*> envp;  // null-terminated
+  // bwrap mode: PWD names the directory entered, so envp (cwd entered) has two variants with
+  // PWD changed: cwd_fallback entered, and "/". Empty when PWD is not the job's to set.
+  std::vector<char*> envp_fallback;
+  std::vector<char*> envp_root;
   std::vector<const char*> path_dirs;  // the job's PATH split, for the exec search
 
   struct Limit {

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "common/bwrap_reexec.h"
 #include "common/landlock_abi.h"
 #include "launch/run_state.h"
 #include "launch/user_limits.h"
@@ -339,6 +340,11 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
     plan->exec_name = plan->argv[0];
     plan->argv[0] = const_cast<char*>(plan->Intern(*policy.argv0()));
   }
+  if (policy.reexec_as_bwrap()) {
+    plan->argv_as_bwrap = plan->argv;
+    plan->argv_as_bwrap.insert(plan->argv_as_bwrap.begin() + 1,
+                               const_cast<char*>(plan->Intern(kBwrapReexecArg)));
+  }
   std::string_view path_value;
   for (const std::string& entry : policy.environment()) {
     const char* interned = plan->Intern(entry);
@@ -347,6 +353,16 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
       path_value = std::string_view(interned + 5);
   }
   plan->envp.push_back(nullptr);
+  if (!policy.cwd_fallback().empty()) plan->cwd_fallback = plan->Intern(policy.cwd_fallback());
+  if (policy.pwd_index() && *policy.pwd_index() < policy.environment().size()) {
+    size_t at = *policy.pwd_index();
+    if (plan->cwd_fallback != nullptr) {
+      plan->envp_fallback = plan->envp;
+      plan->envp_fallback[at] = const_cast<char*>(plan->Intern("PWD=" + policy.cwd_fallback()));
+    }
+    plan->envp_root = plan->envp;
+    plan->envp_root[at] = const_cast<char*>(plan->Intern("PWD=/"));
+  }
   for (const std::string& dir : SplitSearchPath(path_value)) {
     plan->path_dirs.push_back(plan->Intern(dir));
   }

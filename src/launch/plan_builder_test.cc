@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/bwrap_reexec.h"
 #include "common/landlock_abi.h"
 #include "policy/build.h"
 
@@ -86,6 +87,68 @@ TEST(PlanBuilderTest, JoinedUserNamespaceSwitchesToTheIdsThatDiffer) {
   EXPECT_EQ((*plan)->switch_uid, static_cast<uid_t>(-1));
   EXPECT_EQ((*plan)->switch_gid, 5u);
   EXPECT_FALSE((*plan)->write_id_maps) << "the joined namespace is mapped already";
+}
+
+// bwrap mode without --chdir: the caller's directory, else the sandbox's HOME, else "/"; PWD,
+// where it stood in the environment, names whichever the job enters.
+TEST(PlanBuilderTest, BwrapWorkingDirectoryFallsBackToHomeThenRoot) {
+  cli::CliOptions o;
+  o.command = {"sh"};
+  o.bwrap.emplace();
+  o.keep_env = true;
+  o.env = {{cli::EnvRequest::Op::kClear, "", ""},
+           {cli::EnvRequest::Op::kSet, "A", "1"},
+           {cli::EnvRequest::Op::kSet, "PWD", "/elsewhere"},
+           {cli::EnvRequest::Op::kSet, "HOME", "/home/u"}};
+  auto plan = BuildChildPlan(MakePolicy(o), ProcessImage{});
+  ASSERT_TRUE(plan);
+  const auto& p = **plan;
+  EXPECT_STREQ(p.cwd, "/");  // MakePolicy's caller; PWD=/elsewhere does not name it
+  EXPECT_FALSE(p.cwd_required);
+  EXPECT_STREQ(p.cwd_fallback, "/home/u");
+  ASSERT_EQ(p.envp.size(), 4u);
+  EXPECT_STREQ(p.envp[1], "PWD=/");
+  ASSERT_EQ(p.envp_fallback.size(), 4u);
+  EXPECT_STREQ(p.envp_fallback[0], "A=1");
+  EXPECT_STREQ(p.envp_fallback[1], "PWD=/home/u");
+  EXPECT_STREQ(p.envp_fallback[2], "HOME=/home/u");
+  EXPECT_EQ(p.envp_fallback[3], nullptr);
+  ASSERT_EQ(p.envp_root.size(), 4u);
+  EXPECT_STREQ(p.envp_root[1], "PWD=/");
+
+  o.env.push_back({cli::EnvRequest::Op::kUnset, "HOME", ""});
+  o.chdir = "usr/";
+  plan = BuildChildPlan(MakePolicy(o), ProcessImage{});
+  ASSERT_TRUE(plan);
+  EXPECT_STREQ((*plan)->cwd, "usr/") << "bubblewrap's chdir(2) takes the text as given";
+  EXPECT_TRUE((*plan)->cwd_required);
+  EXPECT_EQ((*plan)->cwd_fallback, nullptr);
+  EXPECT_STREQ((*plan)->envp[1], "PWD=usr/");
+
+  cli::CliOptions own;  // the sandbox's own mode keeps PWD out of it
+  own.command = {"sh"};
+  plan = BuildChildPlan(MakePolicy(own), ProcessImage{});
+  ASSERT_TRUE(plan);
+  EXPECT_EQ((*plan)->cwd_fallback, nullptr);
+  EXPECT_TRUE((*plan)->envp_fallback.empty() && (*plan)->envp_root.empty());
+}
+
+TEST(PlanBuilderTest, BwrapReexecutionKeepsTheModeInItsArguments) {
+  cli::CliOptions o;
+  o.command = {"/proc/self/exe", "--version"};
+  o.bwrap.emplace();
+  auto plan = BuildChildPlan(MakePolicy(o), ProcessImage{});
+  ASSERT_TRUE(plan);
+  const auto& argv = (*plan)->argv_as_bwrap;
+  ASSERT_EQ(argv.size(), 4u);
+  EXPECT_STREQ(argv[0], "/proc/self/exe");
+  EXPECT_STREQ(argv[1], kBwrapReexecArg);
+  EXPECT_STREQ(argv[2], "--version");
+  EXPECT_EQ(argv[3], nullptr);
+  o.bwrap.reset();
+  plan = BuildChildPlan(MakePolicy(o), ProcessImage{});
+  ASSERT_TRUE(plan);
+  EXPECT_TRUE((*plan)->argv_as_bwrap.empty()) << "only bwrap mode re-executes as bwrap";
 }
 
 TEST(PlanBuilderTest, JobStackIsMappedBeforeClone) {

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "common/landlock_abi.h"
 #include "common/rlimits.h"
@@ -331,13 +332,23 @@ class PolicyBuilder {
       policy_.hostname_ = h;
     }
     policy_.network_ = options_.share_net ? NetworkMode::kHost : NetworkMode::kNone;
-    if (options_.chdir) {
+    if (options_.chdir && options_.bwrap) {
+      // bubblewrap chdir()s to the text as given (from "/") and puts that text in PWD.
+      policy_.cwd_ = *options_.chdir;
+      policy_.cwd_required_ = true;
+    } else if (options_.chdir) {
       auto cwd = NormalizeTarget(*options_.chdir);
       if (!cwd) return WithOrigin(cwd.error(), "--chdir " + *options_.chdir);
       policy_.cwd_ = *cwd;
       policy_.cwd_required_ = true;
+    } else if (options_.bwrap) {
+      // bubblewrap: the caller's directory if the sandbox has it, else the sandbox's HOME,
+      // else "/".
+      policy_.cwd_ = BwrapCallerDirectory();
+      policy_.cwd_required_ = false;
+      policy_.cwd_fallback_ = FindVariable("HOME").value_or("");
     } else {
-      // The caller's directory when the sandbox has it, "/" otherwise (as bubblewrap).
+      // The caller's directory when the sandbox has it, "/" otherwise.
       policy_.cwd_ = caller_.cwd.empty() ? "/" : caller_.cwd;
       policy_.cwd_required_ = false;
     }
@@ -360,6 +371,30 @@ class PolicyBuilder {
     if (options_.timeout_grace) policy_.timeout_grace_ = *options_.timeout_grace;
     policy_.verbose_ = options_.verbose;
     return {};
+  }
+
+  // The value of `name` in the job's environment as built so far.
+  std::optional<std::string> FindVariable(std::string_view name) const {
+    for (const std::string& entry : policy_.environment_) {
+      if (entry.size() > name.size() && entry[name.size()] == '=' && entry.starts_with(name))
+        return entry.substr(name.size() + 1);
+    }
+    return std::nullopt;
+  }
+
+  // bubblewrap's get_current_dir_name(3) after its options: PWD (as --setenv, --unsetenv and
+  // --clearenv left it) when it names the caller's directory, a symlinked spelling included;
+  // getcwd's answer otherwise (empty when the directory is gone, so only HOME and / remain).
+  std::string BwrapCallerDirectory() const {
+    std::optional<std::string> pwd = FindVariable("PWD");
+    struct stat here;
+    struct stat there;
+    if (pwd && !caller_.cwd.empty() && ::stat(caller_.cwd.c_str(), &here) == 0 &&
+        ::stat(pwd->c_str(), &there) == 0 && here.st_dev == there.st_dev &&
+        here.st_ino == there.st_ino) {
+      return *pwd;
+    }
+    return caller_.cwd;
   }
 
   // memory=SIZE, pids=N, cpus=N (e.g. 1.5): enforced through a cgroup v2 child cgroup.
@@ -411,10 +446,17 @@ class PolicyBuilder {
     policy_.job_is_pid1_ = b.as_pid_1;
     policy_.lock_files_ = b.lock_files;
     policy_.argv0_ = b.argv0;
-    // bubblewrap tells the command where it is, even after --clearenv.
-    std::erase_if(policy_.environment_,
-                  [](const std::string& entry) { return entry.rfind("PWD=", 0) == 0; });
-    policy_.environment_.push_back("PWD=" + policy_.cwd_);
+    policy_.reexec_as_bwrap_ = true;
+    // bubblewrap tells the command where it is, even after --clearenv: setenv(3) replaces PWD
+    // where it stands, or adds it at the end. Its value is the job's to fill in.
+    auto pwd = std::find_if(policy_.environment_.begin(), policy_.environment_.end(),
+                            [](const std::string& entry) { return entry.starts_with("PWD="); });
+    if (pwd == policy_.environment_.end()) {
+      pwd = policy_.environment_.insert(pwd, "PWD=" + policy_.cwd_);
+    } else {
+      *pwd = "PWD=" + policy_.cwd_;
+    }
+    policy_.pwd_index_ = static_cast<size_t>(pwd - policy_.environment_.begin());
     policy_.die_with_parent_ = b.die_with_parent;
     // bubblewrap adds neither a seccomp filter nor Landlock unless asked.
     policy_.seccomp_.reset();

@@ -124,8 +124,14 @@ class Policy {
   NetworkMode network() const { return network_; }
   const std::string& hostname() const { return hostname_; }
   const std::string& cwd() const { return cwd_; }
-  /// False when cwd is only a preference (the caller's directory): fall back to / if absent.
+  /// False when cwd is only a preference (the caller's directory): fall back to
+  /// cwd_fallback(), then to /, if absent.
   bool cwd_required() const { return cwd_required_; }
+  /// bwrap mode without --chdir: the sandbox's HOME (bubblewrap's second choice); empty: none.
+  const std::string& cwd_fallback() const { return cwd_fallback_; }
+  /// bwrap mode: where PWD sits in environment(); the job sets it to the directory it
+  /// entered, which only the job knows (bubblewrap's xsetenv after its chdir).
+  std::optional<size_t> pwd_index() const { return pwd_index_; }
   /// The job's complete environment as NAME=VALUE, in a stable order.
   const std::vector<std::string>& environment() const { return environment_; }
   const EnvNames& env_names() const { return env_names_; }
@@ -154,6 +160,9 @@ class Policy {
   bool job_is_pid1() const { return job_is_pid1_; }
   /// bwrap's --lock-file: paths inside the sandbox its pid 1 holds a read lock on.
   const std::vector<std::string>& lock_files() const { return lock_files_; }
+  /// bwrap mode: the command re-executing the sandbox's own binary through /proc/PID/exe
+  /// reaches bwrap mode again (as `sandbox bwrap`), whatever the binary's file is called.
+  bool reexec_as_bwrap() const { return reexec_as_bwrap_; }
   /// bwrap's --argv0: argv[0] for the command, which is still found by command()[0].
   const std::optional<std::string>& argv0() const { return argv0_; }
   /// --tty: a pseudo-terminal from the sandbox's devpts is the job's stdio and controlling
@@ -180,6 +189,9 @@ class Policy {
   std::string hostname_ = "sandbox";
   std::string cwd_ = "/";
   bool cwd_required_ = false;
+  std::string cwd_fallback_;
+  std::optional<size_t> pwd_index_;
+  bool reexec_as_bwrap_ = false;
   std::vector<std::string> environment_;
   EnvNames env_names_;
   std::vector<std::string> command_;
