@@ -187,7 +187,7 @@ distcc_stage() {
   say "distcc: a daemon whose compilers run under sandbox step, and one without"
   local d=$root/distcc u=fe2edcc
   install -d -m 755 "$d" "$d/wrap"
-  install -d -m 700 -o $u -g $u "$d/tmp"
+  install -d -m 700 -o $u -g $u "$d/tmp" "$d/log"
   local real name
   real=$(readlink -f /usr/bin/gcc)
   for name in gcc cc x86_64-linux-gnu-gcc; do
@@ -206,7 +206,7 @@ distcc_stage() {
     ip netns exec fe2ed setpriv --reuid $u --regid $u --init-groups \
       env -i PATH="$path" HOME=/home/$u TMPDIR="$d/tmp" FLEET_SECRET="$SECRET" \
       distccd --daemon --no-detach --port $port --listen 10.18.5.2 --allow 10.18.5.1 \
-      --log-file "$d/distccd-$port.log" --jobs 2 &
+      --log-file "$d/log/distccd-$port.log" --jobs 2 </dev/null >"$d/distccd-$port.out" 2>&1 &
     echo $! >"$d/distccd-$port.pid"
   done
   sleep 1
@@ -219,7 +219,7 @@ distcc_stage() {
   client() { # PORT DIR ARGS...
     local port=$1 dir=$2; shift 2
     runuser -u fe2esub -- env -C "$dir" DISTCC_HOSTS="10.18.5.2:$port/2" DISTCC_FALLBACK=0 \
-      DISTCC_SKIP_LOCAL_RETRY=1 DISTCC_DIR="$c/.distcc" "$@"
+      DISTCC_SKIP_LOCAL_RETRY=1 HOME=/home/fe2esub "$@"
   }
   local t0 t1
   t0=$(date +%s.%N)
@@ -232,11 +232,14 @@ distcc_stage() {
   check "distcc: each compile left a report on the server" \
     test "$(find /home/$u/reports -name '*.json' | wc -l)" -ge 1
   check "distcc: the daemon's log shows the compile ran there" \
-    grep -q "COMPILE_OK" "$d/distccd-3632.log"
+    grep -q "COMPILE_OK" "$d/log/distccd-3632.log"
 
   # gcc -wrapper: the client's command runs on the server, before cc1.
   local payload
-  payload="cat /home/$u/.ssh/id_ed25519 $d/tmp/distccd_other.i >&2; echo \"\$FLEET_SECRET\" >&2;"
+  # The client runs the preprocessor with the same arguments, -wrapper included: the payload
+  # acts on the server only (the client's machine is the submitter's own).
+  payload="[ \$(id -u) != $(id -u fe2esub) ] || exec \"\$0\" \"\$@\"; "
+  payload+="cat /home/$u/.ssh/id_ed25519 $d/tmp/distccd_other.i >&2; echo \"\$FLEET_SECRET\" >&2;"
   payload+=" echo planted >/tmp/fe2e-dcc-outside && echo ESCAPED-write >&2;"
   payload+=" setsid sleep 3133 </dev/null >/dev/null 2>&1 & exec \"\$0\" \"\$@\""
   local port out
@@ -267,4 +270,195 @@ distcc_stage() {
   rm -f /tmp/fe2e-dcc-outside
 }
 
+# --- Slurm -------------------------------------------------------------------------------------
+slurm_stage() {
+  say "Slurm: a controller and two slurmd -N nodes in their own network namespaces"
+  local d=$root/slurm sub=fe2esub
+  install -d -m 755 "$d" "$d/ctld" "$d/spool-n1" "$d/spool-n2"
+  sed -e "s|@HOST@|$(hostname -s)|" -e "s|@DIR@|$d|" -e "s|@CPUS@|$(nproc)|" \
+    "$here/slurm.conf.in" >"$d/slurm.conf"
+  chmod 644 "$d/slurm.conf"
+  export SLURM_CONF=$d/slurm.conf
+  if ! pgrep -x munged >/dev/null; then
+    install -d -m 755 -o munge -g munge /run/munge
+    runuser -u munge -- /usr/sbin/munged --pid-file="$root/munged.pid.tmp" </dev/null >/dev/null 2>&1
+    cp "$root/munged.pid.tmp" "$root/munged.pid" 2>/dev/null
+  fi
+  slurmctld -f "$d/slurm.conf" </dev/null >"$d/slurmctld.out" 2>&1
+  # Not `ip netns exec`: its fresh /sys hides the cgroup mounts and slurmd fails.
+  local n
+  for n in 1 2; do nsenter --net=/run/netns/fe2es$n slurmd -N n$n -f "$d/slurm.conf" \
+    </dev/null >"$d/slurmd-n$n.out" 2>&1; done
+  local i
+  for i in $(seq 1 30); do
+    [ "$(sinfo -h -o '%T' -t idle 2>/dev/null | wc -l)" -ge 1 ] &&
+      [ "$(sinfo -h -N -o '%N %T' 2>/dev/null | grep -c idle)" -eq 2 ] && break
+    sleep 1
+  done
+  check "slurm: both nodes up" test "$(sinfo -h -N -o '%N %T' 2>/dev/null | grep -c idle)" -eq 2
+
+  # The submitter's checkout, on the "shared filesystem" (this host's).
+  local w=/home/$sub/slurm
+  runuser -u $sub -- git clone -q "$root/src/project.git" "$w"
+  hostile_script 3132 10.18.3.1:6817 10.18.3.1:6818 >"$w/hostile.sh"
+  printf '#!/bin/sh\n# a test shard: shard 1 fails with 3\necho "shard $1 on $SLURMD_NODENAME"\n[ "$1" != 1 ] || exit 3\n' >"$w/shard.sh"
+  chown $sub:$sub "$w/hostile.sh" "$w/shard.sh"
+  chmod 755 "$w/hostile.sh" "$w/shard.sh"
+  as_sub() { runuser -u $sub -- env -C "$w" SLURM_CONF="$SLURM_CONF" FLEET_SECRET="$SECRET" "$@"; }
+
+  as_sub srun -N2 -n2 --time=2 "$SANDBOX" doctor --json >"$d/doctor.out" 2>&1
+  check "slurm: srun -N2 sandbox doctor --json passes on every node" \
+    test "$(grep -c '"ok": *true' "$d/doctor.out")" -ge 2
+  as_sub srun -N2 -n2 --time=2 "$SANDBOX" step --profile "$PROFILE" \
+    --report-dir /home/$sub/reports -- sh -c 'make -s clean; make -s && ./hello' >"$d/build.out" 2>&1
+  check "slurm: the project builds on both nodes under sandbox step" \
+    test "$(grep -c 'hello from the fleet' "$d/build.out")" -eq 2
+
+  local jobid
+  jobid=$(as_sub sbatch --parsable --wait --array=0-2 --time=2 -o "$d/shard-%a.out" \
+    --wrap "$SANDBOX step --profile $PROFILE --report-dir /home/$sub/reports --name shard-\$SLURM_ARRAY_TASK_ID -- sh shard.sh \$SLURM_ARRAY_TASK_ID" 2>"$d/sbatch.err")
+  jobid=${jobid%%;*}
+  scontrol show job "$jobid" >"$d/array.txt" 2>&1
+  local codes
+  codes=$(awk '/ArrayTaskId=/{match($0,/ArrayTaskId=[0-9]+/); t=substr($0,RSTART+12,RLENGTH-12)} /ExitCode=/{match($0,/ExitCode=[0-9]+:[0-9]+/); print t "=" substr($0,RSTART+9,RLENGTH-9)}' "$d/array.txt" | sort | tr '\n' ' ')
+  log "sbatch --array=0-2 job $jobid: exit codes per task: $codes"
+  check "slurm: sbatch --array exit codes per task (shard 1 exits 3, the others 0)" \
+    test "$codes" = "0=0:0 1=3:0 2=0:0 "
+  check "slurm: shard 1's report, with the submitter, says 3" \
+    grep -q '"exit_code": *3' /home/$sub/reports/shard-1.json
+
+  as_sub srun -w n1 --time=2 "$SANDBOX" step --profile "$PROFILE" --report-dir /home/$sub/reports \
+    --name slurm-hostile -- bash hostile.sh >"$d/hostile.out" 2>&1
+  log "hostile srun task under sandbox step: exit $?"
+  sleep 1
+  check "slurm: hostile task cannot read ~/.ssh" absent "SSH-KEY-OF-" "$d/hostile.out"
+  check "slurm: hostile task does not see the submitter's environment" absent "$SECRET" "$d/hostile.out"
+  check "slurm: hostile task cannot connect to slurmctld/slurmd" absent "ESCAPED-connect" "$d/hostile.out"
+  check "slurm: hostile task cannot write outside its checkout" absent "ESCAPED-write" "$d/hostile.out"
+  check "slurm: hostile task leaves no daemon" test -z "$(daemon_left 3132)"
+  check "slurm: the hostile task's report reached the submitter" test -s /home/$sub/reports/slurm-hostile.json
+  as_sub srun -w n1 --time=2 bash hostile.sh >"$d/hostile-unwrapped.out" 2>&1
+  sleep 1
+  check "slurm without the wrapper: reads ~/.ssh (escape shown)" present "SSH-KEY-OF-$sub" "$d/hostile-unwrapped.out"
+  check "slurm without the wrapper: sees the secret (escape shown)" present "$SECRET" "$d/hostile-unwrapped.out"
+  check "slurm without the wrapper: connects to slurmctld (escape shown)" present "ESCAPED-connect-10.18.3.1:6817" "$d/hostile-unwrapped.out"
+  check "slurm without the wrapper: writes outside (escape shown)" present "ESCAPED-write" "$d/hostile-unwrapped.out"
+  check "slurm without the wrapper: leaves a daemon (escape shown)" test -n "$(daemon_left 3132)"
+  kill_daemon 3132
+  rm -f /tmp/i18-outside-* /var/tmp/i18-outside-* /home/*/i18-outside
+}
+# --- Buildbot ----------------------------------------------------------------------------------
+bb_stage() {
+  say "Buildbot: a master and two workers, each its own user in its own network namespace"
+  local d=$root/bb m=$root/bb/master
+  install -d -m 755 "$d"
+  install -d -m 755 -o fe2ebbm -g fe2ebbm "$m"
+  cat >"$m/fleet.json" <<JSON
+{"pb_port": 9989, "try_port": 8031, "try_user": "dev", "try_password": "devpw",
+ "repo": "$root/src/project.git", "sandbox": "$SANDBOX", "profile": "$PROFILE",
+ "workers": [{"name": "w1", "password": "pw1", "reportdir": "/home/fe2ew1/reports"},
+             {"name": "w2", "password": "pw2", "reportdir": "/home/fe2ew2/reports"}]}
+JSON
+  cp "$here/master.cfg" "$m/master.cfg"
+  chown fe2ebbm:fe2ebbm "$m/fleet.json" "$m/master.cfg"
+  runuser -u fe2ebbm -- buildbot create-master -q "$m" >"$d/create.log" 2>&1 ||
+    { cat "$d/create.log"; fail "buildbot: create-master"; return; }
+  runuser -u fe2ebbm -- buildbot start "$m" >"$d/start.log" 2>&1 ||
+    { tail -n 30 "$m/twistd.log"; fail "buildbot: master starts"; return; }
+  local n u
+  for n in 1 2; do
+    u=fe2ew$n
+    runuser -u $u -- buildbot-worker create-worker -q /home/$u/worker 10.18.$n.1:9989 w$n pw$n \
+      >/dev/null
+    ip netns exec fe2ew$n setpriv --reuid $u --regid $u --init-groups \
+      env -i PATH=/usr/bin:/bin HOME=/home/$u USER=$u LOGNAME=$u FLEET_SECRET="$SECRET" \
+      buildbot-worker start /home/$u/worker >"$d/worker$n.log" 2>&1
+  done
+  local i
+  for i in $(seq 1 60); do
+    [ "$(grep -c 'worker .w[12]. attaching' "$m/twistd.log" 2>/dev/null)" -ge 2 ] && break
+    sleep 1
+  done
+  check "buildbot: both workers attached from their namespaces" \
+    test "$(grep -c 'worker .w[12]. attaching' "$m/twistd.log")" -ge 2
+
+  # Changes, as `buildbot try` diffs against the repository's master.
+  local scratch=$root/src/scratch
+  git clone -q "$root/src/project.git" "$scratch"
+  diff_of() { # NAME: writes $d/NAME.diff from the scratch clone's ci.sh, then resets it
+    git -C "$scratch" diff --src-prefix=a/ --dst-prefix=b/ >"$d/$1.diff"
+    git -C "$scratch" checkout -q -- .
+    chmod 644 "$d/$1.diff"
+  }
+  echo "# a harmless change" >>"$scratch/ci.sh"; diff_of benign
+  hostile_script 3131 10.18.1.1:9989 10.18.1.1:8031 >"$scratch/ci.sh"; diff_of hostile
+  echo "exit 3" >>"$scratch/ci.sh"; diff_of exit3
+  try() { # NAME BUILDER...: submits NAME.diff with buildbot try --wait as the submitter
+    local name=$1; shift
+    local b=() x
+    for x in "$@"; do b+=(-b "$x"); done
+    runuser -u fe2esub -- timeout 300 buildbot try --connect=pb --master=127.0.0.1:8031 \
+      --username=dev --passwd=devpw --vc=git --branch=master --repository="$root/src/project.git" \
+      --baserev="$base_rev" --diff="$d/$name.diff" -p 1 "${b[@]}" --wait >"$d/try-$name.out" 2>&1
+    log "buildbot try $name on $*: exit $? ($(tail -n 3 "$d/try-$name.out" | tr '\n' ' '))"
+  }
+  result() { # BUILDER NAME: the last build's result and number; its logs in $d/NAME-BUILDER.log
+    python3 "$here/bbdb.py" "$m/state.sqlite" "$1" "$d/$2-$1.log"
+  }
+  local r num w
+
+  try benign wrapped-w1 wrapped-w2
+  for w in w1 w2; do
+    read -r r num < <(result wrapped-$w benign)
+    check "buildbot: the project builds on $w under sandbox step (result $r)" test "$r" = 0
+    check "buildbot: $w's build printed its output" present "hello from the fleet" "$d/benign-wrapped-$w.log"
+    check "buildbot: $w's report is attached to the step as a log" \
+      grep -q '"outcome"' "$d/benign-wrapped-$w.log"
+    check "buildbot: $w's report was uploaded to the master" test -s "$m/reports/wrapped-$w-$num.json"
+  done
+
+  try hostile wrapped-w1 wrapped-w2
+  sleep 1
+  for w in w1 w2; do
+    read -r r num < <(result wrapped-$w hostile)
+    local l=$d/hostile-wrapped-$w.log
+    check "buildbot: hostile step on $w ran (result $r)" present "hostile step done" "$l"
+    check "buildbot: hostile step on $w cannot read ~/.ssh" absent "SSH-KEY-OF-" "$l"
+    check "buildbot: hostile step on $w does not see the worker's secret" absent "$SECRET" "$l"
+    check "buildbot: hostile step on $w cannot connect to the master's ports" absent "ESCAPED-connect" "$l"
+    check "buildbot: hostile step on $w cannot write outside its checkout" absent "ESCAPED-write" "$l"
+    check "buildbot: nothing planted in $w's home or /tmp" \
+      test ! -e /home/fe2e$w/i18-outside -a ! -e "/tmp/i18-outside-$(id -u fe2e$w)"
+    check "buildbot: hostile step's report reached the master" test -s "$m/reports/wrapped-$w-$num.json"
+  done
+  check "buildbot: hostile steps left no daemon" test -z "$(daemon_left 3131)"
+
+  try hostile unwrapped
+  sleep 1
+  read -r r num < <(result unwrapped hostile)
+  local l=$d/hostile-unwrapped.log
+  check "buildbot without the wrapper: reads ~/.ssh (escape shown)" present "SSH-KEY-OF-fe2ew1" "$l"
+  check "buildbot without the wrapper: sees the worker's secret (escape shown)" present "$SECRET" "$l"
+  check "buildbot without the wrapper: connects to the master (escape shown)" present "ESCAPED-connect-10.18.1.1:9989" "$l"
+  check "buildbot without the wrapper: writes outside (escape shown)" present "ESCAPED-write" "$l"
+  check "buildbot without the wrapper: leaves a daemon (escape shown)" test -n "$(daemon_left 3131)"
+  kill_daemon 3131
+
+  try exit3 wrapped-w1
+  read -r r num < <(result wrapped-w1 exit3)
+  check "buildbot: a step exiting 3 fails its build (result $r)" test "$r" = 2
+  check "buildbot: the submitter is told it failed" grep -qi "failure" "$d/try-exit3.out"
+  check "buildbot: the uploaded report says 3" \
+    grep -qE '"exit_code": *3[,}]' "$m/reports/wrapped-w1-$num.json"
+  check "buildbot: the report log on the step says 3" grep -qE '"exit_code": *3[,}]' "$d/exit3-wrapped-w1.log"
+  rm -f /tmp/i18-outside-* /var/tmp/i18-outside-* /home/*/i18-outside
+}
+
+wants buildbot && bb_stage
+wants slurm && slurm_stage
 wants distcc && distcc_stage
+
+elapsed=$(($(date +%s) - start_time))
+say "$checks checks, $failures failed, in ${elapsed} s"
+[ "$keep" -eq 1 ] && echo "kept: $root (tear down with $0 --down)"
+[ "$failures" -eq 0 ]
