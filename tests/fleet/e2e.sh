@@ -283,7 +283,7 @@ distcc_stage() {
 # --- Slurm -------------------------------------------------------------------------------------
 slurm_stage() {
   say "Slurm: a controller and two slurmd -N nodes in their own network namespaces"
-  local d=$root/slurm sub=fe2esub
+  local d=$root/slurm sub=fe2esub i
   install -d -m 755 "$d" "$d/ctld" "$d/spool-n1" "$d/spool-n2"
   sed -e "s|@HOST@|$(hostname -s)|" -e "s|@DIR@|$d|" -e "s|@CPUS@|$(nproc)|" \
     "$here/slurm.conf.in" >"$d/slurm.conf"
@@ -291,8 +291,10 @@ slurm_stage() {
   export SLURM_CONF=$d/slurm.conf
   if ! pgrep -x munged >/dev/null; then
     install -d -m 755 -o munge -g munge /run/munge
-    runuser -u munge -- /usr/sbin/munged --pid-file="$root/munged.pid.tmp" </dev/null >/dev/null 2>&1
-    cp "$root/munged.pid.tmp" "$root/munged.pid" 2>/dev/null
+    setpriv --reuid munge --regid munge --init-groups /usr/sbin/munged --foreground \
+      </dev/null >"$d/munged.out" 2>&1 &
+    echo $! >"$root/munged.pid"
+    for i in $(seq 1 20); do [ -S /run/munge/munge.socket.2 ] && break; sleep 0.5; done
   fi
   slurmctld -f "$d/slurm.conf" </dev/null >"$d/slurmctld.out" 2>&1
   # Not `ip netns exec`: its fresh /sys hides the cgroup mounts and slurmd fails.
