@@ -46,7 +46,6 @@ fi
 root=/var/tmp/sandbox-fleet-e2e
 users=(fe2ebbm fe2ew1 fe2ew2 fe2esub fe2edcc)
 netns=(fe2ew1 fe2ew2 fe2es1 fe2es2 fe2ed)
-started_munged=0
 
 failures=0
 checks=0
@@ -390,7 +389,7 @@ JSON
       buildbot-worker start /home/$u/worker >"$d/worker$n.log" 2>&1
   done
   local i
-  for i in $(seq 1 60); do
+  for _ in $(seq 1 60); do
     [ "$(grep -c 'worker .w[12]. attaching' "$m/twistd.log" 2>/dev/null)" -ge 2 ] && break
     sleep 1
   done
