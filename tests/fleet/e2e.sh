@@ -282,7 +282,7 @@ distcc_stage() {
 # --- Slurm -------------------------------------------------------------------------------------
 slurm_stage() {
   say "Slurm: a controller and two slurmd -N nodes in their own network namespaces"
-  local d=$root/slurm sub=fe2esub i
+  local d=$root/slurm sub=fe2esub
   install -d -m 755 "$d" "$d/ctld" "$d/spool-n1" "$d/spool-n2"
   sed -e "s|@HOST@|$(hostname -s)|" -e "s|@DIR@|$d|" -e "s|@CPUS@|$(nproc)|" \
     "$here/slurm.conf.in" >"$d/slurm.conf"
@@ -293,15 +293,14 @@ slurm_stage() {
     setpriv --reuid munge --regid munge --init-groups /usr/sbin/munged --foreground \
       </dev/null >"$d/munged.out" 2>&1 &
     echo $! >"$root/munged.pid"
-    for i in $(seq 1 20); do [ -S /run/munge/munge.socket.2 ] && break; sleep 0.5; done
+    for _ in $(seq 1 20); do [ -S /run/munge/munge.socket.2 ] && break; sleep 0.5; done
   fi
   slurmctld -f "$d/slurm.conf" </dev/null >"$d/slurmctld.out" 2>&1
   # Not `ip netns exec`: its fresh /sys hides the cgroup mounts and slurmd fails.
   local n
   for n in 1 2; do nsenter --net=/run/netns/fe2es$n slurmd -N n$n -f "$d/slurm.conf" \
     </dev/null >"$d/slurmd-n$n.out" 2>&1; done
-  local i
-  for i in $(seq 1 30); do
+  for _ in $(seq 1 30); do
     [ "$(sinfo -h -o '%T' -t idle 2>/dev/null | wc -l)" -ge 1 ] &&
       [ "$(sinfo -h -N -o '%N %T' 2>/dev/null | grep -c idle)" -eq 2 ] && break
     sleep 1
@@ -388,7 +387,6 @@ JSON
       env -i PATH=/usr/bin:/bin HOME=/home/$u USER=$u LOGNAME=$u FLEET_SECRET="$SECRET" \
       buildbot-worker start /home/$u/worker >"$d/worker$n.log" 2>&1
   done
-  local i
   for _ in $(seq 1 60); do
     [ "$(grep -c 'worker .w[12]. attaching' "$m/twistd.log" 2>/dev/null)" -ge 2 ] && break
     sleep 1
