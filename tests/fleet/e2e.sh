@@ -418,8 +418,7 @@ JSON
   # The master may write a log's last chunks just after the build is reported complete: the
   # database is read again for a few seconds before the check fails.
   in_report_log() { # BUILDER NAME PATTERN
-    local try
-    for try in 1 2 3 4 5; do
+    for _ in 1 2 3 4 5; do
       awk '/^=== ci\/report$/ { p = 1; next } /^=== / { p = 0 } p' "$d/$2-$1.log" |
         grep -qE "$3" && return 0
       sleep 1
