@@ -414,10 +414,10 @@ JSON
       --baserev="$base_rev" --diff="$d/$name.diff" -p 1 "${b[@]}" --wait >"$d/try-$name.out" 2>&1
     log "buildbot try $name on $*: exit $? ($(tail -n 3 "$d/try-$name.out" | tr '\n' ' '))"
   }
-  # in_report_log FILE PATTERN: the ci step's `report` log (in FILE, from bbdb.py) matches.
+  # in_report_log BUILDER NAME PATTERN: the ci step's `report` log of BUILDER's last build matches.
   # The master may write a log's last chunks just after the build is reported complete: the
   # database is read again for a few seconds before the check fails.
-  in_report_log() { # BUILDER NAME PATTERN
+  in_report_log() {
     for _ in 1 2 3 4 5; do
       awk '/^=== ci\/report$/ { p = 1; next } /^=== / { p = 0 } p' "$d/$2-$1.log" |
         grep -qE "$3" && return 0
