@@ -449,7 +449,7 @@ TEST_F(EnterTest, BadArgumentsAreOneLineAndExit125) {
                                              {"stop", name_, "--signal"},
                                              {"stop", name_, "--signal", "NOPE"},
                                              {"stop", name_, "--grace", "soon"},
-                                             {"ps", "--all"}}) {
+                                             {"ps", "--every"}}) {
     RunResult r = RunSandbox(args);
     EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
     ASSERT_EQ(Lines(r.err).size(), 1u) << r;
