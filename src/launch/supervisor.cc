@@ -274,6 +274,9 @@ class Supervisor {
           if (attached && policy_.terminal() && !relay_) {
             relay_.emplace(std::move(attached), STDIN_FILENO, STDOUT_FILENO);
           }
+        } else if (record.kind == RecordKind::kLandlockObject) {
+          record.path[sizeof(record.path) - 1] = '\0';
+          observer_->OnLandlockObject(record);
         } else if (record.kind == RecordKind::kSandboxReady) {
           observer_->OnReady();
         } else if (record.kind == RecordKind::kJobExited) {
