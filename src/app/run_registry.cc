@@ -270,9 +270,25 @@ void RegistryObserver::OnStarted(pid_t init_pid, int /*pidfd*/) {
 // claim (no init), which ps skips and enter refuses as still starting.
 void RegistryObserver::OnReady() {
   if (!written_ || state_.init_pid == 0) return;
+  state_.landlock_objects_known = true;
   if (auto r = registry_.Write(state_); !r) {
     std::fprintf(stderr, "sandbox: %s (the run goes on; ps and enter will not see it)\n",
                  r.error().ToString().c_str());
+  }
+}
+
+// pid 1's records arrive in order before kSandboxReady, so the entry written at ready has them
+// all. Paths are matched without their leading slashes (pid 1 names steps relative to the root).
+void RegistryObserver::OnLandlockObject(const Record& record) {
+  std::string_view path(record.path);
+  while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  for (auto& rule : state_.landlock_rules) {
+    std::string_view own(rule.path);
+    while (!own.empty() && own.front() == '/') own.remove_prefix(1);
+    if (own != path) continue;
+    rule.recorded = true;
+    rule.device = record.device;
+    rule.inode = record.inode;
   }
 }
 

@@ -89,6 +89,7 @@ class RegistryObserver : public launch::RunObserver {
   ~RegistryObserver() override;
   void OnStarted(pid_t init_pid, int pidfd) override;
   void OnReady() override;
+  void OnLandlockObject(const Record& record) override;
   void OnFinished(const report::Outcome& outcome) override;
 
  private:

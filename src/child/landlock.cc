@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "common/landlock_abi.h"
+#include "common/record.h"
 
 namespace sandbox::child {
 namespace {
@@ -70,17 +71,46 @@ StepError RestrictWithRuleset(int ruleset) noexcept {
   return StepOk();
 }
 
+void ReportLandlockObject(int sync_fd, int fd, const char* what) noexcept {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return;
+  Record record;
+  record.kind = RecordKind::kLandlockObject;
+  record.device = static_cast<uint64_t>(st.st_dev);
+  record.inode = static_cast<uint64_t>(st.st_ino);
+  size_t i = 0;
+  for (; what[i] != '\0' && i + 1 < sizeof(record.path); ++i) record.path[i] = what[i];
+  record.path[i] = '\0';
+  SendRecord(sync_fd, record);
+}
+
 StepError ApplyLandlock(const ChildPlan& plan) noexcept {
   int ruleset = -1;
   StepError e = CreateLandlockRuleset(plan, &ruleset);
   if (e.failed() || ruleset < 0) return e;
+  // The rules name the objects the run's own rules name, checked by device and inode: the job
+  // may have replaced a component of a rule's path (a directory it can write) with a symlink
+  // or another directory since, which would widen what the entered process may write.
+  if (!plan.landlock_objects_known) {
+    ::close(ruleset);
+    return StepFailed(SetupStep::kApplyLandlock, ENOENT, nullptr,
+                      "the run did not record its Landlock objects (started by an older sandbox)");
+  }
   for (const ChildPlan::LandlockRule& rule : plan.landlock_rules) {
+    if (!rule.recorded) continue;  // the run added no rule there (an optional bind skipped)
     int fd = ::open(rule.path, O_PATH | O_CLOEXEC);
     if (fd < 0) {
-      if (errno == ENOENT && rule.optional) continue;
       int err = errno;
       ::close(ruleset);
       return StepFailed(SetupStep::kApplyLandlock, err, rule.path);
+    }
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_dev) != rule.device ||
+        static_cast<uint64_t>(st.st_ino) != rule.inode) {
+      ::close(fd);
+      ::close(ruleset);
+      return StepFailed(SetupStep::kApplyLandlock, EXDEV, rule.path,
+                        "is no longer what the run's rule names (replaced since the run began)");
     }
     e = AddLandlockRule(plan, ruleset, fd, rule.access, rule.path);
     ::close(fd);

@@ -27,6 +27,11 @@ StepError AddLandlockRule(const ChildPlan& plan, int ruleset, int fd, uint64_t a
 /// Restricts the calling process with `ruleset`, then closes it.
 StepError RestrictWithRuleset(int ruleset) noexcept;
 
+/// Tells the supervisor which object (device, inode) pid 1's rule for `what` names, so that
+/// `sandbox enter` can hold its own rules to the same objects. Async-signal-safe; a lost record
+/// only makes enter refuse.
+void ReportLandlockObject(int sync_fd, int fd, const char* what) noexcept;
+
 /// `sandbox enter`: the ruleset from plan.landlock_rules, opened by path in the run's root, and
 /// the calling process restricted by it. No-op when plan.landlock_abi is 0.
 StepError ApplyLandlock(const ChildPlan& plan) noexcept;

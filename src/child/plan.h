@@ -133,8 +133,13 @@ struct ChildPlan {
     const char* path;
     uint64_t access;
     bool optional;  // skip when absent (e.g. an optional bind that was skipped)
+    // `sandbox enter`: the object the run's rule names (pid 1 reported it); no rule if not.
+    bool recorded;
+    uint64_t device;
+    uint64_t inode;
   };
   std::vector<LandlockRule> landlock_rules;
+  bool landlock_objects_known = false;  // enter: the run reported its rules' objects
 
   // Seccomp: a compiled BPF program (empty: no filter), installed last before execve. With
   // seccomp_listener the job sends the notification listener to the supervisor first.

@@ -138,9 +138,11 @@ StepError TakeMounted(const ChildPlan& plan, const MountStep& step, Mounted* mou
   StepError e = StepOk();
   if (built->ruleset >= 0 && mounted->fd >= 0 && step.landlock_access != 0) {
     e = AddLandlockRule(plan, built->ruleset, mounted->fd, step.landlock_access, step.target);
+    if (!e.failed()) ReportLandlockObject(plan.sync_fd, mounted->fd, step.target);
   }
   if (!e.failed() && built->ruleset >= 0 && mounted->shm_fd >= 0) {
     e = AddLandlockRule(plan, built->ruleset, mounted->shm_fd, landlock::kWrite, "dev/shm");
+    if (!e.failed()) ReportLandlockObject(plan.sync_fd, mounted->shm_fd, "dev/shm");
   }
   if (!e.failed() && plan.seal_own_mounts && step.kind == MountKind::kDev && mounted->fd >= 0) {
     if (*dev_count == kMaxDevMounts) {
@@ -207,6 +209,7 @@ StepError BuildFilesystem(const ChildPlan& plan, int64_t* clock, Built* built) n
   // Everything visible is readable: the rule on the root the job will see.
   if (!e.failed() && built->ruleset >= 0) {
     e = AddLandlockRule(plan, built->ruleset, fds.new_root, landlock::kRead, "/");
+    if (!e.failed()) ReportLandlockObject(plan.sync_fd, fds.new_root, "/");
   }
   if (e.failed()) return e;
   e = EnterNewRoot(&fds);

@@ -21,6 +21,7 @@ enum class RecordKind : uint8_t {
   kSandboxReady = 7,      // pid 1 has built the sandbox (filesystem, hostname, lo); the job is next
   kTmpfsFull = 8,         // after the job: the bounded tmpfs at `path` (op_index) was left full
   kWorkspaceChanges = 9,  // carries the workspace overlay's upper dir (SCM_RIGHTS)
+  kLandlockObject = 10,   // pid 1 added a Landlock rule on the object at `path`: its device, inode
 };
 
 inline constexpr size_t kRecordPathSize = 512;
@@ -29,12 +30,14 @@ inline constexpr size_t kRecordDetailSize = 160;
 struct Record {
   RecordKind kind = RecordKind::kSetupError;
   SetupStep step = SetupStep::kCount;
-  int32_t error = 0;                    // errno, 0 if none
-  int32_t status = 0;                   // kJobExited: the raw wait status
-  int32_t op_index = -1;                // index of the mount op in the plan, -1 if none
-  int64_t nanoseconds = 0;              // kStepDone: how long the step took
-  int32_t leftovers = 0;                // kJobExited: processes pid 1 killed after the job ended
-  uint64_t bytes = 0;                   // kTmpfsFull: the mount's size
+  int32_t error = 0;        // errno, 0 if none
+  int32_t status = 0;       // kJobExited: the raw wait status
+  int32_t op_index = -1;    // index of the mount op in the plan, -1 if none
+  int64_t nanoseconds = 0;  // kStepDone: how long the step took
+  int32_t leftovers = 0;    // kJobExited: processes pid 1 killed after the job ended
+  uint64_t bytes = 0;       // kTmpfsFull: the mount's size
+  uint64_t device = 0;      // kLandlockObject: st_dev and st_ino of the rule's object
+  uint64_t inode = 0;
   char path[kRecordPathSize] = {};      // the path involved, truncated
   char detail[kRecordDetailSize] = {};  // extra words, e.g. "symlink escapes the root"
 };

@@ -81,16 +81,17 @@ uint64_t LandlockAccessFor(MountKind kind) {
 void AddLandlockRules(const policy::Policy& policy, child::ChildPlan& plan) {
   plan.landlock_abi = policy.landlock().abi;
   if (plan.landlock_abi <= 0) return;
-  plan.landlock_rules.push_back({"/", landlock::kRead, false});
+  plan.landlock_rules.push_back({"/", landlock::kRead, false, false, 0, 0});
   for (const policy::MountOp& op : policy.mounts()) {
     uint64_t access = LandlockAccessFor(op.kind);
     // A socket the run names may be reached though its mount is read-only (ABI 9 and up).
     if (op.socket) access |= landlock::kResolveUnix;
     if (access == 0) continue;
-    plan.landlock_rules.push_back({plan.Intern(op.target), access, op.optional});
+    plan.landlock_rules.push_back({plan.Intern(op.target), access, op.optional, false, 0, 0});
     if (op.kind == MountKind::kDev) {
       // /dev/shm is a directory on the /dev tmpfs that POSIX shared memory writes into.
-      plan.landlock_rules.push_back({plan.Intern(op.target + "/shm"), landlock::kWrite, false});
+      plan.landlock_rules.push_back(
+          {plan.Intern(op.target + "/shm"), landlock::kWrite, false, false, 0, 0});
     }
   }
 }

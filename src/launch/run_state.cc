@@ -127,7 +127,9 @@ std::string SerializeRunState(const RunState& s) {
   for (const auto& r : s.landlock_rules) {
     out << "landlock_rule " << r.access << " " << (r.optional ? 1 : 0) << " " << Escape(r.path)
         << "\n";
+    if (r.recorded) out << "landlock_object " << r.device << " " << r.inode << "\n";
   }
+  out << "landlock_objects_known " << (s.landlock_objects_known ? 1 : 0) << "\n";
   out << "seccomp_program " << Hex(s.seccomp_program) << "\n";
   out << "seccomp_listener " << (s.seccomp_listener ? 1 : 0) << "\n";
   out << "seccomp_action " << seccomp::ActionName(s.seccomp_settings.action) << "\n";
@@ -199,6 +201,14 @@ Result<RunState> ParseRunState(const std::string& text) {
       r.optional = optional == "1";
       r.path = Unescape(path);
       s.landlock_rules.push_back(std::move(r));
+    } else if (key == "landlock_object") {
+      // Belongs to the landlock_rule line before it.
+      auto [device, inode] = Split(value);
+      ok = !s.landlock_rules.empty() && Number(device, &s.landlock_rules.back().device) &&
+           Number(inode, &s.landlock_rules.back().inode);
+      if (ok) s.landlock_rules.back().recorded = true;
+    } else if (key == "landlock_objects_known") {
+      s.landlock_objects_known = value == "1";
     } else if (key == "seccomp_program") {
       ok = FromHex(value, &s.seccomp_program);
     } else if (key == "seccomp_listener") {
@@ -242,7 +252,7 @@ void CaptureJobSide(const child::ChildPlan& plan, RunState* s) {
   s->landlock_abi = plan.landlock_abi;
   s->landlock_rules.clear();
   for (const auto& r : plan.landlock_rules) {
-    s->landlock_rules.push_back({r.access, r.optional, r.path});
+    s->landlock_rules.push_back({r.access, r.optional, r.path, false, 0, 0});
   }
   s->seccomp_program = plan.seccomp_program;
   s->seccomp_listener = plan.seccomp_listener;
@@ -269,8 +279,10 @@ std::unique_ptr<child::ChildPlan> PlanForEntered(const RunState& s,
     plan->limits.push_back({l.resource, l.value, plan->Intern(l.name)});
   plan->landlock_abi = s.landlock_abi;
   for (const auto& r : s.landlock_rules) {
-    plan->landlock_rules.push_back({plan->Intern(r.path), r.access, r.optional});
+    plan->landlock_rules.push_back(
+        {plan->Intern(r.path), r.access, r.optional, r.recorded, r.device, r.inode});
   }
+  plan->landlock_objects_known = s.landlock_objects_known;
   plan->seccomp_program = s.seccomp_program;
   plan->seccomp_listener = s.seccomp_listener;
   plan->new_session = true;

@@ -53,8 +53,13 @@ struct RunState {
     uint64_t access = 0;
     bool optional = false;
     std::string path;
+    // The object pid 1's rule for `path` names (kLandlockObject), for enter to match.
+    bool recorded = false;
+    uint64_t device = 0;
+    uint64_t inode = 0;
   };
   std::vector<LandlockRule> landlock_rules;
+  bool landlock_objects_known = false;  // pid 1 reported its rules' objects (written at ready)
   std::vector<sock_filter> seccomp_program;
   bool seccomp_listener = false;
   seccomp::Settings seccomp_settings;  // for answering the listener as the run does

@@ -24,7 +24,8 @@ TEST(RunStateTest, RoundTripsEveryField) {
   s.last_capability = 41;
   s.limits = {{7, 1024, "nofile"}};
   s.landlock_abi = 6;
-  s.landlock_rules = {{3, false, "/"}, {7, true, "/work dir"}};
+  s.landlock_rules = {{3, false, "/", true, 64769, 2}, {7, true, "/work dir", false, 0, 0}};
+  s.landlock_objects_known = true;
   s.seccomp_program = {{0x20, 0, 0, 4}, {0x06, 1, 2, 0x7fff0000}};
   s.seccomp_listener = true;
   s.seccomp_settings.action = seccomp::Action::kLog;
@@ -45,6 +46,13 @@ TEST(RunStateTest, RoundTripsEveryField) {
   ASSERT_EQ(parsed->seccomp_settings.connectable.size(), 1u);
   EXPECT_EQ(parsed->seccomp_settings.connectable[0], (seccomp::SocketId{2049, 77}));
   EXPECT_EQ(parsed->namespaces, static_cast<uint64_t>(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID));
+  // The objects pid 1 reported for the Landlock rules, which enter holds its own rules to.
+  EXPECT_TRUE(parsed->landlock_objects_known);
+  ASSERT_EQ(parsed->landlock_rules.size(), 2u);
+  EXPECT_TRUE(parsed->landlock_rules[0].recorded);
+  EXPECT_EQ(parsed->landlock_rules[0].device, 64769u);
+  EXPECT_EQ(parsed->landlock_rules[0].inode, 2u);
+  EXPECT_FALSE(parsed->landlock_rules[1].recorded);
 }
 
 TEST(RunStateTest, RejectsWhatIsNotAStateFile) {

@@ -277,6 +277,9 @@ class Supervisor {
           }
         } else if (record.kind == RecordKind::kWorkspaceChanges) {
           if (attached) workspace_changes_ = std::make_shared<UniqueFd>(std::move(attached));
+        } else if (record.kind == RecordKind::kLandlockObject) {
+          record.path[sizeof(record.path) - 1] = '\0';
+          observer_->OnLandlockObject(record);
         } else if (record.kind == RecordKind::kSandboxReady) {
           observer_->OnReady();
         } else if (record.kind == RecordKind::kJobExited) {

@@ -27,6 +27,8 @@ class RunObserver {
   virtual void OnReady() {}
   /// A --verbose step record arrived.
   virtual void OnStep(const Record& /*record*/) {}
+  /// pid 1 added a Landlock rule on the object in `record` (path, device, inode).
+  virtual void OnLandlockObject(const Record& /*record*/) {}
   /// pid 1 has been reaped; `outcome` is final.
   virtual void OnFinished(const report::Outcome& /*outcome*/) {}
   /// True if the observer needs the CPU time and memory of the whole sandbox, which only
@@ -49,6 +51,9 @@ class ObserverList : public RunObserver {
   }
   void OnStep(const Record& record) override {
     for (RunObserver* o : observers_) o->OnStep(record);
+  }
+  void OnLandlockObject(const Record& record) override {
+    for (RunObserver* o : observers_) o->OnLandlockObject(record);
   }
   void OnFinished(const report::Outcome& outcome) override {
     for (RunObserver* o : observers_) o->OnFinished(outcome);

@@ -189,6 +189,37 @@ TEST_F(EnterTest, EnteredProcessGetsTheRunsLandlockRuleset) {
   RunSandbox({"stop", name_, "--grace", "100ms"});
 }
 
+// `enter` builds its own Landlock ruleset inside the run: its rules must name the objects the
+// run's rules name. A rule path whose parent the job can write (here a tmpfs under a writable
+// bind: the parent renamed away and replaced by a directory whose entry is a symlink to /proc,
+// as the job itself could do) must not carry the rule's write right to somewhere else.
+TEST_F(EnterTest, EnterRefusesARulePathReplacedSinceTheRunBegan) {
+  if (::syscall(SYS_landlock_create_ruleset, nullptr, 0, 1U) < 1) {
+    GTEST_SKIP() << "this kernel has no Landlock";
+  }
+  std::string w = MakeDir("w", true);
+  ASSERT_EQ(::mkdir((w + "/sub").c_str(), 0777), 0);
+  ASSERT_EQ(::chmod((w + "/sub").c_str(), 0777), 0);
+  Process run(SandboxArgv(RunArgs({"/sbx/probe", "sleep", "30"},
+                                  {"--bind", w, "/w", "--tmpfs", "/w/sub/t"})),
+              DefaultOptions());
+  ASSERT_TRUE(WaitListed());
+  // Landlock is what refuses this write to the entered process (a writable proc mount).
+  RunResult r = Enter({"/sbx/probe", "write", "/proc/self/attr/current", "x"});
+  EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+  ASSERT_EQ(::rename((w + "/sub").c_str(), (w + "/old").c_str()), 0);
+  ASSERT_EQ(::mkdir((w + "/sub").c_str(), 0777), 0);
+  ASSERT_EQ(::symlink("/proc", (w + "/sub/t").c_str()), 0);
+  // Before the fix the rule for /w/sub/t landed on /proc: the write got past Landlock (EINVAL
+  // from the LSM instead of EACCES).
+  r = Enter({"/sbx/probe", "write", "/proc/self/attr/current", "x"});
+  EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
+  EXPECT_NE(r.err.find("/w/sub/t"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("is no longer what the run's rule names"), std::string::npos) << r;
+  EXPECT_EQ(r.out, "") << r;
+  RunSandbox({"stop", name_, "--grace", "100ms"});
+}
+
 // The process `sandbox enter` starts holds capabilities in the run's user namespace until it
 // drops them, and then runs the sandbox's code until its exec: the run's processes (same ids,
 // no capabilities) must not be able to attach to it at any point before the exec, with
