@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fixture.h"
@@ -176,9 +177,15 @@ TEST_F(DoctorTest, HostProcRunsUnderAMaskedProc) {
   outside_options.timeout = std::chrono::milliseconds(30000);
   Process outside(AsRunUser({BinDir() + "/probe", "sleep", "20"}), outside_options);
   const std::string pid = std::to_string(outside.pid());
-  // The run user itself can read it: what the job is refused below is the sandbox's doing.
-  RunResult host_read =
-      RunProcess(AsRunUser({BinDir() + "/probe", "environ-of", pid}), DefaultOptions());
+  // The run user itself can read it, once setpriv has exec'd the probe (between its change of
+  // ids and the exec the process is not dumpable): what the job is refused below is the
+  // sandbox's doing.
+  RunResult host_read;
+  for (int i = 0; i < 100; ++i) {
+    host_read = RunProcess(AsRunUser({BinDir() + "/probe", "environ-of", pid}), DefaultOptions());
+    if (host_read.out.find("SANDBOX_IT_SECRET=hunter2") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   ASSERT_NE(host_read.out.find("SANDBOX_IT_SECRET=hunter2"), std::string::npos) << host_read;
 
   auto run = [&](const std::vector<std::string>& probe_args) {
