@@ -22,6 +22,7 @@
 #include "launch/user_limits.h"
 #include "policy/build.h"
 #include "policy/from_profile.h"
+#include "policy/hidden_from_job.h"
 #include "report/bwrap_message.h"
 #include "report/exit_code.h"
 #include "workspace/after_run.h"
@@ -45,36 +46,6 @@ RunStyle g_style;
 int Fatal(const Error& error) {
   std::fprintf(stderr, "%s%s\n", g_style.prefix, error.ToString().c_str());
   return g_style.failure_exit;
-}
-
-// `sandbox step`: the report's directory may not be visible to the job, through any bind of
-// the host or layer of an overlay (the workspace, caches and protected paths are binds too).
-Result<void> CheckReportHidden(const policy::Policy& policy, const std::string& report_path) {
-  std::string dir = report_path.substr(0, report_path.rfind('/'));
-  if (dir.empty()) dir = "/";
-  auto beneath = [&dir](const std::string& source) {
-    if (source.empty() || source[0] != '/') return false;
-    if (source == "/" || dir == source) return true;
-    return dir.size() > source.size() && dir.compare(0, source.size(), source) == 0 &&
-           dir[source.size()] == '/';
-  };
-  for (const policy::MountOp& op : policy.mounts()) {
-    std::vector<std::string> sources;
-    if (IsBind(op.kind)) sources.push_back(op.source);
-    if (IsOverlay(op.kind)) {
-      sources.insert(sources.end(), op.layers.begin(), op.layers.end());
-      sources.push_back(op.upper);
-    }
-    for (const std::string& source : sources) {
-      if (!beneath(source)) continue;
-      Error e = MakeError("the report directory " + dir + " is visible to the job through " +
-                          source + " -> " + op.target);
-      e.hint = "give --report-dir a directory outside the checkout and every bind";
-      e.where = op.origin;
-      return e;
-    }
-  }
-  return {};
 }
 
 // `sandbox step`'s last line, for the engine's log: how the step ended and where the report is.
@@ -194,7 +165,10 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   auto policy = policy::Build(options, caller);
   if (!policy) return fail("build policy", policy.error());
   if (options.report_hidden_from_job && options.report_path) {
-    if (auto hidden = CheckReportHidden(*policy, *options.report_path); !hidden) {
+    const std::string& report = *options.report_path;
+    std::string dir = report.substr(0, report.rfind('/'));
+    if (auto hidden = policy::CheckHiddenFromJob(policy->mounts(), dir.empty() ? "/" : dir);
+        !hidden) {
       return fail("build policy", hidden.error());
     }
   }

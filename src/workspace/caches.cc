@@ -100,9 +100,11 @@ Result<CacheUse> PrepareCache(const cli::CacheRequest& cache, const std::string&
   }
   // No home to keep it in (a service user such as nobody): the cache lasts the run, and the
   // run says so rather than keeping nothing silently.
-  Result<void> home_ok = cache_home.empty()
-                             ? Result<void>(MakeError("neither XDG_CACHE_HOME nor HOME is set"))
-                             : MakeDirs(cache_home);
+  Result<void> home_ok =
+      cache_home.empty()
+          ? Result<void>(MakeError("no usable home (XDG_CACHE_HOME unset and HOME not an existing "
+                                   "directory)"))
+          : MakeDirs(cache_home);
   if (!home_ok) {
     use.share = "run";
     use.how = kRunOnly;

@@ -3,6 +3,7 @@
 // job's status as the step's, SIGTERM from the engine forwarded and reported.
 #include <signal.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,8 @@
 
 namespace sandbox::testing {
 namespace {
+
+namespace fs = std::filesystem;
 
 class StepTest : public ProfileFixture {
  protected:
@@ -102,6 +105,30 @@ TEST_F(StepTest, UnpinnedProfileAndVisibleReportsAreRefused) {
   RunResult at_home = RunSandbox(StepArgs({"/bin/true"}), home);
   EXPECT_EQ(at_home.exit_code, kExitSandboxFailure) << at_home;
   EXPECT_NE(at_home.err.find("--workspace"), std::string::npos) << at_home;
+}
+
+// A worker's step keeps no cache: what one step writes into its caches is gone with it and
+// never reaches the user's ~/.cache, where the next step (or the host's own build) would take
+// it. The `ci` profile, which keeps its caches, is the control: the same job leaves them there.
+TEST_F(StepTest, NoCacheOutlivesTheStep) {
+  const std::string fill =
+      "for d in /tmp/.cache/ccache /tmp/.cache/pip /tmp/.cache/go-build; do"
+      "  echo planted >\"$d/planted\" || exit 7; done";
+  const std::string fleet_home = MakeDir("fleet-home", true);
+  SpawnOptions fleet = InProject();
+  fleet.env.push_back("HOME=" + fleet_home);
+  RunResult stepped = RunSandbox(StepArgs({"/bin/sh", "-c", fill}), fleet);
+  ASSERT_EQ(stepped.exit_code, 0) << stepped;
+  EXPECT_FALSE(fs::exists(fleet_home + "/.cache/sandbox")) << "a step left caches behind";
+  EXPECT_TRUE(fs::is_empty(fleet_home)) << "a step left something in the home";
+
+  const std::string ci_home = MakeDir("ci-home", true);
+  SpawnOptions ci = InProject();
+  ci.env.push_back("HOME=" + ci_home);
+  RunResult control = RunSandbox(
+      StepArgs({"/bin/sh", "-c", fill}, Profiles() + "/ci.toml", MakeDir("ci-reports", true)), ci);
+  ASSERT_EQ(control.exit_code, 0) << control;
+  EXPECT_EQ(ReadHostFile(ci_home + "/.cache/sandbox/caches/pip/data/planted"), "planted\n");
 }
 
 // The engine's own timeout sends SIGTERM: forwarded to the job, which ends signaled (143),

@@ -1143,6 +1143,16 @@ int CmdUnixSendto(const Args& args) {
   return kExitOk;
 }
 
+// Fills n messages of one iovec each, all sent to `addr` (sendmsg/sendmmsg probes).
+void AddressMessages(struct mmsghdr* m, struct iovec* iov, int n, void* addr, socklen_t len) {
+  for (int i = 0; i < n; ++i) {
+    m[i].msg_hdr.msg_name = addr;
+    m[i].msg_hdr.msg_namelen = len;
+    m[i].msg_hdr.msg_iov = &iov[i];
+    m[i].msg_hdr.msg_iovlen = 1;
+  }
+}
+
 // The sandbox's own sockets in DIR: a stream server reached by absolute and by relative path
 // (from DIR), a datagram server reached with sendto, connect + send, sendmsg and sendmmsg. "ok"
 // if all work.
@@ -1197,12 +1207,7 @@ int CmdUnixSelf(const Args& args) {
   char c[] = "c", d[] = "d";
   struct iovec iov[2] = {{c, 1}, {d, 1}};
   struct mmsghdr m[2] = {};
-  for (int i = 0; i < 2; ++i) {
-    m[i].msg_hdr.msg_name = &dgram_addr;
-    m[i].msg_hdr.msg_namelen = dgram_len;
-    m[i].msg_hdr.msg_iov = &iov[i];
-    m[i].msg_hdr.msg_iovlen = 1;
-  }
+  AddressMessages(m, iov, 2, &dgram_addr, dgram_len);
   if (sendmsg(unbound, &m[0].msg_hdr, 0) != 1) return Fail(errno);
   if (sendmmsg(unbound, &m[1], 1, 0) != 1) return Fail(errno);
   char got[4] = {};
@@ -1311,12 +1316,7 @@ int CmdUnixSendmsg(const Args& args) {
     char ping[] = "ping", pong[] = "pong";
     struct iovec iov[2] = {{ping, 4}, {pong, 4}};
     struct mmsghdr m[2] = {};
-    for (int i = 0; i < 2; ++i) {
-      m[i].msg_hdr.msg_name = &addr;
-      m[i].msg_hdr.msg_namelen = len;
-      m[i].msg_hdr.msg_iov = &iov[i];
-      m[i].msg_hdr.msg_iovlen = 1;
-    }
+    AddressMessages(m, iov, 2, &addr, len);
     ret = mmsg ? sendmmsg(fd, m, 2, 0) : sendmsg(fd, &m[0].msg_hdr, 0);
     if (ret < 0) ret = -errno;
     lengths[0] = m[0].msg_len;
