@@ -171,6 +171,25 @@ std::string RealLinkText(const std::string& path) {
 
 }  // namespace
 
+std::string IsolationNote(const Policy& policy) {
+  if (policy.isolation() != Isolation::kLandlock) return "";
+  std::string note =
+      "isolation landlock: no mount, pid, ipc, uts or network namespace: host pids visible, same "
+      "hostname, the job runs as uid " +
+      std::to_string(policy.identity().outer_uid) + ", ";
+  note += policy.network() == NetworkMode::kHost
+              ? "the host's network (--share-net)"
+              : "the host's network stack (only unix sockets may be made, no TCP bind or connect)";
+  if (policy.landlock().abi < 6) {
+    note += ", the host's abstract unix sockets and processes reachable (Landlock ABI " +
+            std::to_string(policy.landlock().abi) + " < 6 has no scoping)";
+  }
+  note += ", RLIMIT_NPROC counts all of the caller's processes";
+  const std::vector<std::string>& lacks = policy.landlock_only().lacks;
+  for (size_t i = 0; i < lacks.size(); ++i) note += (i == 0 ? "; also lacking: " : "; ") + lacks[i];
+  return note;
+}
+
 HostView HostView::Real() { return {RealExists, RealIsDir, RealSameFile, RealLinkText}; }
 
 Result<LandlockOnlyPlan> TranslateForLandlockOnly(const std::vector<MountOp>& mounts,

@@ -14,21 +14,6 @@
 
 namespace sandbox::policy {
 
-/// One path of the host the job may open, and how.
-struct LandlockOnlyRule {
-  std::string path;  // canonical host path
-  bool writable = false;
-  SourceLocation origin;  // the mount it stands for
-};
-
-struct LandlockOnlyPlan {
-  std::vector<LandlockOnlyRule> rules;
-  /// A tmpfs at /tmp: the supervisor makes a private directory, writable, named by TMPDIR.
-  bool private_tmp = false;
-  /// What the namespace run would have and this one lacks, for the stderr note and the report.
-  std::vector<std::string> lacks;
-};
-
 /// The rules for `mounts`. `exists(path)` answers whether a host path exists and
 /// `same_file(a, b)` whether two host paths are one file (injected for tests).
 struct HostView {
@@ -42,6 +27,10 @@ struct HostView {
 
 Result<LandlockOnlyPlan> TranslateForLandlockOnly(const std::vector<MountOp>& mounts,
                                                   const HostView& host);
+
+/// The stderr note of every --isolation landlock run, and what `show` prints: what it lacks
+/// compared to the namespace mode. "" for a namespace run.
+std::string IsolationNote(const Policy& policy);
 
 }  // namespace sandbox::policy
 
