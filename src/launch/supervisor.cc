@@ -58,10 +58,10 @@ Error CloneError(int err) {
   if (err == EPERM || err == ENOSPC || err == EUSERS || err == EACCES || err == EINVAL) {
     // EINVAL: a nested sandbox's seccomp filter or a container runtime's may answer so.
     e.hint =
-        "user namespaces are refused here (a container, a nested sandbox, a sysctl; see: sandbox "
-        "doctor). --isolation landlock runs without namespaces instead, at a cost: the job sees "
-        "the host's processes, hostname and abstract sockets, and Landlock, seccomp and rlimits "
-        "are all that fence it (docs/ci.md)";
+        "user namespaces are refused here (a container, a nested sandbox, a sysctl). "
+        "--isolation landlock runs without namespaces instead, at a cost: the job sees the "
+        "host's processes, hostname and abstract sockets, and Landlock, seccomp and rlimits are "
+        "all that fence it; docs/ci.md (see: sandbox doctor)";
   }
   return e;
 }
