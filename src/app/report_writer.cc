@@ -155,6 +155,7 @@ void ReportWriter::SetPolicy(const policy::Policy& policy) {
     if ((policy.namespaces() & ns.flag) != 0) r.namespaces.emplace_back(ns.name);
   }
   r.landlock_abi = policy.landlock().abi;
+  r.isolation = policy.isolation() == policy::Isolation::kLandlock ? "landlock" : "namespaces";
   r.seccomp_policy = policy.seccomp() ? "default" : "none";
   r.seccomp_action.reset();
   if (policy.seccomp()) r.seccomp_action = seccomp::ActionName(policy.seccomp()->action);

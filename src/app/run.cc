@@ -23,6 +23,7 @@
 #include "policy/build.h"
 #include "policy/from_profile.h"
 #include "policy/hidden_from_job.h"
+#include "policy/landlock_only.h"
 #include "report/bwrap_message.h"
 #include "report/exit_code.h"
 #include "workspace/after_run.h"
@@ -179,6 +180,10 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
                  "bounded (docs/ci.md)\n");
   }
   if (reporter) reporter->SetPolicy(*policy);
+  // Never a weaker run without a word: what this isolation lacks, every time.
+  if (std::string note = policy::IsolationNote(*policy); !note.empty()) {
+    std::fprintf(stderr, "sandbox: %s\n", note.c_str());
+  }
 
   auto plan = launch::BuildChildPlan(*policy, image);
   if (!plan) return fail("build plan", plan.error());

@@ -13,6 +13,7 @@
 #include "common/exit_status.h"
 #include "policy/build.h"
 #include "policy/from_profile.h"
+#include "policy/landlock_only.h"
 #include "report/json_writer.h"
 #include "workspace/prepare.h"
 
@@ -86,6 +87,11 @@ void PrintText(const policy::Policy& p, const profile::ProfileSpec& spec) {
   std::printf("network:   %s\n",
               p.network() == policy::NetworkMode::kNone ? "none (lo only)" : "host");
   std::printf("cwd:       %s%s\n", p.cwd().c_str(), p.cwd_required() ? "" : " (if present)");
+  std::printf("isolation: %s\n",
+              p.isolation() == policy::Isolation::kLandlock ? "landlock" : "namespaces");
+  if (std::string note = policy::IsolationNote(p); !note.empty()) {
+    std::printf("           %s\n", note.c_str());
+  }
   std::printf("landlock:  %s\n",
               p.landlock().abi > 0 ? ("ABI " + std::to_string(p.landlock().abi)).c_str() : "off");
   std::printf("seccomp:   %s\n", SeccompSummary(p).c_str());
@@ -142,6 +148,8 @@ void PrintJson(const policy::Policy& p, const profile::ProfileSpec& spec,
   w.Key("hostname").String(p.hostname());
   w.Key("network").String(p.network() == policy::NetworkMode::kNone ? "none" : "host");
   w.Key("cwd").String(p.cwd());
+  w.Key("isolation")
+      .String(p.isolation() == policy::Isolation::kLandlock ? "landlock" : "namespaces");
   w.Key("landlock_abi").Int(p.landlock().abi);
   w.Key("seccomp");
   if (p.seccomp()) {

@@ -40,7 +40,12 @@ size_t RulesetAttrSize(int abi) noexcept {
 StepError CreateLandlockRuleset(const ChildPlan& plan, int* ruleset) noexcept {
   *ruleset = -1;
   if (plan.landlock_abi <= 0) return StepOk();
-  RulesetAttr attr = {landlock::HandledFsRights(plan.landlock_abi), 0,
+  // --isolation landlock without --share-net: TCP handled and no rule added, so no bind or
+  // connect at all (there is no network namespace to keep the job off the host's).
+  uint64_t net = plan.landlock_net && plan.landlock_abi >= 4
+                     ? landlock::kNetBindTcp | landlock::kNetConnectTcp
+                     : 0;
+  RulesetAttr attr = {landlock::HandledFsRights(plan.landlock_abi), net,
                       landlock::HandledScopes(plan.landlock_abi)};
   int fd = static_cast<int>(
       ::syscall(SYS_landlock_create_ruleset, &attr, RulesetAttrSize(plan.landlock_abi), 0));

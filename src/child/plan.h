@@ -140,6 +140,11 @@ struct ChildPlan {
   };
   std::vector<LandlockRule> landlock_rules;
   bool landlock_objects_known = false;  // enter: the run reported its rules' objects
+  // --isolation landlock: no namespaces; the cloned child is the job itself and opens
+  // landlock_rules (host paths) before restricting itself (child/landlock_only.h).
+  bool landlock_only = false;
+  // The ruleset handles TCP bind and connect (ABI 4 and up) with no rule: none allowed.
+  bool landlock_net = false;
 
   // Seccomp: a compiled BPF program (empty: no filter), installed last before execve. With
   // seccomp_listener the job sends the notification listener to the supervisor first.

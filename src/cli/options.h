@@ -149,6 +149,10 @@ struct CliOptions {
   // --host-proc / [sandbox] proc = "host": every proc mount is a read-only recursive bind of
   // the caller's /proc (a container's masked one) instead of a fresh proc.
   std::optional<bool> host_proc;
+  // --isolation namespaces|landlock|auto / [sandbox] isolation; isolation_origin says where
+  // ("--isolation landlock" or "cc.toml:3:13"), for messages.
+  std::optional<std::string> isolation;
+  std::string isolation_origin;
   /// The seccomp filter: --seccomp-policy default|none and --seccomp-action errno|kill|log,
   /// or the profile's [seccomp]. Names carry where they were written, for messages.
   struct SeccompName {

@@ -223,6 +223,17 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
          "Resource limit for the job: nofile, nproc, fsize, cpu, core, stack or as")
       ->type_name("NAME=VALUE")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option_function<std::string>(
+         "--isolation",
+         [&out](const std::string& v) {
+           out.isolation = v;
+           out.isolation_origin = "--isolation " + v;
+         },
+         "namespaces (default), landlock (no namespaces: for hosts and containers that refuse "
+         "user namespaces; docs/ci.md says what it lacks) or auto (landlock only where user "
+         "namespaces are refused)")
+      ->check(CLI::IsMember({"namespaces", "landlock", "auto"}))
+      ->type_name("MODE");
   app.add_option("--landlock", out.landlock,
                  "Landlock fence: auto (default: on when the kernel has it), on (required), off")
       ->check(CLI::IsMember({"auto", "on", "off"}))

@@ -27,6 +27,9 @@ inline constexpr uint64_t kIoctlDev = 1ULL << 15;  // ABI 5
 // the same Landlock domain are exempt; all others need the right on their path.
 inline constexpr uint64_t kResolveUnix = 1ULL << 16;
 
+inline constexpr uint64_t kNetBindTcp = 1ULL << 0;     // ABI 4
+inline constexpr uint64_t kNetConnectTcp = 1ULL << 1;  // ABI 4
+
 inline constexpr uint64_t kScopeAbstractUnixSocket = 1ULL << 0;  // ABI 6
 inline constexpr uint64_t kScopeSignal = 1ULL << 1;              // ABI 6
 

@@ -81,6 +81,16 @@ uint64_t LandlockAccessFor(MountKind kind) {
 void AddLandlockRules(const policy::Policy& policy, child::ChildPlan& plan) {
   plan.landlock_abi = policy.landlock().abi;
   if (plan.landlock_abi <= 0) return;
+  if (policy.isolation() == policy::Isolation::kLandlock) {
+    // The host's own paths, as policy/landlock_only.h translated the mounts; nothing else.
+    for (const policy::LandlockOnlyRule& rule : policy.landlock_only().rules) {
+      plan.landlock_rules.push_back({plan.Intern(rule.path),
+                                     rule.writable ? landlock::kWrite : landlock::kRead, false,
+                                     false, 0, 0});
+    }
+    plan.landlock_net = policy.network() == policy::NetworkMode::kNone;
+    return;
+  }
   plan.landlock_rules.push_back({"/", landlock::kRead, false, false, 0, 0});
   for (const policy::MountOp& op : policy.mounts()) {
     uint64_t access = LandlockAccessFor(op.kind);
@@ -327,6 +337,9 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   plan->set_hostname = (policy.namespaces() & CLONE_NEWUTS) != 0;
   plan->own_pid_namespace = (policy.namespaces() & CLONE_NEWPID) != 0;
   plan->job_is_pid1 = policy.job_is_pid1();
+  // --isolation landlock: the child cloned is the job, and its status the run's.
+  plan->landlock_only = policy.isolation() == policy::Isolation::kLandlock;
+  if (plan->landlock_only) plan->job_is_pid1 = true;
   for (const std::string& path : policy.lock_files())
     plan->lock_files.push_back(plan->Intern(path));
   plan->cwd = plan->Intern(policy.cwd());
@@ -393,7 +406,7 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   // touched. Sanitizer builds keep fork(): AddressSanitizer does not follow a job running on a
   // stack of its own in pid 1's memory (it warns on the job's stderr). bwrap mode forks too:
   // pid 1 drops its capabilities while the job waits.
-  if (!kSanitizerBuild && !plan->init_drops_caps) {
+  if (!kSanitizerBuild && !plan->init_drops_caps && !plan->landlock_only) {
     constexpr size_t kJobStackSize = 256 * 1024;
     if (!plan->job_stack.Allocate(kJobStackSize)) {
       return MakeError("cannot map the job's stack", errno);

@@ -249,6 +249,46 @@ TEST(PlanBuilderLandlockTest, RulesFollowTheMounts) {
   EXPECT_TRUE((*plan)->landlock_rules.empty());
 }
 
+// --isolation landlock: no namespaces, no mount steps; the child is the job, restricted to the
+// host's own paths, with TCP handled (no rule: none) when the network is not shared.
+TEST(PlanBuilderLandlockTest, LandlockIsolationPlansNoNamespacesAndHostRules) {
+  cli::CliOptions o;
+  o.command = {"true"};
+  o.isolation = "landlock";
+  cli::MountRequest ro;
+  ro.kind = MountKind::kReadOnlyBind;
+  ro.source = "/usr";
+  ro.target = "/usr";
+  cli::MountRequest tmp;
+  tmp.kind = MountKind::kTmpfs;
+  tmp.target = "/tmp";
+  o.mounts = {ro, tmp};
+  policy::Caller caller;
+  caller.landlock_abi = 6;
+  auto policy = policy::Build(o, caller);
+  ASSERT_TRUE(policy) << policy.error().ToString();
+  auto plan = BuildChildPlan(*policy, ProcessImage{});
+  ASSERT_TRUE(plan);
+  const child::ChildPlan& p = **plan;
+  EXPECT_TRUE(p.landlock_only);
+  EXPECT_TRUE(p.job_is_pid1);
+  EXPECT_FALSE(p.write_id_maps);
+  EXPECT_FALSE(p.set_hostname);
+  EXPECT_FALSE(p.bring_up_loopback);
+  EXPECT_TRUE(p.landlock_net);
+  ASSERT_EQ(p.landlock_rules.size(), 1u);  // /tmp is the supervisor's private directory
+  EXPECT_STREQ(p.landlock_rules[0].path, "/usr");
+  EXPECT_EQ(p.landlock_rules[0].access, landlock::kRead);
+  EXPECT_TRUE(p.seccomp_listener);
+
+  o.share_net = true;
+  policy = policy::Build(o, caller);
+  ASSERT_TRUE(policy) << policy.error().ToString();
+  plan = BuildChildPlan(*policy, ProcessImage{});
+  ASSERT_TRUE(plan);
+  EXPECT_FALSE((*plan)->landlock_net);
+}
+
 // Landlock ABI 9's LANDLOCK_ACCESS_FS_RESOLVE_UNIX: reaching a unix socket is granted where
 // the job may write and on the sockets the run names, never on read-only binds; the named
 // socket is known to the seccomp fence too, by device and inode.

@@ -18,11 +18,13 @@
 #include <memory>
 #include <string>
 
+#include "child/landlock_only.h"
 #include "child/setup.h"
 #include "common/syscalls.h"
 #include "common/unique_fd.h"
 #include "init/init.h"
 #include "launch/cgroup.h"
+#include "launch/landlock_only.h"
 #include "launch/terminal_relay.h"
 #include "seccomp/listener.h"
 
@@ -53,8 +55,13 @@ pid_t CloneSandbox(uint64_t namespace_flags, int* pidfd, int cgroup_fd) {
 
 Error CloneError(int err) {
   Error e = MakeError("cannot create the sandbox's namespaces", err);
-  if (err == EPERM || err == ENOSPC || err == EUSERS || err == EACCES) {
-    e.hint = "unprivileged user namespaces look disabled or exhausted here (see: sandbox doctor)";
+  if (err == EPERM || err == ENOSPC || err == EUSERS || err == EACCES || err == EINVAL) {
+    // EINVAL: a nested sandbox's seccomp filter or a container runtime's may answer so.
+    e.hint =
+        "user namespaces are refused here (a container, a nested sandbox, a sysctl). "
+        "--isolation landlock runs without namespaces instead, at a cost: the job sees the "
+        "host's processes, hostname and abstract sockets, and Landlock, seccomp and rlimits are "
+        "all that fence it; docs/ci.md (see: sandbox doctor)";
   }
   return e;
 }
@@ -107,11 +114,15 @@ class Supervisor {
       if (auto r = CreateCgroup(); !r) return r.error();
     }
     if (auto r = JoinNamespaces(); !r) return r.error();
+    if (plan_.landlock_only) {
+      if (auto r = PrepareLandlockOnly(); !r) return r.error();
+    }
     int pidfd = -1;
     pid_t pid = CloneSandbox(NamespaceFlags(policy_), &pidfd, cgroup_ ? cgroup_->dir_fd() : -1);
     if (pid < 0) return CloneError(errno);
     if (pid == 0) {
       parent_end.Reset();
+      if (plan_.landlock_only) child::RunLandlockOnly(plan_);
       child::RunSandbox(plan_);
     }
     pidfd_.Reset(pidfd);
@@ -119,7 +130,10 @@ class Supervisor {
     child_end.Reset();
     sync_ = std::move(parent_end);
 
-    if (policy_.verbose()) {
+    if (policy_.verbose() && plan_.landlock_only) {
+      std::fprintf(stderr, "sandbox: started pid %d without namespaces (--isolation landlock)\n",
+                   pid);
+    } else if (policy_.verbose()) {
       std::fprintf(stderr, "sandbox: started pid %d in new namespaces (uid %u -> %u inside)\n", pid,
                    policy_.identity().outer_uid, policy_.identity().inner_uid);
     }
@@ -127,6 +141,8 @@ class Supervisor {
     // except under bwrap's --userns-block-fd: the caller writes the maps once --info-fd told
     // it the pid, and says so on that descriptor; then the child may go on.
     observer_->OnStarted(pid_, pidfd_.get());
+    // No pid 1 to say the sandbox is built: without namespaces there is nothing to build.
+    if (plan_.landlock_only) observer_->OnReady();
     if (policy_.coordination().userns_block_fd >= 0) {
       char byte;
       while (::read(policy_.coordination().userns_block_fd, &byte, 1) < 0 && errno == EINTR) {
@@ -139,7 +155,34 @@ class Supervisor {
     return outcome;
   }
 
+  ~Supervisor() {
+    RemovePrivateTmp(private_tmp_);
+    if (subreaper_) ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+  }
+
  private:
+  // --isolation landlock: the supervisor becomes a subreaper, so what the job leaves behind
+  // (a daemon that double-forked) is reparented to it and killed at the end (no pid namespace
+  // does it). A /tmp tmpfs in the profile becomes a private directory of the job's.
+  Result<void> PrepareLandlockOnly() {
+    if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+      return MakeError("cannot become a subreaper for --isolation landlock", errno);
+    }
+    subreaper_ = true;
+    if (!policy_.landlock_only().private_tmp) return {};
+    auto dir = MakePrivateTmp();
+    if (!dir) return dir.error();
+    private_tmp_ = *dir;
+    UsePrivateTmp(private_tmp_, &plan_);
+    // The socket fence lets the job reach sockets it made there.
+    if (seccomp_) {
+      seccomp::Settings settings = *policy_.seccomp();
+      if (settings.socket_dirs) settings.socket_dirs->push_back(private_tmp_);
+      seccomp_.emplace(std::move(settings));
+    }
+    return {};
+  }
+
   // bwrap's --userns and --pidns: the sandbox is cloned into the caller's namespaces instead
   // of new ones. A pid namespace joined by setns(2) holds our children, not us; with
   // --unshare-pid too the new one nests under it.
@@ -213,6 +256,11 @@ class Supervisor {
     }
     int status = exited ? Reap() : 0;
     if (exited) ReadRecords();  // whatever pid 1 sent just before exiting
+    if (subreaper_) {
+      // What the job left: no pid 1 kills it here, we do (as pid 1's leftovers).
+      int killed = KillRemainingChildren();
+      if (killed > 0 || !leftovers_) leftovers_ = killed;
+    }
     if (relay_) {
       relay_->Drain();
       relay_.reset();  // the caller's terminal modes come back before anything is printed
@@ -409,6 +457,8 @@ class Supervisor {
   std::optional<seccomp::Listener> seccomp_;  // answers the filter's notifications
   UniqueFd listener_fd_;
   std::optional<TerminalRelay> relay_;  // --tty
+  bool subreaper_ = false;              // --isolation landlock
+  std::string private_tmp_;             // --isolation landlock: the job's TMPDIR, removed after
   bool terminal_closed_ = false;
 };
 

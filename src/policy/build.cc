@@ -20,6 +20,8 @@
 #include "common/rlimits.h"
 #include "common/units.h"
 #include "policy/environment.h"
+#include "policy/host_probes.h"
+#include "policy/landlock_only.h"
 #include "policy/tmpfs_bounds.h"
 #include "profile/suggest.h"
 #include "seccomp/names.h"
@@ -42,6 +44,8 @@ Caller Caller::FromProcess() {
                                     std::string(entry.substr(eq + 1)));
   }
   caller.landlock_abi = landlock::ProbeAbi();
+  caller.user_namespaces_work = UserNamespacesWork;
+  caller.count_user_processes = CountUserProcesses;
   struct sysinfo info;
   if (::sysinfo(&info) == 0) caller.ram_bytes = uint64_t{info.totalram} * info.mem_unit;
   struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
@@ -106,6 +110,7 @@ class PolicyBuilder {
     if (auto r = BuildSeccomp(); !r) return r.error();
     if (auto r = BuildTerminal(); !r) return r.error();
     BuildNamespaces();
+    if (auto r = BuildIsolation(); !r) return r.error();
     return std::move(policy_);
   }
 
@@ -578,6 +583,113 @@ class PolicyBuilder {
       if (op.kind != MountKind::kProc) continue;
       op.kind = MountKind::kReadOnlyBind;
       op.source = "/proc";
+    }
+    return {};
+  }
+
+  // --isolation: namespaces unless asked; auto is the caller's permission to fall back to
+  // landlock, taken only where this process cannot have a user namespace (nested in a sandbox
+  // or a container's seccomp profile). Never chosen without that permission.
+  Result<void> BuildIsolation() {
+    if (options_.bwrap) return {};
+    const std::string mode = options_.isolation.value_or("namespaces");
+    if (mode == "namespaces") return {};
+    if (mode == "auto" &&
+        (caller_.user_namespaces_work == nullptr || caller_.user_namespaces_work())) {
+      return {};
+    }
+    const std::string& origin = options_.isolation_origin;
+    if (caller_.landlock_abi <= 0) {
+      Error e =
+          MakeError("--isolation landlock needs Landlock, which this kernel does not provide");
+      e.hint = "boot with lsm=...,landlock, or run where user namespaces work (sandbox doctor)";
+      return WithOrigin(e, origin);
+    }
+    if (options_.landlock.value_or("auto") == "off") {
+      Error e = MakeError(
+          "--isolation landlock cannot run with --landlock off: Landlock is its "
+          "only fence around the filesystem");
+      e.hint = "drop --landlock off (or [sandbox] landlock = \"off\")";
+      return WithOrigin(e, origin);
+    }
+    if (policy_.terminal_) {
+      Error e = MakeError("--isolation landlock has no pseudo-terminal of its own for --tty");
+      e.hint = "run without --tty, or where user namespaces work";
+      return WithOrigin(e, origin);
+    }
+    // No user namespace maps the caller to another id.
+    const Identity& id = policy_.identity_;
+    if ((options_.uid && id.inner_uid != id.outer_uid) ||
+        (options_.gid && id.inner_gid != id.outer_gid)) {
+      Error e = MakeError("--isolation landlock runs the job as the caller (uid " +
+                          std::to_string(id.outer_uid) + "): no user namespace maps it to uid " +
+                          std::to_string(id.inner_uid) + " gid " + std::to_string(id.inner_gid));
+      e.hint = "drop --uid/--gid (or the profile's uid/gid), or run where user namespaces work";
+      return WithOrigin(e, origin);
+    }
+    // The network is kept out by the filter's socket families (and Landlock's TCP rights).
+    if (policy_.network_ == NetworkMode::kNone && !policy_.seccomp_) {
+      Error e = MakeError(
+          "--isolation landlock without --share-net needs the seccomp filter: it "
+          "is what refuses network sockets without a network namespace");
+      e.hint = "drop --seccomp-policy none, or add --share-net";
+      return WithOrigin(e, origin);
+    }
+    if (policy_.network_ == NetworkMode::kNone &&
+        policy_.seccomp_->action == seccomp::Action::kLog) {
+      Error e = MakeError(
+          "--isolation landlock without --share-net cannot use --seccomp-action "
+          "log: the filter's refusal of network sockets is the network's fence");
+      e.hint = "use --seccomp-action errno or kill, or add --share-net";
+      return WithOrigin(e, origin);
+    }
+    auto translated = TranslateForLandlockOnly(policy_.mounts_, HostView::Real());
+    if (!translated) return translated.error();
+    policy_.landlock_only_ = std::move(translated).value();
+    policy_.isolation_ = Isolation::kLandlock;
+    policy_.namespaces_ = 0;
+    policy_.seal_own_mounts_ = false;
+    policy_.new_session_ = true;
+    policy_.own_session_ = true;
+    policy_.identity_.inner_uid = id.outer_uid;
+    policy_.identity_.inner_gid = id.outer_gid;
+    policy_.landlock_.abi = caller_.landlock_abi;
+    policy_.landlock_.required = true;
+    if (policy_.seccomp_) {
+      policy_.seccomp_->unix_sockets_only = policy_.network_ == NetworkMode::kNone;
+      std::vector<std::string>& dirs = policy_.seccomp_->socket_dirs.emplace();
+      for (const LandlockOnlyRule& rule : policy_.landlock_only_.rules) {
+        if (rule.writable) dirs.push_back(rule.path);
+      }
+    }
+    // Whatever capabilities the caller has go; the bounding set only where it may be cut.
+    policy_.capabilities_ = CapabilityPlan{CapabilityPlan::Mode::kExactly, 0, true};
+    // RLIMIT_NPROC counts every process of the caller's real uid, not the sandbox's (there is
+    // no user namespace of its own to count in): the job may start `pids` (or `nproc`) more
+    // than the caller has now. Root keeps a cgroup's pids.max instead: the kernel never holds
+    // uid 0 to RLIMIT_NPROC (fork(2) exempts it), so an nproc limit is refused for root.
+    std::optional<uint64_t> more;
+    if (caller_.uid != 0) {
+      more = policy_.cgroup_.pids_max;
+      policy_.cgroup_.pids_max.reset();
+    }
+    for (auto it = policy_.limits_.begin(); it != policy_.limits_.end(); ++it) {
+      if (it->resource != RLIMIT_NPROC) continue;
+      if (caller_.uid == 0 && it->value != RLIM_INFINITY) {
+        Error e = MakeError(
+            "--isolation landlock cannot hold root to an nproc limit: the kernel "
+            "exempts uid 0 from RLIMIT_NPROC");
+        e.hint = "use --limit pids=N (a delegated cgroup's pids.max), or run as another user";
+        return WithOrigin(e, origin);
+      }
+      if (it->value != RLIM_INFINITY && (!more || it->value < *more)) more = it->value;
+      policy_.limits_.erase(it);
+      break;
+    }
+    if (more) {
+      uint64_t now =
+          caller_.count_user_processes != nullptr ? caller_.count_user_processes(caller_.uid) : 0;
+      policy_.limits_.push_back({"nproc", RLIMIT_NPROC, now + *more});
     }
     return {};
   }

@@ -27,6 +27,12 @@ struct Caller {
   int landlock_abi = 0;                 // the kernel's Landlock ABI, 0 if none
   uint64_t effective_capabilities = 0;  // bwrap mode: what root keeps by default
   uint64_t ram_bytes = 0;               // sysinfo(2)'s total RAM; 0: unknown
+  /// --isolation auto asks (only then): can this process create a user namespace and map
+  /// itself in it? nullptr: assume it can.
+  bool (*user_namespaces_work)() = nullptr;
+  /// --isolation landlock: how many processes the caller's real uid has now (RLIMIT_NPROC
+  /// counts them all). nullptr: 0.
+  uint64_t (*count_user_processes)(uid_t uid) = nullptr;
 
   /// The calling process's real values.
   static Caller FromProcess();

@@ -144,6 +144,79 @@ TEST(PolicyBuildTest, HostProcBindsTheCallersProc) {
   EXPECT_EQ(bound->mounts()[1].kind, MountKind::kTmpfs);
 }
 
+// --isolation: namespaces unless asked; auto takes landlock only where user namespaces fail.
+TEST(PolicyBuildTest, IsolationAutoFallsBackOnlyWhereUserNamespacesFail) {
+  auto o = WithCommand();
+  o.mounts = {Request(MountKind::kProc, "", "/proc"), Request(MountKind::kTmpfs, "", "/tmp")};
+  Caller caller = TestCaller();
+  caller.landlock_abi = 6;
+  caller.user_namespaces_work = [] { return false; };
+  auto plain = Build(o, caller);
+  ASSERT_TRUE(plain) << plain.error().ToString();
+  EXPECT_EQ(plain->isolation(), Isolation::kNamespaces);  // never chosen without permission
+  EXPECT_NE(plain->namespaces(), 0u);
+
+  o.isolation = "auto";
+  o.isolation_origin = "--isolation auto";
+  auto fallen = Build(o, caller);
+  ASSERT_TRUE(fallen) << fallen.error().ToString();
+  EXPECT_EQ(fallen->isolation(), Isolation::kLandlock);
+  EXPECT_EQ(fallen->namespaces(), 0u);
+  EXPECT_TRUE(fallen->landlock_only().private_tmp);
+  ASSERT_TRUE(fallen->seccomp());
+  EXPECT_TRUE(fallen->seccomp()->unix_sockets_only);
+  EXPECT_EQ(fallen->identity().inner_uid, 1000u);
+
+  caller.user_namespaces_work = [] { return true; };
+  auto kept = Build(o, caller);
+  ASSERT_TRUE(kept) << kept.error().ToString();
+  EXPECT_EQ(kept->isolation(), Isolation::kNamespaces);
+}
+
+TEST(PolicyBuildTest, IsolationLandlockRefusesWhatItCannotDo) {
+  auto o = WithCommand();
+  o.isolation = "landlock";
+  o.isolation_origin = "--isolation landlock";
+  Caller caller = TestCaller();
+  auto none = Build(o, caller);  // landlock_abi 0
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().ToString(),
+            "--isolation landlock needs Landlock, which this kernel does not provide "
+            "(--isolation landlock); boot with lsm=...,landlock, or run where user namespaces "
+            "work (sandbox doctor)");
+  caller.landlock_abi = 4;
+  o.uid = 0;
+  auto as_root = Build(o, caller);
+  ASSERT_FALSE(as_root);
+  EXPECT_NE(as_root.error().message.find("runs the job as the caller (uid 1000)"),
+            std::string::npos);
+  o.uid.reset();
+  o.seccomp_action = "log";
+  auto logged = Build(o, caller);
+  ASSERT_FALSE(logged);
+  EXPECT_NE(logged.error().message.find("cannot use --seccomp-action log"), std::string::npos);
+}
+
+// RLIMIT_NPROC counts every process of the caller's uid: the job gets `pids` more than now.
+TEST(PolicyBuildTest, IsolationLandlockTurnsPidsIntoNprocAboveTheCallersCount) {
+  auto o = WithCommand();
+  o.isolation = "landlock";
+  o.limits = {{"pids", "20", "--limit pids=20"}};
+  Caller caller = TestCaller();
+  caller.landlock_abi = 6;
+  caller.count_user_processes = [](uid_t) -> uint64_t { return 37; };
+  auto p = Build(o, caller);
+  ASSERT_TRUE(p) << p.error().ToString();
+  EXPECT_FALSE(p->cgroup().pids_max);
+  bool found = false;
+  for (const ResourceLimit& l : p->limits()) {
+    if (l.resource != RLIMIT_NPROC) continue;
+    found = true;
+    EXPECT_EQ(l.value, 57u);
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST(PolicyBuildTest, MissingSourceFailsUnlessOptional) {
   auto o = WithCommand();
   o.mounts = {Request(MountKind::kBind, "/nonexistent/sandbox-test", "/x")};

@@ -30,6 +30,10 @@ Result<cli::CliOptions> CombineWithProfile(const profile::ProfileSpec& profile,
   if (!out.chdir && profile.cwd) out.chdir = profile.cwd->value;
   if (!out.landlock && profile.landlock) out.landlock = profile.landlock->value;
   if (!out.host_proc && profile.proc) out.host_proc = profile.proc->value == "host";
+  if (!out.isolation && profile.isolation) {
+    out.isolation = profile.isolation->value;
+    out.isolation_origin = profile.isolation->where.ToString();
+  }
   const profile::ProfileSpec::Seccomp& seccomp = profile.seccomp;
   if (!out.seccomp_policy && seccomp.policy) {
     out.seccomp_policy = seccomp.policy->value;

@@ -102,6 +102,27 @@ struct LandlockPlan {
   bool required = false;
 };
 
+/// How the job is isolated. kNamespaces: new user, mount, pid, ipc, uts, cgroup (and net)
+/// namespaces. kLandlock (`--isolation landlock`, for hosts and containers that refuse user
+/// namespaces): no namespace at all; Landlock, seccomp, rlimits and a subreaper instead.
+enum class Isolation { kNamespaces, kLandlock };
+
+/// One path of the host the job may open under `--isolation landlock`, and how.
+struct LandlockOnlyRule {
+  std::string path;  // canonical host path
+  bool writable = false;
+  SourceLocation origin;  // the mount it stands for
+};
+
+/// The profile's mounts translated for `--isolation landlock` (policy/landlock_only.h).
+struct LandlockOnlyPlan {
+  std::vector<LandlockOnlyRule> rules;
+  /// A tmpfs at /tmp: the supervisor makes a private directory, writable, named by TMPDIR.
+  bool private_tmp = false;
+  /// What the namespace run would have and this one lacks, for the stderr note and the report.
+  std::vector<std::string> lacks;
+};
+
 /// An optional bind whose source was missing, so not mounted; kept for the report. `before`:
 /// how many of mounts() come before it.
 struct AbsentMount {
@@ -177,6 +198,9 @@ class Policy {
   /// False in bwrap mode: pid 1 and the job stay in the caller's session and process group,
   /// so the command keeps its controlling terminal (unless --new-session).
   bool own_session() const { return own_session_; }
+  Isolation isolation() const { return isolation_; }
+  /// kLandlock: the host paths the job may open and what the run lacks (empty otherwise).
+  const LandlockOnlyPlan& landlock_only() const { return landlock_only_; }
 
  private:
   friend class PolicyBuilder;
@@ -217,6 +241,8 @@ class Policy {
   Coordination coordination_;
   std::vector<std::string> extra_seccomp_;
   bool own_session_ = true;
+  Isolation isolation_ = Isolation::kNamespaces;
+  LandlockOnlyPlan landlock_only_;
 };
 
 }  // namespace sandbox::policy

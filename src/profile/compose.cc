@@ -90,6 +90,7 @@ class Composer {
           Scalar(s.network, f.network, "[sandbox] network"), Scalar(s.cwd, f.cwd, "[sandbox] cwd"),
           Scalar(s.uid, f.uid, "[sandbox] uid"), Scalar(s.gid, f.gid, "[sandbox] gid"),
           Scalar(s.landlock, f.landlock, "[sandbox] landlock"),
+          Scalar(s.isolation, f.isolation, "[sandbox] isolation"),
           Scalar(s.env.clear, f.env.clear, "[env] clear"),
           Scalar(s.workspace.mode, f.workspace.mode, "[workspace] mode"),
           Scalar(s.workspace.vcs, f.workspace.vcs, "[workspace] vcs"),

@@ -103,6 +103,7 @@ void MergeInto(ProfileSpec& base, ProfileSpec derived) {
   Override(base.hostname, derived.hostname);
   Override(base.network, derived.network);
   Override(base.proc, derived.proc);
+  Override(base.isolation, derived.isolation);
   Override(base.cwd, derived.cwd);
   Override(base.uid, derived.uid);
   Override(base.gid, derived.gid);

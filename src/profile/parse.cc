@@ -38,8 +38,8 @@ constexpr std::array<std::string_view, 4> kSeccompKeys = {"policy", "action", "d
 constexpr std::array<std::string_view, 14> kLimitKeys = {
     "timeout", "timeout_grace", "nofile", "nproc", "fsize", "cpu",        "core", "stack",
     "as",      "memory",        "pids",   "cpus",  "tmpfs", "tmpfs_total"};
-constexpr std::array<std::string_view, 7> kSandboxKeys = {"hostname", "network",  "cwd", "uid",
-                                                          "gid",      "landlock", "proc"};
+constexpr std::array<std::string_view, 8> kSandboxKeys = {
+    "hostname", "network", "cwd", "uid", "gid", "landlock", "proc", "isolation"};
 constexpr std::array<std::string_view, 5> kEnvKeys = {"clear", "pass", "deny", "set", "unset"};
 constexpr std::array<std::string_view, 7> kMountKeys = {"type", "source", "target", "optional",
                                                         "size", "mode",   "content"};
@@ -483,6 +483,8 @@ class FileParser {
     static constexpr std::array<std::string_view, 2> kNetworks = {"none", "host"};
     static constexpr std::array<std::string_view, 3> kLandlock = {"auto", "on", "off"};
     static constexpr std::array<std::string_view, 2> kProc = {"fresh", "host"};
+    static constexpr std::array<std::string_view, 3> kIsolation = {"namespaces", "landlock",
+                                                                   "auto"};
     ProfileSpec& spec = result_.spec;
     for (auto [key, node] : InFileOrder(table)) {
       const std::string_view k = key->str();
@@ -513,6 +515,10 @@ class FileParser {
         spec.proc = Choice(*node, k, kProc,
                            "use \"fresh\" (a proc of the sandbox's own) or \"host\" (the "
                            "caller's, for containers whose /proc is masked)");
+      } else if (k == "isolation") {
+        spec.isolation = Choice(*node, k, kIsolation,
+                                "use \"namespaces\", \"landlock\" (no namespaces, docs/ci.md) or "
+                                "\"auto\" (landlock only where user namespaces are refused)");
       } else {
         Unknown(*key, "[sandbox]", kSandboxKeys);
       }

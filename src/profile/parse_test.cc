@@ -51,6 +51,7 @@ uid = 1000
 gid = 0o144
 landlock = "on"
 proc = "host"
+isolation = "auto"
 [env]
 clear = false
 pass  = ["TERM", "LANG"]
@@ -70,6 +71,13 @@ unset = ["FOO"]
   EXPECT_EQ(spec.gid->value, 100);
   EXPECT_EQ(spec.landlock->value, "on");
   EXPECT_EQ(spec.proc->value, "host");
+  EXPECT_EQ(spec.isolation->value, "auto");
+  EXPECT_EQ(Errors("[sandbox]\nisolation = \"none\"\n"),
+            "p.toml:2:13: \"isolation\" cannot be \"none\"; use \"namespaces\", \"landlock\" (no "
+            "namespaces, docs/ci.md) or \"auto\" (landlock only where user namespaces are "
+            "refused)\n"
+            "isolation = \"none\"\n"
+            "            ^\n");
   EXPECT_EQ(Errors("[sandbox]\nproc = \"masked\"\n"),
             "p.toml:2:8: \"proc\" cannot be \"masked\"; use \"fresh\" (a proc of the sandbox's "
             "own) or \"host\" (the caller's, for containers whose /proc is masked)\n"
@@ -79,7 +87,7 @@ unset = ["FOO"]
   EXPECT_FALSE(spec.env.clear->value);
   ASSERT_EQ(spec.env.pass.size(), 2u);
   EXPECT_EQ(spec.env.pass[1].value, "LANG");
-  EXPECT_EQ(spec.env.pass[1].where.ToString(), "/etc/sandbox/profiles/p.toml:12:18");
+  EXPECT_EQ(spec.env.pass[1].where.ToString(), "/etc/sandbox/profiles/p.toml:13:18");
   // In the order written, not toml++'s sorted order.
   ASSERT_EQ(spec.env.set.size(), 2u);
   EXPECT_EQ(spec.env.set[0].first, "PATH");
@@ -231,7 +239,7 @@ TEST(ProfileParseTest, UnknownKeyWithHint) {
 TEST(ProfileParseTest, UnknownKeyWithoutNearMatch) {
   EXPECT_EQ(Errors("[sandbox]\n  colour = \"red\"\n"),
             "p.toml:2:3: unknown key \"colour\" in [sandbox]; valid keys: hostname, network, "
-            "cwd, uid, gid, landlock, proc\n"
+            "cwd, uid, gid, landlock, proc, isolation\n"
             "  colour = \"red\"\n"
             "  ^\n");
 }

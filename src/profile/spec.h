@@ -84,13 +84,14 @@ struct ProfileSpec {
   /// `extends` of `path` as written. Load has already followed it; `chain` says where to.
   std::optional<Located<std::string>> extends;
 
-  std::optional<Located<std::string>> hostname;  // 1 to 64 characters
-  std::optional<Located<std::string>> network;   // "none" | "host"
-  std::optional<Located<std::string>> cwd;       // absolute
-  std::optional<Located<int64_t>> uid;           // 0 .. 4294967294
-  std::optional<Located<int64_t>> gid;           // 0 .. 4294967294
-  std::optional<Located<std::string>> landlock;  // "auto" | "on" | "off"
-  std::optional<Located<std::string>> proc;      // "fresh" | "host"
+  std::optional<Located<std::string>> hostname;   // 1 to 64 characters
+  std::optional<Located<std::string>> network;    // "none" | "host"
+  std::optional<Located<std::string>> cwd;        // absolute
+  std::optional<Located<int64_t>> uid;            // 0 .. 4294967294
+  std::optional<Located<int64_t>> gid;            // 0 .. 4294967294
+  std::optional<Located<std::string>> landlock;   // "auto" | "on" | "off"
+  std::optional<Located<std::string>> proc;       // "fresh" | "host"
+  std::optional<Located<std::string>> isolation;  // "namespaces" | "landlock" | "auto"
   EnvSpec env;
   std::vector<MountSpec> mounts;  // in order; the root of the chain's first
   WorkspaceSpec workspace;

@@ -146,6 +146,12 @@ void WriteConfinement(JsonWriter& json, const RunReport& report) {
   json.Key("namespaces").BeginArray();
   for (const std::string& name : report.namespaces) json.String(name);
   json.EndArray();
+  json.Key("isolation");
+  if (report.isolation.empty()) {
+    json.Null();
+  } else {
+    json.String(report.isolation);
+  }
   json.Key("landlock_abi").Int(report.landlock_abi);
   json.Key("limits").BeginObject();
   json.Key("rlimits").BeginObject();

@@ -70,6 +70,7 @@ struct RunReport {
 
   std::vector<std::string> namespaces;  // "user", "mount", ...
   int landlock_abi = 0;                 // 0: not applied
+  std::string isolation;                // "namespaces" | "landlock"; "" (null): no policy yet
   std::vector<ReportedLimit> rlimits;
   std::optional<uint64_t> cgroup_memory_max;
   std::optional<uint64_t> cgroup_pids_max;

@@ -21,6 +21,7 @@ RunReport Base() {
   r.command = {"make", "-j8"};
   r.namespaces = {"user", "mount"};
   r.landlock_abi = 4;
+  r.isolation = "landlock";
   r.rlimits = {{"core", 0}, {"nofile", std::nullopt}};
   return r;
 }
@@ -58,6 +59,7 @@ TEST(RunReportTest, ExitedRunListsEverySection) {
   EXPECT_TRUE(Contains(json, "\"max_rss_bytes\": 4194304")) << json;
   EXPECT_TRUE(Contains(json, "\"denials\": []")) << json;
   EXPECT_TRUE(Contains(json, "\"landlock_abi\": 4")) << json;
+  EXPECT_TRUE(Contains(json, "\"isolation\": \"landlock\"")) << json;
   EXPECT_TRUE(Contains(json, "\"core\": 0,\n      \"nofile\": null")) << json;
   EXPECT_TRUE(Contains(json, "\"memory_max_bytes\": null")) << json;
 }

@@ -18,7 +18,9 @@ Filter FromGenerated(const sock_filter (&program)[N], bool needs_listener) {
 }  // namespace
 
 Result<Filter> Compile(const Settings& settings) {
-  if (!settings.deny.empty() || !settings.allow.empty()) return CompileWithLibseccomp(settings);
+  if (!settings.deny.empty() || !settings.allow.empty() || settings.unix_sockets_only) {
+    return CompileWithLibseccomp(settings);
+  }
   switch (settings.action) {
     case Action::kErrno:
       return FromGenerated(generated::kErrnoProgram, generated::kErrnoListener);

@@ -137,6 +137,15 @@ Result<Filter> CompileWithLibseccomp(const Settings& settings) {
     if (action == SCMP_ACT_NOTIFY) filter.needs_listener = true;
     if (auto r = AddRule(ctx.get(), action, name, {}); !r) return r.error();
   }
+  if (settings.unix_sockets_only) {
+    // Every family above AF_UNIX (1), netlink among them (AF_UNSPEC has no sockets). One more
+    // rule on socket beside the default list's, which ORs with them; kept even when the
+    // caller allows socket, since here it is the network's only fence.
+    uint32_t action = ActionFor(Answer::kDeny, EAFNOSUPPORT, settings.action);
+    if (action == SCMP_ACT_NOTIFY) filter.needs_listener = true;
+    ArgTest above_unix{0, ArgTest::Op::kGreater, 1, 0, true};
+    if (auto r = AddRule(ctx.get(), action, "socket", {above_unix}); !r) return r.error();
+  }
   auto program = Export(ctx.get());
   if (!program) return program.error();
   filter.program = std::move(program).value();

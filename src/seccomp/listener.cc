@@ -52,7 +52,8 @@ std::string Comm(int proc_dir, pid_t host_pid) {
 Listener::Listener(Settings settings, int proc_dir)
     : settings_(std::move(settings)),
       proc_dir_(proc_dir),
-      sockets_(proc_dir, settings_.connectable, settings_.action == Action::kLog) {
+      sockets_(proc_dir, settings_.connectable, settings_.action == Action::kLog,
+               settings_.socket_dirs) {
   if (seccomp_notify_alloc(&request_, &response_) != 0) {
     request_ = nullptr;
     response_ = nullptr;

@@ -4,6 +4,7 @@
 #define SANDBOX_SECCOMP_SETTINGS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,12 @@ struct Settings {
   /// Unix sockets on read-only mounts the job may still connect and send to: those the run
   /// names (--bind-socket, type = "socket"); every other one there is refused.
   std::vector<SocketId> connectable;
+  /// --isolation landlock without --share-net: no network namespace keeps the job off the
+  /// network, so socket(2) is refused for every family but AF_UNIX (netlink too).
+  bool unix_sockets_only = false;
+  /// --isolation landlock: the host paths the job may write. A pathname unix socket elsewhere
+  /// is a host service and refused, as one on a read-only mount is (nullopt: no such check).
+  std::optional<std::vector<std::string>> socket_dirs;
 };
 
 }  // namespace sandbox::seccomp

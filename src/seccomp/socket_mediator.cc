@@ -129,8 +129,12 @@ bool SocketMediator::Handles(std::string_view syscall, uint64_t first_arg) {
                                      call == kSocketcallSendmsg || call == kSocketcallSendmmsg);
 }
 
-SocketMediator::SocketMediator(int proc_dir, std::vector<SocketId> connectable, bool log_only)
-    : proc_dir_(proc_dir), connectable_(std::move(connectable)), log_only_(log_only) {
+SocketMediator::SocketMediator(int proc_dir, std::vector<SocketId> connectable, bool log_only,
+                               std::optional<std::vector<std::string>> socket_dirs)
+    : proc_dir_(proc_dir),
+      connectable_(std::move(connectable)),
+      socket_dirs_(std::move(socket_dirs)),
+      log_only_(log_only) {
   if (proc_dir_ < 0) {
     own_proc_.Reset(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
     proc_dir_ = own_proc_.get();
@@ -337,6 +341,23 @@ int SocketMediator::TranslateControl(const Pending& p, const std::vector<Control
   return 0;
 }
 
+// --isolation landlock: the job sees the host's own tree, where a socket outside the paths it
+// may write is a host service (Landlock does not fence connect(2) before ABI 9).
+bool SocketMediator::BeneathSocketDirs(int target) const {
+  if (!socket_dirs_) return true;
+  char path[PATH_MAX];
+  std::string link = "/proc/self/fd/" + std::to_string(target);
+  ssize_t n = ::readlink(link.c_str(), path, sizeof(path) - 1);
+  if (n <= 0) return false;
+  std::string_view at(path, static_cast<size_t>(n));
+  for (const std::string& dir : *socket_dirs_) {
+    if (dir == "/" || (at.starts_with(dir) && (at.size() == dir.size() || at[dir.size()] == '/'))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 int SocketMediator::CheckUnixPath(const Pending& p, Message* m) {
   constexpr size_t kPathAt = offsetof(sockaddr_un, sun_path);
   if (p.domain != AF_UNIX || m->address.size() <= kPathAt) return 0;
@@ -373,7 +394,7 @@ int SocketMediator::CheckUnixPath(const Pending& p, Message* m) {
   if (!S_ISSOCK(st.st_mode)) return ECONNREFUSED;
   SocketId id{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
   bool named = std::find(connectable_.begin(), connectable_.end(), id) != connectable_.end();
-  if ((fs.f_flags & ST_RDONLY) != 0 && !named) {
+  if (((fs.f_flags & ST_RDONLY) != 0 || !BeneathSocketDirs(m->target.get())) && !named) {
     // A read-only mount brings in what lies on the host; its sockets are the host's services.
     m->fenced = true;
     if (!log_only_) return EACCES;  // as Landlock's LANDLOCK_ACCESS_FS_RESOLVE_UNIX answers

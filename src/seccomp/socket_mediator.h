@@ -9,6 +9,8 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,7 +30,10 @@ class SocketMediator {
 
   /// proc_dir: a /proc showing the callers' pids (-1: "/proc"); not owned. `connectable`: unix
   /// sockets on read-only mounts the run named. `log_only`: refused calls go through, counted.
-  SocketMediator(int proc_dir, std::vector<SocketId> connectable, bool log_only);
+  /// `socket_dirs` (--isolation landlock): only sockets beneath these host paths (or named)
+  /// may be reached; nullopt: no such check.
+  SocketMediator(int proc_dir, std::vector<SocketId> connectable, bool log_only,
+                 std::optional<std::vector<std::string>> socket_dirs = std::nullopt);
   SocketMediator(const SocketMediator&) = delete;
   SocketMediator& operator=(const SocketMediator&) = delete;
 
@@ -111,6 +116,7 @@ class SocketMediator {
   // refused (EACCES, fenced) on a read-only mount unless named; the address becomes the
   // resolved descriptor's. 0, or the errno that ends the message here.
   int CheckUnixPath(const Pending& p, Message* m);
+  bool BeneathSocketDirs(int target) const;
   // Makes the call once, never blocking; answer.done false when the caller must wait.
   Answer Attempt(Pending* p);
   // The send calls' part of Attempt: each message from p->sent on.
@@ -121,6 +127,7 @@ class SocketMediator {
   int proc_dir_;
   UniqueFd own_proc_;
   std::vector<SocketId> connectable_;
+  std::optional<std::vector<std::string>> socket_dirs_;
   bool log_only_;
   std::vector<Pending> parked_;
 };

@@ -14,7 +14,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -920,6 +923,14 @@ int CmdDaemon(const Args& args) {
   if (n < 0) return Fail(err);
   if (n != static_cast<ssize_t>(sizeof(daemon_pid))) return Fail(ECHILD);  // Died in setup.
   PrintLine(std::to_string(daemon_pid));
+  // daemon NAME SECONDS: the job itself then goes on for that long (a timeout's tree to end).
+  if (args.size() > 1) {
+    int64_t seconds = 0;
+    if (!ParseInt(args[1], 0, 86400, &seconds)) return BadArg("seconds", args[1]);
+    struct timespec ts = {static_cast<time_t>(seconds), 0};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+  }
   return kExitOk;
 }
 
@@ -1627,6 +1638,55 @@ int CmdPersonality(const Args& args) {
   return kExitOk;
 }
 
+// A host where user namespaces are refused, as a container runtime's seccomp profile refuses
+// them: unshare and clone with CLONE_NEWUSER fail with EPERM, clone3 (flags in memory) with
+// ENOSYS so libc falls back to clone. Then PROGRAM is executed with the filter on.
+int CmdNoUserns(const Args& args) {
+  constexpr uint32_t kAllow = SECCOMP_RET_ALLOW;
+  struct sock_filter program[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, kAllow),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_unshare, 1, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEWUSER, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+      BPF_STMT(BPF_RET | BPF_K, kAllow),
+  };
+  struct sock_fprog fprog = {static_cast<unsigned short>(sizeof(program) / sizeof(program[0])),
+                             program};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return Fail(errno);
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) return Fail(errno);
+  std::vector<std::string> owned(args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : owned) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  execv(argv[0], argv.data());
+  return Fail(errno);
+}
+
+// A TCP connection to 127.0.0.1:PORT: "ok", or the error of socket(2) or connect(2).
+int CmdTcpConnect(const Args& args) {
+  int64_t port = 0;
+  if (!ParseInt(args[0], 1, 65535, &port)) return BadArg("port", args[0]);
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Fail(errno);
+  struct sockaddr_in addr;
+  memset(&addr, 0, sizeof(addr));
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  int rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  int err = errno;
+  close(fd);
+  if (rc != 0) return Fail(err);
+  return Ok();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Dispatch.
 
@@ -1666,7 +1726,7 @@ constexpr Command kCommands[] = {
     {"inotify-init", 0, 0, "", CmdInotifyInit},
     {"inotify-grab", 1, 1, "PATH", CmdInotifyGrab},
     {"sleep", 1, 1, "SECONDS", CmdSleep},
-    {"daemon", 1, 1, "NAME", CmdDaemon},
+    {"daemon", 1, 2, "NAME [SECONDS]", CmdDaemon},
     {"mounts", 0, 0, "", CmdMounts},
     {"ls", 1, 1, "DIR", CmdLs},
     {"setsid-check", 0, 0, "", CmdSetsidCheck},
@@ -1698,6 +1758,8 @@ constexpr Command kCommands[] = {
     {"sendmsg-creds", 0, 0, "", CmdSendmsgCreds},
     {"netlink-group-send", 0, 0, "", CmdNetlinkGroupSend},
     {"open-write", 1, 1, "PATH", CmdOpenWrite},
+    {"no-userns", 1, 64, "PROGRAM [ARGS...]", CmdNoUserns},
+    {"tcp-connect", 1, 1, "PORT", CmdTcpConnect},
 };
 
 // Built with append only: g++ 12 at -O3 sees `"literal" + std::string(...)` inline into a
