@@ -516,6 +516,23 @@ int CmdFds(const Args&) {
   return kExitOk;
 }
 
+// Each open descriptor with what it names ("3 anon_inode:seccomp notify"), in number order.
+int CmdFdLinks(const Args&) {
+  std::vector<std::string> names;
+  if (int err = ListDir("/proc/self/fd", true, &names)) return Fail(err);
+  std::sort(names.begin(), names.end(),
+            [](const std::string& a, const std::string& b) { return std::stol(a) < std::stol(b); });
+  std::string out;
+  for (const std::string& name : names) {
+    char target[PATH_MAX];
+    ssize_t n = readlink(("/proc/self/fd/" + name).c_str(), target, sizeof(target) - 1);
+    out.append(name).append(" ").append(n > 0 ? std::string(target, static_cast<size_t>(n)) : "?");
+    out.append("\n");
+  }
+  Print(out);
+  return kExitOk;
+}
+
 int CmdEnv(const Args&) {
   std::string out;
   for (char** entry = environ; *entry != nullptr; ++entry) out += std::string(*entry) + "\n";
@@ -1648,6 +1665,7 @@ constexpr Command kCommands[] = {
     {"status", 0, 0, "", CmdStatus},
     {"ids", 0, 0, "", CmdIds},
     {"fds", 0, 0, "", CmdFds},
+    {"fd-links", 0, 0, "", CmdFdLinks},
     {"env", 0, 0, "", CmdEnv},
     {"environ-of", 1, 1, "PID", CmdEnvironOf},
     {"hostname", 0, 0, "", CmdHostname},
