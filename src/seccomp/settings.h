@@ -31,6 +31,9 @@ struct Settings {
   /// Unix sockets on read-only mounts the job may still connect and send to: those the run
   /// names (--bind-socket, type = "socket"); every other one there is refused.
   std::vector<SocketId> connectable;
+  /// Landlock is not in force: write-opens go to the supervisor too, which refuses FIFOs and
+  /// devices on read-only mounts (the FIFO fence, rules.h FifoFenceRules).
+  bool fence_fifos = false;
 };
 
 }  // namespace sandbox::seccomp
