@@ -182,8 +182,11 @@ int OpenMediator::Read(int fd, const seccomp_notif& request, std::string_view sy
   }
   UniqueFd memory(
       ::openat(proc_dir_, (std::to_string(r->pid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
-  // Opened, then checked: the pid named the caller, not a process that reused the number.
-  if (!memory || !Valid(fd, request.id)) return kGone;
+  // Opened, then checked: the pid named the caller, not a process that reused the number. A
+  // live caller whose memory is closed to us (it made itself non-dumpable) gets EACCES rather
+  // than no answer at all.
+  if (!Valid(fd, request.id)) return kGone;
+  if (!memory) return EACCES;
   if (syscall == "openat2") {
     // copy_struct_from_user: a larger struct is fine if the part we do not know is zero.
     if (how_size < kOpenHowSize) return EINVAL;
@@ -288,7 +291,7 @@ int OpenMediator::Open(const Request& r, int pidfd, Answer* answer, Parked* park
   UniqueFd start;
   if (r.dirfd == AT_FDCWD) {
     start.Reset(::openat(proc_dir_, (pid + "/cwd").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!start) return errno == ENOENT ? kGone : errno;
+    if (!start) return errno == ENOENT ? kGone : EACCES;
   } else if (relative || scoped) {
     start.Reset(static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, r.dirfd, 0)));
     if (!start) return errno == ESRCH ? kGone : EBADF;
@@ -298,7 +301,7 @@ int OpenMediator::Open(const Request& r, int pidfd, Answer* answer, Parked* park
   UniqueFd root;
   if (!scoped) {
     root.Reset(::openat(proc_dir_, (pid + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!root) return errno == ENOENT ? kGone : errno;
+    if (!root) return errno == ENOENT ? kGone : EACCES;
   }
   if (!start) start.Reset(::fcntl(root.get(), F_DUPFD_CLOEXEC, 0));
 
