@@ -140,7 +140,10 @@ int SocketMediator::Prepare(int fd, const seccomp_notif& request, std::string_vi
   int mode = p->call == Call::kSendmmsg ? O_RDWR : O_RDONLY;
   UniqueFd memory(OpenInProc(p->pid, "mem", mode | O_CLOEXEC));
   // Opened, then checked: the pid named the caller, not a process that reused the number.
-  if (!memory || !Valid(fd, request.id)) return kGone;
+  if (!Valid(fd, request.id)) return kGone;
+  // A live caller whose memory is closed to us (it made itself non-dumpable): an answer, not
+  // a call left waiting forever.
+  if (!memory) return EACCES;
   auto read = [&memory](uint64_t address, void* out, size_t size) {
     if (size == 0) return true;
     return ::pread(memory.get(), out, size, static_cast<off_t>(address)) ==
