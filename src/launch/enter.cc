@@ -201,7 +201,7 @@ Result<report::Outcome> EnterRun(const RunState& state, const EnterRequest& requ
       long n = ReceiveRecord(sync.get(), &record, &passed);
       UniqueFd attached(passed);
       if (n == static_cast<long>(sizeof(record))) {
-        if (receiver.OnRecord(record, std::move(attached), sync.get())) {
+        if (receiver.OnRecord(record, attached, sync.get())) {
           if (receiver.has_listener() && !listener) {
             listener = receiver.TakeListener();
             denials.emplace(state.seccomp_settings, host_proc.get());

@@ -9,7 +9,7 @@
 
 namespace sandbox::launch {
 
-bool ListenerReceiver::OnRecord(const Record& record, UniqueFd attached, int sync_fd) {
+bool ListenerReceiver::OnRecord(const Record& record, UniqueFd& attached, int sync_fd) {
   switch (record.kind) {
     case RecordKind::kSeccompListener:
       if (attached) listener_ = std::move(attached);

@@ -13,9 +13,10 @@ namespace sandbox::launch {
 class ListenerReceiver {
  public:
   /// Takes `record` if it belongs to the hand-over (true), with the descriptor that came
-  /// attached to it. A kSeccompListenerAt record is answered on `sync_fd` at once (the job
-  /// waits for it): 0 when the listener was taken, else the errno of pidfd_getfd.
-  bool OnRecord(const Record& record, UniqueFd attached, int sync_fd);
+  /// attached to it (left alone for any other record). A kSeccompListenerAt record is answered
+  /// on `sync_fd` at once (the job waits for it): 0 when the listener was taken, else the errno
+  /// of pidfd_getfd.
+  bool OnRecord(const Record& record, UniqueFd& attached, int sync_fd);
 
   /// The listener, once it came (then invalid until the next one).
   UniqueFd TakeListener() { return std::move(listener_); }

@@ -282,7 +282,7 @@ class Supervisor {
       ssize_t n = ReceiveRecord(sync_.get(), &record, &passed);
       UniqueFd attached(passed);
       if (n == static_cast<ssize_t>(sizeof(record))) {
-        if (listener_receiver_.OnRecord(record, std::move(attached), sync_.get())) {
+        if (listener_receiver_.OnRecord(record, attached, sync_.get())) {
           if (listener_receiver_.has_listener() && seccomp_) {
             listener_fd_ = listener_receiver_.TakeListener();
           }

@@ -196,7 +196,8 @@ Trial RunUnderFilter(const Settings& settings, const std::vector<long>& keyctl_l
       Record record;
       int passed = -1;
       EXPECT_EQ(ReceiveRecord(sync.get(), &record, &passed), static_cast<long>(sizeof(record)));
-      EXPECT_TRUE(receiver.OnRecord(record, UniqueFd(passed), sync.get()));
+      UniqueFd attached(passed);
+      EXPECT_TRUE(receiver.OnRecord(record, attached, sync.get()));
     }
     listener_fd = receiver.TakeListener();
     EXPECT_TRUE(listener_fd);

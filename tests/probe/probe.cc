@@ -1660,14 +1660,14 @@ int CmdOpenCases(const Args& args) {
   line("open-cwd", fd, fd_details(fd));
   done(fd);
   line("cwd-file-there", access((dir + "/sub/cwd.txt").c_str(), F_OK));
-  symlink("cases.txt", (dir + "/link").c_str());
+  line("symlink", symlink("cases.txt", (dir + "/link").c_str()));
   fd = open((dir + "/link").c_str(), O_WRONLY | O_NOFOLLOW);
   line("nofollow-link", fd);
   done(fd);
   fd = open((dir + "/link").c_str(), O_WRONLY | O_APPEND);
   line("through-link", fd, fd_details(fd));
   done(fd);
-  symlink("new-by-link.txt", (dir + "/dangling").c_str());
+  line("symlink-dangling", symlink("new-by-link.txt", (dir + "/dangling").c_str()));
   fd = open((dir + "/dangling").c_str(), O_WRONLY | O_CREAT, 0666);
   line("create-through-link", fd, fd_details(fd));
   done(fd);
