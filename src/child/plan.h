@@ -147,9 +147,12 @@ struct ChildPlan {
   bool landlock_net = false;
 
   // Seccomp: a compiled BPF program (empty: no filter), installed last before execve. With
-  // seccomp_listener the job sends the notification listener to the supervisor first.
+  // seccomp_listener the job sends the notification listener to the supervisor first; with
+  // seccomp_listener_pull the supervisor takes it with pidfd_getfd (common/listener_handover.h),
+  // without, a helper process sends it.
   std::vector<sock_filter> seccomp_program;
   bool seccomp_listener = false;
+  bool seccomp_listener_pull = false;
 
   // --tty: pid 1 opens a pty in the sandbox's devpts, sends the master to the supervisor and
   // gives the slave to the job as stdio and controlling terminal, sized rows x cols.

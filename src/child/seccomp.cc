@@ -8,7 +8,6 @@
 #include <cerrno>
 
 #include "common/listener_handover.h"
-#include "common/record.h"
 
 namespace sandbox::child {
 
@@ -23,13 +22,13 @@ StepError InstallSeccompFilter(const ChildPlan& plan) noexcept {
     }
     return StepOk();
   }
-  Record record;
-  record.kind = RecordKind::kSeccompListener;
-  record.step = SetupStep::kInstallSeccomp;
   // The filter hands every sendmsg to the supervisor (the socket fence), so the listener cannot
-  // travel by a sendmsg of this process: a helper made before the filter sends it.
+  // travel attached to a message of this process once the filter is in place: the supervisor
+  // takes it (listener_handover.h).
+  ListenerHandover how =
+      plan.seccomp_listener_pull ? ListenerHandover::kPull : ListenerHandover::kHelper;
   bool installed = false;
-  int err = InstallFilterAndHandOverListener(plan.sync_fd, record, &program, &installed);
+  int err = InstallFilterAndHandOverListener(plan.sync_fd, how, &program, &installed);
   if (!installed) {
     // EBUSY: an enclosing filter already has a listener, and the kernel allows one per tree.
     return StepFailed(SetupStep::kInstallSeccomp, err, nullptr,

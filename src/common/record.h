@@ -22,6 +22,8 @@ enum class RecordKind : uint8_t {
   kTmpfsFull = 8,         // after the job: the bounded tmpfs at `path` (op_index) was left full
   kWorkspaceChanges = 9,  // carries the workspace overlay's upper dir (SCM_RIGHTS)
   kLandlockObject = 10,   // pid 1 added a Landlock rule on the object at `path`: its device, inode
+  kSeccompPidfd = 11,     // carries the job's own pidfd (SCM_RIGHTS), sent before its filter
+  kSeccompListenerAt = 12,  // the job's listener is its descriptor `status`: take it, then ack
 };
 
 inline constexpr size_t kRecordPathSize = 512;

@@ -24,6 +24,7 @@
 #include "common/unique_fd.h"
 #include "init/init.h"
 #include "launch/cgroup.h"
+#include "launch/listener_receiver.h"
 #include "launch/supervisor.h"
 #include "launch/terminal_relay.h"
 #include "seccomp/listener.h"
@@ -187,6 +188,7 @@ Result<report::Outcome> EnterRun(const RunState& state, const EnterRequest& requ
   std::optional<TerminalRelay> relay;
   if (master) relay.emplace(std::move(master), STDIN_FILENO, STDOUT_FILENO);
   std::optional<seccomp::Listener> denials;
+  ListenerReceiver receiver;
   UniqueFd listener;
   std::optional<Record> error;
   bool sync_open = true;
@@ -199,9 +201,11 @@ Result<report::Outcome> EnterRun(const RunState& state, const EnterRequest& requ
       long n = ReceiveRecord(sync.get(), &record, &passed);
       UniqueFd attached(passed);
       if (n == static_cast<long>(sizeof(record))) {
-        if (record.kind == RecordKind::kSeccompListener && attached) {
-          listener = std::move(attached);
-          denials.emplace(state.seccomp_settings, host_proc.get());
+        if (receiver.OnRecord(record, attached, sync.get())) {
+          if (receiver.has_listener() && !listener) {
+            listener = receiver.TakeListener();
+            denials.emplace(state.seccomp_settings, host_proc.get());
+          }
         } else if ((record.kind == RecordKind::kSetupError ||
                     record.kind == RecordKind::kExecError) &&
                    !error) {

@@ -135,6 +135,7 @@ std::string SerializeRunState(const RunState& s) {
   out << "seccomp_action " << seccomp::ActionName(s.seccomp_settings.action) << "\n";
   for (const auto& n : s.seccomp_settings.deny) out << "seccomp_deny " << Escape(n) << "\n";
   for (const auto& n : s.seccomp_settings.allow) out << "seccomp_allow " << Escape(n) << "\n";
+  if (s.seccomp_settings.fence_fifos) out << "seccomp_fence_fifos 1\n";
   for (const auto& id : s.seccomp_settings.connectable) {
     out << "seccomp_socket " << id.dev << " " << id.ino << "\n";
   }
@@ -217,6 +218,8 @@ Result<RunState> ParseRunState(const std::string& text) {
       s.seccomp_settings.action = value == "kill"  ? seccomp::Action::kKill
                                   : value == "log" ? seccomp::Action::kLog
                                                    : seccomp::Action::kErrno;
+    } else if (key == "seccomp_fence_fifos") {
+      s.seccomp_settings.fence_fifos = value == "1";
     } else if (key == "seccomp_deny") {
       s.seccomp_settings.deny.push_back(Unescape(value));
     } else if (key == "seccomp_allow") {

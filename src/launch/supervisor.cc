@@ -25,6 +25,7 @@
 #include "init/init.h"
 #include "launch/cgroup.h"
 #include "launch/landlock_only.h"
+#include "launch/listener_receiver.h"
 #include "launch/terminal_relay.h"
 #include "seccomp/listener.h"
 
@@ -51,6 +52,17 @@ pid_t CloneSandbox(uint64_t namespace_flags, int* pidfd, int cgroup_fd) {
                     nullptr);
   }
   return static_cast<pid_t>(pid);
+}
+
+// Yama's ptrace_scope 3 refuses every attach, pidfd_getfd(2) included: the job's listener
+// then comes through a helper process instead (common/listener_handover.h).
+bool YamaAllowsAttach() {
+  int fd = ::open("/proc/sys/kernel/yama/ptrace_scope", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;  // no Yama
+  char scope = '0';
+  ssize_t n = ::read(fd, &scope, 1);
+  ::close(fd);
+  return n != 1 || scope != '3';
 }
 
 Error CloneError(int err) {
@@ -109,6 +121,7 @@ class Supervisor {
     UniqueFd parent_end(pair[0]);
     UniqueFd child_end(pair[1]);
     plan_.sync_fd = child_end.get();
+    plan_.seccomp_listener_pull = YamaAllowsAttach();
 
     if (policy_.cgroup().any()) {
       if (auto r = CreateCgroup(); !r) return r.error();
@@ -317,8 +330,10 @@ class Supervisor {
       ssize_t n = ReceiveRecord(sync_.get(), &record, &passed);
       UniqueFd attached(passed);
       if (n == static_cast<ssize_t>(sizeof(record))) {
-        if (record.kind == RecordKind::kSeccompListener) {
-          if (attached && seccomp_) listener_fd_ = std::move(attached);
+        if (listener_receiver_.OnRecord(record, attached, sync_.get())) {
+          if (listener_receiver_.has_listener() && seccomp_) {
+            listener_fd_ = listener_receiver_.TakeListener();
+          }
         } else if (record.kind == RecordKind::kTerminal) {
           if (attached && policy_.terminal() && !relay_) {
             relay_.emplace(std::move(attached), STDIN_FILENO, STDOUT_FILENO);
@@ -455,6 +470,7 @@ class Supervisor {
   std::optional<Record> error_;
   std::optional<RunCgroup> cgroup_;
   std::optional<seccomp::Listener> seccomp_;  // answers the filter's notifications
+  ListenerReceiver listener_receiver_;        // takes the job's listener
   UniqueFd listener_fd_;
   std::optional<TerminalRelay> relay_;  // --tty
   bool subreaper_ = false;              // --isolation landlock

@@ -551,6 +551,10 @@ class PolicyBuilder {
       for (const auto& name : *list) into.push_back(name.name);
     }
     settings.connectable = connectable_;
+    // Landlock refuses a write-open of a FIFO or device on a read-only bind by itself
+    // (LANDLOCK_ACCESS_FS_WRITE_FILE is not granted there); without it the filter hands such
+    // opens to the supervisor. BuildLandlock has decided by now.
+    settings.fence_fifos = policy_.landlock_.abi <= 0;
     policy_.seccomp_ = std::move(settings);
     return {};
   }

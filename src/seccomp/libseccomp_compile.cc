@@ -131,6 +131,14 @@ Result<Filter> CompileWithLibseccomp(const Settings& settings) {
     if (action == SCMP_ACT_NOTIFY) filter.needs_listener = true;
     if (auto r = AddRule(ctx.get(), action, name, rule.tests); !r) return r.error();
   }
+  if (settings.fence_fifos) {
+    for (const Rule& rule : FifoFenceRules()) {
+      std::string name(rule.syscall);
+      if (Contains(settings.allow, name) || Contains(settings.deny, name)) continue;
+      filter.needs_listener = true;
+      if (auto r = AddRule(ctx.get(), SCMP_ACT_NOTIFY, name, rule.tests); !r) return r.error();
+    }
+  }
   for (const std::string& name : settings.deny) {
     if (Contains(settings.allow, name)) continue;
     uint32_t action = ActionFor(Answer::kDeny, 0, settings.action);

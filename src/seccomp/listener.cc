@@ -53,7 +53,8 @@ Listener::Listener(Settings settings, int proc_dir)
     : settings_(std::move(settings)),
       proc_dir_(proc_dir),
       sockets_(proc_dir, settings_.connectable, settings_.action == Action::kLog,
-               settings_.socket_dirs) {
+               settings_.socket_dirs),
+      opens_(proc_dir, settings_.action == Action::kLog) {
   if (seccomp_notify_alloc(&request_, &response_) != 0) {
     request_ = nullptr;
     response_ = nullptr;
@@ -86,6 +87,18 @@ bool Listener::HandleOne(int fd) {
     }
     return true;
   }
+  // The FIFO fence (open_mediator.h), likewise.
+  if (settings_.fence_fifos && OpenMediator::Handles(name) &&
+      std::find(settings_.deny.begin(), settings_.deny.end(), name) == settings_.deny.end()) {
+    OpenMediator::Answer answer;
+    auto disposition = opens_.Handle(fd, *request_, name, &answer);
+    if (disposition == OpenMediator::Disposition::kGone) return true;
+    if (answer.denied && !CountDenial(fd, name)) return true;
+    if (disposition == OpenMediator::Disposition::kAnswer) {
+      OpenMediator::Respond(fd, request_->id, answer);
+    }
+    return true;
+  }
   Verdict verdict = Decide(settings_, name, request_->data.args[0]);
   if (verdict.denial && !CountDenial(fd, name)) return true;
   std::memset(response_, 0, sizeof(*response_));
@@ -98,6 +111,13 @@ bool Listener::HandleOne(int fd) {
   // ENOENT: the caller died meanwhile (a signal); nothing to answer.
   (void)seccomp_notify_respond(fd, response_);
   return true;
+}
+
+int Listener::RetryTimeoutMs() const {
+  int sockets = sockets_.RetryTimeoutMs();
+  int opens = opens_.RetryTimeoutMs();
+  if (sockets < 0) return opens;
+  return opens < 0 ? sockets : std::min(sockets, opens);
 }
 
 bool Listener::CountDenial(int fd, const std::string& name) {

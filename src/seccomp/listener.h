@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "seccomp/open_mediator.h"
 #include "seccomp/settings.h"
 #include "seccomp/socket_mediator.h"
 
@@ -41,8 +42,11 @@ class Listener {
 
   /// Socket calls the fence made for the caller wait here when they would block: call
   /// RetryParked(fd) within RetryTimeoutMs() (-1: none waiting) of the last call.
-  int RetryTimeoutMs() const { return sockets_.RetryTimeoutMs(); }
-  void RetryParked(int fd) { sockets_.RetryParked(fd); }
+  int RetryTimeoutMs() const;
+  void RetryParked(int fd) {
+    sockets_.RetryParked(fd);
+    opens_.RetryParked(fd);
+  }
 
   /// In order of first occurrence.
   const std::vector<Denial>& denials() const { return denials_; }
@@ -55,6 +59,7 @@ class Listener {
   Settings settings_;
   int proc_dir_;
   SocketMediator sockets_;
+  OpenMediator opens_;
   seccomp_notif* request_ = nullptr;
   seccomp_notif_resp* response_ = nullptr;
   std::vector<Denial> denials_;

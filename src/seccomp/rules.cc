@@ -1,5 +1,6 @@
 #include "seccomp/rules.h"
 
+#include <fcntl.h>
 #include <linux/kd.h>
 #include <linux/personality.h>
 #include <linux/sched.h>
@@ -7,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <utility>
 
 namespace sandbox::seccomp {
 namespace {
@@ -122,6 +124,28 @@ std::vector<Rule> BuildDefaultRules() {
 
 const std::vector<Rule>& DefaultRules() {
   static const std::vector<Rule> rules = BuildDefaultRules();
+  return rules;
+}
+
+const std::vector<Rule>& FifoFenceRules() {
+  static const std::vector<Rule> rules = [] {
+    std::vector<Rule> list;
+    // O_WRONLY (1), O_RDWR (2) and 3 (both bits: the kernel's "ioctl only" mode, which still
+    // checks write permission): any access mode but O_RDONLY, without O_PATH (which opens
+    // nothing for writing whatever the mode says). flags is an int: low 32 bits.
+    for (auto [name, index] : {std::pair<std::string_view, unsigned>{"open", 1}, {"openat", 2}}) {
+      for (uint64_t mode : {uint64_t{1}, uint64_t{2}, uint64_t{3}}) {
+        // One masked comparison (libseccomp takes one per argument): the mode, O_PATH clear.
+        list.push_back(Rule{name,
+                            {ArgTest{index, Op::kMaskedEqual, mode, O_ACCMODE | O_PATH, true}},
+                            Answer::kMediate,
+                            0});
+      }
+    }
+    list.push_back(Rule{"creat", {}, Answer::kMediate, 0});
+    list.push_back(Rule{"openat2", {}, Answer::kMediate, 0});
+    return list;
+  }();
   return rules;
 }
 

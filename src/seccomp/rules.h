@@ -41,6 +41,11 @@ struct Rule {
 /// mean any of them denies.
 const std::vector<Rule>& DefaultRules();
 
+/// The FIFO fence, for runs without Landlock (Settings::fence_fifos): open(2), openat(2) with
+/// write access and without O_PATH (flags are a register value the job cannot change after the
+/// check), creat(2), and every openat2(2) (its flags are in memory), made by the supervisor.
+const std::vector<Rule>& FifoFenceRules();
+
 /// personality(2) values the job may set: PER_LINUX and PER_LINUX32, with UNAME26 and
 /// ADDR_NO_RANDOMIZE (debuggers and sanitizers turn ASLR off), and 0xffffffff (the query).
 bool IsHarmlessPersonality(uint64_t value);

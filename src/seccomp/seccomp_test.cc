@@ -17,6 +17,7 @@
 #include "common/listener_handover.h"
 #include "common/record.h"
 #include "common/unique_fd.h"
+#include "launch/listener_receiver.h"
 #include "seccomp/compile.h"
 #include "seccomp/decide.h"
 #include "seccomp/listener.h"
@@ -151,7 +152,8 @@ struct Trial {
   std::vector<Denial> denials;
 };
 
-Trial RunUnderFilter(const Settings& settings, const std::vector<long>& keyctl_like_calls) {
+Trial RunUnderFilter(const Settings& settings, const std::vector<long>& keyctl_like_calls,
+                     ListenerHandover how = ListenerHandover::kHelper) {
   Trial trial;
   auto filter = Compile(settings);
   EXPECT_TRUE(filter);
@@ -168,10 +170,8 @@ Trial RunUnderFilter(const Settings& settings, const std::vector<long>& keyctl_l
                               filter->program.data()};
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::_exit(10);
     if (filter->needs_listener) {
-      Record record;
-      record.kind = RecordKind::kSeccompListener;
       bool installed = false;
-      if (InstallFilterAndHandOverListener(pair[1], record, &prog, &installed) != 0) ::_exit(12);
+      if (InstallFilterAndHandOverListener(pair[1], how, &prog, &installed) != 0) ::_exit(12);
     } else if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
       ::_exit(11);
     }
@@ -188,12 +188,18 @@ Trial RunUnderFilter(const Settings& settings, const std::vector<long>& keyctl_l
   Listener listener(settings);
   UniqueFd listener_fd;
   if (filter->needs_listener) {
-    struct pollfd p = {sync.get(), POLLIN, 0};
-    EXPECT_EQ(::poll(&p, 1, 5000), 1);
-    Record record;
-    int passed = -1;
-    EXPECT_EQ(ReceiveRecord(sync.get(), &record, &passed), static_cast<long>(sizeof(record)));
-    listener_fd.Reset(passed);
+    // The helper's one record, or the pull's two (the job's pidfd, then the number).
+    launch::ListenerReceiver receiver;
+    for (int i = 0; i < 2 && !receiver.has_listener(); ++i) {
+      struct pollfd p = {sync.get(), POLLIN, 0};
+      EXPECT_EQ(::poll(&p, 1, 5000), 1);
+      Record record;
+      int passed = -1;
+      EXPECT_EQ(ReceiveRecord(sync.get(), &record, &passed), static_cast<long>(sizeof(record)));
+      UniqueFd attached(passed);
+      EXPECT_TRUE(receiver.OnRecord(record, attached, sync.get()));
+    }
+    listener_fd = receiver.TakeListener();
     EXPECT_TRUE(listener_fd);
   }
   for (size_t i = 0; i < keyctl_like_calls.size(); ++i) {
@@ -225,6 +231,15 @@ TEST(SeccompFilterTest, DeniedCallsFailWithEpermAndAreCountedByName) {
   EXPECT_EQ(t.denials[0].first_comm, "sandbox_unit_te");  // comm is cut at 15 characters
   EXPECT_EQ(t.denials[1].syscall, "add_key");
   EXPECT_EQ(t.denials[1].count, 1u);
+}
+
+// The supervisor takes the listener with pidfd_getfd; no helper process, and the job keeps no
+// copy once the supervisor has answered.
+TEST(SeccompFilterTest, TheListenerIsPulledWithoutAHelper) {
+  Trial t = RunUnderFilter(Settings{}, {SYS_keyctl, SYS_getpid}, ListenerHandover::kPull);
+  EXPECT_EQ(t.results, (std::vector<std::string>{"EPERM", "ok"}));
+  ASSERT_EQ(t.denials.size(), 1u);
+  EXPECT_EQ(t.denials[0].syscall, "keyctl");
 }
 
 TEST(SeccompFilterTest, AllowRemovesAnEntryAndDenyAddsOne) {

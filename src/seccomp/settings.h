@@ -38,6 +38,9 @@ struct Settings {
   /// --isolation landlock: the host paths the job may write. A pathname unix socket elsewhere
   /// is a host service and refused, as one on a read-only mount is (nullopt: no such check).
   std::optional<std::vector<std::string>> socket_dirs;
+  /// Landlock is not in force: write-opens go to the supervisor too, which refuses FIFOs and
+  /// devices on read-only mounts (the FIFO fence, rules.h FifoFenceRules).
+  bool fence_fifos = false;
 };
 
 }  // namespace sandbox::seccomp

@@ -27,6 +27,7 @@
 #include <string>
 
 #include "common/syscalls.h"
+#include "seccomp/as_the_job.h"
 
 namespace sandbox::seccomp {
 namespace {
@@ -48,47 +49,6 @@ constexpr size_t kMaxCopy = size_t{4} << 20;
 constexpr size_t kMaxParked = 64;
 // The notification's caller is gone: nothing to answer.
 constexpr int kGone = -1;
-
-// The calls are made as the job would make them: without effective capabilities (a supervisor
-// started by root has them on the host, and `sandbox enter` has them in the run's user
-// namespace; the job has none, and same ids otherwise, so permission checks match the job's),
-// and, when a unix socket is named by descriptor, from the /proc whose "self" is this process
-// (after `sandbox enter` joined the run's mount namespace, "/proc" is the run's).
-class AsTheJob {
- public:
-  AsTheJob(int proc_dir, bool enter_proc) {
-    header_.version = _LINUX_CAPABILITY_VERSION_3;
-    if (::syscall(SYS_capget, &header_, saved_) != 0) return;
-    if (saved_[0].effective != 0 || saved_[1].effective != 0) {
-      struct __user_cap_data_struct none[2];
-      std::memcpy(none, saved_, sizeof(none));
-      none[0].effective = none[1].effective = 0;
-      if (::syscall(SYS_capset, &header_, none) != 0) return;
-      restore_caps_ = true;
-    }
-    if (enter_proc) {
-      cwd_.Reset(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
-      if (!cwd_ || ::fchdir(proc_dir) != 0) return;
-    }
-    ok_ = true;
-  }
-  ~AsTheJob() {
-    // Back where the supervisor was; it opens nothing by a relative path, so a failure here
-    // (the directory removed meanwhile) changes nothing it does later.
-    if (cwd_ && ::fchdir(cwd_.get()) != 0) cwd_.Reset();
-    if (restore_caps_) ::syscall(SYS_capset, &header_, saved_);
-  }
-  AsTheJob(const AsTheJob&) = delete;
-  AsTheJob& operator=(const AsTheJob&) = delete;
-  bool ok() const { return ok_; }
-
- private:
-  struct __user_cap_header_struct header_ = {};
-  struct __user_cap_data_struct saved_[2] = {};
-  bool restore_caps_ = false;
-  UniqueFd cwd_;
-  bool ok_ = false;
-};
 
 // Tgid of a thread, from its status file; 0 if unknown.
 pid_t ThreadGroupOf(int proc, pid_t tid) {
@@ -184,7 +144,10 @@ int SocketMediator::Prepare(int fd, const seccomp_notif& request, std::string_vi
   int mode = p->call == Call::kSendmmsg ? O_RDWR : O_RDONLY;
   UniqueFd memory(OpenInProc(p->pid, "mem", mode | O_CLOEXEC));
   // Opened, then checked: the pid named the caller, not a process that reused the number.
-  if (!memory || !Valid(fd, request.id)) return kGone;
+  if (!Valid(fd, request.id)) return kGone;
+  // A live caller whose memory is closed to us (it made itself non-dumpable): an answer, not
+  // a call left waiting forever.
+  if (!memory) return EACCES;
   auto read = [&memory](uint64_t address, void* out, size_t size) {
     if (size == 0) return true;
     return ::pread(memory.get(), out, size, static_cast<off_t>(address)) ==

@@ -1,8 +1,8 @@
 // syscall_probe: makes COUNT cheap system calls in a tight loop and prints the mean cost of
 // one, in nanoseconds, so scripts/bench can compare a bare run with runs under seccomp filters.
 //
-// usage: syscall_probe getppid|ioctl|connect-unix|connect-tcp|sendmsg [COUNT]
-//                                  (COUNT default 5000000; connects and sendmsg 20000)
+// usage: syscall_probe getppid|ioctl|connect-unix|connect-tcp|sendmsg|open-write [COUNT]
+//                                  (COUNT default 5000000; connects, sendmsg, opens 20000)
 //   getppid: syscall(SYS_getppid), a call no filter rule looks at beyond its number.
 //   ioctl:   ioctl(pipe, FIONREAD), a call with argument rules (TIOCSTI, TIOCLINUX) in the
 //            sandbox's default policy, so the filter has to compare its arguments.
@@ -13,6 +13,9 @@
 //   sendmsg: one 64-byte datagram per iteration over a socketpair (no address, no control
 //            data: the commonest sendmsg there is), sendmsg then recv. The supervisor makes
 //            every sendmsg too (its address is in memory), so this prices that.
+//   open-write: open(O_WRONLY|O_CREAT) and close of one file in /tmp per iteration. Without
+//            Landlock the supervisor makes every write-open (the FIFO fence), so this prices
+//            that; with Landlock the filter leaves opens alone.
 // Output: "<name> <count> <mean ns per call> <best ns per call> <seccomp mode>"
 //   mean: over all COUNT calls; best: the fastest of 10 equal chunks, which leaves out most
 //   of the preemptions and interrupts a busy machine adds; seccomp mode: the "Seccomp:" field
@@ -165,16 +168,54 @@ static int Sendmsgs(long count) {
   return 0;
 }
 
+// One open(O_WRONLY|O_CREAT) and close per iteration; 0, or 1 when a call failed.
+static int OpenWrites(long count) {
+  char path[64];
+  snprintf(path, sizeof(path), "/tmp/syscall_probe-open-%d", (int)getpid());
+  for (int i = 0; i < 200; i++) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) close(fd);
+  }
+  enum { kChunks = 10 };
+  long chunk = count / kChunks > 0 ? count / kChunks : 1;
+  long done = 0;
+  double best = 1e30;
+  long long start = NowNs();
+  while (done < count) {
+    long n = count - done < chunk ? count - done : chunk;
+    long long chunk_start = NowNs();
+    for (long i = 0; i < n; i++) {
+      int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      if (fd < 0) {
+        perror("syscall_probe: open");
+        return 1;
+      }
+      close(fd);
+    }
+    double per_call = (double)(NowNs() - chunk_start) / (double)n;
+    if (per_call < best) best = per_call;
+    done += n;
+  }
+  long long elapsed = NowNs() - start;
+  unlink(path);
+  printf("open-write %ld %.2f %.2f %d\n", count, (double)elapsed / (double)count, best,
+         SeccompMode());
+  return 0;
+}
+
 int main(int argc, char** argv) {
   int connects =
       argc >= 2 && (strcmp(argv[1], "connect-unix") == 0 || strcmp(argv[1], "connect-tcp") == 0);
   int sends = argc >= 2 && strcmp(argv[1], "sendmsg") == 0;
-  if (argc < 2 ||
-      (!connects && !sends && strcmp(argv[1], "getppid") != 0 && strcmp(argv[1], "ioctl") != 0)) {
+  int opens = argc >= 2 && strcmp(argv[1], "open-write") == 0;
+  if (argc < 2 || (!connects && !sends && !opens && strcmp(argv[1], "getppid") != 0 &&
+                   strcmp(argv[1], "ioctl") != 0)) {
     fprintf(stderr,
-            "usage: syscall_probe getppid|ioctl|connect-unix|connect-tcp|sendmsg [COUNT]\n");
+            "usage: syscall_probe getppid|ioctl|connect-unix|connect-tcp|sendmsg|open-write "
+            "[COUNT]\n");
     return 2;
   }
+  if (opens) return OpenWrites(argc > 2 ? strtol(argv[2], NULL, 10) : 20000);
   if (connects) return Connects(argv[1], argc > 2 ? strtol(argv[2], NULL, 10) : 20000);
   if (sends) return Sendmsgs(argc > 2 ? strtol(argv[2], NULL, 10) : 20000);
   long count = argc > 2 ? strtol(argv[2], NULL, 10) : 5000000;

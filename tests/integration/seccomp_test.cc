@@ -76,6 +76,27 @@ TEST_F(SeccompTest, JobRunsFilteredWithNoNewPrivs) {
   EXPECT_NE(r.out.find("NoNewPrivs:\t1\n"), std::string::npos) << r;
 }
 
+// The listener goes to the supervisor and nowhere else: the job never holds it (a job holding
+// it could answer its own denied calls).
+TEST_F(SeccompTest, TheJobHoldsNoListener) {
+  RunResult r = RunProbe({}, {"fd-links"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("0 "), std::string::npos) << r;
+  EXPECT_EQ(r.out.find("anon_inode:seccomp notify"), std::string::npos) << r;
+  // The supervisor has it: denials still reach it.
+  r = RunProbe({}, {"abi-call", "x86_64", "keyctl"});
+  EXPECT_EQ(r.err, DeniedOnce("keyctl")) << r;
+}
+
+// The supervisor takes the listener itself (pidfd_getfd): the job makes no helper process for
+// it, so a job held to the processes it already is (pid 1 and itself) still starts. With a
+// helper, its fork failed (EAGAIN) and the run with it.
+TEST_F(SeccompTest, AJobHeldToItsOwnProcessesStarts) {
+  RunResult r = RunProbe({"--limit", "nproc=2"}, {"exit", "7"});
+  EXPECT_EQ(r.exit_code, 7) << r;
+  EXPECT_EQ(r.err, "") << r;
+}
+
 TEST_F(SeccompTest, NestedUserNamespacesAreRefused) {
   RunResult r = RunProbe({}, {"unshare-user"});
   EXPECT_EQ(r.out.rfind("error EPERM ", 0), 0u) << r;

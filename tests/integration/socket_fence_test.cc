@@ -1,6 +1,6 @@
 // Read-only means no channel to the host: a unix socket or FIFO of the host inside a read-only
-// bind is refused to the job (the seccomp socket fence, Landlock for FIFOs), unless the run
-// names the socket; the sandbox's own sockets keep working.
+// bind is refused to the job (the seccomp socket fence; for FIFOs Landlock, or without it the
+// FIFO fence), unless the run names it; the sandbox's own sockets and FIFOs keep working.
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -53,6 +53,22 @@ class SocketFenceTest : public SandboxTest {
   std::string host_;
   int stream_ = -1;
   int dgram_ = -1;
+};
+
+// The host's end of a FIFO: open for reading (non-blocking) for the test's length.
+class HostReader {
+ public:
+  explicit HostReader(const std::string& path)
+      : fd_(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)) {}
+  ~HostReader() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  HostReader(const HostReader&) = delete;
+  HostReader& operator=(const HostReader&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
 };
 
 bool KernelHasLandlock() {
@@ -240,10 +256,71 @@ TEST_F(SocketFenceTest, AFifoInAReadOnlyBindCannotBeOpenedForWriting) {
   ASSERT_EQ(::chmod(fifo.c_str(), 0666), 0);
   RunResult r = RunProbe({"--ro-bind", host_, "/host"}, {"open-write", "/host/fifo"});
   EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
-  // Without a reader a write-open that is let through fails with ENXIO: the EACCES above is
-  // the refusal, not the FIFO's answer.
-  r = RunProbe({"--landlock", "off", "--ro-bind", host_, "/host"}, {"open-write", "/host/fifo"});
-  EXPECT_EQ(r.out.rfind("error ENXIO", 0), 0u) << r;
+}
+
+// Without Landlock the FIFO fence refuses the same (the supervisor makes the job's
+// write-opens): with a host reader waiting, nothing reaches it.
+TEST_F(SocketFenceTest, WithoutLandlockAHostFifoInAReadOnlyBindIsRefused) {
+  std::string fifo = host_ + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0666), 0) << std::strerror(errno);
+  ASSERT_EQ(::chmod(fifo.c_str(), 0666), 0);
+  HostReader reader(fifo);
+  ASSERT_GE(reader.get(), 0) << std::strerror(errno);
+  std::vector<std::string> flags = {"--landlock", "off", "--ro-bind", host_, "/host"};
+  RunResult r = RunProbe(flags, {"fifo-write", "/host/fifo"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+  EXPECT_NE(r.err.find("sandbox: seccomp denied openat x1 (first: probe, pid 2)"),
+            std::string::npos)
+      << r;
+  // Through a symlink of the sandbox's own, by a relative path, and O_RDWR (which never waits).
+  r = RunProbe({"--landlock", "off", "--ro-bind", host_, "/host", "--symlink", "/host/fifo",
+                "/tmp/link", "--chdir", "/host"},
+               {"fifo-write", "/tmp/link"});
+  EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+  r = RunProbe({"--landlock", "off", "--ro-bind", host_, "/host", "--chdir", "/host"},
+               {"fifo-write", "fifo"});
+  EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+  char got[16];
+  EXPECT_LE(::read(reader.get(), got, sizeof(got)), 0);
+}
+
+// A FIFO the run may write: on a writable bind (the user's grant), the one named with a
+// writable bind of the FIFO itself, and the sandbox's own (a blocking open waits for the reader).
+TEST_F(SocketFenceTest, WithoutLandlockWritableAndNamedFifosWork) {
+  std::string fifo = host_ + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0666), 0) << std::strerror(errno);
+  ASSERT_EQ(::chmod(fifo.c_str(), 0666), 0);
+  HostReader reader(fifo);
+  ASSERT_GE(reader.get(), 0) << std::strerror(errno);
+  char got[16] = {};
+  RunResult r =
+      RunProbe({"--landlock", "off", "--bind", host_, "/host"}, {"fifo-write", "/host/fifo"});
+  EXPECT_EQ(r.out, "wrote\n") << r;
+  EXPECT_EQ(r.err, "") << r;
+  EXPECT_EQ(::read(reader.get(), got, sizeof(got)), 6);
+  r = RunProbe({"--landlock", "off", "--ro-bind", host_, "/host", "--bind", fifo, "/host/fifo"},
+               {"fifo-write", "/host/fifo"});
+  EXPECT_EQ(r.out, "wrote\n") << r;
+  EXPECT_EQ(::read(reader.get(), got, sizeof(got)), 6);
+  r = RunProbe({"--landlock", "off"}, {"fifo-pair", "/tmp"});
+  EXPECT_EQ(r.out, "read hello\n") << r;
+  EXPECT_EQ(r.err, "") << r;
+}
+
+// The opens of a build behave the same with the fence as without it (umask, O_EXCL, O_TRUNC,
+// O_APPEND, O_CLOEXEC, dirfds, the cwd, symlinks, O_TMPFILE, /dev/stderr, openat2's RESOLVE_*).
+TEST_F(SocketFenceTest, OrdinaryOpensAreUnchangedByTheFifoFence) {
+  RunResult bare =
+      RunProbe({"--seccomp-policy", "none", "--landlock", "off"}, {"open-cases", "/tmp"});
+  EXPECT_EQ(bare.exit_code, 0) << bare;
+  EXPECT_NE(bare.out.find("create-excl ok mode=640 cloexec=1"), std::string::npos) << bare;
+  for (const char* landlock : {"off", "auto"}) {
+    SCOPED_TRACE(std::string("--landlock ") + landlock);
+    RunResult r = RunProbe({"--landlock", landlock}, {"open-cases", "/tmp"});
+    EXPECT_EQ(r.out, bare.out) << r;
+    EXPECT_EQ(r.err, "") << r;
+  }
 }
 
 }  // namespace

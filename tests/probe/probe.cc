@@ -17,6 +17,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/netlink.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -516,6 +517,23 @@ int CmdFds(const Args&) {
   std::vector<std::string> names;
   if (int err = ListDir("/proc/self/fd", true, &names)) return Fail(err);
   PrintNumericSorted(names);
+  return kExitOk;
+}
+
+// Each open descriptor with what it names ("3 anon_inode:seccomp notify"), in number order.
+int CmdFdLinks(const Args&) {
+  std::vector<std::string> names;
+  if (int err = ListDir("/proc/self/fd", true, &names)) return Fail(err);
+  std::sort(names.begin(), names.end(),
+            [](const std::string& a, const std::string& b) { return std::stol(a) < std::stol(b); });
+  std::string out;
+  for (const std::string& name : names) {
+    char target[PATH_MAX];
+    ssize_t n = readlink(("/proc/self/fd/" + name).c_str(), target, sizeof(target) - 1);
+    out.append(name).append(" ").append(n > 0 ? std::string(target, static_cast<size_t>(n)) : "?");
+    out.append("\n");
+  }
+  Print(out);
   return kExitOk;
 }
 
@@ -1548,6 +1566,185 @@ int CmdOpenWrite(const Args& args) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Commands: opens for writing, which the FIFO fence makes for the job when Landlock is off.
+
+// Opens PATH for writing alone (blocking: a FIFO waits for its reader) and writes "hello\n".
+int CmdFifoWrite(const Args& args) {
+  std::string path(args[0]);
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return Fail(errno);
+  bool ok = write(fd, "hello\n", 6) == 6;
+  int err = errno;
+  close(fd);
+  if (!ok) return Fail(err);
+  PrintLine("wrote");
+  return kExitOk;
+}
+
+// A FIFO of the sandbox's own in DIR: a child reads it while this process opens it for writing
+// (blocking, usually before the reader is there) and writes. Prints what the child read.
+int CmdFifoPair(const Args& args) {
+  std::string path = std::string(args[0]) + "/pair.fifo";
+  if (mkfifo(path.c_str(), 0600) != 0) return Fail(errno);
+  int report[2];
+  if (pipe(report) != 0) return Fail(errno);
+  pid_t child = fork();
+  if (child == 0) {
+    close(report[0]);
+    usleep(50 * 1000);  // the writer is most likely waiting by now
+    int fd = open(path.c_str(), O_RDONLY);
+    char buf[64];
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+    if (n > 0 && write(report[1], buf, static_cast<size_t>(n)) != n) _exit(2);
+    _exit(n > 0 ? 0 : 1);
+  }
+  close(report[1]);
+  int fd = open(path.c_str(), O_WRONLY);
+  if (fd < 0) return Fail(errno);
+  bool ok = write(fd, "hello", 5) == 5;
+  close(fd);
+  char buf[64] = {};
+  ssize_t n = read(report[0], buf, sizeof(buf) - 1);
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (!ok || n <= 0) return Fail(EIO);
+  PrintLine(std::string("read ") + buf);
+  return kExitOk;
+}
+
+long OpenAt2(int dirfd, const char* path, uint64_t flags, uint64_t mode, uint64_t resolve) {
+  struct {
+    uint64_t flags, mode, resolve;
+  } how = {flags, mode, resolve};
+  return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+// The opens a build makes, in DIR (writable): each prints "NAME ok[ details]" or "NAME ERRNO",
+// so a run with the FIFO fence can be compared line by line with one without it.
+int CmdOpenCases(const Args& args) {
+  std::string dir(args[0]);
+  std::string out;
+  auto line = [&out](const std::string& name, long rc, const std::string& details = "") {
+    out += name + " " + (rc < 0 ? ErrnoName(errno) : "ok" + details) + "\n";
+  };
+  auto fd_details = [](long fd) {
+    if (fd < 0) return std::string();
+    struct stat st;
+    fstat(static_cast<int>(fd), &st);
+    int fd_flags = fcntl(static_cast<int>(fd), F_GETFD);
+    int fl = fcntl(static_cast<int>(fd), F_GETFL);
+    char text[96];
+    snprintf(text, sizeof(text), " mode=%o cloexec=%d nonblock=%d append=%d size=%lld",
+             st.st_mode & 07777, (fd_flags & FD_CLOEXEC) != 0, (fl & O_NONBLOCK) != 0,
+             (fl & O_APPEND) != 0, static_cast<long long>(st.st_size));
+    return std::string(text);
+  };
+  auto done = [](long fd) {
+    if (fd >= 0) close(static_cast<int>(fd));
+  };
+  umask(027);
+  std::string file = dir + "/cases.txt";
+  long fd = open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  line("create-excl", fd, fd_details(fd));
+  if (fd >= 0 && write(static_cast<int>(fd), "abc", 3) != 3) line("write", -1);
+  done(fd);
+  fd = open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0666);
+  line("create-excl-again", fd);
+  done(fd);
+  fd = open(file.c_str(), O_RDWR | O_APPEND);
+  line("append", fd, fd_details(fd));
+  if (fd >= 0 && write(static_cast<int>(fd), "d", 1) != 1) line("write", -1);
+  done(fd);
+  fd = open(file.c_str(), O_WRONLY | O_TRUNC | O_NONBLOCK);
+  line("trunc", fd, fd_details(fd));
+  done(fd);
+  fd = creat((dir + "/creat.txt").c_str(), 0604);
+  line("creat", fd, fd_details(fd));
+  done(fd);
+  mkdir((dir + "/sub").c_str(), 0755);
+  int dirfd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  fd = openat(dirfd, "sub/../sub/rel.txt", O_WRONLY | O_CREAT, 0600);
+  line("openat-dirfd", fd, fd_details(fd));
+  done(fd);
+  if (chdir((dir + "/sub").c_str()) != 0) line("chdir", -1);
+  fd = open("cwd.txt", O_WRONLY | O_CREAT, 0666);
+  line("open-cwd", fd, fd_details(fd));
+  done(fd);
+  line("cwd-file-there", access((dir + "/sub/cwd.txt").c_str(), F_OK));
+  line("symlink", symlink("cases.txt", (dir + "/link").c_str()));
+  fd = open((dir + "/link").c_str(), O_WRONLY | O_NOFOLLOW);
+  line("nofollow-link", fd);
+  done(fd);
+  fd = open((dir + "/link").c_str(), O_WRONLY | O_APPEND);
+  line("through-link", fd, fd_details(fd));
+  done(fd);
+  line("symlink-dangling", symlink("new-by-link.txt", (dir + "/dangling").c_str()));
+  fd = open((dir + "/dangling").c_str(), O_WRONLY | O_CREAT, 0666);
+  line("create-through-link", fd, fd_details(fd));
+  done(fd);
+  line("created-by-link-there", access((dir + "/new-by-link.txt").c_str(), F_OK));
+  fd = open(dir.c_str(), O_WRONLY | O_DIRECTORY);
+  line("dir-for-writing", fd);
+  done(fd);
+  fd = open((dir + "/cases.txt/").c_str(), O_WRONLY);
+  line("file-with-slash", fd);
+  done(fd);
+  fd = open((dir + "/missing/x").c_str(), O_WRONLY | O_CREAT, 0666);
+  line("missing-parent", fd);
+  done(fd);
+  fd = open(dir.c_str(), O_TMPFILE | O_WRONLY, 0600);
+  line("tmpfile", fd, fd_details(fd));
+  done(fd);
+  fd = open("/dev/null", O_WRONLY);
+  line("dev-null", fd);
+  done(fd);
+  fd = open("/dev/stderr", O_WRONLY);
+  line("dev-stderr", fd);
+  done(fd);
+  fd = open("/proc/self/fd/2", O_WRONLY | O_CLOEXEC);
+  line("proc-self-fd", fd,
+       fd >= 0
+           ? " cloexec=" + std::to_string((fcntl(static_cast<int>(fd), F_GETFD) & FD_CLOEXEC) != 0)
+           : "");
+  done(fd);
+  int pipe_fds[2];
+  if (pipe(pipe_fds) == 0) {
+    // The job's own pipe through the magic links (/dev/fd is /proc/self/fd).
+    fd = open(("/dev/fd/" + std::to_string(pipe_fds[1])).c_str(), O_WRONLY);
+    line("dev-fd-pipe", fd, fd >= 0 && write(static_cast<int>(fd), "x", 1) == 1 ? " wrote" : "");
+    done(fd);
+    char got = 0;
+    line("dev-fd-pipe-read", read(pipe_fds[0], &got, 1) == 1 && got == 'x' ? 0 : -1);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+  }
+  fd = OpenAt2(dirfd, "cases.txt", O_WRONLY | O_CLOEXEC, 0, 0);
+  line("openat2", fd, fd_details(fd));
+  done(fd);
+  fd = OpenAt2(dirfd, "../x", O_WRONLY | O_CREAT, 0600, RESOLVE_BENEATH);
+  line("openat2-beneath-dotdot", fd);
+  done(fd);
+  fd = OpenAt2(dirfd, "/cases.txt", O_RDONLY, 0, RESOLVE_IN_ROOT);
+  line("openat2-in-root", fd, fd_details(fd));
+  done(fd);
+  fd = OpenAt2(dirfd, "link", O_WRONLY, 0, RESOLVE_NO_SYMLINKS);
+  line("openat2-no-symlinks", fd);
+  done(fd);
+  fd = OpenAt2(dirfd, "new2.txt", O_WRONLY | O_CREAT | O_EXCL, 0640, 0);
+  line("openat2-create", fd, fd_details(fd));
+  done(fd);
+  fd = OpenAt2(dirfd, "cases.txt", O_RDONLY, 0644, 0);
+  line("openat2-mode-without-creat", fd);
+  done(fd);
+  fd = OpenAt2(AT_FDCWD, "/proc/self/fd/1", O_WRONLY, 0, RESOLVE_NO_MAGICLINKS);
+  line("openat2-no-magiclinks", fd);
+  done(fd);
+  close(dirfd);
+  Print(out);
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Commands: calls the seccomp filter is expected to refuse, through each ABI the kernel takes.
 
 // Syscall numbers of the calls abi-call knows, per ABI: x86_64 (and x32, which adds bit 30)
@@ -1708,6 +1905,7 @@ constexpr Command kCommands[] = {
     {"status", 0, 0, "", CmdStatus},
     {"ids", 0, 0, "", CmdIds},
     {"fds", 0, 0, "", CmdFds},
+    {"fd-links", 0, 0, "", CmdFdLinks},
     {"env", 0, 0, "", CmdEnv},
     {"environ-of", 1, 1, "PID", CmdEnvironOf},
     {"hostname", 0, 0, "", CmdHostname},
@@ -1760,6 +1958,9 @@ constexpr Command kCommands[] = {
     {"open-write", 1, 1, "PATH", CmdOpenWrite},
     {"no-userns", 1, 64, "PROGRAM [ARGS...]", CmdNoUserns},
     {"tcp-connect", 1, 1, "PORT", CmdTcpConnect},
+    {"fifo-write", 1, 1, "PATH", CmdFifoWrite},
+    {"fifo-pair", 1, 1, "DIR", CmdFifoPair},
+    {"open-cases", 1, 1, "DIR", CmdOpenCases},
 };
 
 // Built with append only: g++ 12 at -O3 sees `"literal" + std::string(...)` inline into a
