@@ -7,7 +7,7 @@ _sandbox_flags="--help --version --profile
   --bind --bind-try --ro-bind --ro-bind-try --bind-socket --dev-bind --dev-bind-try
   --tmpfs --proc --dev --dir --remount-ro --symlink --size --perms --chdir
   --setenv --unsetenv --clearenv --pass-env --keep-env
-  --hostname --uid --gid --share-net --host-proc --pass-fd --timeout --timeout-grace --limit --landlock
+  --hostname --uid --gid --share-net --allow-host --resolve --network --host-proc --pass-fd --timeout --timeout-grace --limit --landlock
   --seccomp-policy --seccomp-action --name --tty --verbose --report --report-fd
   --workspace --workspace-vcs --protect --unprotect --cache --changes --include-protected
   --keep-changes"
@@ -170,6 +170,13 @@ _sandbox() {
       ;;
     --landlock)
       COMPREPLY=($(compgen -W "auto on off" -- "$cur"))
+      return
+      ;;
+    --network)
+      COMPREPLY=($(compgen -W "none log" -- "$cur"))
+      return
+      ;;
+    --allow-host | --resolve)
       return
       ;;
     --workspace-vcs)

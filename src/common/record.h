@@ -22,6 +22,7 @@ enum class RecordKind : uint8_t {
   kTmpfsFull = 8,         // after the job: the bounded tmpfs at `path` (op_index) was left full
   kWorkspaceChanges = 9,  // carries the workspace overlay's upper dir (SCM_RIGHTS)
   kLandlockObject = 10,   // pid 1 added a Landlock rule on the object at `path`: its device, inode
+  kEgressSocket = 11,     // carries a socket pid 1 made for the egress proxy; op_index: its role
 };
 
 inline constexpr size_t kRecordPathSize = 512;

@@ -23,6 +23,7 @@
 #include "common/unique_fd.h"
 #include "init/init.h"
 #include "launch/cgroup.h"
+#include "launch/egress_link.h"
 #include "launch/terminal_relay.h"
 #include "seccomp/listener.h"
 
@@ -107,6 +108,14 @@ class Supervisor {
       if (auto r = CreateCgroup(); !r) return r.error();
     }
     if (auto r = JoinNamespaces(); !r) return r.error();
+    // The proxy runs before the job exists: the sockets pid 1 makes for it queue what the job
+    // sends until it takes them.
+    if (policy_.egress().on() && plan_.egress) {
+      auto link = EgressLink::Start(policy_.egress());
+      if (!link) return link.error();
+      egress_ = std::move(*link);
+      if (seccomp_) seccomp_->set_egress_router(egress_.get());
+    }
     int pidfd = -1;
     pid_t pid = CloneSandbox(NamespaceFlags(policy_), &pidfd, cgroup_ ? cgroup_->dir_fd() : -1);
     if (pid < 0) return CloneError(errno);
@@ -173,7 +182,7 @@ class Supervisor {
 
     bool exited = false;
     while (!exited) {
-      struct pollfd fds[7] = {
+      struct pollfd fds[8] = {
           {pidfd_.get(), POLLIN, 0},
           {signals.get(), POLLIN, 0},
           {sync_.get(), POLLIN, 0},
@@ -181,13 +190,15 @@ class Supervisor {
           {listener_fd_.get(), POLLIN, 0},
           {relay_ ? relay_->input() : -1, POLLIN, 0},
           {relay_ ? relay_->master() : -1, relay_ ? relay_->master_events() : short{0}, 0},
+          {egress_ ? egress_->control_fd() : -1, POLLIN, 0},
       };
       // Once the socket hung up, stop polling it or poll would spin on POLLHUP.
       if (sync_closed_) fds[2].fd = -1;
       if (terminal_closed_) fds[6].fd = -1;
+      if (egress_closed_) fds[7].fd = -1;
       // Socket calls the fence made for the job and that would have blocked are retried.
       int wait_ms = listener_fd_ ? seccomp_->RetryTimeoutMs() : -1;
-      int n = ::poll(fds, 7, wait_ms);
+      int n = ::poll(fds, 8, wait_ms);
       if (n < 0) {
         if (errno == EINTR) continue;
         return MakeError("poll failed", errno);
@@ -196,6 +207,9 @@ class Supervisor {
       if (fds[1].revents & POLLIN) ForwardSignals(signals.get());
       if (fds[2].revents & (POLLIN | POLLHUP)) ReadRecords();
       if (fds[3].revents & POLLIN) OnTimer(timer.get());
+      if (fds[7].revents & POLLIN) egress_->ReadControl();
+      // The proxy is gone (it failed to start, or was killed): its records stop there.
+      if (fds[7].revents & (POLLHUP | POLLERR)) egress_closed_ = true;
       if (fds[5].revents & (POLLIN | POLLHUP)) relay_->OnInput();
       if (fds[6].revents != 0 && !relay_->OnMaster(fds[6].revents)) terminal_closed_ = true;
       // A filtered call waits for its answer: take it before anything slow. POLLHUP alone:
@@ -225,6 +239,12 @@ class Supervisor {
       outcome.oom_kills = usage.oom_kills;
     }
     if (seccomp_) AddDenials(*seccomp_, &outcome);
+    if (egress_) {
+      outcome.network_mode =
+          policy_.egress().mode == policy::EgressPlan::Mode::kLog ? "log" : "allow-list";
+      outcome.network = egress_->Finish();
+      egress_.reset();
+    }
     outcome.full_tmpfs = full_tmpfs_;
     observer_->OnFinished(outcome);
     return outcome;
@@ -280,6 +300,8 @@ class Supervisor {
         } else if (record.kind == RecordKind::kLandlockObject) {
           record.path[sizeof(record.path) - 1] = '\0';
           observer_->OnLandlockObject(record);
+        } else if (record.kind == RecordKind::kEgressSocket) {
+          if (attached && egress_) egress_->AddSocket(record.op_index, std::move(attached));
         } else if (record.kind == RecordKind::kSandboxReady) {
           observer_->OnReady();
         } else if (record.kind == RecordKind::kJobExited) {
@@ -407,6 +429,8 @@ class Supervisor {
   std::optional<Record> error_;
   std::optional<RunCgroup> cgroup_;
   std::optional<seccomp::Listener> seccomp_;  // answers the filter's notifications
+  std::unique_ptr<EgressLink> egress_;        // --allow-host: the proxy and the routes
+  bool egress_closed_ = false;
   UniqueFd listener_fd_;
   std::optional<TerminalRelay> relay_;  // --tty
   bool terminal_closed_ = false;
