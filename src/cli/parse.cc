@@ -182,10 +182,11 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
                    "Reach HOST at ADDR (the host side's lookup, as curl's --resolve)",
                    "HOST:ADDR"}}) {
     std::string name = flag;
+    std::vector<CliOptions::NetworkEntry>* into = list;  // clang 14 cannot capture a binding
     app.add_option_function<std::vector<std::string>>(
            name,
-           [list, name](const std::vector<std::string>& values) {
-             for (const std::string& v : values) list->push_back({v, name + " " + v, {}});
+           [into, name](const std::vector<std::string>& values) {
+             for (const std::string& v : values) into->push_back({v, name + " " + v, {}});
            },
            help)
         ->type_name(type)

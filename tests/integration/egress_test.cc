@@ -222,6 +222,38 @@ TEST_F(EgressTest, ATlsServerNameOtherThanTheAllowedOneIsRefused) {
   EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(Report());
 }
 
+// --network log lets every destination through the proxy and lists each after the run.
+TEST_F(EgressTest, LogModeAllowsAndRecordsEveryDestination) {
+  HostServer server("logged\n");
+  std::string port = std::to_string(server.port());
+  RunResult r = Run({"--network", "log", "--resolve", "anything.test:127.0.0.1"},
+                    {"curl", "--noproxy", "*", "-sS", "http://anything.test:" + port + "/"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "logged\n") << r;
+  EXPECT_NE(r.err.find("sandbox: network logged anything.test:" + port + " x1"), std::string::npos)
+      << r;
+  RunResult check = Check({R"(network.mode="log")", "network.destinations.0.connections=1"});
+  EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(Report());
+}
+
+// A thousand connections to the proxy that never send a byte: the proxy keeps serving, and
+// the run ends normally.
+TEST_F(EgressTest, AThousandHalfOpenConnectionsLeaveTheProxyServing) {
+  if (!HostHas("/usr/bin/python3")) GTEST_SKIP() << "needs /usr/bin/python3";
+  HostServer server("still serving\n");
+  std::string port = std::to_string(server.port());
+  RunResult r =
+      Run({"--allow-host", "registry.test:" + port, "--resolve", "registry.test:127.0.0.1",
+           "--limit", "nofile=4096"},
+          {"/usr/bin/python3", "-c",
+           "import socket,subprocess,sys\nheld=[]\nfor i in range(1000):\n"
+           " s=socket.socket(); s.connect(('127.0.0.1',3128)); held.append(s)\n"
+           "sys.exit(subprocess.run(['curl','--noproxy','*','-sS','http://registry.test:" +
+               port + "/']).returncode)\n"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "still serving\n") << r;
+}
+
 // Bad values: one line, exit 125.
 TEST_F(EgressTest, BadValuesAreRefused) {
   RunResult r = Run({"--allow-host", "exa mple.org"}, {"true"});
