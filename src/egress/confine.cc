@@ -119,8 +119,13 @@ std::string ApplySeccomp() {
   // New sockets: IPv4 and IPv6 only (destinations, and c-ares's queries to the host's
   // resolvers).
   for (int family : {AF_INET, AF_INET6}) {
-    if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-                         SCMP_A0_32(SCMP_CMP_EQ, static_cast<uint32_t>(family))) != 0) {
+    // The family's low 32 bits (the kernel reads an int), as SCMP_A0_32 would say.
+    scmp_arg_cmp family_is = {};
+    family_is.arg = 0;
+    family_is.op = SCMP_CMP_MASKED_EQ;
+    family_is.datum_a = 0xffffffffu;
+    family_is.datum_b = static_cast<uint32_t>(family);
+    if (seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &family_is) != 0) {
       seccomp_release(ctx);
       return "seccomp_rule_add socket failed";
     }
