@@ -7,7 +7,8 @@ _sandbox_flags="--help --version --profile
   --bind --bind-try --ro-bind --ro-bind-try --bind-socket --dev-bind --dev-bind-try
   --tmpfs --proc --dev --dir --remount-ro --symlink --size --perms --chdir
   --setenv --unsetenv --clearenv --pass-env --keep-env
-  --hostname --uid --gid --share-net --host-proc --pass-fd --timeout --timeout-grace --limit --isolation --landlock
+  --hostname --uid --gid --share-net --allow-host --resolve --network --host-proc --pass-fd
+  --timeout --timeout-grace --limit --isolation --landlock
   --seccomp-policy --seccomp-action --name --tty --verbose --report --report-fd
   --workspace --workspace-vcs --protect --unprotect --cache --changes --include-protected
   --keep-changes"
@@ -174,6 +175,13 @@ _sandbox() {
       ;;
     --isolation)
       COMPREPLY=($(compgen -W "namespaces landlock auto" -- "$cur"))
+      return
+      ;;
+    --network)
+      COMPREPLY=($(compgen -W "none log" -- "$cur"))
+      return
+      ;;
+    --allow-host | --resolve)
       return
       ;;
     --workspace-vcs)

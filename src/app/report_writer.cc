@@ -157,6 +157,10 @@ void ReportWriter::SetPolicy(const policy::Policy& policy) {
   r.landlock_abi = policy.landlock().abi;
   r.isolation = policy.isolation() == policy::Isolation::kLandlock ? "landlock" : "namespaces";
   r.seccomp_policy = policy.seccomp() ? "default" : "none";
+  r.network_mode = policy.network() == policy::NetworkMode::kHost                 ? "host"
+                   : policy.egress().mode == policy::EgressPlan::Mode::kAllowList ? "allow-list"
+                   : policy.egress().mode == policy::EgressPlan::Mode::kLog       ? "log"
+                                                                                  : "none";
   r.seccomp_action.reset();
   if (policy.seccomp()) r.seccomp_action = seccomp::ActionName(policy.seccomp()->action);
   r.rlimits.clear();

@@ -84,8 +84,20 @@ void PrintText(const policy::Policy& p, const profile::ProfileSpec& spec) {
   std::printf("\nidentity:  uid %u gid %u inside = uid %u gid %u outside\n", p.identity().inner_uid,
               p.identity().inner_gid, p.identity().outer_uid, p.identity().outer_gid);
   std::printf("hostname:  %s\n", p.hostname().c_str());
-  std::printf("network:   %s\n",
-              p.network() == policy::NetworkMode::kNone ? "none (lo only)" : "host");
+  const policy::EgressPlan& egress = p.egress();
+  std::printf("network:   %s\n", p.network() == policy::NetworkMode::kHost ? "host"
+                                 : egress.mode == policy::EgressPlan::Mode::kAllowList
+                                     ? "allow-list (lo, the sandbox's resolver and proxy)"
+                                 : egress.mode == policy::EgressPlan::Mode::kLog
+                                     ? "log (every destination allowed and recorded)"
+                                     : "none (lo only)");
+  for (const egress::HostRule& rule : egress.allow) {
+    std::printf("  allow    %s  (%s)\n", egress::RuleText(rule).c_str(), rule.origin.c_str());
+  }
+  for (const egress::Pin& pin : egress.resolve) {
+    std::printf("  resolve  %s -> %s  (%s)\n", pin.host.c_str(), pin.address.c_str(),
+                pin.origin.c_str());
+  }
   std::printf("cwd:       %s%s\n", p.cwd().c_str(), p.cwd_required() ? "" : " (if present)");
   std::printf("isolation: %s\n",
               p.isolation() == policy::Isolation::kLandlock ? "landlock" : "namespaces");
@@ -146,7 +158,32 @@ void PrintJson(const policy::Policy& p, const profile::ProfileSpec& spec,
   w.Key("outer_gid").UInt(p.identity().outer_gid);
   w.EndObject();
   w.Key("hostname").String(p.hostname());
-  w.Key("network").String(p.network() == policy::NetworkMode::kNone ? "none" : "host");
+  w.Key("network").String(p.network() == policy::NetworkMode::kHost                 ? "host"
+                          : p.egress().mode == policy::EgressPlan::Mode::kAllowList ? "allow-list"
+                          : p.egress().mode == policy::EgressPlan::Mode::kLog       ? "log"
+                                                                                    : "none");
+  w.Key("egress").BeginObject();
+  w.Key("allow").BeginArray();
+  for (const egress::HostRule& rule : p.egress().allow) {
+    w.BeginObject();
+    w.Key("host").String(rule.subdomains ? "*." + rule.host : rule.host);
+    w.Key("ports").BeginArray();
+    for (uint16_t port : rule.ports) w.UInt(port);
+    w.EndArray();
+    w.Key("origin").String(rule.origin);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("resolve").BeginArray();
+  for (const egress::Pin& pin : p.egress().resolve) {
+    w.BeginObject();
+    w.Key("host").String(pin.host);
+    w.Key("address").String(pin.address);
+    w.Key("origin").String(pin.origin);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
   w.Key("cwd").String(p.cwd());
   w.Key("isolation")
       .String(p.isolation() == policy::Isolation::kLandlock ? "landlock" : "namespaces");

@@ -96,6 +96,10 @@ struct ChildPlan {
 
   const char* hostname = "sandbox";
   bool bring_up_loopback = true;
+  // --allow-host (child/egress.h): lo's extra addresses and the proxy's sockets, sent to the
+  // supervisor; the proxy listens at egress_proxy_port.
+  bool egress = false;
+  uint16_t egress_proxy_port = 0;
   bool set_hostname = true;       // only in a UTS namespace of the sandbox's own
   bool own_pid_namespace = true;  // pid 1 of a new pid namespace (see init::RunInit)
   bool job_is_pid1 = false;       // bwrap --as-pid-1: pid 1 execs the job itself

@@ -15,6 +15,7 @@
 #include <cerrno>
 
 #include "child/caps.h"
+#include "child/egress.h"
 #include "child/exec.h"
 #include "child/fds.h"
 #include "child/id_maps.h"
@@ -299,6 +300,8 @@ pid_t StartJobProcess(const ChildPlan& plan, int terminal_slave, int ruleset) no
   e = BuildFilesystem(plan, &clock, &built);
   if (!e.failed() && plan.set_hostname) e = SetHostname(plan.hostname);
   if (!e.failed() && plan.bring_up_loopback) e = BringUpLoopback();
+  // Binding port 53 needs CAP_NET_BIND_SERVICE in the namespace's owner: before any drop.
+  if (!e.failed() && plan.egress) e = SetUpEgress(plan.sync_fd, plan.egress_proxy_port);
   // Last of the privileged steps: after these, pid 1 has no capabilities over the mounts,
   // hostname or network it set up.
   if (!e.failed() && plan.userns2_fd >= 0 && ::setns(plan.userns2_fd, CLONE_NEWUSER) != 0) {

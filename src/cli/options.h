@@ -135,6 +135,16 @@ struct CliOptions {
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
   bool share_net = false;
+  /// Egress (docs/network.md): --allow-host HOST[:PORT] and --resolve HOST:ADDR (after the
+  /// profile's [network] allow and resolve), as written; policy::Build checks them.
+  struct NetworkEntry {
+    std::string value;
+    std::string origin;    // "--allow-host x" or "cc.toml:12:5", for show and the report
+    SourceLocation where;  // a profile's entry: its file and line (none for a flag)
+  };
+  std::vector<NetworkEntry> allow_hosts;
+  std::vector<NetworkEntry> resolve_pins;
+  std::optional<std::string> network;  // --network none|log
   std::optional<std::string> chdir;
   std::vector<int> pass_fds;
   std::optional<std::chrono::milliseconds> timeout;

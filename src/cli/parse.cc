@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <tuple>
 #include <utility>
 
 #include "common/units.h"
@@ -172,6 +173,31 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
   app.add_option("--uid", out.uid, "User id inside (default: 0)");
   app.add_option("--gid", out.gid, "Group id inside (default: 0)");
   app.add_flag("--share-net", out.share_net, "Keep the host's network instead of lo only");
+  for (auto [flag, list, help, type] :
+       {std::tuple{"--allow-host", &out.allow_hosts,
+                   "Let the job reach HOST (a name, *.domain for its subdomains, or an address) on "
+                   "PORT (default: 443 and 80), through the sandbox's proxy; nothing else leaves",
+                   "HOST[:PORT]"},
+        std::tuple{"--resolve", &out.resolve_pins,
+                   "Reach HOST at ADDR (the host side's lookup, as curl's --resolve)",
+                   "HOST:ADDR"}}) {
+    std::string name = flag;
+    std::vector<CliOptions::NetworkEntry>* into = list;  // clang 14 cannot capture a binding
+    app.add_option_function<std::vector<std::string>>(
+           name,
+           [into, name](const std::vector<std::string>& values) {
+             for (const std::string& v : values) into->push_back({v, name + " " + v, {}});
+           },
+           help)
+        ->type_name(type)
+        ->trigger_on_parse()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  }
+  app.add_option("--network", out.network,
+                 "none (default: lo only, or the --allow-host list) or log (every destination "
+                 "allowed and recorded, to learn an allow-list)")
+      ->check(CLI::IsMember({"none", "log"}))
+      ->type_name("MODE");
   app.add_flag_callback(
       "--host-proc", [&out] { out.host_proc = true; },
       "Proc mounts bind this /proc read-only instead of a fresh one (containers whose /proc is "

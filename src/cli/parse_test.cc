@@ -175,5 +175,20 @@ TEST(CliParseTest, WorkspaceModeAndDirectoryCombine) {
   EXPECT_FALSE(r);
 }
 
+TEST(CliParseTest, EgressFlagsKeepTheirOrder) {
+  auto r = ParseArgs({"--allow-host", "a.example", "--resolve", "a.example:127.0.0.1",
+                      "--allow-host", "*.b.example:8443", "--network", "log", "--", "true"});
+  ASSERT_TRUE(r) << r.error().ToString();
+  const auto& o = r->options;
+  ASSERT_EQ(o.allow_hosts.size(), 2u);
+  EXPECT_EQ(o.allow_hosts[0].value, "a.example");
+  EXPECT_EQ(o.allow_hosts[0].origin, "--allow-host a.example");
+  EXPECT_EQ(o.allow_hosts[1].value, "*.b.example:8443");
+  ASSERT_EQ(o.resolve_pins.size(), 1u);
+  EXPECT_EQ(o.resolve_pins[0].origin, "--resolve a.example:127.0.0.1");
+  EXPECT_EQ(o.network, "log");
+  EXPECT_FALSE(ParseArgs({"--network", "host", "--", "true"}));
+}
+
 }  // namespace
 }  // namespace sandbox::cli

@@ -36,6 +36,8 @@ const char* SetupStepName(SetupStep step) noexcept {
       return "set hostname";
     case SetupStep::kBringUpLoopback:
       return "bring up lo";
+    case SetupStep::kSetUpEgress:
+      return "set up the egress resolver and proxy sockets";
     case SetupStep::kCloseInheritedFds:
       return "close inherited descriptors";
     case SetupStep::kLockFile:

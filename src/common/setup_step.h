@@ -50,6 +50,7 @@ enum class SetupStep : uint8_t {
   kSwitchGid,
   kBoundUserLimits,
   kSealMounts,
+  kSetUpEgress,  // --allow-host: lo's extra addresses, the resolver's and proxy's sockets
   kCount,
 };
 

@@ -334,6 +334,8 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   }
   plan->hostname = plan->Intern(policy.hostname());
   plan->bring_up_loopback = (policy.namespaces() & CLONE_NEWNET) != 0;
+  plan->egress = plan->bring_up_loopback && policy.egress().on();
+  plan->egress_proxy_port = egress::kProxyPort;
   plan->set_hostname = (policy.namespaces() & CLONE_NEWUTS) != 0;
   plan->own_pid_namespace = (policy.namespaces() & CLONE_NEWPID) != 0;
   plan->job_is_pid1 = policy.job_is_pid1();

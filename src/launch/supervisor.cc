@@ -24,6 +24,7 @@
 #include "common/unique_fd.h"
 #include "init/init.h"
 #include "launch/cgroup.h"
+#include "launch/egress_link.h"
 #include "launch/landlock_only.h"
 #include "launch/listener_receiver.h"
 #include "launch/terminal_relay.h"
@@ -130,6 +131,14 @@ class Supervisor {
     if (plan_.landlock_only) {
       if (auto r = PrepareLandlockOnly(); !r) return r.error();
     }
+    // The proxy runs before the job exists: the sockets pid 1 makes for it queue what the job
+    // sends until it takes them.
+    if (policy_.egress().on() && plan_.egress) {
+      auto link = EgressLink::Start(policy_.egress());
+      if (!link) return link.error();
+      egress_ = std::move(*link);
+      if (seccomp_) seccomp_->set_egress_router(egress_.get());
+    }
     int pidfd = -1;
     pid_t pid = CloneSandbox(NamespaceFlags(policy_), &pidfd, cgroup_ ? cgroup_->dir_fd() : -1);
     if (pid < 0) return CloneError(errno);
@@ -229,7 +238,7 @@ class Supervisor {
 
     bool exited = false;
     while (!exited) {
-      struct pollfd fds[7] = {
+      struct pollfd fds[8] = {
           {pidfd_.get(), POLLIN, 0},
           {signals.get(), POLLIN, 0},
           {sync_.get(), POLLIN, 0},
@@ -237,13 +246,15 @@ class Supervisor {
           {listener_fd_.get(), POLLIN, 0},
           {relay_ ? relay_->input() : -1, POLLIN, 0},
           {relay_ ? relay_->master() : -1, relay_ ? relay_->master_events() : short{0}, 0},
+          {egress_ ? egress_->control_fd() : -1, POLLIN, 0},
       };
       // Once the socket hung up, stop polling it or poll would spin on POLLHUP.
       if (sync_closed_) fds[2].fd = -1;
       if (terminal_closed_) fds[6].fd = -1;
+      if (egress_closed_) fds[7].fd = -1;
       // Socket calls the fence made for the job and that would have blocked are retried.
       int wait_ms = listener_fd_ ? seccomp_->RetryTimeoutMs() : -1;
-      int n = ::poll(fds, 7, wait_ms);
+      int n = ::poll(fds, 8, wait_ms);
       if (n < 0) {
         if (errno == EINTR) continue;
         return MakeError("poll failed", errno);
@@ -252,6 +263,9 @@ class Supervisor {
       if (fds[1].revents & POLLIN) ForwardSignals(signals.get());
       if (fds[2].revents & (POLLIN | POLLHUP)) ReadRecords();
       if (fds[3].revents & POLLIN) OnTimer(timer.get());
+      if (fds[7].revents & POLLIN) egress_->ReadControl();
+      // The proxy is gone (it failed to start, or was killed): its records stop there.
+      if (fds[7].revents & (POLLHUP | POLLERR)) egress_closed_ = true;
       if (fds[5].revents & (POLLIN | POLLHUP)) relay_->OnInput();
       if (fds[6].revents != 0 && !relay_->OnMaster(fds[6].revents)) terminal_closed_ = true;
       // A filtered call waits for its answer: take it before anything slow. POLLHUP alone:
@@ -286,6 +300,12 @@ class Supervisor {
       outcome.oom_kills = usage.oom_kills;
     }
     if (seccomp_) AddDenials(*seccomp_, &outcome);
+    if (egress_) {
+      outcome.network_mode =
+          policy_.egress().mode == policy::EgressPlan::Mode::kLog ? "log" : "allow-list";
+      outcome.network = egress_->Finish();
+      egress_.reset();
+    }
     outcome.full_tmpfs = full_tmpfs_;
     observer_->OnFinished(outcome);
     return outcome;
@@ -343,6 +363,8 @@ class Supervisor {
         } else if (record.kind == RecordKind::kLandlockObject) {
           record.path[sizeof(record.path) - 1] = '\0';
           observer_->OnLandlockObject(record);
+        } else if (record.kind == RecordKind::kEgressSocket) {
+          if (attached && egress_) egress_->AddSocket(record.op_index, std::move(attached));
         } else if (record.kind == RecordKind::kSandboxReady) {
           observer_->OnReady();
         } else if (record.kind == RecordKind::kJobExited) {
@@ -471,6 +493,8 @@ class Supervisor {
   std::optional<RunCgroup> cgroup_;
   std::optional<seccomp::Listener> seccomp_;  // answers the filter's notifications
   ListenerReceiver listener_receiver_;        // takes the job's listener
+  std::unique_ptr<EgressLink> egress_;        // --allow-host: the proxy and the routes
+  bool egress_closed_ = false;
   UniqueFd listener_fd_;
   std::optional<TerminalRelay> relay_;  // --tty
   bool subreaper_ = false;              // --isolation landlock

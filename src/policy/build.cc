@@ -100,6 +100,7 @@ class PolicyBuilder {
     }
     policy_.command_ = options_.command;
     if (auto r = BuildIdentity(); !r) return r.error();
+    if (auto r = BuildEgress(); !r) return r.error();
     if (auto r = BuildMounts(); !r) return r.error();
     if (auto r = BuildEnvironment(); !r) return r.error();
     if (auto r = BuildProcess(); !r) return r.error();
@@ -196,6 +197,17 @@ class PolicyBuilder {
   // node's ENOTFOUND). So where the job would read the host's nsswitch.conf (or resolv.conf,
   // which Go and c-ares read themselves), it reads these instead (nsswitch.conf(5)).
   void ResolveNamesLocallyOnly() {
+    // With an allow-list, names go to the sandbox's own resolver (the proxy's, on lo), which
+    // answers allowed names only (docs/network.md).
+    static constexpr const char* kEgressNsswitch =
+        "# sandbox: egress allow-list: names resolve from /etc/hosts, then the sandbox's "
+        "resolver\n"
+        "passwd:     files\ngroup:      files\nshadow:     files\ngshadow:    files\n"
+        "hosts:      files dns\nnetworks:   files\nprotocols:  files\nservices:   files\n"
+        "ethers:     files\nrpc:        files\nnetgroup:   files\n";
+    static constexpr const char* kEgressResolvConf =
+        "# sandbox: egress allow-list: the sandbox's resolver answers allowed names only\n"
+        "nameserver 127.0.0.1\noptions ndots:1 timeout:2 attempts:2\n";
     static constexpr const char* kNsswitch =
         "# sandbox: network \"none\": names resolve from /etc/hosts only\n"
         "passwd:     files\ngroup:      files\nshadow:     files\ngshadow:    files\n"
@@ -203,15 +215,17 @@ class PolicyBuilder {
         "ethers:     files\nrpc:        files\nnetgroup:   files\n";
     static constexpr const char* kResolvConf =
         "# sandbox: network \"none\": no name server is reachable\n";
+    const bool egress = policy_.egress_.on();
     for (auto [target, content] :
-         {std::pair{"/etc/nsswitch.conf", kNsswitch}, std::pair{"/etc/resolv.conf", kResolvConf}}) {
+         {std::pair{"/etc/nsswitch.conf", egress ? kEgressNsswitch : kNsswitch},
+          std::pair{"/etc/resolv.conf", egress ? kEgressResolvConf : kResolvConf}}) {
       if (!ShowsHostsOwn(target, false)) continue;
       MountOp op;
       op.kind = MountKind::kReadOnlyBindData;
       op.target = target;
       op.mode = 0644;
       op.content = content;
-      op.origin.file = "network none";
+      op.origin.file = egress ? "network allow-list" : "network none";
       policy_.mounts_.push_back(std::move(op));
     }
   }
@@ -295,6 +309,18 @@ class PolicyBuilder {
     in.pass.insert(in.pass.end(), options_.env_pass.begin(), options_.env_pass.end());
     in.deny = options_.env_deny;
     in.edits = options_.env;
+    if (policy_.egress_.on()) {
+      // Programs that honour proxy variables use the proxy explicitly (CONNECT); the rest are
+      // caught at connect(2). The flags' own --setenv/--unsetenv still come after.
+      std::vector<cli::EnvRequest> proxy;
+      for (const char* name : {"http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"}) {
+        proxy.push_back({cli::EnvRequest::Op::kSet, name, egress::kProxyUrl});
+      }
+      for (const char* name : {"no_proxy", "NO_PROXY"}) {
+        proxy.push_back({cli::EnvRequest::Op::kSet, name, "localhost,127.0.0.1,::1"});
+      }
+      in.edits.insert(in.edits.begin(), proxy.begin(), proxy.end());
+    }
     in.caller = &caller_.environment;
     auto job = BuildJobEnvironment(in);
     if (!job) return job.error();
@@ -559,6 +585,55 @@ class PolicyBuilder {
     return {};
   }
 
+  // A bad entry names its profile line, or the flag.
+  static Error At(Error e, const cli::CliOptions::NetworkEntry& entry) {
+    if (entry.where.line > 0) {
+      e.where = entry.where;
+      return e;
+    }
+    return WithOrigin(std::move(e), entry.origin);
+  }
+
+  // --allow-host, --resolve, --network log and the profile's [network] (docs/network.md).
+  Result<void> BuildEgress() {
+    EgressPlan& egress = policy_.egress_;
+    bool log = options_.network.value_or("none") == "log";
+    if (options_.allow_hosts.empty() && !log) {
+      if (options_.resolve_pins.empty()) return {};
+      Error e = MakeError("--resolve has no effect without --allow-host or --network log");
+      return At(e, options_.resolve_pins.front());
+    }
+    std::string origin = log ? "--network log" : options_.allow_hosts.front().origin;
+    if (options_.bwrap) return MakeError(origin + ": not in bwrap mode");
+    if (options_.share_net) {
+      Error e = MakeError(origin + " cannot be combined with the host's network (--share-net or " +
+                          "[sandbox] network = \"host\")");
+      e.hint = "an allow-list keeps the job in a network of its own; drop --share-net";
+      return e;
+    }
+    // Allowed connections are routed by the socket fence, which needs the listener.
+    if (options_.seccomp_policy.value_or("default") == "none" ||
+        options_.seccomp_action.value_or("errno") == "kill") {
+      Error e = MakeError(origin + " needs the seccomp filter's socket fence");
+      e.hint = "drop --seccomp-policy none and --seccomp-action kill (errno or log work)";
+      return e;
+    }
+    egress.mode = log ? EgressPlan::Mode::kLog : EgressPlan::Mode::kAllowList;
+    for (const cli::CliOptions::NetworkEntry& entry : options_.allow_hosts) {
+      auto rule = egress::ParseHostRule(entry.value);
+      if (!rule) return At(rule.error(), entry);
+      rule->origin = entry.origin;
+      egress.allow.push_back(std::move(*rule));
+    }
+    for (const cli::CliOptions::NetworkEntry& entry : options_.resolve_pins) {
+      auto pin = egress::ParsePin(entry.value);
+      if (!pin) return At(pin.error(), entry);
+      pin->origin = entry.origin;
+      egress.resolve.push_back(std::move(*pin));
+    }
+    return {};
+  }
+
   // auto: on whenever the kernel has Landlock. on: refuse to run without it.
   Result<void> BuildLandlock() {
     std::string mode = options_.landlock.value_or("auto");
@@ -619,6 +694,14 @@ class PolicyBuilder {
     if (policy_.terminal_) {
       Error e = MakeError("--isolation landlock has no pseudo-terminal of its own for --tty");
       e.hint = "run without --tty, or where user namespaces work";
+      return WithOrigin(e, origin);
+    }
+    // The allow-list's proxy listens on the job's own loopback: a network namespace.
+    if (policy_.egress_.on()) {
+      Error e = MakeError(
+          "--isolation landlock has no network of its own for an egress allow-list "
+          "(--allow-host, --network log, [network] allow)");
+      e.hint = "drop the allow-list, or run where user namespaces work";
       return WithOrigin(e, origin);
     }
     // No user namespace maps the caller to another id.

@@ -195,6 +195,12 @@ TEST(PolicyBuildTest, IsolationLandlockRefusesWhatItCannotDo) {
   auto logged = Build(o, caller);
   ASSERT_FALSE(logged);
   EXPECT_NE(logged.error().message.find("cannot use --seccomp-action log"), std::string::npos);
+  o.seccomp_action.reset();
+  o.allow_hosts = {{"registry.test", "--allow-host registry.test", {}}};
+  auto egress = Build(o, caller);
+  ASSERT_FALSE(egress);
+  EXPECT_NE(egress.error().message.find("no network of its own for an egress allow-list"),
+            std::string::npos);
 }
 
 // RLIMIT_NPROC counts every process of the caller's uid: the job gets `pids` more than now.
@@ -407,6 +413,58 @@ TEST(PolicyBuildTest, NoNetworkReplacesTheHostsNameServiceFiles) {
   ::close(::open(own.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
   o.mounts = {Request(MountKind::kReadOnlyBind, own, "/etc/nsswitch.conf")};
   EXPECT_TRUE(generated(*Build(o, TestCaller())).empty());
+}
+
+TEST(PolicyBuildTest, EgressAllowListAndPins) {
+  cli::CliOptions o = WithCommand();
+  o.allow_hosts = {{"registry.test:8080", "--allow-host registry.test:8080", {}},
+                   {"*.example.org", "p.toml:3:12", {"p.toml", 3, 12}}};
+  o.resolve_pins = {{"registry.test:127.0.0.1", "--resolve registry.test:127.0.0.1", {}}};
+  auto p = Build(o, TestCaller());
+  ASSERT_TRUE(p) << p.error().ToString();
+  const EgressPlan& egress = p->egress();
+  EXPECT_EQ(egress.mode, EgressPlan::Mode::kAllowList);
+  ASSERT_EQ(egress.allow.size(), 2u);
+  EXPECT_EQ(egress.allow[0].host, "registry.test");
+  EXPECT_EQ(egress.allow[0].ports, std::vector<uint16_t>{8080});
+  EXPECT_EQ(egress.allow[1].origin, "p.toml:3:12");
+  ASSERT_EQ(egress.resolve.size(), 1u);
+  EXPECT_EQ(egress.resolve[0].address, "127.0.0.1");
+  // Programs that honour proxy variables find the proxy; localhost stays direct.
+  EXPECT_TRUE(HasEnv(*p, "https_proxy=http://127.0.0.1:3128"));
+  EXPECT_TRUE(HasEnv(*p, "HTTP_PROXY=http://127.0.0.1:3128"));
+  EXPECT_TRUE(HasEnv(*p, "NO_PROXY=localhost,127.0.0.1,::1"));
+  EXPECT_FALSE(Build(WithCommand(), TestCaller())->egress().on());
+  EXPECT_FALSE(HasEnv(*Build(WithCommand(), TestCaller()), "https_proxy=http://127.0.0.1:3128"));
+}
+
+TEST(PolicyBuildTest, EgressRefusals) {
+  cli::CliOptions bad = WithCommand();
+  bad.allow_hosts = {{"exa mple", "p.toml:3:12", {"p.toml", 3, 12}}};
+  EXPECT_EQ(Build(bad, TestCaller()).error().ToString(),
+            "p.toml:3:12: \"exa mple\" is not a host name or IP address; write HOST[:PORT]: a DNS "
+            "name (example.org), *.example.org for its subdomains, an IPv4 address or a "
+            "bracketed IPv6 one ([2001:db8::1]:443)");
+  cli::CliOptions shared = WithCommand();
+  shared.share_net = true;
+  shared.allow_hosts = {{"a.test", "--allow-host a.test", {}}};
+  EXPECT_EQ(Build(shared, TestCaller()).error().message,
+            "--allow-host a.test cannot be combined with the host's network (--share-net or "
+            "[sandbox] network = \"host\")");
+  cli::CliOptions no_fence = WithCommand();
+  no_fence.network = "log";
+  no_fence.seccomp_action = "kill";
+  EXPECT_EQ(Build(no_fence, TestCaller()).error().message,
+            "--network log needs the seccomp filter's socket fence");
+  cli::CliOptions lone_pin = WithCommand();
+  lone_pin.resolve_pins = {{"a.test:1.2.3.4", "--resolve a.test:1.2.3.4", {}}};
+  EXPECT_EQ(Build(lone_pin, TestCaller()).error().ToString(),
+            "--resolve has no effect without --allow-host or --network log (--resolve "
+            "a.test:1.2.3.4)");
+  cli::CliOptions bad_pin = WithCommand();
+  bad_pin.network = "log";
+  bad_pin.resolve_pins = {{"a.test:nowhere", "--resolve a.test:nowhere", {}}};
+  EXPECT_FALSE(Build(bad_pin, TestCaller()));
 }
 
 }  // namespace

@@ -56,6 +56,18 @@ Result<cli::CliOptions> CombineWithProfile(const profile::ProfileSpec& profile,
     out.gid = static_cast<gid_t>(*id);
   }
 
+  // Egress: the profile's [network] entries, then the flags'.
+  out.allow_hosts.clear();
+  out.resolve_pins.clear();
+  for (const auto& entry : profile.network_rules.allow) {
+    out.allow_hosts.push_back({entry.value, entry.where.ToString(), entry.where});
+  }
+  for (const auto& entry : profile.network_rules.resolve) {
+    out.resolve_pins.push_back({entry.value, entry.where.ToString(), entry.where});
+  }
+  for (const auto& entry : flags.allow_hosts) out.allow_hosts.push_back(entry);
+  for (const auto& entry : flags.resolve_pins) out.resolve_pins.push_back(entry);
+
   // Mounts: the profile's, then the flags'. The origin names the file and line.
   out.mounts.clear();
   for (const profile::MountSpec& m : profile.mounts) {

@@ -13,6 +13,7 @@
 
 #include "common/mount_kind.h"
 #include "common/result.h"
+#include "egress/rules.h"
 #include "seccomp/settings.h"
 
 namespace sandbox::policy {
@@ -67,6 +68,16 @@ struct Coordination {
 };
 
 enum class NetworkMode { kNone, kHost };
+
+/// Egress (docs/network.md): in its own network namespace, the job reaches `allow` (kAllowList)
+/// or anything (kLog, recorded) through the sandbox's proxy, and nothing else. kOff: lo only.
+struct EgressPlan {
+  enum class Mode { kOff, kAllowList, kLog };
+  Mode mode = Mode::kOff;
+  std::vector<egress::HostRule> allow;
+  std::vector<egress::Pin> resolve;
+  bool on() const { return mode != Mode::kOff; }
+};
 
 struct Identity {
   uid_t outer_uid = 0;  // the caller's ids on the host
@@ -143,6 +154,7 @@ class Policy {
   const std::vector<AbsentMount>& absent_mounts() const { return absent_mounts_; }
   const Identity& identity() const { return identity_; }
   NetworkMode network() const { return network_; }
+  const EgressPlan& egress() const { return egress_; }
   const std::string& hostname() const { return hostname_; }
   const std::string& cwd() const { return cwd_; }
   /// False when cwd is only a preference (the caller's directory): fall back to
@@ -210,6 +222,7 @@ class Policy {
   std::vector<AbsentMount> absent_mounts_;
   Identity identity_;
   NetworkMode network_ = NetworkMode::kNone;
+  EgressPlan egress_;
   std::string hostname_ = "sandbox";
   std::string cwd_ = "/";
   bool cwd_required_ = false;

@@ -113,6 +113,13 @@ void MergeInto(ProfileSpec& base, ProfileSpec derived) {
   for (auto& m : derived.mounts) base.mounts.push_back(std::move(m));
   MergeWorkspace(base.workspace, derived.workspace);
   MergeCaches(base.caches, derived.caches);
+  for (auto [into, from] :
+       {std::pair{&base.network_rules.allow, &derived.network_rules.allow},
+        std::pair{&base.network_rules.resolve, &derived.network_rules.resolve}}) {
+    for (auto& entry : *from) {
+      if (!Contains(*into, entry.value)) into->push_back(std::move(entry));
+    }
+  }
   for (auto& l : derived.limits) base.limits.push_back(std::move(l));
   for (auto& file : derived.chain) base.chain.push_back(std::move(file));
   base.path = std::move(derived.path);

@@ -30,8 +30,9 @@ namespace {
 
 using Words = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 8> kTopKeys = {"extends", "sandbox", "env",       "mount",
-                                                      "limits",  "seccomp", "workspace", "cache"};
+constexpr std::array<std::string_view, 9> kTopKeys = {
+    "extends", "sandbox", "env", "mount", "limits", "seccomp", "workspace", "cache", "network"};
+constexpr std::array<std::string_view, 2> kNetworkKeys = {"allow", "resolve"};
 constexpr std::array<std::string_view, 4> kWorkspaceKeys = {"mode", "vcs", "protect", "unprotect"};
 constexpr std::array<std::string_view, 4> kCacheKeys = {"name", "target", "host", "share"};
 constexpr std::array<std::string_view, 4> kSeccompKeys = {"policy", "action", "deny", "allow"};
@@ -58,7 +59,7 @@ struct Section {
   const char* belongs;
   Words keys;
 };
-constexpr std::array<Section, 8> kSections = {
+constexpr std::array<Section, 9> kSections = {
     {{"", "belongs at the top level, before any [table]", kTopKeys},
      {"[workspace]", "belongs in [workspace]", kWorkspaceKeys},
      {"[[cache]]", "belongs in a [[cache]] entry", kCacheKeys},
@@ -66,7 +67,8 @@ constexpr std::array<Section, 8> kSections = {
      {"[env]", "belongs in [env]", kEnvKeys},
      {"[[mount]]", "belongs in a [[mount]] entry", kMountKeys},
      {"[limits]", "belongs in [limits]", kLimitKeys},
-     {"[seccomp]", "belongs in [seccomp]", kSeccompKeys}}};
+     {"[seccomp]", "belongs in [seccomp]", kSeccompKeys},
+     {"[network]", "belongs in [network]", kNetworkKeys}}};
 
 // "a string", "an integer", ... for "must be X, not Y" messages.
 const char* TypeName(const toml::node& node) {
@@ -298,6 +300,8 @@ class FileParser {
         if (const auto* t = Table(*node, *key)) ParseWorkspace(*t);
       } else if (k == "cache") {
         ForEachTable(*node, k, "cache", [this](const toml::table& t) { ParseCache(t); });
+      } else if (k == "network") {
+        if (const auto* t = Table(*node, *key)) ParseNetwork(*t);
       } else {
         Unknown(*key, "", kTopKeys);
       }
@@ -624,6 +628,24 @@ class FileParser {
     AddError(path.where, "workspace path " + Quoted(p) + " must be relative to the workspace",
              "name a path inside the project, e.g. \".envrc\" or \"tools/hooks\"");
     return false;
+  }
+
+  // [network]: the strings as written; policy::Build checks each (egress/rules.h) and reports
+  // a bad one at its line.
+  void ParseNetwork(const toml::table& table) {
+    ProfileSpec::Network& network = result_.spec.network_rules;
+    for (auto [key, node] : InFileOrder(table)) {
+      const std::string_view k = key->str();
+      if (k == "allow" || k == "resolve") {
+        auto& into = k == "allow" ? network.allow : network.resolve;
+        const char* what =
+            k == "allow" ? "an array of \"HOST[:PORT]\"" : "an array of \"HOST:ADDR\"";
+        ForEachString(*node, k, what,
+                      [&](Located<std::string> entry) { into.push_back(std::move(entry)); });
+      } else {
+        Unknown(*key, "[network]", kNetworkKeys);
+      }
+    }
   }
 
   void ParseWorkspace(const toml::table& table) {

@@ -651,5 +651,19 @@ TEST(ProfileParseTest, GarbageNeverThrows) {
   }
 }
 
+TEST(ProfileParseTest, NetworkAllowAndResolve) {
+  ProfileSpec spec = ParseOk(R"([network]
+allow = ["registry.npmjs.org", "*.example.org:8443"]
+resolve = ["registry.test:127.0.0.1"]
+)");
+  ASSERT_EQ(spec.network_rules.allow.size(), 2u);
+  EXPECT_EQ(spec.network_rules.allow[1].value, "*.example.org:8443");
+  EXPECT_EQ(spec.network_rules.allow[1].where.line, 2);
+  ASSERT_EQ(spec.network_rules.resolve.size(), 1u);
+  EXPECT_EQ(spec.network_rules.resolve[0].where.line, 3);
+  EXPECT_NE(Errors("[network]\nallowed = []\n"), "");
+  EXPECT_NE(Errors("[network]\nallow = \"a.test\"\n"), "");
+}
+
 }  // namespace
 }  // namespace sandbox::profile

@@ -108,6 +108,13 @@ struct ProfileSpec {
     std::vector<Located<std::string>> allow;
   };
   Seccomp seccomp;
+  /// [network]: the egress allow-list (docs/network.md), as written; a derived profile's
+  /// entries follow its base's.
+  struct Network {
+    std::vector<Located<std::string>> allow;    // "HOST[:PORT]"
+    std::vector<Located<std::string>> resolve;  // "HOST:ADDR"
+  };
+  Network network_rules;
 };
 
 /// What ${VARS} and profile lookup need from the host; injected so tests are machine-free.

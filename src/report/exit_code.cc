@@ -145,6 +145,24 @@ std::vector<std::string> DenialLines(const Outcome& outcome, bool logged) {
     }
     lines.push_back(std::move(line));
   }
+  // Egress: one line per refused destination; under --network log, per destination reached.
+  for (const NetworkDestination& d : outcome.network) {
+    bool log_mode = outcome.network_mode == "log";
+    if (d.refused == 0 && !(log_mode && d.connections > 0)) continue;
+    std::string where = d.host.find(':') != std::string::npos ? "[" + d.host + "]" : d.host;
+    std::string line = d.refused == 0 ? "sandbox: network logged " : "sandbox: network denied ";
+    line += d.port == 0 ? where + " (name lookup)" : where + ":" + std::to_string(d.port);
+    line += " x" + std::to_string(d.refused == 0 ? d.connections : d.refused);
+    if (d.refused > 0 && (!d.first_comm.empty() || d.first_pid)) {
+      line += " (first: " + (d.first_comm.empty() ? std::string("?") : d.first_comm);
+      if (d.first_pid) line += ", pid " + std::to_string(*d.first_pid);
+      line += ")";
+    } else if (d.refused > 0 && !d.why.empty() && d.why != "not allowed" &&
+               d.why != "name lookup") {
+      line += " (" + d.why + ")";
+    }
+    lines.push_back(std::move(line));
+  }
   for (const FullTmpfs& full : outcome.full_tmpfs) {
     lines.push_back("sandbox: tmpfs " + full.target + " is full (" +
                     std::to_string(full.size_bytes) +

@@ -21,6 +21,22 @@ struct SeccompDenial {
   std::string first_comm;
 };
 
+/// One destination of the egress allow-list's run (docs/network.md): a host (a name, or an
+/// address's text) and port (0: a name lookup), what went there and what was refused.
+struct NetworkDestination {
+  std::string host;
+  uint16_t port = 0;
+  bool allowed = false;         // some connection went out
+  uint64_t connections = 0;     // connections relayed
+  uint64_t refused = 0;         // connects, sends, lookups and requests refused
+  uint64_t bytes_sent = 0;      // from the job
+  uint64_t bytes_received = 0;  // to the job
+  int64_t first_unix_ms = 0;    // first asked for
+  std::string first_comm;       // the first refused caller, when the fence refused it
+  std::optional<int64_t> first_pid;
+  std::string why;  // the first refusal's reason
+};
+
 /// A bounded tmpfs the job left with no space (blocks or inodes): where it met ENOSPC.
 struct FullTmpfs {
   std::string target;  // inside the sandbox, "/tmp"
@@ -54,6 +70,9 @@ struct Outcome {
   // Calls the seccomp filter refused (or, under action "log", reported), in order of first
   // occurrence. Empty under action "kill": the kernel kills without telling.
   std::vector<SeccompDenial> seccomp_denials;
+  // The egress allow-list: "allow-list" or "log" ("" without one), and every destination.
+  std::string network_mode;
+  std::vector<NetworkDestination> network;
   // Processes of the sandbox still running when the job ended, which pid 1 then killed
   // (background daemons, test servers never stopped); nullopt when pid 1 did not say.
   std::optional<uint64_t> leftover_processes_killed;

@@ -142,6 +142,36 @@ void WriteResources(JsonWriter& json, const RunReport& report) {
   json.EndObject();
 }
 
+void WriteNetwork(JsonWriter& json, const RunReport& report) {
+  json.Key("network").BeginObject();
+  json.Key("mode").String(report.network_mode);
+  json.Key("destinations").BeginArray();
+  for (const NetworkDestination& d : report.network) {
+    json.BeginObject();
+    json.Key("host").String(d.host);
+    json.Key("port").UInt(d.port);
+    json.Key("allowed").Bool(d.allowed);
+    json.Key("connections").UInt(d.connections);
+    json.Key("refused").UInt(d.refused);
+    json.Key("bytes_sent").UInt(d.bytes_sent);
+    json.Key("bytes_received").UInt(d.bytes_received);
+    json.Key("first_unix_ms").Int(d.first_unix_ms);
+    json.Key("first_pid");
+    if (d.first_pid) {
+      json.Int(*d.first_pid);
+    } else {
+      json.Null();
+    }
+    json.Key("first_comm");
+    json.StringOrNull(d.first_comm);
+    json.Key("why");
+    json.StringOrNull(d.why);
+    json.EndObject();
+  }
+  json.EndArray();
+  json.EndObject();
+}
+
 void WriteConfinement(JsonWriter& json, const RunReport& report) {
   json.Key("namespaces").BeginArray();
   for (const std::string& name : report.namespaces) json.String(name);
@@ -181,6 +211,8 @@ void SetOutcome(const Outcome& outcome, const OpDescriber& describe_op, RunRepor
   report->memory_peak_bytes = outcome.memory_peak;
   report->oom_kills = outcome.oom_kills;
   report->seccomp_denials = outcome.seccomp_denials;
+  report->network = outcome.network;
+  if (!outcome.network_mode.empty()) report->network_mode = outcome.network_mode;
   report->details.leftover_processes_killed = outcome.leftover_processes_killed;
   report->full_tmpfs = outcome.full_tmpfs;
   switch (outcome.kind) {
@@ -300,6 +332,7 @@ std::string RenderReport(const RunReport& report) {
 
   WriteTimes(json, report);
   WriteResources(json, report);
+  WriteNetwork(json, report);
   WriteConfinement(json, report);
   WriteWorkspaceFields(json, report.workspace ? &*report.workspace : nullptr, report.caches);
   WriteChanges(json, report.changes ? &*report.changes : nullptr);

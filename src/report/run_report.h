@@ -67,6 +67,10 @@ struct RunReport {
   std::optional<std::string> seccomp_action;  // null with policy "none"
   std::vector<SeccompDenial> seccomp_denials;
   std::vector<FullTmpfs> full_tmpfs;
+  // "none" (lo only), "host", "allow-list" or "log" (docs/network.md), and with an allow-list
+  // every destination the job asked for.
+  std::string network_mode = "none";
+  std::vector<NetworkDestination> network;
 
   std::vector<std::string> namespaces;  // "user", "mount", ...
   int landlock_abi = 0;                 // 0: not applied

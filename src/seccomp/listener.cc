@@ -28,6 +28,8 @@ std::string ReadProcFile(int proc_dir, const std::string& path) {
   return text;
 }
 
+}  // namespace
+
 // The pid a process has in the innermost pid namespace it belongs to: the last NSpid field.
 std::optional<pid_t> InnerPid(int proc_dir, pid_t host_pid) {
   std::string status = ReadProcFile(proc_dir, std::to_string(host_pid) + "/status");
@@ -46,8 +48,6 @@ std::string Comm(int proc_dir, pid_t host_pid) {
   while (!comm.empty() && comm.back() == '\n') comm.pop_back();
   return comm;
 }
-
-}  // namespace
 
 Listener::Listener(Settings settings, int proc_dir)
     : settings_(std::move(settings)),

@@ -27,6 +27,11 @@ struct Denial {
   std::string first_comm;
 };
 
+/// The pid a process `host_pid` (as `proc_dir` shows it) has in its innermost pid namespace,
+/// and its command name; for naming a caller while it is blocked in its call.
+std::optional<pid_t> InnerPid(int proc_dir, pid_t host_pid);
+std::string Comm(int proc_dir, pid_t host_pid);
+
 class Listener {
  public:
   /// proc_dir: a descriptor of the /proc that shows the pid namespace this process lives in
@@ -47,6 +52,9 @@ class Listener {
     sockets_.RetryParked(fd);
     opens_.RetryParked(fd);
   }
+
+  /// The egress allow-list's decisions for inet destinations (not owned; null: none).
+  void set_egress_router(EgressRouter* router) { sockets_.set_egress_router(router); }
 
   /// In order of first occurrence.
   const std::vector<Denial>& denials() const { return denials_; }

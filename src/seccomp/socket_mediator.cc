@@ -181,6 +181,7 @@ int SocketMediator::Prepare(int fd, const seccomp_notif& request, std::string_vi
       ::getsockopt(p->socket.get(), SOL_SOCKET, SO_TYPE, &type, &size) != 0) {
     return errno;  // ENOTSOCK
   }
+  p->type = type;
 
   switch (p->call) {
     case Call::kConnect:
@@ -372,6 +373,27 @@ int SocketMediator::CheckUnixPath(const Pending& p, Message* m) {
   return 0;
 }
 
+int SocketMediator::RouteInet(Pending* p, Message* m) {
+  if ((p->domain != AF_INET && p->domain != AF_INET6) || m->address.size() < sizeof(sa_family_t)) {
+    return 0;
+  }
+  sa_family_t family;
+  std::memcpy(&family, m->address.data(), sizeof(family));
+  if (family != AF_INET && family != AF_INET6) return 0;  // AF_UNSPEC: a datagram disconnect
+  int err = 0;
+  if (p->call == Call::kConnect) {
+    err = router_->RouteConnect(proc_dir_, p->pid, p->socket.get(), p->type, &m->address);
+  } else if (p->type == SOCK_STREAM && (p->flags & MSG_FASTOPEN) == 0) {
+    // A stream socket's send ignores the address (tcp_sendmsg); none is passed on.
+    m->address.clear();
+  } else {
+    err = router_->CheckSend(proc_dir_, p->pid, p->type, m->address, p->flags);
+  }
+  // Reported by the router as a network denial, not a seccomp one; and under seccomp's "log"
+  // a refused destination stays refused: the job's network namespace reaches nothing else.
+  return err;
+}
+
 SocketMediator::Answer SocketMediator::Attempt(Pending* p) {
   Answer answer;
   bool by_fd = std::any_of(p->messages.begin(), p->messages.end(),
@@ -494,6 +516,7 @@ SocketMediator::Disposition SocketMediator::Handle(int fd, const seccomp_notif& 
     if (m.error == 0)
       m.error = CheckNetlinkDestination(p.call == Call::kConnect, p.domain, m.address);
     if (m.error == 0) m.error = CheckUnixPath(p, &m);
+    if (m.error == 0 && router_ != nullptr) m.error = RouteInet(&p, &m);
     denied = denied || m.fenced;
     if (m.error != 0) break;  // the messages after it are never reached
   }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "seccomp/egress_router.h"
 #include "seccomp/message_copy.h"
 #include "seccomp/settings.h"
 
@@ -52,6 +53,10 @@ class SocketMediator {
   /// Makes the call `request` stands for on behalf of the caller (`fd` is the listener).
   Disposition Handle(int fd, const seccomp_notif& request, std::string_view syscall,
                      Answer* answer);
+
+  /// With an egress allow-list: inet connects and sends are decided by `router` (not owned;
+  /// null: as before).
+  void set_egress_router(EgressRouter* router) { router_ = router; }
 
   /// Sends `answer` for notification `id` on the listener `fd` (a gone caller is ignored).
   static void Respond(int fd, uint64_t id, const Answer& answer);
@@ -92,6 +97,7 @@ class SocketMediator {
     pid_t pid = 0;  // the calling thread, in proc_dir_'s pid namespace
     Call call = Call::kConnect;
     int domain = 0;  // the socket's address family
+    int type = 0;    // SOCK_STREAM, SOCK_DGRAM...
     UniqueFd pidfd;
     UniqueFd socket;
     std::vector<Message> messages;  // connect, sendto, sendmsg: one
@@ -130,6 +136,9 @@ class SocketMediator {
   std::optional<std::vector<std::string>> socket_dirs_;
   bool log_only_;
   std::vector<Pending> parked_;
+  EgressRouter* router_ = nullptr;
+  // The egress router's part of Handle: 0, or the errno that ends the message.
+  int RouteInet(Pending* p, Message* m);
 };
 
 }  // namespace sandbox::seccomp

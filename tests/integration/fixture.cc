@@ -91,9 +91,17 @@ void SandboxTest::SetUpTestSuite() {
     world.setup_error = Errno("prepare " + world.root);
     return;
   }
-  world.setup_error = InstallExecutable(BinaryPath("SANDBOX_IT_SANDBOX", SANDBOX_BINARY),
-                                        world.bin_dir + "/sandbox");
+  const std::string sandbox_binary = BinaryPath("SANDBOX_IT_SANDBOX", SANDBOX_BINARY);
+  world.setup_error = InstallExecutable(sandbox_binary, world.bin_dir + "/sandbox");
   if (!world.setup_error.empty()) return;
+  // The egress proxy lives beside the binary (launch/egress_link.cc); an older build may have
+  // none, and then only the allow-list's tests fail.
+  const std::string proxy =
+      sandbox_binary.substr(0, sandbox_binary.rfind('/') + 1) + "sandbox-egress-proxy";
+  if (access(proxy.c_str(), X_OK) == 0) {
+    world.setup_error = InstallExecutable(proxy, world.bin_dir + "/sandbox-egress-proxy");
+    if (!world.setup_error.empty()) return;
+  }
   world.setup_error =
       InstallExecutable(BinaryPath("SANDBOX_IT_PROBE", SANDBOX_PROBE), world.bin_dir + "/probe");
   if (!world.setup_error.empty()) return;

@@ -1,0 +1,17 @@
+// The proxy's own confinement, applied once its sockets and resolver configuration are open:
+// no filesystem (Landlock handling every right with no rule, and no open(2) at all in its
+// seccomp filter), no signals or ptrace out of its domain, and an allow-list seccomp filter of
+// the calls an event loop, splice relay and DNS client need.
+#ifndef SANDBOX_EGRESS_CONFINE_H_
+#define SANDBOX_EGRESS_CONFINE_H_
+
+#include <string>
+
+namespace sandbox::egress {
+
+/// "" on success, else what failed. Irreversible.
+std::string ConfineProxy();
+
+}  // namespace sandbox::egress
+
+#endif  // SANDBOX_EGRESS_CONFINE_H_

@@ -1,0 +1,90 @@
+// One connection the job made to the proxy, from its first bytes to the end of the relay: the
+// head is read and checked (TLS server name, HTTP Host, CONNECT target), the destination
+// resolved on the host side and connected to, then both directions are moved with splice(2)
+// through a pipe each, never through the proxy's memory.
+#ifndef SANDBOX_EGRESS_CONNECTION_H_
+#define SANDBOX_EGRESS_CONNECTION_H_
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "egress/proxy.h"
+
+struct event;
+
+namespace sandbox::egress {
+
+class Connection {
+ public:
+  /// `client`: the accepted socket (owned). `route`: the destination the supervisor routed it
+  /// to (a transparent connection), or none (an explicit proxy request).
+  Connection(Proxy* proxy, int client, std::optional<std::pair<std::string, uint16_t>> route);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void Start();
+
+  // Bounds (docs/network.md): how long a client may take to send its head, how long a
+  // destination may take to accept.
+  static constexpr int kHeadTimeoutSeconds = 10;
+  static constexpr int kConnectTimeoutSeconds = 30;
+
+ private:
+  enum class State { kHead, kTunnelHead, kResolving, kConnecting, kRelay, kDone };
+  // One direction: bytes from `from` through the pipe to `to`.
+  struct Pump {
+    int from = -1;
+    int to = -1;
+    int pipe[2] = {-1, -1};
+    size_t in_pipe = 0;
+    bool eof = false;
+    bool done = false;
+    uint64_t moved = 0;
+    event* readable = nullptr;  // on `from`
+    event* writable = nullptr;  // on `to`
+    std::string pending;        // bytes already read (the head) to send first
+  };
+
+  static void OnClientHead(int fd, short what, void* self);
+  static void OnConnected(int fd, short what, void* self);
+  static void OnPump(int fd, short what, void* self);
+  void ReadHead();
+  void DecideTransparent();
+  void DecideExplicit();
+  void CheckTunnelHead();
+  // Refuses: counts the destination as denied, tells the supervisor, closes (with an HTTP
+  // status first for an explicit request).
+  void Refuse(const std::string& name, uint16_t port, const char* why, const char* status);
+  void Connect(const std::string& name, uint16_t port);
+  void TryNextAddress();
+  void StartRelay();
+  void Step(Pump* pump);
+  void Finish();
+
+  Proxy* proxy_;
+  int client_;
+  int upstream_ = -1;
+  std::optional<std::pair<std::string, uint16_t>> route_;
+  State state_ = State::kHead;
+  std::string head_;         // bytes the client sent so far, before the decision
+  size_t tunnel_start_ = 0;  // CONNECT: where the tunnel's bytes start in head_
+  std::string name_;
+  uint16_t port_ = 0;
+  Proxy::Counters* counters_ = nullptr;
+  event* head_event_ = nullptr;
+  event* connect_event_ = nullptr;
+  uint64_t lookup_ = 0;
+  std::vector<sockaddr_storage> addresses_;
+  size_t next_address_ = 0;
+  Pump up_;    // job -> destination
+  Pump down_;  // destination -> job
+};
+
+}  // namespace sandbox::egress
+
+#endif  // SANDBOX_EGRESS_CONNECTION_H_

@@ -1,0 +1,98 @@
+// The egress proxy (docs/network.md): a process of its own, started by the supervisor, that
+// holds the sockets the sandbox's pid 1 made in the job's network namespace (the resolver's,
+// the proxy's listeners) and decides, for every name lookup and connection the job makes,
+// whether it may leave: DNS answers for allowed names only, transparent connections the
+// supervisor's socket fence routed here, and explicit ones (HTTP CONNECT, absolute-URI HTTP)
+// from programs that honour HTTP(S)_PROXY; the TLS server name or HTTP Host must be the name
+// allowed. Allowed connections are relayed with splice(2). One libevent loop, one thread.
+#ifndef SANDBOX_EGRESS_PROXY_H_
+#define SANDBOX_EGRESS_PROXY_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "egress/control.h"
+#include "egress/rules.h"
+
+struct event_base;
+struct event;
+
+namespace sandbox::egress {
+
+struct ProxyConfig {
+  bool log_only = false;  // --network log: every destination allowed, recorded
+  std::vector<HostRule> allow;
+  std::vector<Pin> resolve;
+};
+
+class Connection;
+class HostResolver;
+
+class Proxy {
+ public:
+  /// `control`: the supervisor's end of the pair (owned). Sets up the loop; false on failure.
+  Proxy(ProxyConfig config, int control);
+  ~Proxy();
+  Proxy(const Proxy&) = delete;
+  Proxy& operator=(const Proxy&) = delete;
+
+  bool Init();
+  /// Runs until the supervisor says kFinish (or goes away); returns the exit status.
+  int Run();
+
+  // For connections.
+  event_base* base() const { return base_; }
+  const ProxyConfig& config() const { return config_; }
+  HostResolver& resolver() { return *resolver_; }
+  bool Allowed(const std::string& name, uint16_t port) const;
+  /// Counts a connection to name:port (allowed or refused) and returns its counters.
+  struct Counters {
+    bool allowed = false;
+    uint64_t connections = 0;
+    uint64_t refused = 0;
+    std::string why;  // the first refusal's reason
+    uint64_t bytes_sent = 0;
+    uint64_t bytes_received = 0;
+    int64_t first_unix_ms = 0;
+  };
+  Counters& Count(const std::string& name, uint16_t port, bool allowed);
+  void Close(Connection* connection);
+  /// The route the supervisor registered for the peer (the job's socket) at `port`, taken.
+  std::optional<std::pair<std::string, uint16_t>> TakeRoute(bool v6, uint16_t port);
+
+ private:
+  static void OnControl(int fd, short what, void* self);
+  static void OnAccept(int fd, short what, void* self);
+  static void OnDnsUdp(int fd, short what, void* self);
+  static void OnDnsTcpAccept(int fd, short what, void* self);
+  void ReadControl();
+  void AddSocket(SocketRole role, int fd);
+  void Send(const ControlMessage& message);
+  void Finish();
+  std::optional<uint32_t> DecideName(const std::string& name);
+
+  ProxyConfig config_;
+  int control_;
+  event_base* base_ = nullptr;
+  event* control_event_ = nullptr;
+  std::vector<event*> socket_events_;
+  std::vector<int> sockets_;
+  std::unique_ptr<HostResolver> resolver_;
+  std::map<std::string, uint32_t> index_of_name_;
+  uint32_t next_index_ = kFirstSyntheticIndex;
+  std::map<std::pair<bool, uint16_t>, std::pair<std::string, uint16_t>> routes_;
+  std::map<std::pair<std::string, uint16_t>, Counters> destinations_;
+  std::map<Connection*, std::unique_ptr<Connection>> connections_;
+  std::vector<std::unique_ptr<Connection>> closed_;  // freed once the callback returned
+  event* reap_event_ = nullptr;
+  int status_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace sandbox::egress
+
+#endif  // SANDBOX_EGRESS_PROXY_H_

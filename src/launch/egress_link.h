@@ -1,0 +1,60 @@
+// The supervisor's side of the egress allow-list (docs/network.md): starts the proxy process
+// (sandbox-egress-proxy, beside the sandbox's binary) before the job, hands it the sockets the
+// sandbox's pid 1 made, routes the job's inet connects for the socket fence (allowed ones to
+// the proxy's listener, registered first; others refused and recorded), and collects the
+// proxy's counts when the run ends.
+#ifndef SANDBOX_LAUNCH_EGRESS_LINK_H_
+#define SANDBOX_LAUNCH_EGRESS_LINK_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "common/unique_fd.h"
+#include "policy/policy.h"
+#include "report/outcome.h"
+#include "seccomp/egress_router.h"
+
+namespace sandbox::launch {
+
+class EgressLink : public seccomp::EgressRouter {
+ public:
+  /// Starts the proxy. Fails (the run refuses) when it cannot be found or started.
+  static Result<std::unique_ptr<EgressLink>> Start(const policy::EgressPlan& plan);
+  ~EgressLink() override;
+
+  /// A socket pid 1 sent (kEgressSocket; `role` an egress::SocketRole), passed on.
+  void AddSocket(int role, UniqueFd socket);
+  /// The control socket, for the supervisor's poll; ReadControl when readable.
+  int control_fd() const { return control_.get(); }
+  void ReadControl();
+  /// Ends the proxy and returns every destination, the fence's refusals and the proxy's counts
+  /// merged, in order of first use.
+  std::vector<report::NetworkDestination> Finish();
+
+  int RouteConnect(int proc_dir, pid_t pid, int socket, int type,
+                   std::vector<char>* address) override;
+  int CheckSend(int proc_dir, pid_t pid, int type, const std::vector<char>& address,
+                int flags) override;
+
+ private:
+  EgressLink(const policy::EgressPlan& plan, UniqueFd control, pid_t proxy);
+  // Records a refusal by the fence.
+  void Refuse(int proc_dir, pid_t pid, const std::string& host, uint16_t port, const char* why);
+  report::NetworkDestination& Destination(const std::string& host, uint16_t port);
+
+  const policy::EgressPlan& plan_;
+  UniqueFd control_;
+  pid_t proxy_;
+  std::map<uint32_t, std::string> names_;  // synthetic number -> name (the proxy's kName)
+  std::vector<report::NetworkDestination> destinations_;
+  bool done_ = false;  // the proxy sent kDone
+};
+
+}  // namespace sandbox::launch
+
+#endif  // SANDBOX_LAUNCH_EGRESS_LINK_H_

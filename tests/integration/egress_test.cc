@@ -1,0 +1,268 @@
+// The egress allow-list (docs/network.md), from inside a real sandbox run as uid 65534: a
+// program that ignores proxy variables reaches an allowed name and nothing else; names, UDP,
+// direct addresses, CONNECT and TLS server names are refused and reported. Everything is
+// served on the host's loopback: `--resolve registry.test:127.0.0.1` points the proxy there.
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "profile_fixture.h"
+
+namespace sandbox::testing {
+namespace {
+
+// A host-side HTTP server on 127.0.0.1: answers every request with `body`, counts connections.
+class HostServer {
+ public:
+  explicit HostServer(std::string body) : body_(std::move(body)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address = {};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof(address);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), size) != 0 || ::listen(fd_, 64) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+      ADD_FAILURE() << "host server: " << std::strerror(errno);
+      return;
+    }
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~HostServer() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int port() const { return port_; }
+  int connections() const { return connections_; }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      pollfd ready = {fd_, POLLIN, 0};
+      if (::poll(&ready, 1, 50) <= 0) continue;
+      int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client < 0) continue;
+      ++connections_;
+      char request[4096];
+      timeval timeout = {5, 0};
+      ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+      (void)::recv(client, request, sizeof(request), 0);
+      std::string reply = "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body_.size()) +
+                          "\r\nConnection: close\r\n\r\n" + body_;
+      (void)::send(client, reply.data(), reply.size(), MSG_NOSIGNAL);
+      ::close(client);
+    }
+  }
+
+  std::string body_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<int> connections_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// An IPv4 address of this host other than loopback, or "".
+std::string OtherHostAddress() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return "";
+  std::string found;
+  for (ifaddrs* i = list; i != nullptr && found.empty(); i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+    auto* in = reinterpret_cast<sockaddr_in*>(i->ifa_addr);
+    if ((ntohl(in->sin_addr.s_addr) >> 24) == 127) continue;
+    char text[INET_ADDRSTRLEN];
+    found = ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+  }
+  ::freeifaddrs(list);
+  return found;
+}
+
+class EgressTest : public ProfileFixture {
+ protected:
+  void SetUp() override {
+    ProfileFixture::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    if (!HostHas("/usr/bin/curl")) GTEST_SKIP() << "needs curl";
+    out_dir_ = MakeDir("out", /*job_writable=*/true);
+  }
+
+  // sandbox --profile base --report R FLAGS... -- COMMAND
+  RunResult Run(const std::vector<std::string>& flags, const std::vector<std::string>& command) {
+    std::vector<std::string> args = {"--profile", Profiles() + "/base.toml", "--report", Report()};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.emplace_back("--");
+    args.insert(args.end(), command.begin(), command.end());
+    return RunSandbox(args);
+  }
+  std::string Report() const { return out_dir_ + "/report.json"; }
+  RunResult Check(const std::vector<std::string>& expect) {
+    std::vector<std::string> argv = {"/usr/bin/env", "python3", SANDBOX_CHECK_REPORT,
+                                     SANDBOX_REPORT_SCHEMA, Report()};
+    for (const std::string& e : expect) argv.insert(argv.end(), {"--expect", e});
+    return RunProcess(argv, DefaultOptions());
+  }
+
+  std::string out_dir_;
+};
+
+// curl told to ignore every proxy variable still reaches the allowed name (the socket fence
+// routes it to the proxy), and the report counts the connection and its bytes.
+TEST_F(EgressTest, AProgramIgnoringProxyVariablesReachesAnAllowedName) {
+  HostServer server("hello from the registry\n");
+  std::string port = std::to_string(server.port());
+  RunResult r =
+      Run({"--allow-host", "registry.test:" + port, "--resolve", "registry.test:127.0.0.1"},
+          {"curl", "--noproxy", "*", "-sS", "http://registry.test:" + port + "/pkg"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "hello from the registry\n") << r;
+  EXPECT_EQ(server.connections(), 1);
+  RunResult check =
+      Check({R"(network.mode="allow-list")", R"(network.destinations.0.host="registry.test")",
+             "network.destinations.0.port=" + port, "network.destinations.0.allowed=true",
+             "network.destinations.0.connections=1", "network.destinations.0.refused=0"});
+  EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(Report());
+}
+
+// A name not on the list gets NXDOMAIN from the sandbox's resolver at once: curl cannot
+// resolve it, the host sees nothing, and the lookup is reported.
+TEST_F(EgressTest, ADeniedNameDoesNotResolve) {
+  HostServer server("never\n");
+  std::string port = std::to_string(server.port());
+  RunResult r = Run({"--allow-host", "registry.test:" + port, "--resolve",
+                     "registry.test:127.0.0.1", "--resolve", "evil.test:127.0.0.1"},
+                    {"curl", "--noproxy", "*", "-sS", "http://evil.test:" + port + "/"});
+  EXPECT_EQ(r.exit_code, 6) << r;  // CURLE_COULDNT_RESOLVE_HOST
+  EXPECT_NE(r.err.find("sandbox: network denied evil.test (name lookup) x"), std::string::npos)
+      << r;
+  EXPECT_EQ(server.connections(), 0);
+}
+
+// An allowed name on another port than the one allowed: refused at connect (ECONNREFUSED).
+TEST_F(EgressTest, AnAllowedNameOnAnotherPortIsRefused) {
+  HostServer server("never\n");
+  std::string port = std::to_string(server.port());
+  RunResult r = Run({"--allow-host", "registry.test:1", "--resolve", "registry.test:127.0.0.1"},
+                    {"curl", "--noproxy", "*", "-sS", "http://registry.test:" + port + "/"});
+  EXPECT_EQ(r.exit_code, 7) << r;  // CURLE_COULDNT_CONNECT
+  EXPECT_NE(r.err.find("sandbox: network denied registry.test:" + port + " x"), std::string::npos)
+      << r;
+  EXPECT_EQ(server.connections(), 0);
+}
+
+// Direct addresses: the sandbox's own 127.0.0.1 is not the host's (nothing listens there), and
+// the host's other address is refused by the fence and reported.
+TEST_F(EgressTest, DirectConnectsToTheHostAreRefused) {
+  HostServer server("never\n");
+  std::string port = std::to_string(server.port());
+  RunResult local =
+      Run({"--allow-host", "registry.test"}, {"curl", "-sS", "http://127.0.0.1:" + port + "/"});
+  EXPECT_EQ(local.exit_code, 7) << local;
+  std::string other = OtherHostAddress();
+  if (!other.empty()) {
+    RunResult r = Run({"--allow-host", "registry.test"},
+                      {"curl", "--noproxy", "*", "-sS", "http://" + other + ":" + port + "/"});
+    EXPECT_EQ(r.exit_code, 7) << r;
+    EXPECT_NE(r.err.find("sandbox: network denied " + other + ":" + port + " x1 (first: curl"),
+              std::string::npos)
+        << r;
+  }
+  EXPECT_EQ(server.connections(), 0);
+}
+
+// UDP to anywhere but the sandbox's resolver is refused and reported.
+TEST_F(EgressTest, UdpToTheOutsideIsRefused) {
+  if (!HostHas("/usr/bin/python3")) GTEST_SKIP() << "needs /usr/bin/python3";
+  RunResult r = Run({"--allow-host", "registry.test"},
+                    {"/usr/bin/python3", "-c",
+                     "import socket,errno\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+                     "try:\n s.sendto(b'x',('192.0.2.1',53)); print('sent')\n"
+                     "except OSError as e: print(errno.errorcode[e.errno])\n"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "ENETUNREACH\n") << r;
+  EXPECT_NE(r.err.find("sandbox: network denied 192.0.2.1:53 x1 (first: python3"),
+            std::string::npos)
+      << r;
+}
+
+// A program that honours https_proxy asks the proxy to CONNECT: a name not on the list gets
+// 403 and is reported; the request never leaves.
+TEST_F(EgressTest, AConnectForADeniedHostIsRefused) {
+  RunResult r = Run({"--allow-host", "registry.test", "--resolve", "registry.test:127.0.0.1"},
+                    {"curl", "-sS", "https://evil.test/"});
+  EXPECT_EQ(r.exit_code, 56) << r;  // CURLE_RECV_ERROR: the CONNECT got 403
+  EXPECT_NE(r.err.find("403"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("sandbox: network denied evil.test:443 x1"), std::string::npos) << r;
+}
+
+// TLS to an allowed name must ask for that name: another server name is refused before the
+// proxy connects anywhere.
+TEST_F(EgressTest, ATlsServerNameOtherThanTheAllowedOneIsRefused) {
+  if (!HostHas("/usr/bin/openssl")) GTEST_SKIP() << "needs openssl";
+  RunResult r = Run({"--allow-host", "registry.test", "--resolve", "registry.test:127.0.0.1"},
+                    {"/usr/bin/openssl", "s_client", "-connect", "registry.test:443", "-servername",
+                     "other.test"});
+  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find("sandbox: network denied registry.test:443 x1 (TLS server name differs)"),
+            std::string::npos)
+      << r;
+  RunResult check =
+      Check({R"(network.destinations.0.host="registry.test")", "network.destinations.0.refused=1",
+             R"(network.destinations.0.why="TLS server name differs")"});
+  EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(Report());
+}
+
+// --network log lets every destination through the proxy and lists each after the run.
+TEST_F(EgressTest, LogModeAllowsAndRecordsEveryDestination) {
+  HostServer server("logged\n");
+  std::string port = std::to_string(server.port());
+  RunResult r = Run({"--network", "log", "--resolve", "anything.test:127.0.0.1"},
+                    {"curl", "--noproxy", "*", "-sS", "http://anything.test:" + port + "/"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "logged\n") << r;
+  EXPECT_NE(r.err.find("sandbox: network logged anything.test:" + port + " x1"), std::string::npos)
+      << r;
+  RunResult check = Check({R"(network.mode="log")", "network.destinations.0.connections=1"});
+  EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(Report());
+}
+
+// A thousand connections to the proxy that never send a byte: the proxy keeps serving, and
+// the run ends normally.
+TEST_F(EgressTest, AThousandHalfOpenConnectionsLeaveTheProxyServing) {
+  if (!HostHas("/usr/bin/python3")) GTEST_SKIP() << "needs /usr/bin/python3";
+  HostServer server("still serving\n");
+  std::string port = std::to_string(server.port());
+  RunResult r =
+      Run({"--allow-host", "registry.test:" + port, "--resolve", "registry.test:127.0.0.1",
+           "--limit", "nofile=4096"},
+          {"/usr/bin/python3", "-c",
+           "import socket,subprocess,sys\nheld=[]\nfor i in range(1000):\n"
+           " s=socket.socket(); s.connect(('127.0.0.1',3128)); held.append(s)\n"
+           "sys.exit(subprocess.run(['curl','--noproxy','*','-sS','http://registry.test:" +
+               port + "/']).returncode)\n"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "still serving\n") << r;
+}
+
+// Bad values: one line, exit 125.
+TEST_F(EgressTest, BadValuesAreRefused) {
+  RunResult r = Run({"--allow-host", "exa mple.org"}, {"true"});
+  EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
+  EXPECT_NE(r.err.find("\"exa mple.org\" is not a host name or IP address"), std::string::npos)
+      << r;
+  r = Run({"--allow-host", "a.test", "--share-net"}, {"true"});
+  EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
+}
+
+}  // namespace
+}  // namespace sandbox::testing
