@@ -101,8 +101,15 @@ void UsePrivateTmp(const std::string& dir, child::ChildPlan* plan) {
     std::string_view entry(*it);
     if (entry.starts_with("TMPDIR=") || entry.starts_with("TMP=") || entry.starts_with("TEMP=")) {
       it = envp.erase(it);
-    } else if (entry == "HOME=/tmp") {
-      *it = const_cast<char*>(plan->Intern("HOME=" + dir));
+    } else if (size_t eq = entry.find('=');
+               eq != std::string_view::npos &&
+               (entry.substr(eq + 1) == "/tmp" || entry.substr(eq + 1).starts_with("/tmp/"))) {
+      // HOME=/tmp, XDG_CACHE_HOME=/tmp/.cache, CCACHE_DIR=...: the profile's /tmp is this
+      // directory here, and the caches beneath it live there (workspace/caches.h).
+      std::string moved(entry.substr(0, eq + 1));
+      moved += dir;
+      moved += entry.substr(eq + 1 + 4);
+      *it = const_cast<char*>(plan->Intern(moved));
       ++it;
     } else {
       ++it;

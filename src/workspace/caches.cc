@@ -63,6 +63,15 @@ Result<void> MakeDirs(const std::string& path) {
   return {};
 }
 
+bool CacheInPrivateTmp(const cli::CacheRequest& cache, CacheUse* use) {
+  if (cache.target != "/tmp" && cache.target.rfind("/tmp/", 0) != 0) return false;
+  use->name = cache.name;
+  use->target = cache.target;
+  use->share = "run";
+  use->how = "this run only, in the job's private TMPDIR (--isolation landlock)";
+  return true;
+}
+
 Result<CacheUse> PrepareCache(const cli::CacheRequest& cache, const std::string& cache_home,
                               uid_t uid, bool create, std::vector<cli::MountRequest>* mounts,
                               std::vector<UniqueFd>* locks, std::vector<std::string>* notes) {

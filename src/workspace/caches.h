@@ -29,6 +29,12 @@ Result<CacheUse> PrepareCache(const cli::CacheRequest& cache, const std::string&
                               uid_t uid, bool create, std::vector<cli::MountRequest>* mounts,
                               std::vector<UniqueFd>* locks, std::vector<std::string>* notes);
 
+/// --isolation landlock: no mount namespace can show a cache at its target. One beneath /tmp
+/// lives in the job's private TMPDIR instead (the environment's /tmp paths are made to lead
+/// there) for this run only; no mount. False for a target elsewhere, which the translation
+/// into Landlock rules then refuses by name.
+bool CacheInPrivateTmp(const cli::CacheRequest& cache, CacheUse* use);
+
 /// `path` and the directories above it, created 0700 where missing (like mkdir -p).
 Result<void> MakeDirs(const std::string& path);
 

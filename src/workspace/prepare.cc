@@ -163,11 +163,24 @@ Result<Layout> Prepare(cli::CliOptions* options, const Context& context) {
   }
 
   std::vector<cli::MountRequest> cache_mounts;
+  std::string in_private_tmp;  // --isolation landlock: the caches kept for this run only
   for (const cli::CacheRequest& cache : options->caches) {
+    CacheUse in_tmp;
+    if (options->isolation == "landlock" && CacheInPrivateTmp(cache, &in_tmp)) {
+      in_private_tmp += (in_private_tmp.empty() ? "" : ", ") + cache.name;
+      layout.caches.push_back(std::move(in_tmp));
+      continue;
+    }
     auto use = PrepareCache(cache, context.cache_home, context.uid, context.create, &cache_mounts,
                             &layout.locks, &layout.notes);
     if (!use) return use.error();
     layout.caches.push_back(std::move(use).value());
+  }
+  if (context.create && !in_private_tmp.empty()) {
+    layout.notes.push_back(
+        "caches kept for this run only, in the job's private TMPDIR "
+        "(--isolation landlock has no mount to show the sandbox's own): " +
+        in_private_tmp);
   }
   mounts.insert(mounts.begin() + static_cast<std::ptrdiff_t>(at), cache_mounts.begin(),
                 cache_mounts.end());

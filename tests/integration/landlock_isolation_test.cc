@@ -154,6 +154,38 @@ TEST_F(LandlockIsolationTest, TmpdirIsPrivateWritableAndRemovedAfterTheRun) {
   EXPECT_NE(stat(tmpdir.c_str(), &st), 0) << tmpdir << " outlived the run";
 }
 
+// A profile's caches beneath /tmp (the shipped profiles': ci, cc, python, ...) have no mount to
+// be shown at: they live in the private TMPDIR for the run, where the profile's /tmp paths lead.
+TEST_F(LandlockIsolationTest, CachesBeneathTmpLiveInThePrivateTmpdirForTheRun) {
+  std::string profile = MakeFile(
+      "cached.toml",
+      "[env]\nset = { XDG_CACHE_HOME = \"/tmp/.cache\", TOOL_CACHE = \"/tmp/.cache/tool\" }\n"
+      "[[cache]]\nname = \"tool\"\ntarget = \"/tmp/.cache/tool\"\nhost = \"/nonexistent/tool\"\n");
+  RunResult r = RunLandlock({"--profile", profile}, {"env"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find("caches kept for this run only, in the job's private TMPDIR "
+                       "(--isolation landlock has no mount to show the sandbox's own): tool"),
+            std::string::npos)
+      << r;
+  std::string tmpdir;
+  std::string cache;
+  std::string cache_home;
+  for (const std::string& line : Lines(r.out)) {
+    if (line.rfind("TMPDIR=", 0) == 0) tmpdir = line.substr(7);
+    if (line.rfind("TOOL_CACHE=", 0) == 0) cache = line.substr(11);
+    if (line.rfind("XDG_CACHE_HOME=", 0) == 0) cache_home = line.substr(15);
+  }
+  ASSERT_FALSE(tmpdir.empty()) << r;
+  EXPECT_NE(tmpdir, "/tmp") << r;
+  EXPECT_EQ(cache, tmpdir + "/.cache/tool") << r;
+  EXPECT_EQ(cache_home, tmpdir + "/.cache") << r;
+
+  // The host's /tmp stays closed: only the private directory is the job's.
+  r = RunLandlock({"--profile", profile}, {"write", "/tmp/planted-by-the-job", "x"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+}
+
 TEST_F(LandlockIsolationTest, TheNetworkIsRefused) {
   // A listener of the host's, on its loopback: reachable from the host, not from the job.
   int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
