@@ -34,6 +34,9 @@ constexpr char kVersion[] = "1.0.0";
 constexpr char kGreeting[] = "hello from tiny-greet 1.0.0";
 // The registry's name inside the sandbox; the proxy reaches it at 127.0.0.1 (--resolve).
 constexpr char kRegistryName[] = "registry.test";
+// The Python index's files are on another name (as PyPI's on files.pythonhosted.org), served
+// by the same server.
+constexpr char kFilesName[] = "files.test";
 // Where the test CA is bound inside the sandbox.
 constexpr char kCaInside[] = "/etc/registry-ca.pem";
 
@@ -108,13 +111,12 @@ class EgressClientsTest : public ProfileFixture {
     if (AsRoot()) ASSERT_EQ(::chown(path.c_str(), RunUid(), RunGid()), 0) << path;
   }
 
-  // sandbox --profile PROFILE --report R --resolve registry.test:127.0.0.1 FLAGS... --
-  // COMMAND, in the project, with HOME the test's own.
+  // sandbox --profile PROFILE --report R FLAGS... -- COMMAND, in the project, with HOME the
+  // test's own.
   RunResult Run(const std::string& profile, const std::vector<std::string>& flags,
                 const std::vector<std::string>& command) {
-    std::vector<std::string> args = {"--profile", Profiles() + "/" + profile + ".toml",
-                                     "--report",  Report(),
-                                     "--resolve", std::string(kRegistryName) + ":127.0.0.1"};
+    std::vector<std::string> args = {"--profile", Profiles() + "/" + profile + ".toml", "--report",
+                                     Report()};
     args.insert(args.end(), flags.begin(), flags.end());
     args.emplace_back("--");
     args.insert(args.end(), command.begin(), command.end());
@@ -125,13 +127,17 @@ class EgressClientsTest : public ProfileFixture {
     return RunSandbox(args, options);
   }
 
-  // The node profile's install step (docs/network.md): npm leaves offline mode for it.
+  // The node profile's install step (docs/network.md): npm leaves offline mode for it. The
+  // proxy reaches registry.test at 127.0.0.1.
   RunResult NpmInstall(std::vector<std::string> flags, const std::string& registry_url) {
-    flags.insert(flags.end(), {"--setenv", "npm_config_offline", "false"});
+    flags.insert(flags.end(), {"--resolve", std::string(kRegistryName) + ":127.0.0.1", "--setenv",
+                               "npm_config_offline", "false"});
     return Run("node", flags, {"npm", "install", "--registry", registry_url, kPackage});
   }
 
-  RunResult PipInstall(const std::vector<std::string>& flags, const std::string& index_url) {
+  RunResult PipInstall(std::vector<std::string> flags, const std::string& index_url) {
+    flags.insert(flags.end(), {"--resolve", std::string(kRegistryName) + ":127.0.0.1", "--resolve",
+                               std::string(kFilesName) + ":127.0.0.1"});
     return Run("python", flags,
                {kPython, "-m", "pip", "install", "--index-url", index_url, "--target",
                 project_ + "/deps", kPackage});
@@ -159,6 +165,9 @@ class EgressClientsTest : public ProfileFixture {
 // registry.test:PORT: what --allow-host names and the URLs use.
 std::string HostPort(const LocalRegistry& server) {
   return std::string(kRegistryName) + ":" + server.port();
+}
+std::string FilesHostPort(const LocalRegistry& server) {
+  return std::string(kFilesName) + ":" + server.port();
 }
 
 #define REQUIRE_TOOL(path, package)                                                  \
@@ -210,7 +219,7 @@ TEST_F(EgressClientsTest, NpmFailsAndIsReportedWithoutTheAllowHost) {
   RunResult r = NpmInstall({"--allow-host", "registry.npmjs.org"}, url);
   EXPECT_NE(r.exit_code, 0) << r;
   EXPECT_FALSE(r.timed_out) << r;
-  EXPECT_NE(r.err.find("npm error code E403"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("E403"), std::string::npos) << r;  // npm 9: "npm ERR! code E403"
   EXPECT_NE(r.err.find("sandbox: network denied " + HostPort(server) + " x"), std::string::npos)
       << r;
   EXPECT_EQ(server.Requests(), "");
@@ -256,16 +265,24 @@ TEST_F(EgressClientsTest, NpmInstallsOverHttpsTrustingATestCa) {
       CheckReport({R"(network.destinations.0.host="registry.test")",
                    "network.destinations.0.allowed=true", "network.destinations.0.refused=0"});
   EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(Report());
+
+  // The test step, offline (no allow-list): the package is there.
+  RunResult test = Run("node", {}, {"node", "-e", "console.log(require('tiny-greet')())"});
+  EXPECT_EQ(test.exit_code, 0) << test;
+  EXPECT_EQ(test.out, std::string(kGreeting) + "\n") << test;
 }
 
-// `pip install --index-url` from a PEP 503 index on loopback, its name allowed: pip reads
-// the project page, downloads the wheel (its sha256 checked) and installs it in --target.
+// `pip install --index-url` from a PEP 503 index on loopback, both its names allowed (as
+// the python profile's list has pypi.org and files.pythonhosted.org): pip reads the project
+// page on one, downloads the wheel from the other (its sha256 checked) and installs it in
+// --target.
 TEST_F(EgressClientsTest, PipInstallsFromAnAllowedSimpleIndex) {
   LocalRegistry server(registry_, scratch() + "/requests.log");
-  Generate({"pypi", registry_, kPackage, kVersion});
+  Generate({"pypi", registry_, kPackage, kVersion, "http://" + FilesHostPort(server)});
   std::string index = "http://" + HostPort(server) + "/simple/";
 
-  RunResult r = PipInstall({"--allow-host", HostPort(server)}, index);
+  RunResult r =
+      PipInstall({"--allow-host", HostPort(server), "--allow-host", FilesHostPort(server)}, index);
   ASSERT_EQ(r.exit_code, 0) << r << server.Requests();
   EXPECT_NE(r.out.find("Successfully installed tiny-greet-1.0.0"), std::string::npos) << r;
   EXPECT_NE(ReadHostFile(project_ + "/deps/tiny_greet.py").find(kGreeting), std::string::npos);
@@ -274,17 +291,24 @@ TEST_F(EgressClientsTest, PipInstallsFromAnAllowedSimpleIndex) {
   EXPECT_NE(server.Requests().find("GET /packages/tiny_greet-1.0.0-py3-none-any.whl 200\n"),
             std::string::npos)
       << server.Requests();
-  RunResult check =
-      CheckReport({R"(network.destinations.0.host="registry.test")",
-                   "network.destinations.0.allowed=true", "network.destinations.0.refused=0"});
+  RunResult check = CheckReport(
+      {R"(network.destinations.0.host="registry.test")", "network.destinations.0.allowed=true",
+       "network.destinations.0.refused=0", R"(network.destinations.1.host="files.test")",
+       "network.destinations.1.allowed=true", "network.destinations.1.refused=0"});
   EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(Report());
+
+  // The test step, offline (no allow-list): the package is there.
+  RunResult test =
+      Run("python", {"--setenv", "PYTHONPATH", project_ + "/deps"}, {kPython, "-m", "tiny_greet"});
+  EXPECT_EQ(test.exit_code, 0) << test;
+  EXPECT_EQ(test.out, std::string(kGreeting) + "\n") << test;
 }
 
 // The same with only PyPI allowed (the python profile's list): refused by the proxy, pip
 // finds no distribution, the index sees nothing, and the run names the destination.
 TEST_F(EgressClientsTest, PipFailsAndIsReportedWithoutTheAllowHost) {
   LocalRegistry server(registry_, scratch() + "/requests.log");
-  Generate({"pypi", registry_, kPackage, kVersion});
+  Generate({"pypi", registry_, kPackage, kVersion, "http://" + FilesHostPort(server)});
   std::string index = "http://" + HostPort(server) + "/simple/";
 
   RunResult r =

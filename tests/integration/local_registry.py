@@ -7,10 +7,11 @@ CI reaches no network but loopback, so the tests make their own registry at test
       an npm registry layout: DIR/NAME (the package document: versions, dist.tarball at
       BASE_URL/tarballs/NAME-VERSION.tgz, dist.shasum and dist.integrity of that tarball) and
       the tarball itself (package/package.json and package/index.js).
-  local_registry.py pypi DIR NAME VERSION
+  local_registry.py pypi DIR NAME VERSION FILES_URL
       a PEP 503 "simple" index: DIR/simple/index.html, DIR/simple/NAME/index.html linking
-      DIR/packages/DIST-VERSION-py3-none-any.whl#sha256=..., a pure-Python wheel built here
-      as a zip (METADATA, WHEEL, RECORD): no build backend, no PyPI.
+      FILES_URL/packages/DIST-VERSION-py3-none-any.whl#sha256=... (another host name, as PyPI
+      links files.pythonhosted.org), and that wheel in DIR/packages: a pure-Python wheel
+      built here as a zip (METADATA, WHEEL, RECORD), no build backend, no PyPI.
   local_registry.py ca DIR HOST
       a test CA (DIR/ca.pem) and a certificate for HOST signed by it (DIR/server.pem,
       DIR/server.key), made with openssl(1).
@@ -123,11 +124,11 @@ def wheel(name, version):
     return "%s-%s-py3-none-any.whl" % (dist, version), out.getvalue()
 
 
-def make_pypi(directory, name, version):
+def make_pypi(directory, name, version, files_url):
     file_name, data = wheel(name, version)
     write(os.path.join(directory, "packages", file_name), data)
-    link = '<a href="../../packages/%s#sha256=%s">%s</a>' % (
-        file_name, hashlib.sha256(data).hexdigest(), file_name)
+    link = '<a href="%s/packages/%s#sha256=%s">%s</a>' % (
+        files_url.rstrip("/"), file_name, hashlib.sha256(data).hexdigest(), file_name)
     page = "<!DOCTYPE html>\n<html><body>\n%s\n</body></html>\n"
     write(os.path.join(directory, "simple", "index.html"),
           (page % ('<a href="%s/">%s</a>' % (name, name))).encode())
@@ -203,8 +204,8 @@ def serve(directory, log_path, cert, key):
 def main(argv):
     if len(argv) == 6 and argv[1] == "npm":
         make_npm(argv[2], argv[3], argv[4], argv[5])
-    elif len(argv) == 5 and argv[1] == "pypi":
-        make_pypi(argv[2], argv[3], argv[4])
+    elif len(argv) == 6 and argv[1] == "pypi":
+        make_pypi(argv[2], argv[3], argv[4], argv[5])
     elif len(argv) == 4 and argv[1] == "ca":
         make_ca(argv[2], argv[3])
     elif len(argv) in (4, 8) and argv[1] == "serve":
