@@ -12,8 +12,8 @@ CI reaches no network but loopback, so the tests make their own registry at test
       FILES_URL/packages/DIST-VERSION-py3-none-any.whl#sha256=... (another host name, as PyPI
       links files.pythonhosted.org), and that wheel in DIR/packages: a pure-Python wheel
       built here as a zip (METADATA, WHEEL, RECORD), no build backend, no PyPI.
-  local_registry.py ca DIR HOST
-      a test CA (DIR/ca.pem) and a certificate for HOST signed by it (DIR/server.pem,
+  local_registry.py ca DIR HOST...
+      a test CA (DIR/ca.pem) and a certificate for the HOSTs signed by it (DIR/server.pem,
       DIR/server.key), made with openssl(1).
   local_registry.py serve DIR LOG [--cert PEM --key KEY]
       serves DIR over HTTP (HTTPS with --cert/--key) on the listening socket inherited as
@@ -140,7 +140,7 @@ def openssl(*args):
                    stderr=subprocess.PIPE)
 
 
-def make_ca(directory, host):
+def make_ca(directory, hosts):
     os.makedirs(directory, mode=0o755, exist_ok=True)
     path = functools.partial(os.path.join, directory)
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
@@ -149,10 +149,11 @@ def make_ca(directory, host):
             "-addext", "basicConstraints=critical,CA:TRUE",
             "-addext", "keyUsage=critical,keyCertSign,cRLSign")
     openssl("req", "-new", *ec, "-keyout", path("server.key"), "-out", path("server.csr"),
-            "-subj", "/CN=" + host)
+            "-subj", "/CN=" + hosts[0])
     with open(path("server.ext"), "w") as f:
-        f.write("subjectAltName=DNS:%s\nbasicConstraints=critical,CA:FALSE\n"
-                "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n" % host)
+        f.write("subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\n"
+                "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+                % ",".join("DNS:" + host for host in hosts))
     openssl("x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey",
             path("ca.key"), "-CAcreateserial", "-out", path("server.pem"), "-days", "2",
             "-extfile", path("server.ext"))
@@ -206,8 +207,8 @@ def main(argv):
         make_npm(argv[2], argv[3], argv[4], argv[5])
     elif len(argv) == 6 and argv[1] == "pypi":
         make_pypi(argv[2], argv[3], argv[4], argv[5])
-    elif len(argv) == 4 and argv[1] == "ca":
-        make_ca(argv[2], argv[3])
+    elif len(argv) >= 4 and argv[1] == "ca":
+        make_ca(argv[2], argv[3:])
     elif len(argv) in (4, 8) and argv[1] == "serve":
         tls = dict(zip(argv[4::2], argv[5::2]))
         if set(tls) - {"--cert", "--key"} or len(tls) not in (0, 2):
