@@ -162,6 +162,8 @@ def make_ca(directory, hosts):
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
+    # Keep-alive, as real registries: a client may send its next request on the connection.
+    protocol_version = "HTTP/1.1"
     log_path = None
 
     def log_request(self, code="-", size="-"):
