@@ -269,9 +269,9 @@ TEST_F(EgressClientsTest, NpmInstallsOverHttpsTrustingATestCa) {
   std::string url = "https://" + HostPort(server) + "/";
   Generate({"npm", registry_, kPackage, kVersion, url});
   MakeProjectFile("package.json", kFreshPackageJson);
-  std::vector<std::string> flags = {
-      "--allow-host", HostPort(server),           "--ro-bind", tls + "/ca.pem", kCaInside,
-      "--setenv",     "npm_config_fetch_retries", "0"};
+  std::vector<std::string> flags = {"--allow-host", HostPort(server)};
+  flags.insert(flags.end(), {"--ro-bind", tls + "/ca.pem", kCaInside, "--setenv",
+                             "npm_config_fetch_retries", "0"});
 
   RunResult untrusted = NpmInstall(flags, url);
   EXPECT_NE(untrusted.exit_code, 0) << untrusted;
