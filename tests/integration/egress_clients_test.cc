@@ -194,6 +194,12 @@ std::string FilesHostPort(const LocalRegistry& server) {
     GTEST_SKIP() << path << " is not installed (apt-get install " << package << ")"; \
   }
 
+// pip in a venv made inside: Debian's python3-venv (ensurepip and the pip wheel it installs).
+#define REQUIRE_VENV()                                                                          \
+  if (RunProcess({kPython, "-c", "import ensurepip, venv"}, DefaultOptions()).exit_code != 0) { \
+    GTEST_SKIP() << kPython << " cannot make a venv with pip (apt-get install python3-venv)";   \
+  }
+
 constexpr char kFreshPackageJson[] = "{\n  \"name\": \"app\",\n  \"version\": \"1.0.0\"\n}\n";
 // The package's index.js (local_registry.py).
 constexpr char kNpmIndexJs[] = "module.exports = () => \"hello from tiny-greet 1.0.0\";\n";
@@ -297,6 +303,7 @@ TEST_F(EgressClientsTest, NpmInstallsOverHttpsTrustingATestCa) {
 // page on one, downloads the wheel from the other (its sha256 checked) and installs it in
 // a venv in the project, made inside (the documented install step, docs/network.md).
 TEST_F(EgressClientsTest, PipInstallsFromAnAllowedSimpleIndex) {
+  REQUIRE_VENV();
   LocalRegistry server(registry_, scratch() + "/requests.log");
   Generate({"pypi", registry_, kPackage, kVersion, "http://" + FilesHostPort(server)});
   std::string index = "http://" + HostPort(server) + "/simple/";
@@ -326,6 +333,7 @@ TEST_F(EgressClientsTest, PipInstallsFromAnAllowedSimpleIndex) {
 // pip over HTTPS from an index whose certificate a CA made for the test signed, the CA bound
 // read-only and named by PIP_CERT (docs/network.md, "A private registry with its own CA").
 TEST_F(EgressClientsTest, PipInstallsOverHttpsTrustingATestCa) {
+  REQUIRE_VENV();
   REQUIRE_TOOL("/usr/bin/openssl", "openssl");
   std::string tls = scratch() + "/tls";
   Generate({"ca", tls, kRegistryName, kFilesName});
@@ -347,6 +355,7 @@ TEST_F(EgressClientsTest, PipInstallsOverHttpsTrustingATestCa) {
 // The same with only PyPI allowed (the python profile's list): refused by the proxy, pip
 // finds no distribution, the index sees nothing, and the run names the destination.
 TEST_F(EgressClientsTest, PipFailsAndIsReportedWithoutTheAllowHost) {
+  REQUIRE_VENV();
   LocalRegistry server(registry_, scratch() + "/requests.log");
   Generate({"pypi", registry_, kPackage, kVersion, "http://" + FilesHostPort(server)});
   std::string index = "http://" + HostPort(server) + "/simple/";
