@@ -189,15 +189,14 @@ void Connection::DecideExplicit() {
     return;
   }
   // An absolute-URI request: the Host header, when there, must name the same host; the origin
-  // gets the request line in origin form.
+  // gets the request line in origin form, and is asked to close after it (OriginHead).
   if (!head.host_header.empty() &&
       (head.host_headers_differ || CanonicalHost(head.host_header) != name_ ||
        (head.host_header_port != 0 && head.host_header_port != port_))) {
     Refuse(name_, port_, "HTTP Host differs", "400 Bad Request");
     return;
   }
-  head_ =
-      head.method + " " + head.path + " " + head.version + "\r\n" + head_.substr(head.line_size);
+  head_ = OriginHead(head_, head) + head_.substr(head.head_size);
   Connect(name_, port_);
 }
 

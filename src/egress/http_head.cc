@@ -166,4 +166,24 @@ HttpHead ParseHttpHead(std::string_view bytes) {
   return head;
 }
 
+std::string OriginHead(std::string_view bytes, const HttpHead& head) {
+  std::string out = head.method + " " + head.path + " " + head.version + "\r\n";
+  std::string_view headers = bytes.substr(head.line_size, head.head_size - head.line_size);
+  while (!headers.empty()) {
+    size_t next = headers.find('\n');
+    std::string_view line = headers.substr(0, next + 1);  // with its line end
+    headers = next == std::string_view::npos ? std::string_view() : headers.substr(next + 1);
+    std::string_view header = line;
+    while (!header.empty() && (header.back() == '\n' || header.back() == '\r')) {
+      header.remove_suffix(1);
+    }
+    if (header.empty()) break;  // the blank line: the end of the head
+    std::string name = Lower(header.substr(0, header.find(':')));
+    if (name == "connection" || name == "proxy-connection" || name == "keep-alive") continue;
+    out.append(line);
+  }
+  out.append("Connection: close\r\n\r\n");
+  return out;
+}
+
 }  // namespace sandbox::egress

@@ -41,6 +41,14 @@ struct HttpHead {
 /// Looks at the first bytes a client sent.
 HttpHead ParseHttpHead(std::string_view bytes);
 
+/// The head an origin gets for an absolute-URI request (`head` is ParseHttpHead(bytes),
+/// complete and absolute): the request line in origin form, the headers but the hop-by-hop
+/// Connection, Proxy-Connection and Keep-Alive, then `Connection: close`. The proxy relays a
+/// connection unparsed once its first request is checked, so the server must close after
+/// that request: a client's next one (for another host, maybe) comes on a new connection and
+/// is checked in turn. Bytes after the head (a body) are not included.
+std::string OriginHead(std::string_view bytes, const HttpHead& head);
+
 /// "host:port" or "[v6]:port" (CONNECT's authority, a Host header): host lower-case without
 /// brackets, port 0 when none. False if it is not one.
 bool SplitAuthority(std::string_view authority, std::string* host, uint16_t* port);

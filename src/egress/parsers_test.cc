@@ -117,6 +117,24 @@ TEST(HttpHeadTest, AbsoluteUriAndHost) {
             HttpHead::Status::kTooLarge);
 }
 
+// The origin gets one request in origin form, asked to close after it: a keep-alive client's
+// next request comes on a new connection, checked like the first.
+TEST(HttpHeadTest, OriginHeadAsksTheServerToCloseAfterTheRequest) {
+  std::string bytes =
+      "GET http://registry.test:8080/pkg HTTP/1.1\r\nHost: registry.test:8080\r\n"
+      "Proxy-Connection: keep-alive\r\nconnection: Keep-Alive\r\nKeep-Alive: timeout=5\r\n"
+      "Accept: */*\r\n\r\nbody";
+  HttpHead h = ParseHttpHead(bytes);
+  ASSERT_EQ(h.status, HttpHead::Status::kComplete);
+  EXPECT_EQ(OriginHead(bytes, h),
+            "GET /pkg HTTP/1.1\r\nHost: registry.test:8080\r\nAccept: */*\r\n"
+            "Connection: close\r\n\r\n");
+  std::string bare = "GET http://a.test/ HTTP/1.0\n\n";
+  HttpHead b = ParseHttpHead(bare);
+  ASSERT_EQ(b.status, HttpHead::Status::kComplete);
+  EXPECT_EQ(OriginHead(bare, b), "GET / HTTP/1.0\r\nConnection: close\r\n\r\n");
+}
+
 // A query for `name` of `type`, as wire bytes.
 std::vector<uint8_t> Query(const char* name, ldns_rr_type type) {
   ldns_pkt* query = nullptr;
