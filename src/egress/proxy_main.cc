@@ -27,6 +27,10 @@ int Fail(const std::string& what) {
 
 int main(int argc, char** argv) {
   using namespace sandbox::egress;
+  // The supervisor's own descriptors are close-on-exec, but whatever its caller left open
+  // across exec came along: this process parses the job's bytes and holds nothing it does not
+  // need (0 and 1 are /dev/null, 2 the caller's stderr for the one-line failures).
+  ::close_range(kControlFd + 1, ~0U, 0);
   // Dies with the supervisor that started it.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (::getppid() == 1) return Fail("the supervisor is gone");

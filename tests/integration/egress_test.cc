@@ -3,6 +3,7 @@
 // direct addresses, CONNECT and TLS server names are refused and reported. Everything is
 // served on the host's loopback: `--resolve registry.test:127.0.0.1` points the proxy there.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -11,7 +12,10 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -255,6 +259,48 @@ TEST_F(EgressTest, AThousandHalfOpenConnectionsLeaveTheProxyServing) {
 }
 
 // Bad values: one line, exit 125.
+// The proxy parses what the job sends: it holds its own sockets and nothing of the caller's (a
+// descriptor left open across exec reaches the supervisor, never the proxy).
+TEST_F(EgressTest, TheProxyHoldsNoDescriptorOfTheCallers) {
+  if (!AsRoot()) GTEST_SKIP() << "reads another user's /proc/PID/fd";
+  std::string marker = MakeFile("inherited-marker", "x\n");
+  int fd = ::open(marker.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  SpawnOptions options = DefaultOptions();
+  options.inherit_fds = {{9, fd}};
+  Process run(SandboxArgv({"--profile", Profiles() + "/base.toml", "--allow-host", "registry.test",
+                           "--", "/bin/sh", "-c",
+                           // An answer from the proxy: it is past its start, confined.
+                           "getent hosts registry.test && echo started; sleep 10"}),
+              options);
+  ::close(fd);
+  ASSERT_TRUE(run.WaitForStdout("started"));
+  pid_t proxy = -1;
+  for (pid_t pid : HostPidsWithComm("sandbox-egress-")) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    int ppid = 0;
+    if (sscanf(line.c_str() + line.rfind(')') + 1, " %*c %d", &ppid) == 1 && ppid == run.pid()) {
+      proxy = pid;
+    }
+  }
+  ASSERT_GT(proxy, 0) << "no proxy of this run";
+  std::vector<std::string> held;
+  std::string dir = "/proc/" + std::to_string(proxy) + "/fd";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::error_code ec;
+    held.push_back(entry.path().filename().string() + " -> " +
+                   std::filesystem::read_symlink(entry.path(), ec).string());
+  }
+  ASSERT_FALSE(held.empty());
+  for (const std::string& h : held) EXPECT_EQ(h.find(marker), std::string::npos) << h;
+  // The supervisor itself did get it: the test would see the marker if it reached the proxy.
+  std::error_code ec;
+  EXPECT_EQ(std::filesystem::read_symlink("/proc/" + std::to_string(run.pid()) + "/fd/9", ec),
+            marker);
+}
+
 TEST_F(EgressTest, BadValuesAreRefused) {
   RunResult r = Run({"--allow-host", "exa mple.org"}, {"true"});
   EXPECT_EQ(r.exit_code, kExitSandboxFailure) << r;
