@@ -251,6 +251,12 @@ void Proxy::ReadControl() {
 }
 
 void Proxy::AddSocket(SocketRole role, int fd) {
+  // Every handler reads or accepts until EAGAIN: a blocking socket would stop the loop.
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+    ::close(fd);
+    return;
+  }
   event_callback_fn callback = role == SocketRole::kDnsUdp   ? &Proxy::OnDnsUdp
                                : role == SocketRole::kDnsTcp ? &Proxy::OnDnsTcpAccept
                                                              : &Proxy::OnAccept;
