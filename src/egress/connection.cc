@@ -16,9 +16,16 @@ namespace sandbox::egress {
 namespace {
 
 constexpr size_t kMaxTlsHead = 16384 + 5 + 256;  // one TLS record holding the ClientHello
-constexpr size_t kChunk = 256 * 1024;            // bytes per splice(2)
-constexpr int kPipeSize = 256 * 1024;            // within pipe-max-size (1 MiB by default)
-constexpr int kRoundsPerEvent = 16;              // then other connections get their turn
+constexpr size_t kChunk = 1024 * 1024;           // bytes per splice(2), at most
+// A pump's pipe starts at the kernel's default (64 KiB) and grows to kBulkPipeSize once it has
+// moved kBulkAfter bytes: a bulk transfer then needs a quarter of the splices and wake-ups,
+// while the many small connections of a build stay small. The kernel counts every pipe's
+// buffer against the user (pipe-user-pages-soft, 64 MiB by default; beyond it new pipes get
+// two pages and cannot grow), so 1 MiB for every pipe would have left a few dozen relays
+// with real pipes.
+constexpr int kBulkPipeSize = 1024 * 1024;  // pipe-max-size by default
+constexpr uint64_t kBulkAfter = 4 * 1024 * 1024;
+constexpr int kRoundsPerEvent = 16;  // then other connections get their turn
 
 void CloseFd(int* fd) {
   if (*fd >= 0) ::close(*fd);
@@ -49,6 +56,8 @@ Connection::~Connection() {
     counters_->bytes_received += down_.moved;
   }
   FreeEvent(&head_event_);
+  FreeEvent(&head_deadline_);
+  FreeEvent(&idle_event_);
   FreeEvent(&connect_event_);
   for (Pump* p : {&up_, &down_}) {
     FreeEvent(&p->readable);
@@ -69,18 +78,35 @@ void Connection::Start() {
   }
   head_event_ =
       event_new(proxy_->base(), client_, EV_READ | EV_PERSIST, &Connection::OnClientHead, this);
+  event_add(head_event_, nullptr);
+  // A deadline of its own: a persistent read event's timeout restarts whenever the event
+  // fires, so a client trickling its head a byte at a time would never be cut.
+  head_deadline_ = evtimer_new(proxy_->base(), &Connection::OnHeadDeadline, this);
   timeval timeout = {kHeadTimeoutSeconds, 0};
-  event_add(head_event_, &timeout);
+  evtimer_add(head_deadline_, &timeout);
 }
 
-void Connection::OnClientHead(int, short what, void* arg) {
+void Connection::OnClientHead(int, short, void* arg) { static_cast<Connection*>(arg)->ReadHead(); }
+
+void Connection::OnHeadDeadline(int, short, void* arg) {
+  // A slow or silent client: it holds one descriptor for at most the head timeout.
+  static_cast<Connection*>(arg)->Finish();
+}
+
+void Connection::OnIdleCheck(int, short, void* arg) {
   auto* self = static_cast<Connection*>(arg);
-  if ((what & EV_TIMEOUT) != 0) {
-    // A slow or silent client: it holds one descriptor for at most the head timeout.
-    self->Finish();
+  // Bytes written out plus bytes read in (moved + in_pipe is what was read), both ways: it
+  // changes whenever either side makes progress.
+  uint64_t moved = 0;
+  for (const Pump* p : {&self->up_, &self->down_}) moved += 2 * p->moved + p->in_pipe;
+  if (moved != self->moved_at_check_) {
+    self->moved_at_check_ = moved;
+    self->idle_checks_ = 0;
     return;
   }
-  self->ReadHead();
+  // Nothing moved either way for the whole timeout: a connection left open by a job that
+  // forgot it, or one held to tie up the proxy's descriptors.
+  if (++self->idle_checks_ >= self->idle_checks_needed_) self->Finish();
 }
 
 void Connection::ReadHead() {
@@ -237,6 +263,7 @@ void Connection::Connect(const std::string& name, uint16_t port) {
   port_ = port;
   state_ = State::kResolving;
   FreeEvent(&head_event_);
+  FreeEvent(&head_deadline_);
   counters_ = &proxy_->Count(name, port, true);
   ++counters_->connections;
   lookup_ = proxy_->resolver().Resolve(name, port, [this](std::vector<sockaddr_storage> found) {
@@ -302,12 +329,19 @@ void Connection::StartRelay() {
       Finish();
       return;
     }
-    (void)::fcntl(p->pipe[1], F_SETPIPE_SZ, kPipeSize);
     p->readable =
         event_new(proxy_->base(), p->from, EV_READ | EV_PERSIST, &Connection::OnPump, this);
     p->writable =
         event_new(proxy_->base(), p->to, EV_WRITE | EV_PERSIST, &Connection::OnPump, this);
   }
+  // The idle check runs every tenth of the timeout (at least a second): a connection idle
+  // for the timeout is closed within a tenth of it more.
+  int timeout = std::max(1, proxy_->config().idle_timeout_seconds);
+  int period = std::max(1, timeout / 10);
+  idle_checks_needed_ = (timeout + period - 1) / period;
+  idle_event_ = event_new(proxy_->base(), -1, EV_PERSIST, &Connection::OnIdleCheck, this);
+  timeval every = {period, 0};
+  event_add(idle_event_, &every);
   Step(&up_);
   if (state_ == State::kRelay) Step(&down_);
 }
@@ -351,6 +385,10 @@ void Connection::Step(Pump* p) {
       }
       p->in_pipe -= static_cast<size_t>(n);
       p->moved += static_cast<uint64_t>(n);
+      if (!p->bulk && p->moved >= kBulkAfter) {
+        p->bulk = true;
+        (void)::fcntl(p->pipe[1], F_SETPIPE_SZ, kBulkPipeSize);  // stays small if refused
+      }
       continue;
     }
     if (p->eof) {

@@ -29,8 +29,9 @@ class Connection {
 
   void Start();
 
-  // Bounds (docs/network.md): how long a client may take to send its head, how long a
-  // destination may take to accept.
+  // Bounds (docs/network.md): how long a client may take to send its whole head (a deadline
+  // from the accept, not reset by each byte), how long a destination may take to accept, and
+  // how long a relay may move nothing either way is ProxyConfig's idle_timeout_seconds.
   static constexpr int kHeadTimeoutSeconds = 10;
   static constexpr int kConnectTimeoutSeconds = 30;
 
@@ -44,6 +45,7 @@ class Connection {
     size_t in_pipe = 0;
     bool eof = false;
     bool done = false;
+    bool bulk = false;  // its pipe was grown (connection.cc)
     uint64_t moved = 0;
     event* readable = nullptr;  // on `from`
     event* writable = nullptr;  // on `to`
@@ -51,6 +53,8 @@ class Connection {
   };
 
   static void OnClientHead(int fd, short what, void* self);
+  static void OnHeadDeadline(int fd, short what, void* self);
+  static void OnIdleCheck(int fd, short what, void* self);
   static void OnConnected(int fd, short what, void* self);
   static void OnPump(int fd, short what, void* self);
   void ReadHead();
@@ -77,6 +81,13 @@ class Connection {
   uint16_t port_ = 0;
   Proxy::Counters* counters_ = nullptr;
   event* head_event_ = nullptr;
+  event* head_deadline_ = nullptr;
+  // The relay's idle check (StartRelay sets its period): closed after idle_checks_needed_
+  // checks in a row that saw no byte moved either way.
+  event* idle_event_ = nullptr;
+  uint64_t moved_at_check_ = 0;
+  int idle_checks_ = 0;
+  int idle_checks_needed_ = 0;
   event* connect_event_ = nullptr;
   uint64_t lookup_ = 0;
   std::vector<sockaddr_storage> addresses_;

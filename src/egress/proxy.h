@@ -23,10 +23,15 @@ struct event;
 
 namespace sandbox::egress {
 
+// A relay that moves no byte either way for this long is closed (docs/network.md).
+inline constexpr int kRelayIdleTimeoutSeconds = 300;
+
 struct ProxyConfig {
   bool log_only = false;  // --network log: every destination allowed, recorded
   std::vector<HostRule> allow;
   std::vector<Pin> resolve;
+  // kRelayIdleTimeoutSeconds; the proxy's hidden --idle-timeout changes it for tests.
+  int idle_timeout_seconds = kRelayIdleTimeoutSeconds;
 };
 
 class Connection;
@@ -73,6 +78,9 @@ class Proxy {
   void AddSocket(SocketRole role, int fd);
   void Send(const ControlMessage& message);
   void Finish();
+  // Takes one waiting connection off `listener` and closes it, with the spare descriptor;
+  // false if there is none to take.
+  bool ShedOne(int listener);
   std::optional<uint32_t> DecideName(const std::string& name);
 
   ProxyConfig config_;
@@ -89,6 +97,8 @@ class Proxy {
   std::map<Connection*, std::unique_ptr<Connection>> connections_;
   std::vector<std::unique_ptr<Connection>> closed_;  // freed once the callback returned
   event* reap_event_ = nullptr;
+  int dns_streams_ = 0;  // DnsStream objects alive (proxy.cc)
+  int spare_fd_ = -1;    // held for ShedOne: a descriptor to give back when none is left
   int status_ = 0;
   bool finished_ = false;
 };

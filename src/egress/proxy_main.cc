@@ -1,13 +1,15 @@
 // sandbox-egress-proxy: the egress proxy process (proxy.h), started by the supervisor with
 // its end of the control pair as descriptor 3 and the allow-list as arguments:
 //   sandbox-egress-proxy [--log] [--allow HOST[:PORT]]... [--resolve HOST:ADDR]...
-// Not meant to be run by hand.
+//                        [--idle-timeout SECONDS]
+// Not meant to be run by hand (--idle-timeout is for tests: the supervisor never passes it).
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -40,6 +42,11 @@ int main(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "--log") {
       config.log_only = true;
+    } else if (arg == "--idle-timeout" && i + 1 < argc) {
+      char* end = nullptr;
+      long seconds = std::strtol(argv[++i], &end, 10);
+      if (*end != '\0' || seconds < 1 || seconds > 86400) return Fail("bad --idle-timeout");
+      config.idle_timeout_seconds = static_cast<int>(seconds);
     } else if ((arg == "--allow" || arg == "--resolve") && i + 1 < argc) {
       std::string value = argv[++i];
       if (arg == "--allow") {

@@ -131,14 +131,6 @@ class Supervisor {
     if (plan_.landlock_only) {
       if (auto r = PrepareLandlockOnly(); !r) return r.error();
     }
-    // The proxy runs before the job exists: the sockets pid 1 makes for it queue what the job
-    // sends until it takes them.
-    if (policy_.egress().on() && plan_.egress) {
-      auto link = EgressLink::Start(policy_.egress());
-      if (!link) return link.error();
-      egress_ = std::move(*link);
-      if (seccomp_) seccomp_->set_egress_router(egress_.get());
-    }
     int pidfd = -1;
     pid_t pid = CloneSandbox(NamespaceFlags(policy_), &pidfd, cgroup_ ? cgroup_->dir_fd() : -1);
     if (pid < 0) return CloneError(errno);
@@ -151,6 +143,21 @@ class Supervisor {
     pid_ = pid;
     child_end.Reset();
     sync_ = std::move(parent_end);
+    // The proxy is spawned while pid 1 builds the sandbox (its loading and confinement cost
+    // about as much CPU as that set-up: done one after the other they added up). The job does
+    // not exist yet; the sockets pid 1 makes for the proxy wait in the sync socket, and what
+    // the job sends waits in them, until the loop hands them over.
+    if (policy_.egress().on() && plan_.egress) {
+      auto link = EgressLink::Start(policy_.egress());
+      if (!link) {
+        ::kill(pid_, SIGKILL);
+        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        return link.error();
+      }
+      egress_ = std::move(*link);
+      if (seccomp_) seccomp_->set_egress_router(egress_.get());
+    }
 
     if (policy_.verbose() && plan_.landlock_only) {
       std::fprintf(stderr, "sandbox: started pid %d without namespaces (--isolation landlock)\n",
