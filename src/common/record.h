@@ -24,7 +24,7 @@ enum class RecordKind : uint8_t {
   kLandlockObject = 10,   // pid 1 added a Landlock rule on the object at `path`: its device, inode
   kSeccompPidfd = 11,     // carries the job's own pidfd (SCM_RIGHTS), sent before its filter
   kSeccompListenerAt = 12,  // the job's listener is its descriptor `status`: take it, then ack
-  kEgressSocket = 13,     // carries a socket pid 1 made for the egress proxy; op_index: its role
+  kEgressSocket = 13,       // carries a socket pid 1 made for the egress proxy; op_index: its role
 };
 
 inline constexpr size_t kRecordPathSize = 512;
