@@ -45,7 +45,15 @@ bool SendRecord(int fd, const Record& record) noexcept {
 }
 
 bool SendRecordWithFd(int fd, const Record& record, int passed) noexcept {
-  struct iovec iov = {const_cast<Record*>(&record), sizeof(record)};
+  return SendWithFd(fd, &record, sizeof(record), passed);
+}
+
+long ReceiveRecord(int fd, Record* record, int* passed) noexcept {
+  return ReceiveWithFd(fd, record, sizeof(*record), passed);
+}
+
+bool SendWithFd(int fd, const void* data, size_t size, int passed) noexcept {
+  struct iovec iov = {const_cast<void*>(data), size};
   alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   struct msghdr msg = {};
   msg.msg_iov = &iov;
@@ -59,15 +67,15 @@ bool SendRecordWithFd(int fd, const Record& record, int passed) noexcept {
   __builtin_memcpy(CMSG_DATA(cmsg), &passed, sizeof(int));
   for (;;) {
     ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-    if (n == static_cast<ssize_t>(sizeof(record))) return true;
+    if (n == static_cast<ssize_t>(size)) return true;
     if (n < 0 && errno == EINTR) continue;
     return false;
   }
 }
 
-long ReceiveRecord(int fd, Record* record, int* passed) noexcept {
+long ReceiveWithFd(int fd, void* data, size_t size, int* passed) noexcept {
   *passed = -1;
-  struct iovec iov = {record, sizeof(*record)};
+  struct iovec iov = {data, size};
   alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   struct msghdr msg = {};
   msg.msg_iov = &iov;

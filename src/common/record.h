@@ -60,6 +60,14 @@ bool SendRecord(int fd, const Record& record) noexcept;
 /// Sends `record` with descriptor `passed` attached (SCM_RIGHTS). Async-signal-safe.
 bool SendRecordWithFd(int fd, const Record& record, int passed) noexcept;
 
+/// The same for any fixed-size message (the egress proxy's control messages): `size` bytes as
+/// one message with `passed` attached. Async-signal-safe.
+bool SendWithFd(int fd, const void* data, size_t size, int passed) noexcept;
+
+/// Receives one message of at most `size` bytes without blocking; a descriptor attached to it
+/// lands in *passed (-1 if none; close-on-exec). Returns the byte count as recv(2) does.
+long ReceiveWithFd(int fd, void* data, size_t size, int* passed) noexcept;
+
 /// Receives one record without blocking; a descriptor attached to it lands in *passed (-1 if
 /// none; close-on-exec). Returns the byte count as recv(2) does.
 long ReceiveRecord(int fd, Record* record, int* passed) noexcept;

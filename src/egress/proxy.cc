@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/record.h"
 #include "egress/connection.h"
 #include "egress/dns_answer.h"
 #include "egress/resolver.h"
@@ -204,21 +205,9 @@ void Proxy::OnControl(int, short, void* self) { static_cast<Proxy*>(self)->ReadC
 void Proxy::ReadControl() {
   for (;;) {
     ControlMessage message;
-    char control[CMSG_SPACE(sizeof(int))];
-    iovec iov = {&message, sizeof(message)};
-    msghdr header = {};
-    header.msg_iov = &iov;
-    header.msg_iovlen = 1;
-    header.msg_control = control;
-    header.msg_controllen = sizeof(control);
-    ssize_t n = ::recvmsg(control_, &header, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     int passed = -1;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr; c = CMSG_NXTHDR(&header, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-        std::memcpy(&passed, CMSG_DATA(c), sizeof(int));
-      }
-    }
+    long n = ReceiveWithFd(control_, &message, sizeof(message), &passed);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (n <= 0) {
       // The supervisor is gone: nobody to report to.
       if (passed >= 0) ::close(passed);

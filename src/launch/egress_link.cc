@@ -19,6 +19,7 @@
 #include <cstring>
 #include <optional>
 
+#include "common/record.h"
 #include "egress/control.h"
 #include "egress/dns_answer.h"
 #include "seccomp/listener.h"
@@ -195,21 +196,8 @@ void EgressLink::AddSocket(int role, UniqueFd socket) {
   egress::ControlMessage message;
   message.kind = egress::ControlKind::kSocket;
   message.socket = static_cast<egress::SocketRole>(role);
-  char control[CMSG_SPACE(sizeof(int))] = {};
-  iovec iov = {&message, sizeof(message)};
-  msghdr header = {};
-  header.msg_iov = &iov;
-  header.msg_iovlen = 1;
-  header.msg_control = control;
-  header.msg_controllen = sizeof(control);
-  cmsghdr* c = CMSG_FIRSTHDR(&header);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  int fd = socket.get();
-  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
   // A proxy that died cannot serve the job: its connections then fail, which the report shows.
-  (void)::sendmsg(control_.get(), &header, MSG_NOSIGNAL);
+  (void)SendWithFd(control_.get(), &message, sizeof(message), socket.get());
 }
 
 void EgressLink::ReadControl() {
