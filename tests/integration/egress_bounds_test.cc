@@ -241,21 +241,6 @@ print('first:', data.split(b'\r\n')[0].decode(), data.split(b'\r\n\r\n', 1)[-1].
   EXPECT_EQ(r.out, "extra: closed\nfirst: HTTP/1.0 200 OK served\n") << r;
 }
 
-// A socket listening on 127.0.0.1 (an ephemeral port); its port in `port`.
-int ListenOnLoopback(uint16_t* port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address = {};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof(address);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-      ::listen(fd, 16) != 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size)) {
-    ADD_FAILURE() << "listen: " << std::strerror(errno);
-  }
-  *port = ntohs(address.sin_port);
-  return fd;
-}
-
 // Reads from `fd` until EOF (true) or `seconds` pass without it (false).
 bool ClosedWithin(int fd, int seconds) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
@@ -278,8 +263,8 @@ TEST_F(EgressBoundsTest, AnIdleRelayIsClosed) {
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
   uint16_t proxy_port = 0;
   uint16_t origin_port = 0;
-  int listener = ListenOnLoopback(&proxy_port);
-  int origin = ListenOnLoopback(&origin_port);
+  int listener = ListenOnLoopback(&proxy_port, 16);
+  int origin = ListenOnLoopback(&origin_port, 16);
   SpawnOptions options = DefaultOptions();
   options.inherit_fds = {{3, pair[1]}};
   Process proxy(AsRunUser({BinDir() + "/sandbox-egress-proxy", "--allow",

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "host_server.h"
 #include "profile_fixture.h"
 
 #ifndef SANDBOX_LOCAL_REGISTRY
@@ -48,19 +49,10 @@ class LocalRegistry {
  public:
   LocalRegistry(const std::string& dir, std::string log, const std::string& tls_dir = "")
       : log_(std::move(log)) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address = {};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof(address);
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-        ::listen(fd, 64) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
-      ADD_FAILURE() << "registry socket: " << std::strerror(errno);
-      if (fd >= 0) ::close(fd);
-      return;
-    }
-    port_ = ntohs(address.sin_port);
+    uint16_t port = 0;
+    int fd = ListenOnLoopback(&port);
+    if (fd < 0) return;
+    port_ = port;
     std::vector<std::string> argv = {kPython, SANDBOX_LOCAL_REGISTRY, "serve", dir, log_};
     if (!tls_dir.empty()) {
       argv.insert(argv.end(),

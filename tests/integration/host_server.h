@@ -12,27 +12,40 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <thread>
 
 namespace sandbox::testing {
 
+// A socket listening on 127.0.0.1 at an ephemeral port, its port in *port; -1 (and a test
+// failure) if that fails.
+inline int ListenOnLoopback(uint16_t* port, int backlog = 64) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address = {};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof(address);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+      ::listen(fd, backlog) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    ADD_FAILURE() << "listen on loopback: " << std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  *port = ntohs(address.sin_port);
+  return fd;
+}
+
 // A host-side HTTP server on 127.0.0.1: answers every request with `body`, counts connections.
 class HostServer {
  public:
   explicit HostServer(std::string body) : body_(std::move(body)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address = {};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof(address);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), size) != 0 || ::listen(fd_, 64) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
-      ADD_FAILURE() << "host server: " << std::strerror(errno);
-      return;
-    }
-    port_ = ntohs(address.sin_port);
+    uint16_t port = 0;
+    fd_ = ListenOnLoopback(&port);
+    if (fd_ < 0) return;
+    port_ = port;
     thread_ = std::thread([this] { Serve(); });
   }
   ~HostServer() {
