@@ -146,10 +146,7 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   // which does exactly what bubblewrap's options say).
   // auto is settled before the workspace stage, which lays caches out differently where there
   // is no mount namespace (workspace/caches.h); Build then sees the mode chosen.
-  if (!options.bwrap && options.isolation == "auto") {
-    bool works = caller.user_namespaces_work == nullptr || caller.user_namespaces_work();
-    options.isolation = works ? "namespaces" : "landlock";
-  }
+  if (!options.bwrap && options.isolation == "auto") options.isolation = caller.AutoIsolation();
   workspace::Layout layout;
   if (!options.bwrap) {
     auto prepared = workspace::Prepare(&options, workspace::Context::FromProcess(caller.cwd));

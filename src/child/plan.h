@@ -208,6 +208,9 @@ struct ChildPlan {
   bool report_steps = false;  // --verbose: send a kStepDone record after each step
 
   int sync_fd = -1;  // the child's end of the supervisor socket
+  // CLOCK_MONOTONIC when main() began, in ns: --verbose's "prepare the run" line (the
+  // supervisor's own share of start-up, before clone).
+  int64_t main_started_ns = 0;
 
   // pid 1 starts the job on this stack sharing its memory (child/job_stack.h); unmapped: fork.
   JobStack job_stack;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -29,6 +30,47 @@ struct PendingModifiers {
   std::optional<Error> error;  // the first conversion error; CLI11 callbacks cannot return one
 };
 
+// The flags this command line can name. Building a CLI11 option costs, and CLI11 checks each
+// new one against all before it (quadratic): with every flag registered that was most of the
+// supervisor's instructions before clone (docs/performance.md). A flag is registered only if a
+// token of argv names it; any token counts, wherever it stands (a value, the command), so a
+// flag that is used is never missing: extra ones only cost time. Help, and short flags run
+// together (-vp ci), register everything.
+class FlagFilter {
+ public:
+  FlagFilter(int argc, const char* const* argv) {
+    for (int i = 1; i < argc && !all_; ++i) {
+      std::string_view token = argv[i];
+      if (token.size() < 2 || token[0] != '-') continue;
+      if (token[1] != '-') {
+        if (token.size() > 2) all_ = true;  // -vp ci, -pci
+        seen_.push_back(token);
+        if (token == "-h") all_ = true;
+        continue;
+      }
+      token = token.substr(0, token.find('='));
+      if (token == "--help" || token == "--help-all") all_ = true;
+      seen_.push_back(token);
+    }
+  }
+  // `names` as CLI11 takes them: "-p,--profile".
+  bool operator()(std::string_view names) const {
+    if (all_) return true;
+    while (!names.empty()) {
+      size_t comma = names.find(',');
+      std::string_view name = names.substr(0, comma);
+      if (std::find(seen_.begin(), seen_.end(), name) != seen_.end()) return true;
+      if (comma == std::string_view::npos) break;
+      names.remove_prefix(comma + 1);
+    }
+    return false;
+  }
+
+ private:
+  bool all_ = false;
+  std::vector<std::string_view> seen_;
+};
+
 std::string JoinFlag(const std::string& name, const std::vector<std::string>& values) {
   std::string text = name;
   for (const auto& v : values) text += " " + v;
@@ -50,8 +92,10 @@ int ValueCount(const CLI::App& app, const char* arg) {
   return std::min(opt->get_type_size_min(), opt->get_items_expected_min());
 }
 
-void AddMountFlag(CLI::App& app, CliOptions& out, PendingModifiers& pending, const char* name,
-                  MountKind kind, int arity, bool optional, const char* help, bool socket = false) {
+void AddMountFlag(const FlagFilter& want, CLI::App& app, CliOptions& out, PendingModifiers& pending,
+                  const char* name, MountKind kind, int arity, bool optional, const char* help,
+                  bool socket = false) {
+  if (!want(name)) return;
   const std::string flag = name;
   auto* opt = app.add_option_function<std::vector<std::string>>(
       flag,
@@ -91,88 +135,107 @@ void AddMountFlag(CLI::App& app, CliOptions& out, PendingModifiers& pending, con
   opt->type_name(arity == 2 ? "SRC DST" : "DST");
 }
 
-void AddEnvFlags(CLI::App& app, CliOptions& out) {
-  app.add_option_function<std::vector<std::string>>(
-         "--setenv",
-         [&out](const std::vector<std::string>& v) {
-           if (v.size() != 2) return;  // CLI11 reports the missing value
-           out.env.push_back({EnvRequest::Op::kSet, v[0], v[1]});
-         },
-         "Set VAR to VALUE in the job's environment")
-      ->type_size(2)
-      ->expected(1)
-      ->trigger_on_parse()
-      ->type_name("VAR VALUE");
-  app.add_option_function<std::string>(
-         "--unsetenv",
-         [&out](const std::string& v) {
-           out.env.push_back({EnvRequest::Op::kUnset, v, ""});
-         },
-         "Remove VAR from the job's environment")
-      ->trigger_on_parse()
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
-      ->type_name("VAR");
-  app.add_flag_callback(
-         "--clearenv",
-         [&out] {
-           out.env.push_back({EnvRequest::Op::kClear, "", ""});
-         },
-         "Start the job's environment empty (later --setenv still apply)")
-      ->trigger_on_parse();
-  app.add_option_function<std::string>(
-         "--pass-env",
-         [&out](const std::string& v) {
-           out.env.push_back({EnvRequest::Op::kPass, v, ""});
-         },
-         "Let the caller's variable NAME in (or every one PATTERN matches, with * and ?; "
-         "the profile's [env] deny still keeps secret-looking names out of a pattern)")
-      ->trigger_on_parse()
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
-      ->type_name("NAME|PATTERN");
-  app.add_flag("--keep-env", out.keep_env,
-               "Inherit the caller's whole environment instead of the clean default");
+void AddEnvFlags(const FlagFilter& want, CLI::App& app, CliOptions& out) {
+  if (want("--setenv")) {
+    app.add_option_function<std::vector<std::string>>(
+           "--setenv",
+           [&out](const std::vector<std::string>& v) {
+             if (v.size() != 2) return;  // CLI11 reports the missing value
+             out.env.push_back({EnvRequest::Op::kSet, v[0], v[1]});
+           },
+           "Set VAR to VALUE in the job's environment")
+        ->type_size(2)
+        ->expected(1)
+        ->trigger_on_parse()
+        ->type_name("VAR VALUE");
+  }
+  if (want("--unsetenv")) {
+    app.add_option_function<std::string>(
+           "--unsetenv",
+           [&out](const std::string& v) {
+             out.env.push_back({EnvRequest::Op::kUnset, v, ""});
+           },
+           "Remove VAR from the job's environment")
+        ->trigger_on_parse()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+        ->type_name("VAR");
+  }
+  if (want("--clearenv")) {
+    app.add_flag_callback(
+           "--clearenv",
+           [&out] {
+             out.env.push_back({EnvRequest::Op::kClear, "", ""});
+           },
+           "Start the job's environment empty (later --setenv still apply)")
+        ->trigger_on_parse();
+  }
+  if (want("--pass-env")) {
+    app.add_option_function<std::string>(
+           "--pass-env",
+           [&out](const std::string& v) {
+             out.env.push_back({EnvRequest::Op::kPass, v, ""});
+           },
+           "Let the caller's variable NAME in (or every one PATTERN matches, with * and ?; "
+           "the profile's [env] deny still keeps secret-looking names out of a pattern)")
+        ->trigger_on_parse()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+        ->type_name("NAME|PATTERN");
+  }
+  if (want("--keep-env")) {
+    app.add_flag("--keep-env", out.keep_env,
+                 "Inherit the caller's whole environment instead of the clean default");
+  }
 }
 
-void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) {
-  app.add_option_function<std::string>(
-         "--size",
-         [&pending](const std::string& v) {
-           auto size = ParseSize(v);
-           if (!size) {
-             if (!pending.error) pending.error = size.error();
-             return;
-           }
-           pending.size = *size;
-         },
-         "Size of the next --tmpfs (bytes, or with K/M/G suffix)")
-      ->trigger_on_parse()
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
-      ->type_name("BYTES");
-  app.add_option_function<std::string>(
-         "--perms",
-         [&pending](const std::string& v) {
-           auto mode = ParseMode(v);
-           if (!mode) {
-             if (!pending.error) pending.error = mode.error();
-             return;
-           }
-           pending.mode = *mode;
-         },
-         "Octal permissions of the next --tmpfs or --dir")
-      ->trigger_on_parse()
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
-      ->type_name("OCTAL");
-  app.add_option_function<std::string>(
-         "-p,--profile", [&out](const std::string& v) { out.profiles.push_back(v); },
-         "Profile (name or path) the sandbox is built from; other flags apply after it. "
-         "Repeat it to compose profiles left to right: --profile ci --profile node")
-      ->trigger_on_parse()
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
-      ->type_name("PROFILE");
-  app.add_option("--hostname", out.hostname, "Hostname inside (default: sandbox)");
-  app.add_option("--uid", out.uid, "User id inside (default: 0)");
-  app.add_option("--gid", out.gid, "Group id inside (default: 0)");
-  app.add_flag("--share-net", out.share_net, "Keep the host's network instead of lo only");
+void AddProcessFlags(const FlagFilter& want, CLI::App& app, CliOptions& out,
+                     PendingModifiers& pending) {
+  if (want("--size")) {
+    app.add_option_function<std::string>(
+           "--size",
+           [&pending](const std::string& v) {
+             auto size = ParseSize(v);
+             if (!size) {
+               if (!pending.error) pending.error = size.error();
+               return;
+             }
+             pending.size = *size;
+           },
+           "Size of the next --tmpfs (bytes, or with K/M/G suffix)")
+        ->trigger_on_parse()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+        ->type_name("BYTES");
+  }
+  if (want("--perms")) {
+    app.add_option_function<std::string>(
+           "--perms",
+           [&pending](const std::string& v) {
+             auto mode = ParseMode(v);
+             if (!mode) {
+               if (!pending.error) pending.error = mode.error();
+               return;
+             }
+             pending.mode = *mode;
+           },
+           "Octal permissions of the next --tmpfs or --dir")
+        ->trigger_on_parse()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+        ->type_name("OCTAL");
+  }
+  if (want("-p,--profile")) {
+    app.add_option_function<std::string>(
+           "-p,--profile", [&out](const std::string& v) { out.profiles.push_back(v); },
+           "Profile (name or path) the sandbox is built from; other flags apply after it. "
+           "Repeat it to compose profiles left to right: --profile ci --profile node")
+        ->trigger_on_parse()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+        ->type_name("PROFILE");
+  }
+  if (want("--hostname"))
+    app.add_option("--hostname", out.hostname, "Hostname inside (default: sandbox)");
+  if (want("--uid")) app.add_option("--uid", out.uid, "User id inside (default: 0)");
+  if (want("--gid")) app.add_option("--gid", out.gid, "Group id inside (default: 0)");
+  if (want("--share-net"))
+    app.add_flag("--share-net", out.share_net, "Keep the host's network instead of lo only");
   for (auto [flag, list, help, type] :
        {std::tuple{"--allow-host", &out.allow_hosts,
                    "Let the job reach HOST (a name, *.domain for its subdomains, or an address) on "
@@ -182,6 +245,7 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
                    "Reach HOST at ADDR (the host side's lookup, as curl's --resolve)",
                    "HOST:ADDR"}}) {
     std::string name = flag;
+    if (!want(name)) continue;
     std::vector<CliOptions::NetworkEntry>* into = list;  // clang 14 cannot capture a binding
     app.add_option_function<std::vector<std::string>>(
            name,
@@ -193,180 +257,226 @@ void AddProcessFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) 
         ->trigger_on_parse()
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   }
-  app.add_option("--network", out.network,
-                 "none (default: lo only, or the --allow-host list) or log (every destination "
-                 "allowed and recorded, to learn an allow-list)")
-      ->check(CLI::IsMember({"none", "log"}))
-      ->type_name("MODE");
-  app.add_flag_callback(
-      "--host-proc", [&out] { out.host_proc = true; },
-      "Proc mounts bind this /proc read-only instead of a fresh one (containers whose /proc is "
-      "masked)");
-  app.add_option("--chdir", out.chdir, "Working directory of the job inside");
-  app.add_option("--pass-fd", out.pass_fds, "Keep descriptor FD open in the job")
-      ->type_name("FD")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option_function<std::string>(
-         "--timeout",
-         [&out, &pending](const std::string& v) {
-           auto d = ParseDuration(v);
-           if (!d) {
-             if (!pending.error) pending.error = d.error();
-             return;
-           }
-           out.timeout = *d;
-         },
-         "Stop the job after DURATION (SIGTERM, then SIGKILL after the grace period)")
-      ->type_name("DURATION");
-  app.add_option_function<std::string>(
-         "--timeout-grace",
-         [&out, &pending](const std::string& v) {
-           auto d = ParseDuration(v);
-           if (!d) {
-             if (!pending.error) pending.error = d.error();
-             return;
-           }
-           out.timeout_grace = *d;
-         },
-         "Time between SIGTERM and SIGKILL on timeout (default: 5s)")
-      ->type_name("DURATION");
-  app.add_option_function<std::vector<std::string>>(
-         "--limit",
-         [&out, &pending](const std::vector<std::string>& values) {
-           for (const std::string& v : values) {
-             size_t eq = v.find('=');
-             if (eq == std::string::npos || eq == 0) {
-               if (!pending.error) {
-                 Error e = MakeError("--limit " + v + ": expected NAME=VALUE");
-                 e.hint = "e.g. --limit nproc=64";
-                 pending.error = e;
-               }
-               continue;
+  if (want("--network")) {
+    app.add_option("--network", out.network,
+                   "none (default: lo only, or the --allow-host list) or log (every destination "
+                   "allowed and recorded, to learn an allow-list)")
+        ->check(CLI::IsMember({"none", "log"}))
+        ->type_name("MODE");
+  }
+  if (want("--host-proc")) {
+    app.add_flag_callback(
+        "--host-proc", [&out] { out.host_proc = true; },
+        "Proc mounts bind this /proc read-only instead of a fresh one (containers whose /proc is "
+        "masked)");
+  }
+  if (want("--chdir")) app.add_option("--chdir", out.chdir, "Working directory of the job inside");
+  if (want("--pass-fd")) {
+    app.add_option("--pass-fd", out.pass_fds, "Keep descriptor FD open in the job")
+        ->type_name("FD")
+        ->check(CLI::NonNegativeNumber);
+  }
+  if (want("--timeout")) {
+    app.add_option_function<std::string>(
+           "--timeout",
+           [&out, &pending](const std::string& v) {
+             auto d = ParseDuration(v);
+             if (!d) {
+               if (!pending.error) pending.error = d.error();
+               return;
              }
-             out.limits.push_back({v.substr(0, eq), v.substr(eq + 1), "--limit " + v});
-           }
-         },
-         "Resource limit for the job: nofile, nproc, fsize, cpu, core, stack or as")
-      ->type_name("NAME=VALUE")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app.add_option_function<std::string>(
-         "--isolation",
-         [&out](const std::string& v) {
-           out.isolation = v;
-           out.isolation_origin = "--isolation " + v;
-         },
-         "namespaces (default), landlock (no namespaces: for hosts and containers that refuse "
-         "user namespaces; docs/ci.md says what it lacks) or auto (landlock only where user "
-         "namespaces are refused)")
-      ->check(CLI::IsMember({"namespaces", "landlock", "auto"}))
-      ->type_name("MODE");
-  app.add_option("--landlock", out.landlock,
-                 "Landlock fence: auto (default: on when the kernel has it), on (required), off")
-      ->check(CLI::IsMember({"auto", "on", "off"}))
-      ->type_name("MODE");
-  app.add_option("--seccomp-policy", out.seccomp_policy,
-                 "Seccomp filter: default (the built-in deny list, docs/seccomp.md) or none")
-      ->check(CLI::IsMember({"default", "none"}))
-      ->type_name("POLICY");
-  app.add_option("--seccomp-action", out.seccomp_action,
-                 "What a denied call gets: errno (default), kill or log (allowed, reported)")
-      ->check(CLI::IsMember({"errno", "kill", "log"}))
-      ->type_name("ACTION");
-  app.add_flag("-v,--verbose", out.verbose, "Print each setup step with its duration");
-  app.add_option("--name", out.name,
-                 "Name the run for sandbox ps, enter and stop (default: a generated id)")
-      ->type_name("NAME");
-  app.add_flag("--tty", out.tty,
-               "Give the job a terminal of its own, relayed to this one (needs a --dev mount)");
+             out.timeout = *d;
+           },
+           "Stop the job after DURATION (SIGTERM, then SIGKILL after the grace period)")
+        ->type_name("DURATION");
+  }
+  if (want("--timeout-grace")) {
+    app.add_option_function<std::string>(
+           "--timeout-grace",
+           [&out, &pending](const std::string& v) {
+             auto d = ParseDuration(v);
+             if (!d) {
+               if (!pending.error) pending.error = d.error();
+               return;
+             }
+             out.timeout_grace = *d;
+           },
+           "Time between SIGTERM and SIGKILL on timeout (default: 5s)")
+        ->type_name("DURATION");
+  }
+  if (want("--limit")) {
+    app.add_option_function<std::vector<std::string>>(
+           "--limit",
+           [&out, &pending](const std::vector<std::string>& values) {
+             for (const std::string& v : values) {
+               size_t eq = v.find('=');
+               if (eq == std::string::npos || eq == 0) {
+                 if (!pending.error) {
+                   Error e = MakeError("--limit " + v + ": expected NAME=VALUE");
+                   e.hint = "e.g. --limit nproc=64";
+                   pending.error = e;
+                 }
+                 continue;
+               }
+               out.limits.push_back({v.substr(0, eq), v.substr(eq + 1), "--limit " + v});
+             }
+           },
+           "Resource limit for the job: nofile, nproc, fsize, cpu, core, stack or as")
+        ->type_name("NAME=VALUE")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  }
+  if (want("--isolation")) {
+    app.add_option_function<std::string>(
+           "--isolation",
+           [&out](const std::string& v) {
+             out.isolation = v;
+             out.isolation_origin = "--isolation " + v;
+           },
+           "namespaces (default), landlock (no namespaces: for hosts and containers that refuse "
+           "user namespaces; docs/ci.md says what it lacks) or auto (landlock only where user "
+           "namespaces are refused)")
+        ->check(CLI::IsMember({"namespaces", "landlock", "auto"}))
+        ->type_name("MODE");
+  }
+  if (want("--landlock")) {
+    app.add_option("--landlock", out.landlock,
+                   "Landlock fence: auto (default: on when the kernel has it), on (required), off")
+        ->check(CLI::IsMember({"auto", "on", "off"}))
+        ->type_name("MODE");
+  }
+  if (want("--seccomp-policy")) {
+    app.add_option("--seccomp-policy", out.seccomp_policy,
+                   "Seccomp filter: default (the built-in deny list, docs/seccomp.md) or none")
+        ->check(CLI::IsMember({"default", "none"}))
+        ->type_name("POLICY");
+  }
+  if (want("--seccomp-action")) {
+    app.add_option("--seccomp-action", out.seccomp_action,
+                   "What a denied call gets: errno (default), kill or log (allowed, reported)")
+        ->check(CLI::IsMember({"errno", "kill", "log"}))
+        ->type_name("ACTION");
+  }
+  if (want("-v,--verbose"))
+    app.add_flag("-v,--verbose", out.verbose, "Print each setup step with its duration");
+  if (want("--name")) {
+    app.add_option("--name", out.name,
+                   "Name the run for sandbox ps, enter and stop (default: a generated id)")
+        ->type_name("NAME");
+  }
+  if (want("--tty")) {
+    app.add_flag("--tty", out.tty,
+                 "Give the job a terminal of its own, relayed to this one (needs a --dev mount)");
+  }
 }
 
-void AddWorkspaceFlags(CLI::App& app, CliOptions& out, PendingModifiers& pending) {
-  app.add_option_function<std::vector<std::string>>(
-         "--workspace",
-         [&out](const std::vector<std::string>& values) {
-           // The modes are words; a directory named like one is written ./bind. Given twice
-           // (--workspace overlay --workspace DIR), a mode and a directory combine.
-           for (const std::string& v : values) {
-             if (v == "bind" || v == "none" || v == "overlay") {
-               out.workspace.mode = v;
-               out.workspace.mode_origin = "--workspace " + v;
-               continue;
-             }
-             out.workspace.dir = v;
-             if (!out.workspace.mode || *out.workspace.mode == "none") {
-               out.workspace.mode = "bind";
-               out.workspace.mode_origin = "--workspace " + v;
-             }
-           }
-         },
-         "The project: DIR (bound read-write, VCS metadata read-only), or bind, overlay "
-         "(writes kept apart, listed after the run) or none; a mode and DIR combine")
-      ->type_name("DIR|MODE")
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app.add_option_function<std::string>(
-         "--changes",
-         [&out, &pending](const std::string& v) {
-           if (v == "fail" || v == "apply" || (v.rfind("patch=", 0) == 0 && v.size() > 6)) {
-             out.workspace.changes = v;
-           } else if (!pending.error) {
-             Error e = MakeError("--changes " + v + ": not fail, apply or patch=FILE");
-             e.hint =
-                 "--changes fail (exit 123 when the job changed the checkout), "
-                 "--changes apply or --changes patch=FILE (with --workspace overlay)";
-             pending.error = e;
-           }
-         },
-         "With --workspace overlay, after the job: fail (exit 123 if it changed the checkout), "
-         "apply (after a successful job) or patch=FILE")
-      ->type_name("fail|apply|patch=FILE");
-  app.add_flag("--include-protected", out.workspace.include_protected,
-               "--changes apply: also apply sensitive changes (VCS metadata, protected paths, "
-               "new executables, symlinks out, hard links)");
-  app.add_flag("--keep-changes", out.workspace.keep_changes,
-               "With --workspace overlay: keep the changes for sandbox changes, diff, apply and "
-               "discard NAME");
-  app.add_option("--workspace-vcs", out.workspace.vcs,
-                 "VCS metadata (.git, .hg, .svn) inside the workspace: ro (default) or rw")
-      ->check(CLI::IsMember({"ro", "rw"}))
-      ->type_name("ro|rw");
-  app.add_option("--protect", out.workspace.protect,
-                 "Keep PATH of the workspace read-only too (relative to its top level)")
-      ->type_name("PATH")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app.add_option("--unprotect", out.workspace.unprotect,
-                 "Leave PATH of the default protected list writable")
-      ->type_name("PATH")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app.add_option_function<std::vector<std::string>>(
-         "--cache",
-         [&out, &pending](const std::vector<std::string>& values) {
-           for (const std::string& v : values) {
-             size_t eq = v.find('=');
-             std::string share = eq == std::string::npos ? "" : v.substr(eq + 1);
-             if (eq == 0 || (share != "sandbox" && share != "host" && share != "run")) {
-               if (!pending.error) {
-                 Error e = MakeError("--cache " + v + ": expected NAME=sandbox|host|run");
-                 e.hint = "e.g. --cache ccache=host shares the host's own ccache read-write";
-                 pending.error = e;
+void AddWorkspaceFlags(const FlagFilter& want, CLI::App& app, CliOptions& out,
+                       PendingModifiers& pending) {
+  if (want("--workspace")) {
+    app.add_option_function<std::vector<std::string>>(
+           "--workspace",
+           [&out](const std::vector<std::string>& values) {
+             // The modes are words; a directory named like one is written ./bind. Given twice
+             // (--workspace overlay --workspace DIR), a mode and a directory combine.
+             for (const std::string& v : values) {
+               if (v == "bind" || v == "none" || v == "overlay") {
+                 out.workspace.mode = v;
+                 out.workspace.mode_origin = "--workspace " + v;
+                 continue;
                }
-               continue;
+               out.workspace.dir = v;
+               if (!out.workspace.mode || *out.workspace.mode == "none") {
+                 out.workspace.mode = "bind";
+                 out.workspace.mode_origin = "--workspace " + v;
+               }
              }
-             out.cache_shares.emplace_back(v.substr(0, eq), share);
-           }
-         },
-         "How the profile's cache NAME is kept: sandbox (default), host (read-write) or run")
-      ->type_name("NAME=SHARE")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+           },
+           "The project: DIR (bound read-write, VCS metadata read-only), or bind, overlay "
+           "(writes kept apart, listed after the run) or none; a mode and DIR combine")
+        ->type_name("DIR|MODE")
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  }
+  if (want("--changes")) {
+    app.add_option_function<std::string>(
+           "--changes",
+           [&out, &pending](const std::string& v) {
+             if (v == "fail" || v == "apply" || (v.rfind("patch=", 0) == 0 && v.size() > 6)) {
+               out.workspace.changes = v;
+             } else if (!pending.error) {
+               Error e = MakeError("--changes " + v + ": not fail, apply or patch=FILE");
+               e.hint =
+                   "--changes fail (exit 123 when the job changed the checkout), "
+                   "--changes apply or --changes patch=FILE (with --workspace overlay)";
+               pending.error = e;
+             }
+           },
+           "With --workspace overlay, after the job: fail (exit 123 if it changed the checkout), "
+           "apply (after a successful job) or patch=FILE")
+        ->type_name("fail|apply|patch=FILE");
+  }
+  if (want("--include-protected")) {
+    app.add_flag("--include-protected", out.workspace.include_protected,
+                 "--changes apply: also apply sensitive changes (VCS metadata, protected paths, "
+                 "new executables, symlinks out, hard links)");
+  }
+  if (want("--keep-changes")) {
+    app.add_flag("--keep-changes", out.workspace.keep_changes,
+                 "With --workspace overlay: keep the changes for sandbox changes, diff, apply and "
+                 "discard NAME");
+  }
+  if (want("--workspace-vcs")) {
+    app.add_option("--workspace-vcs", out.workspace.vcs,
+                   "VCS metadata (.git, .hg, .svn) inside the workspace: ro (default) or rw")
+        ->check(CLI::IsMember({"ro", "rw"}))
+        ->type_name("ro|rw");
+  }
+  if (want("--protect")) {
+    app.add_option("--protect", out.workspace.protect,
+                   "Keep PATH of the workspace read-only too (relative to its top level)")
+        ->type_name("PATH")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  }
+  if (want("--unprotect")) {
+    app.add_option("--unprotect", out.workspace.unprotect,
+                   "Leave PATH of the default protected list writable")
+        ->type_name("PATH")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  }
+  if (want("--cache")) {
+    app.add_option_function<std::vector<std::string>>(
+           "--cache",
+           [&out, &pending](const std::vector<std::string>& values) {
+             for (const std::string& v : values) {
+               size_t eq = v.find('=');
+               std::string share = eq == std::string::npos ? "" : v.substr(eq + 1);
+               if (eq == 0 || (share != "sandbox" && share != "host" && share != "run")) {
+                 if (!pending.error) {
+                   Error e = MakeError("--cache " + v + ": expected NAME=sandbox|host|run");
+                   e.hint = "e.g. --cache ccache=host shares the host's own ccache read-write";
+                   pending.error = e;
+                 }
+                 continue;
+               }
+               out.cache_shares.emplace_back(v.substr(0, eq), share);
+             }
+           },
+           "How the profile's cache NAME is kept: sandbox (default), host (read-write) or run")
+        ->type_name("NAME=SHARE")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  }
 }
 
-void AddReportFlags(CLI::App& app, CliOptions& out) {
-  app.add_option("--report", out.report_path,
-                 "Write a JSON report of the run to FILE (see docs/report.md)")
-      ->type_name("FILE");
-  app.add_option("--report-fd", out.report_fd, "Write the JSON report to descriptor FD")
-      ->type_name("FD")
-      ->check(CLI::NonNegativeNumber);
+void AddReportFlags(const FlagFilter& want, CLI::App& app, CliOptions& out) {
+  if (want("--report")) {
+    app.add_option("--report", out.report_path,
+                   "Write a JSON report of the run to FILE (see docs/report.md)")
+        ->type_name("FILE");
+  }
+  if (want("--report-fd")) {
+    app.add_option("--report-fd", out.report_fd, "Write the JSON report to descriptor FD")
+        ->type_name("FD")
+        ->check(CLI::NonNegativeNumber);
+  }
 }
 
 }  // namespace
@@ -381,29 +491,31 @@ Result<ParseOutcome> Parse(int argc, const char* const* argv) {
   app.get_formatter()->column_width(34);
 
   PendingModifiers pending;
+  const FlagFilter want(argc, argv);
   using K = MountKind;
-  AddMountFlag(app, out, pending, "--bind", K::kBind, 2, false, "Bind SRC read-write at DST");
-  AddMountFlag(app, out, pending, "--bind-try", K::kBind, 2, true,
+  AddMountFlag(want, app, out, pending, "--bind", K::kBind, 2, false, "Bind SRC read-write at DST");
+  AddMountFlag(want, app, out, pending, "--bind-try", K::kBind, 2, true,
                "--bind, skipped if SRC is missing");
-  AddMountFlag(app, out, pending, "--ro-bind", K::kReadOnlyBind, 2, false,
+  AddMountFlag(want, app, out, pending, "--ro-bind", K::kReadOnlyBind, 2, false,
                "Bind SRC read-only (submounts too) at DST");
-  AddMountFlag(app, out, pending, "--ro-bind-try", K::kReadOnlyBind, 2, true,
+  AddMountFlag(want, app, out, pending, "--ro-bind-try", K::kReadOnlyBind, 2, true,
                "--ro-bind, skipped if SRC is missing");
-  AddMountFlag(app, out, pending, "--bind-socket", K::kReadOnlyBind, 2, false,
+  AddMountFlag(want, app, out, pending, "--bind-socket", K::kReadOnlyBind, 2, false,
                "Bind the unix socket SRC at DST; the job may connect to it (no other socket "
                "on a read-only mount)",
                true);
-  AddMountFlag(app, out, pending, "--dev-bind", K::kDevBind, 2, false,
+  AddMountFlag(want, app, out, pending, "--dev-bind", K::kDevBind, 2, false,
                "Bind SRC at DST with device access");
-  AddMountFlag(app, out, pending, "--dev-bind-try", K::kDevBind, 2, true,
+  AddMountFlag(want, app, out, pending, "--dev-bind-try", K::kDevBind, 2, true,
                "--dev-bind, skipped if SRC is missing");
-  AddMountFlag(app, out, pending, "--tmpfs", K::kTmpfs, 1, false, "Mount a fresh tmpfs at DST");
-  AddMountFlag(app, out, pending, "--proc", K::kProc, 1, false, "Mount a fresh proc at DST");
-  AddMountFlag(app, out, pending, "--dev", K::kDev, 1, false, "Mount a minimal /dev at DST");
-  AddMountFlag(app, out, pending, "--dir", K::kDir, 1, false, "Create directory DST");
-  AddMountFlag(app, out, pending, "--remount-ro", K::kRemountReadOnly, 1, false,
+  AddMountFlag(want, app, out, pending, "--tmpfs", K::kTmpfs, 1, false,
+               "Mount a fresh tmpfs at DST");
+  AddMountFlag(want, app, out, pending, "--proc", K::kProc, 1, false, "Mount a fresh proc at DST");
+  AddMountFlag(want, app, out, pending, "--dev", K::kDev, 1, false, "Mount a minimal /dev at DST");
+  AddMountFlag(want, app, out, pending, "--dir", K::kDir, 1, false, "Create directory DST");
+  AddMountFlag(want, app, out, pending, "--remount-ro", K::kRemountReadOnly, 1, false,
                "Make the mount at DST read-only, recursively");
-  {
+  if (want("--symlink")) {
     // --symlink TARGET LINK: the link's text first, as in ln -s and bubblewrap.
     auto* opt = app.add_option_function<std::vector<std::string>>(
         "--symlink",
@@ -424,10 +536,10 @@ Result<ParseOutcome> Parse(int argc, const char* const* argv) {
     opt->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     opt->type_name("TARGET LINK");
   }
-  AddEnvFlags(app, out);
-  AddProcessFlags(app, out, pending);
-  AddWorkspaceFlags(app, out, pending);
-  AddReportFlags(app, out);
+  AddEnvFlags(want, app, out);
+  AddProcessFlags(want, app, out, pending);
+  AddWorkspaceFlags(want, app, out, pending);
+  AddReportFlags(want, app, out);
 
   // Everything after the first "--" is the command, untouched by CLI11. A "--" that is the
   // value of a flag (`--setenv SEP --`) is not that one: values are taken literally.

@@ -190,5 +190,46 @@ TEST(CliParseTest, EgressFlagsKeepTheirOrder) {
   EXPECT_FALSE(ParseArgs({"--network", "host", "--", "true"}));
 }
 
+// Only the flags argv names are registered with CLI11 (a start-up cost, docs/performance.md):
+// every spelling of a flag must still reach it, and help must still list them all.
+TEST(CliParseTest, EverySpellingOfAFlagIsSeen) {
+  auto r = ParseArgs({"--hostname=box", "-vp", "ci", "--network=log", "--", "true"});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->options.hostname, "box");
+  EXPECT_TRUE(r->options.verbose);
+  EXPECT_EQ(r->options.profiles, (std::vector<std::string>{"ci"}));
+  EXPECT_EQ(r->options.network, "log");
+  auto separate = ParseArgs({"-v", "-p", "ci", "--", "true"});
+  ASSERT_TRUE(separate) << separate.error().ToString();
+  EXPECT_TRUE(separate->options.verbose);
+  EXPECT_EQ(separate->options.profiles, (std::vector<std::string>{"ci"}));
+}
+
+TEST(CliParseTest, AFlagAfterALiteralDoubleDashValueIsStillAFlag) {
+  auto r = ParseArgs({"--setenv", "SEP", "--", "--tmpfs", "/t", "--", "true"});
+  ASSERT_TRUE(r) << r.error().ToString();
+  ASSERT_EQ(r->options.mounts.size(), 1u);
+  EXPECT_EQ(r->options.mounts[0].target, "/t");
+  EXPECT_EQ(r->options.command, (std::vector<std::string>{"true"}));
+}
+
+TEST(CliParseTest, HelpListsEveryFlagWhateverElseIsGiven) {
+  for (const char* help : {"--help", "-h"}) {
+    auto r = ParseArgs({"--tmpfs", "/t", help});
+    ASSERT_TRUE(r) << r.error().ToString();
+    ASSERT_TRUE(r->exit_now.has_value());
+    for (const char* flag : {"--bind", "--report-fd", "--allow-host", "--cache", "--keep-env",
+                             "--unsetenv", "--symlink", "--workspace-vcs", "--tty"}) {
+      EXPECT_NE(r->text.find(flag), std::string::npos) << help << " lacks " << flag;
+    }
+  }
+}
+
+TEST(CliParseTest, AnUnknownFlagIsStillRefused) {
+  auto r = ParseArgs({"--bnid", "/a", "/b", "--", "true"});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().ToString().find("--bnid"), std::string::npos) << r.error().ToString();
+}
+
 }  // namespace
 }  // namespace sandbox::cli

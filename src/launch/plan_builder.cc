@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -197,6 +198,9 @@ void AddBwrapControls(const policy::Policy& policy, child::ChildPlan& plan) {
 
 ProcessImage CaptureProcessImage(int argc, char** argv, char** envp) {
   ProcessImage image;
+  struct timespec now;
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  image.started_ns = int64_t{now.tv_sec} * 1000000000 + now.tv_nsec;
   if (argc > 0 && argv[0] != nullptr) {
     image.args_begin = argv[0];
     image.args_end = argv[argc - 1] + std::strlen(argv[argc - 1]) + 1;
@@ -347,6 +351,7 @@ Result<std::unique_ptr<child::ChildPlan>> BuildChildPlan(const policy::Policy& p
   plan->cwd = plan->Intern(policy.cwd());
   plan->cwd_required = policy.cwd_required();
   plan->umask = image.umask;
+  plan->main_started_ns = image.started_ns;
 
   for (const std::string& arg : policy.command()) {
     plan->argv.push_back(const_cast<char*>(plan->Intern(arg)));

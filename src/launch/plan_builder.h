@@ -19,6 +19,7 @@ struct ProcessImage {
   char* env_end = nullptr;
   int last_capability = 40;
   mode_t umask = 022;
+  int64_t started_ns = 0;  // CLOCK_MONOTONIC at main()'s start
 };
 
 /// Records where main()'s argv and envp strings live, for pid 1 to wipe. Call from main().

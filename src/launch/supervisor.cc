@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -130,6 +131,13 @@ class Supervisor {
     if (auto r = JoinNamespaces(); !r) return r.error();
     if (plan_.landlock_only) {
       if (auto r = PrepareLandlockOnly(); !r) return r.error();
+    }
+    if (policy_.verbose() && plan_.main_started_ns != 0) {
+      struct timespec now;
+      ::clock_gettime(CLOCK_MONOTONIC, &now);
+      int64_t took = int64_t{now.tv_sec} * 1000000000 + now.tv_nsec - plan_.main_started_ns;
+      std::fprintf(stderr, "sandbox: %8.3f ms  prepare the run (from main to clone)\n",
+                   static_cast<double>(took) / 1e6);
     }
     int pidfd = -1;
     pid_t pid = CloneSandbox(NamespaceFlags(policy_), &pidfd, cgroup_ ? cgroup_->dir_fd() : -1);

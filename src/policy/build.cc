@@ -671,12 +671,9 @@ class PolicyBuilder {
   // or a container's seccomp profile). Never chosen without that permission.
   Result<void> BuildIsolation() {
     if (options_.bwrap) return {};
-    const std::string mode = options_.isolation.value_or("namespaces");
+    std::string mode = options_.isolation.value_or("namespaces");
+    if (mode == "auto") mode = caller_.AutoIsolation();
     if (mode == "namespaces") return {};
-    if (mode == "auto" &&
-        (caller_.user_namespaces_work == nullptr || caller_.user_namespaces_work())) {
-      return {};
-    }
     const std::string& origin = options_.isolation_origin;
     if (caller_.landlock_abi <= 0) {
       Error e =

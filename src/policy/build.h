@@ -36,6 +36,11 @@ struct Caller {
 
   /// The calling process's real values.
   static Caller FromProcess();
+  /// What --isolation auto settles on: landlock only where no user namespace can be had. The
+  /// one place that decides it (run.cc settles it before the workspace stage; Build for show).
+  const char* AutoIsolation() const {
+    return user_namespaces_work == nullptr || user_namespaces_work() ? "namespaces" : "landlock";
+  }
 };
 
 /// The job's PATH when the caller's environment is not inherited.
