@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 
@@ -209,7 +210,7 @@ TEST_F(EgressTest, AThousandHalfOpenConnectionsLeaveTheProxyServing) {
 
 // Bad values: one line, exit 125.
 // The proxy parses what the job sends: it holds its own sockets and nothing of the caller's (a
-// descriptor left open across exec reaches the supervisor, never the proxy).
+// descriptor left open across exec reaches the supervisor, never the proxy), and is confined.
 TEST_F(EgressTest, TheProxyHoldsNoDescriptorOfTheCallers) {
   if (!AsRoot()) GTEST_SKIP() << "reads another user's /proc/PID/fd";
   std::string marker = MakeFile("inherited-marker", "x\n");
@@ -235,6 +236,13 @@ TEST_F(EgressTest, TheProxyHoldsNoDescriptorOfTheCallers) {
     }
   }
   ASSERT_GT(proxy, 0) << "no proxy of this run";
+  // And it runs under its own filter (the build-time program, src/egress/proxy_filter_test.cc
+  // checks what it allows) with no_new_privs.
+  std::ifstream status("/proc/" + std::to_string(proxy) + "/status");
+  std::string status_text((std::istreambuf_iterator<char>(status)),
+                          std::istreambuf_iterator<char>());
+  EXPECT_NE(status_text.find("\nSeccomp:\t2\n"), std::string::npos) << status_text;
+  EXPECT_NE(status_text.find("\nNoNewPrivs:\t1\n"), std::string::npos) << status_text;
   std::vector<std::string> held;
   std::string dir = "/proc/" + std::to_string(proxy) + "/fd";
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
