@@ -136,6 +136,17 @@ Result<std::unique_ptr<EgressLink>> EgressLink::Start(const policy::EgressPlan& 
   }
   UniqueFd mine(pair[0]);
   UniqueFd theirs(pair[1]);
+  // The claim (Finish): one byte in a non-blocking pipe whose write end is closed at once, so
+  // a read by either side takes the byte or returns 0, atomically and without waiting.
+  int claim_pipe[2];
+  if (::pipe2(claim_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+    return MakeError("cannot create the egress proxy's claim pipe", errno);
+  }
+  UniqueFd claim(claim_pipe[0]);
+  char token = 'c';
+  bool written = ::write(claim_pipe[1], &token, 1) == 1;
+  ::close(claim_pipe[1]);
+  if (!written) return MakeError("cannot write the egress proxy's claim pipe", errno);
   std::vector<std::string> args = {path};
   if (plan.mode == policy::EgressPlan::Mode::kLog) args.emplace_back("--log");
   for (const egress::HostRule& rule : plan.allow) {
@@ -157,9 +168,11 @@ Result<std::unique_ptr<EgressLink>> EgressLink::Start(const policy::EgressPlan& 
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  // Descriptor 3 is the control socket (dup2 clears close-on-exec); nothing else is inherited,
+  // Descriptor 3 is the control socket, 4 the claim pipe (dup2 clears close-on-exec; the
+  // pipe's O_NONBLOCK is its open file's, shared with ours); nothing else is inherited,
   // every other descriptor of the supervisor being close-on-exec.
   posix_spawn_file_actions_adddup2(&actions, theirs.get(), 3);
+  posix_spawn_file_actions_adddup2(&actions, claim.get(), 4);
   // Not the job's stdin or stdout (a pipe held open would keep a reader waiting); stderr stays
   // for the proxy's one-line failures.
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -178,11 +191,12 @@ Result<std::unique_ptr<EgressLink>> EgressLink::Start(const policy::EgressPlan& 
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (err != 0) return MakeError("cannot start the egress proxy " + path, err);
-  return std::unique_ptr<EgressLink>(new EgressLink(plan, std::move(mine), pid));
+  return std::unique_ptr<EgressLink>(new EgressLink(plan, std::move(mine), std::move(claim), pid));
 }
 
-EgressLink::EgressLink(const policy::EgressPlan& plan, UniqueFd control, pid_t proxy)
-    : plan_(plan), control_(std::move(control)), proxy_(proxy) {}
+EgressLink::EgressLink(const policy::EgressPlan& plan, UniqueFd control, UniqueFd claim,
+                       pid_t proxy)
+    : plan_(plan), control_(std::move(control)), claim_(std::move(claim)), proxy_(proxy) {}
 
 EgressLink::~EgressLink() {
   if (proxy_ > 0) {
@@ -228,9 +242,20 @@ void EgressLink::ReadControl() {
 }
 
 std::vector<report::NetworkDestination> EgressLink::Finish() {
+  // The job is over: nothing new can reach the proxy. If the byte is still there, the proxy
+  // never answered a lookup nor took a connection (it may not even be up yet), and now never
+  // will (it stops when it finds the pipe empty): there are no counts to wait for, and the
+  // destructor kills it. Otherwise the proxy holds the claim: ask it for its counts.
+  char token;
+  ssize_t taken;
+  do {
+    taken = ::read(claim_.get(), &token, 1);
+  } while (taken < 0 && errno == EINTR);
+  claim_.Reset();
   egress::ControlMessage finish;
   finish.kind = egress::ControlKind::kFinish;
-  if (::send(control_.get(), &finish, sizeof(finish), MSG_NOSIGNAL) == sizeof(finish)) {
+  if (taken != 1 &&
+      ::send(control_.get(), &finish, sizeof(finish), MSG_NOSIGNAL) == sizeof(finish)) {
     int64_t deadline = NowUnixMs() + kFinishTimeoutMs;
     while (!done_) {
       int64_t left = deadline - NowUnixMs();

@@ -33,7 +33,8 @@ class EgressLink : public seccomp::EgressRouter {
   int control_fd() const { return control_.get(); }
   void ReadControl();
   /// Ends the proxy and returns every destination, the fence's refusals and the proxy's counts
-  /// merged, in order of first use.
+  /// merged, in order of first use. A proxy that never served anything (the claim byte is still
+  /// in its pipe) is killed without being asked: it has nothing to count.
   std::vector<report::NetworkDestination> Finish();
 
   int RouteConnect(int proc_dir, pid_t pid, int socket, int type,
@@ -42,13 +43,16 @@ class EgressLink : public seccomp::EgressRouter {
                 int flags) override;
 
  private:
-  EgressLink(const policy::EgressPlan& plan, UniqueFd control, pid_t proxy);
+  EgressLink(const policy::EgressPlan& plan, UniqueFd control, UniqueFd claim, pid_t proxy);
   // Records a refusal by the fence.
   void Refuse(int proc_dir, pid_t pid, const std::string& host, uint16_t port, const char* why);
   report::NetworkDestination& Destination(const std::string& host, uint16_t port);
 
   const policy::EgressPlan& plan_;
   UniqueFd control_;
+  // The read end of the claim pipe (the proxy has it too): one byte, taken by whichever side
+  // reads first: the proxy before it serves anything, the supervisor in Finish.
+  UniqueFd claim_;
   pid_t proxy_;
   std::map<uint32_t, std::string> names_;  // synthetic number -> name (the proxy's kName)
   std::vector<report::NetworkDestination> destinations_;

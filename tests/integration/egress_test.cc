@@ -88,6 +88,27 @@ TEST_F(EgressTest, AProgramIgnoringProxyVariablesReachesAnAllowedName) {
   EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(Report());
 }
 
+// A job that is served and exits at once still has its connection counted: the proxy claimed
+// the run's end (launch/egress_link.cc) before it took the connection, so the supervisor asks
+// it for its counts instead of killing it as a proxy that never served. Through the proxy
+// variables: no name lookup in the sandbox, the connection is the first thing the proxy sees.
+TEST_F(EgressTest, AJobServedJustBeforeItExitsIsCounted) {
+  std::string body = "counted\n";
+  HostServer server(body);
+  std::string port = std::to_string(server.port());
+  RunResult r =
+      Run({"--allow-host", "registry.test:" + port, "--resolve", "registry.test:127.0.0.1"},
+          {"curl", "-sS", "http://registry.test:" + port + "/pkg"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, body) << r;
+  std::string reply = "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+                      "\r\nConnection: close\r\n\r\n" + body;
+  RunResult check = Check(
+      {R"(network.destinations.0.host="registry.test")", "network.destinations.0.connections=1",
+       "network.destinations.0.bytes_received=" + std::to_string(reply.size())});
+  EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(Report());
+}
+
 // A name not on the list gets NXDOMAIN from the sandbox's resolver at once: curl cannot
 // resolve it, the host sees nothing, and the lookup is reported.
 TEST_F(EgressTest, ADeniedNameDoesNotResolve) {
