@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -40,6 +41,20 @@ std::string OtherHostAddress() {
   }
   ::freeifaddrs(list);
   return found;
+}
+
+// The egress proxy the supervisor `supervisor` started, or -1.
+pid_t ProxyOf(pid_t supervisor) {
+  for (pid_t pid : HostPidsWithComm("sandbox-egress-")) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    int ppid = 0;
+    if (sscanf(line.c_str() + line.rfind(')') + 1, " %*c %d", &ppid) == 1 && ppid == supervisor) {
+      return pid;
+    }
+  }
+  return -1;
 }
 
 class EgressTest : public ProfileFixture {
@@ -246,16 +261,7 @@ TEST_F(EgressTest, TheProxyHoldsNoDescriptorOfTheCallers) {
               options);
   ::close(fd);
   ASSERT_TRUE(run.WaitForStdout("started"));
-  pid_t proxy = -1;
-  for (pid_t pid : HostPidsWithComm("sandbox-egress-")) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    int ppid = 0;
-    if (sscanf(line.c_str() + line.rfind(')') + 1, " %*c %d", &ppid) == 1 && ppid == run.pid()) {
-      proxy = pid;
-    }
-  }
+  pid_t proxy = ProxyOf(run.pid());
   ASSERT_GT(proxy, 0) << "no proxy of this run";
   // And it runs under its own filter (the build-time program, src/egress/proxy_filter_test.cc
   // checks what it allows) with no_new_privs.
@@ -277,6 +283,30 @@ TEST_F(EgressTest, TheProxyHoldsNoDescriptorOfTheCallers) {
   std::error_code ec;
   EXPECT_EQ(std::filesystem::read_symlink("/proc/" + std::to_string(run.pid()) + "/fd/9", ec),
             marker);
+}
+
+// The proxy starts when the job first needs it: a job that never looks a name up nor connects
+// out runs without one; its first lookup starts it, and is answered.
+TEST_F(EgressTest, TheProxyStartsAtTheJobsFirstLookup) {
+  if (!AsRoot()) GTEST_SKIP() << "reads another user's /proc";
+  int go[2];
+  ASSERT_EQ(::pipe2(go, O_CLOEXEC), 0);
+  SpawnOptions options = DefaultOptions();
+  options.stdin_fd = go[0];
+  Process run(SandboxArgv({"--profile", Profiles() + "/base.toml", "--allow-host", "registry.test",
+                           "--", "/bin/sh", "-c",
+                           "echo up; read line; getent hosts registry.test >/dev/null && "
+                           "echo resolved; sleep 10"}),
+              options);
+  ::close(go[0]);
+  ASSERT_TRUE(run.WaitForStdout("up"));
+  // The job is running: pid 1 has made the proxy's sockets and handed them over already.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(ProxyOf(run.pid()), -1) << "a proxy was started before anything needed it";
+  ASSERT_EQ(::write(go[1], "go\n", 3), 3);
+  ::close(go[1]);
+  ASSERT_TRUE(run.WaitForStdout("resolved"));
+  EXPECT_GT(ProxyOf(run.pid()), 0);
 }
 
 TEST_F(EgressTest, BadValuesAreRefused) {
