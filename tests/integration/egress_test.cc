@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -307,6 +308,24 @@ TEST_F(EgressTest, TheProxyStartsAtTheJobsFirstLookup) {
   ::close(go[1]);
   ASSERT_TRUE(run.WaitForStdout("resolved"));
   EXPECT_GT(ProxyOf(run.pid()), 0);
+}
+
+// A proxy that cannot be started when the job first needs it fails closed: the run says so,
+// the job's lookup fails (its sockets are closed), nothing else changes for the job.
+TEST_F(EgressTest, AProxyThatCannotStartFailsClosed) {
+  std::string dir = MakeDir("lone");
+  std::filesystem::copy_file(BinDir() + "/sandbox", dir + "/sandbox");
+  // Found and executable, but not a program: posix_spawn fails with ENOEXEC.
+  std::string fake = dir + "/sandbox-egress-proxy";
+  std::ofstream(fake) << "not a program\n";
+  ASSERT_EQ(::chmod(fake.c_str(), 0755), 0);
+  RunResult r = RunProcess(AsRunUser({dir + "/sandbox", "--profile", Profiles() + "/base.toml",
+                                      "--allow-host", "registry.test", "--", "/bin/sh", "-c",
+                                      "getent hosts registry.test; echo lookup=$?"}),
+                           DefaultOptions());
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "lookup=2\n") << r;
+  EXPECT_NE(r.err.find("sandbox: cannot start the egress proxy " + fake), std::string::npos) << r;
 }
 
 TEST_F(EgressTest, BadValuesAreRefused) {
