@@ -5,12 +5,21 @@
 #ifndef SANDBOX_EGRESS_CONFINE_H_
 #define SANDBOX_EGRESS_CONFINE_H_
 
+#include <linux/filter.h>
+
+#include <span>
 #include <string>
 
 namespace sandbox::egress {
 
 /// "" on success, else what failed. Irreversible.
 std::string ConfineProxy();
+
+/// The seccomp program ConfineProxy installs (proxy_filter.h's, compiled at build time).
+std::span<const sock_filter> ProxyFilterProgram();
+/// Installs it on the calling thread (no_new_privs must be set). "" on success, else what
+/// failed. Irreversible.
+std::string InstallProxyFilter();
 
 }  // namespace sandbox::egress
 

@@ -97,7 +97,8 @@ class DnsStream {
 
 }  // namespace
 
-Proxy::Proxy(ProxyConfig config, int control) : config_(std::move(config)), control_(control) {}
+Proxy::Proxy(ProxyConfig config, int control, int claim)
+    : config_(std::move(config)), control_(control), claim_(claim) {}
 
 Proxy::~Proxy() {
   connections_.clear();
@@ -109,6 +110,7 @@ Proxy::~Proxy() {
   resolver_.reset();
   if (base_ != nullptr) event_base_free(base_);
   if (spare_fd_ >= 0) ::close(spare_fd_);
+  if (claim_ >= 0) ::close(claim_);
   ::close(control_);
 }
 
@@ -139,6 +141,25 @@ bool Proxy::Init() {
 int Proxy::Run() {
   event_base_dispatch(base_);
   return status_;
+}
+
+bool Proxy::Claim() {
+  if (claimed_) return true;
+  if (claim_ < 0) return false;
+  // The pipe is non-blocking and its write end closed once the byte was in: this read takes
+  // the byte or finds the pipe empty (0), never waits. Whoever reads the byte owns the run's
+  // end: the supervisor then kills this process without asking for counts, so nothing may be
+  // served after losing it.
+  char byte;
+  ssize_t n;
+  do {
+    n = ::read(claim_, &byte, 1);
+  } while (n < 0 && errno == EINTR);
+  ::close(claim_);
+  claim_ = -1;
+  claimed_ = n == 1;
+  if (!claimed_) event_base_loopbreak(base_);
+  return claimed_;
 }
 
 bool Proxy::Allowed(const std::string& name, uint16_t port) const {
@@ -260,6 +281,7 @@ void Proxy::AddSocket(SocketRole role, int fd) {
 
 void Proxy::OnAccept(int fd, short, void* arg) {
   auto* self = static_cast<Proxy*>(arg);
+  if (!self->Claim()) return;
   for (int i = 0; i < kAcceptsPerEvent; ++i) {
     sockaddr_storage peer = {};
     socklen_t size = sizeof(peer);
@@ -297,6 +319,7 @@ bool Proxy::ShedOne(int listener) {
 
 void Proxy::OnDnsUdp(int fd, short, void* arg) {
   auto* self = static_cast<Proxy*>(arg);
+  if (!self->Claim()) return;
   NameDecision decide = [self](const std::string& name) { return self->DecideName(name); };
   for (int i = 0; i < kDatagramsPerEvent; ++i) {
     uint8_t query[4096];
@@ -314,6 +337,7 @@ void Proxy::OnDnsUdp(int fd, short, void* arg) {
 
 void Proxy::OnDnsTcpAccept(int fd, short, void* arg) {
   auto* self = static_cast<Proxy*>(arg);
+  if (!self->Claim()) return;
   static NameDecision decide;
   decide = [self](const std::string& name) { return self->DecideName(name); };
   for (int i = 0; i < kAcceptsPerEvent; ++i) {

@@ -39,8 +39,12 @@ class HostResolver;
 
 class Proxy {
  public:
-  /// `control`: the supervisor's end of the pair (owned). Sets up the loop; false on failure.
-  Proxy(ProxyConfig config, int control);
+  /// `control`: the supervisor's end of the pair (owned). `claim`: the read end of the
+  /// supervisor's claim pipe (owned), holding one byte: the proxy takes it before it serves
+  /// anything, and stops if the supervisor took it first (the run ended before anything was
+  /// asked of the proxy: the supervisor then kills it instead of waiting for its counts).
+  /// Sets up the loop; false on failure.
+  Proxy(ProxyConfig config, int control, int claim);
   ~Proxy();
   Proxy(const Proxy&) = delete;
   Proxy& operator=(const Proxy&) = delete;
@@ -75,6 +79,9 @@ class Proxy {
   static void OnDnsUdp(int fd, short what, void* self);
   static void OnDnsTcpAccept(int fd, short what, void* self);
   void ReadControl();
+  // True once this proxy holds the claim (its first call takes the byte); false if the
+  // supervisor took it: the loop then stops, nothing having been served.
+  bool Claim();
   void AddSocket(SocketRole role, int fd);
   void Send(const ControlMessage& message);
   void Finish();
@@ -85,6 +92,8 @@ class Proxy {
 
   ProxyConfig config_;
   int control_;
+  int claim_;  // -1 once read
+  bool claimed_ = false;
   event_base* base_ = nullptr;
   event* control_event_ = nullptr;
   std::vector<event*> socket_events_;

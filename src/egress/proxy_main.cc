@@ -1,5 +1,6 @@
 // sandbox-egress-proxy: the egress proxy process (proxy.h), started by the supervisor with
-// its end of the control pair as descriptor 3 and the allow-list as arguments:
+// its end of the control pair as descriptor 3, the read end of the claim pipe (one byte in it,
+// Proxy's constructor says why) as descriptor 4 and the allow-list as arguments:
 //   sandbox-egress-proxy [--log] [--allow HOST[:PORT]]... [--resolve HOST:ADDR]...
 //                        [--idle-timeout SECONDS]
 // Not meant to be run by hand (--idle-timeout is for tests: the supervisor never passes it).
@@ -19,6 +20,7 @@
 namespace {
 
 constexpr int kControlFd = 3;
+constexpr int kClaimFd = 4;
 
 int Fail(const std::string& what) {
   std::fprintf(stderr, "sandbox: egress proxy: %s\n", what.c_str());
@@ -32,7 +34,7 @@ int main(int argc, char** argv) {
   // The supervisor's own descriptors are close-on-exec, but whatever its caller left open
   // across exec came along: this process parses the job's bytes and holds nothing it does not
   // need (0 and 1 are /dev/null, 2 the caller's stderr for the one-line failures).
-  ::close_range(kControlFd + 1, ~0U, 0);
+  ::close_range(kClaimFd + 1, ~0U, 0);
   // Dies with the supervisor that started it.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (::getppid() == 1) return Fail("the supervisor is gone");
@@ -68,7 +70,7 @@ int main(int argc, char** argv) {
     files.rlim_cur = files.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &files);
   }
-  Proxy proxy(std::move(config), kControlFd);
+  Proxy proxy(std::move(config), kControlFd, kClaimFd);
   if (!proxy.Init()) return Fail("cannot start the event loop or the resolver");
   if (std::string error = ConfineProxy(); !error.empty()) return Fail(error);
   return proxy.Run();

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 
@@ -130,15 +131,67 @@ Result<std::unique_ptr<EgressLink>> EgressLink::Start(const policy::EgressPlan& 
              std::string(kProxyName);
     return e;
   }
+  return std::unique_ptr<EgressLink>(new EgressLink(plan, std::move(path)));
+}
+
+EgressLink::EgressLink(const policy::EgressPlan& plan, std::string path)
+    : plan_(plan), path_(std::move(path)) {}
+
+EgressLink::~EgressLink() {
+  if (proxy_ > 0) {
+    // Its counts are in (or it never served): it holds nothing that outlives it. SIGKILL
+    // cannot be caught, so it is gone once the kernel has torn its memory down, which the run
+    // need not wait for (as for pid 1's namespaces, supervisor.cc): reaped here if already
+    // dead, else by whoever inherits it when the supervisor exits.
+    ::kill(proxy_, SIGKILL);
+    (void)::waitpid(proxy_, nullptr, WNOHANG);
+  }
+}
+
+std::vector<int> EgressLink::waiting_sockets() const {
+  std::vector<int> fds;
+  for (const auto& [role, socket] : waiting_) fds.push_back(socket.get());
+  return fds;
+}
+
+bool EgressLink::Spawn() {
+  if (spawned_) return proxy_ > 0;
+  spawned_ = true;
+  std::string error = SpawnProxy();
+  if (!error.empty()) {
+    // Fails closed: the job's lookups and connections find no one (and are not left waiting
+    // on sockets no one will read).
+    std::fprintf(stderr, "sandbox: cannot start the egress proxy %s: %s\n", path_.c_str(),
+                 error.c_str());
+    waiting_.clear();
+    return false;
+  }
+  for (auto& [role, socket] : waiting_) AddSocket(role, std::move(socket));
+  waiting_.clear();
+  return true;
+}
+
+std::string EgressLink::SpawnProxy() {
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
-    return MakeError("cannot create the egress proxy's control socket", errno);
+    return std::string("control socket: ") + std::strerror(errno);
   }
   UniqueFd mine(pair[0]);
   UniqueFd theirs(pair[1]);
-  std::vector<std::string> args = {path};
-  if (plan.mode == policy::EgressPlan::Mode::kLog) args.emplace_back("--log");
-  for (const egress::HostRule& rule : plan.allow) {
+  // The claim (Finish): one byte in a non-blocking pipe whose write end is closed at once, so
+  // a read by either side takes the byte or returns 0, atomically and without waiting.
+  int claim_pipe[2];
+  if (::pipe2(claim_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+    return std::string("claim pipe: ") + std::strerror(errno);
+  }
+  UniqueFd claim(claim_pipe[0]);
+  char token = 'c';
+  bool written = ::write(claim_pipe[1], &token, 1) == 1;
+  ::close(claim_pipe[1]);
+  if (!written) return std::string("claim pipe: ") + std::strerror(errno);
+  std::vector<std::string> args = {path_};
+  if (plan_.mode == policy::EgressPlan::Mode::kLog) args.emplace_back("--log");
+  for (const egress::HostRule& rule : plan_.allow) {
     std::string host = rule.subdomains ? "*." + rule.host : rule.host;
     if (rule.literal_ip && host.find(':') != std::string::npos) host = "[" + host + "]";
     for (uint16_t port : rule.ports) {
@@ -146,7 +199,7 @@ Result<std::unique_ptr<EgressLink>> EgressLink::Start(const policy::EgressPlan& 
       args.push_back(host + ":" + std::to_string(port));
     }
   }
-  for (const egress::Pin& pin : plan.resolve) {
+  for (const egress::Pin& pin : plan_.resolve) {
     args.emplace_back("--resolve");
     args.push_back(pin.host + ":" + pin.address);
   }
@@ -157,9 +210,11 @@ Result<std::unique_ptr<EgressLink>> EgressLink::Start(const policy::EgressPlan& 
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  // Descriptor 3 is the control socket (dup2 clears close-on-exec); nothing else is inherited,
+  // Descriptor 3 is the control socket, 4 the claim pipe (dup2 clears close-on-exec; the
+  // pipe's O_NONBLOCK is its open file's, shared with ours); nothing else is inherited,
   // every other descriptor of the supervisor being close-on-exec.
   posix_spawn_file_actions_adddup2(&actions, theirs.get(), 3);
+  posix_spawn_file_actions_adddup2(&actions, claim.get(), 4);
   // Not the job's stdin or stdout (a pipe held open would keep a reader waiting); stderr stays
   // for the proxy's one-line failures.
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -174,25 +229,24 @@ Result<std::unique_ptr<EgressLink>> EgressLink::Start(const policy::EgressPlan& 
   posix_spawnattr_setsigdefault(&attributes, &defaults);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = -1;
-  int err = ::posix_spawn(&pid, path.c_str(), &actions, &attributes, argv.data(), envp);
+  int err = ::posix_spawn(&pid, path_.c_str(), &actions, &attributes, argv.data(), envp);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
-  if (err != 0) return MakeError("cannot start the egress proxy " + path, err);
-  return std::unique_ptr<EgressLink>(new EgressLink(plan, std::move(mine), pid));
-}
-
-EgressLink::EgressLink(const policy::EgressPlan& plan, UniqueFd control, pid_t proxy)
-    : plan_(plan), control_(std::move(control)), proxy_(proxy) {}
-
-EgressLink::~EgressLink() {
-  if (proxy_ > 0) {
-    ::kill(proxy_, SIGKILL);
-    while (::waitpid(proxy_, nullptr, 0) < 0 && errno == EINTR) {
-    }
-  }
+  if (err != 0) return std::strerror(err);
+  control_ = std::move(mine);
+  claim_ = std::move(claim);
+  proxy_ = pid;
+  return "";
 }
 
 void EgressLink::AddSocket(int role, UniqueFd socket) {
+  if (!spawned_) {
+    // Held until the job first needs the proxy (Spawn): a run that never looks a name up
+    // nor connects out never starts it.
+    waiting_.emplace_back(role, std::move(socket));
+    return;
+  }
+  if (!control_) return;  // the proxy could not be started: the socket is closed
   egress::ControlMessage message;
   message.kind = egress::ControlKind::kSocket;
   message.socket = static_cast<egress::SocketRole>(role);
@@ -228,9 +282,20 @@ void EgressLink::ReadControl() {
 }
 
 std::vector<report::NetworkDestination> EgressLink::Finish() {
+  waiting_.clear();
+  // The job is over: nothing new can reach the proxy. If the byte is still there, the proxy
+  // never answered a lookup nor took a connection (it may not even be up yet), and now never
+  // will (it stops when it finds the pipe empty): there are no counts to wait for, and the
+  // destructor kills it. Otherwise the proxy holds the claim: ask it for its counts.
+  char token;
+  ssize_t taken = 1;  // never started: nothing to ask for
+  while (claim_ && (taken = ::read(claim_.get(), &token, 1)) < 0 && errno == EINTR) {
+  }
+  claim_.Reset();
   egress::ControlMessage finish;
   finish.kind = egress::ControlKind::kFinish;
-  if (::send(control_.get(), &finish, sizeof(finish), MSG_NOSIGNAL) == sizeof(finish)) {
+  if (taken != 1 &&
+      ::send(control_.get(), &finish, sizeof(finish), MSG_NOSIGNAL) == sizeof(finish)) {
     int64_t deadline = NowUnixMs() + kFinishTimeoutMs;
     while (!done_) {
       int64_t left = deadline - NowUnixMs();
@@ -342,6 +407,10 @@ int EgressLink::RouteConnect(int proc_dir, pid_t pid, int socket, int type,
     local_port = bound.ss_family == AF_INET6
                      ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
                      : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  }
+  if (!Spawn()) {
+    Refuse(proc_dir, pid, name, d.port, "the proxy could not be started");
+    return ECONNREFUSED;
   }
   egress::ControlMessage route;
   route.kind = egress::ControlKind::kRoute;

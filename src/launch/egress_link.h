@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -23,17 +24,27 @@ namespace sandbox::launch {
 
 class EgressLink : public seccomp::EgressRouter {
  public:
-  /// Starts the proxy. Fails (the run refuses) when it cannot be found or started.
+  /// Finds the proxy (the run refuses when it cannot be found); it is started by Spawn, when
+  /// the job first needs it.
   static Result<std::unique_ptr<EgressLink>> Start(const policy::EgressPlan& plan);
   ~EgressLink() override;
 
-  /// A socket pid 1 sent (kEgressSocket; `role` an egress::SocketRole), passed on.
+  /// A socket pid 1 sent (kEgressSocket; `role` an egress::SocketRole): held until the proxy
+  /// is started, then passed on.
   void AddSocket(int role, UniqueFd socket);
-  /// The control socket, for the supervisor's poll; ReadControl when readable.
+  /// The sockets held for a proxy not started yet, for the supervisor's poll: when one is
+  /// readable (a lookup or a connection waits), Spawn.
+  std::vector<int> waiting_sockets() const;
+  /// Starts the proxy (once) and hands it the held sockets. False if it could not be started
+  /// (said on stderr; the job's lookups and connections then fail).
+  bool Spawn();
+  /// The control socket (-1 before Spawn), for the supervisor's poll; ReadControl when
+  /// readable.
   int control_fd() const { return control_.get(); }
   void ReadControl();
   /// Ends the proxy and returns every destination, the fence's refusals and the proxy's counts
-  /// merged, in order of first use.
+  /// merged, in order of first use. A proxy that never served anything (the claim byte is still
+  /// in its pipe) is killed without being asked: it has nothing to count.
   std::vector<report::NetworkDestination> Finish();
 
   int RouteConnect(int proc_dir, pid_t pid, int socket, int type,
@@ -42,14 +53,22 @@ class EgressLink : public seccomp::EgressRouter {
                 int flags) override;
 
  private:
-  EgressLink(const policy::EgressPlan& plan, UniqueFd control, pid_t proxy);
+  EgressLink(const policy::EgressPlan& plan, std::string path);
+  // posix_spawn with the control socket and the claim pipe; "" or what failed.
+  std::string SpawnProxy();
   // Records a refusal by the fence.
   void Refuse(int proc_dir, pid_t pid, const std::string& host, uint16_t port, const char* why);
   report::NetworkDestination& Destination(const std::string& host, uint16_t port);
 
   const policy::EgressPlan& plan_;
+  std::string path_;                               // the proxy's program
+  bool spawned_ = false;                           // Spawn was called
+  std::vector<std::pair<int, UniqueFd>> waiting_;  // (role, socket) until Spawn
   UniqueFd control_;
-  pid_t proxy_;
+  // The read end of the claim pipe (the proxy has it too): one byte, taken by whichever side
+  // reads first: the proxy before it serves anything, the supervisor in Finish.
+  UniqueFd claim_;
+  pid_t proxy_ = -1;
   std::map<uint32_t, std::string> names_;  // synthetic number -> name (the proxy's kName)
   std::vector<report::NetworkDestination> destinations_;
   bool done_ = false;  // the proxy sent kDone

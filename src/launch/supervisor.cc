@@ -151,10 +151,10 @@ class Supervisor {
     pid_ = pid;
     child_end.Reset();
     sync_ = std::move(parent_end);
-    // The proxy is spawned while pid 1 builds the sandbox (its loading and confinement cost
-    // about as much CPU as that set-up: done one after the other they added up). The job does
-    // not exist yet; the sockets pid 1 makes for the proxy wait in the sync socket, and what
-    // the job sends waits in them, until the loop hands them over.
+    // The proxy is started when the job first needs it (a lookup or a connection waits on
+    // one of the sockets pid 1 made for it, or the fence routes a connect): its start costs
+    // as much CPU as the sandbox's set-up, which a run that never uses the network should
+    // not pay. Until then the loop holds the sockets and polls them.
     if (policy_.egress().on() && plan_.egress) {
       auto link = EgressLink::Start(policy_.egress());
       if (!link) {
@@ -253,7 +253,7 @@ class Supervisor {
 
     bool exited = false;
     while (!exited) {
-      struct pollfd fds[8] = {
+      struct pollfd fds[12] = {
           {pidfd_.get(), POLLIN, 0},
           {signals.get(), POLLIN, 0},
           {sync_.get(), POLLIN, 0},
@@ -262,14 +262,23 @@ class Supervisor {
           {relay_ ? relay_->input() : -1, POLLIN, 0},
           {relay_ ? relay_->master() : -1, relay_ ? relay_->master_events() : short{0}, 0},
           {egress_ ? egress_->control_fd() : -1, POLLIN, 0},
+          {-1, POLLIN, 0},
+          {-1, POLLIN, 0},
+          {-1, POLLIN, 0},
+          {-1, POLLIN, 0},
       };
+      // The proxy's sockets while it is not started: the first lookup or connection starts it.
+      if (egress_) {
+        std::vector<int> waiting = egress_->waiting_sockets();
+        for (size_t i = 0; i < waiting.size() && i < 4; ++i) fds[8 + i].fd = waiting[i];
+      }
       // Once the socket hung up, stop polling it or poll would spin on POLLHUP.
       if (sync_closed_) fds[2].fd = -1;
       if (terminal_closed_) fds[6].fd = -1;
       if (egress_closed_) fds[7].fd = -1;
       // Socket calls the fence made for the job and that would have blocked are retried.
       int wait_ms = listener_fd_ ? seccomp_->RetryTimeoutMs() : -1;
-      int n = ::poll(fds, 8, wait_ms);
+      int n = ::poll(fds, 12, wait_ms);
       if (n < 0) {
         if (errno == EINTR) continue;
         return MakeError("poll failed", errno);
@@ -278,6 +287,7 @@ class Supervisor {
       if (fds[1].revents & POLLIN) ForwardSignals(signals.get());
       if (fds[2].revents & (POLLIN | POLLHUP)) ReadRecords();
       if (fds[3].revents & POLLIN) OnTimer(timer.get());
+      if (fds[8].revents | fds[9].revents | fds[10].revents | fds[11].revents) egress_->Spawn();
       if (fds[7].revents & POLLIN) egress_->ReadControl();
       // The proxy is gone (it failed to start, or was killed): its records stop there.
       if (fds[7].revents & (POLLHUP | POLLERR)) egress_closed_ = true;

@@ -4,6 +4,7 @@
 // than the proxy takes) are refused, and the proxy goes on serving a good request in the same
 // run. The hostile clients are python3 scripts in the sandbox; the good request is curl.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -265,12 +266,18 @@ TEST_F(EgressBoundsTest, AnIdleRelayIsClosed) {
   uint16_t origin_port = 0;
   int listener = ListenOnLoopback(&proxy_port, 16);
   int origin = ListenOnLoopback(&origin_port, 16);
+  // The claim pipe (launch/egress_link.cc): its byte lets the proxy serve.
+  int claim[2];
+  ASSERT_EQ(::pipe2(claim, O_NONBLOCK | O_CLOEXEC), 0);
+  ASSERT_EQ(::write(claim[1], "c", 1), 1);
+  ::close(claim[1]);
   SpawnOptions options = DefaultOptions();
-  options.inherit_fds = {{3, pair[1]}};
+  options.inherit_fds = {{3, pair[1]}, {4, claim[0]}};
   Process proxy(AsRunUser({BinDir() + "/sandbox-egress-proxy", "--allow",
                            "127.0.0.1:" + std::to_string(origin_port), "--idle-timeout", "2"}),
                 options);
   ::close(pair[1]);
+  ::close(claim[0]);
 
   egress::ControlMessage message;
   message.kind = egress::ControlKind::kSocket;

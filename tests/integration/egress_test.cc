@@ -8,14 +8,17 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 
@@ -39,6 +42,20 @@ std::string OtherHostAddress() {
   }
   ::freeifaddrs(list);
   return found;
+}
+
+// The egress proxy the supervisor `supervisor` started, or -1.
+pid_t ProxyOf(pid_t supervisor) {
+  for (pid_t pid : HostPidsWithComm("sandbox-egress-")) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    int ppid = 0;
+    if (sscanf(line.c_str() + line.rfind(')') + 1, " %*c %d", &ppid) == 1 && ppid == supervisor) {
+      return pid;
+    }
+  }
+  return -1;
 }
 
 class EgressTest : public ProfileFixture {
@@ -84,6 +101,27 @@ TEST_F(EgressTest, AProgramIgnoringProxyVariablesReachesAnAllowedName) {
       Check({R"(network.mode="allow-list")", R"(network.destinations.0.host="registry.test")",
              "network.destinations.0.port=" + port, "network.destinations.0.allowed=true",
              "network.destinations.0.connections=1", "network.destinations.0.refused=0"});
+  EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(Report());
+}
+
+// A job that is served and exits at once still has its connection counted: the proxy claimed
+// the run's end (launch/egress_link.cc) before it took the connection, so the supervisor asks
+// it for its counts instead of killing it as a proxy that never served. Through the proxy
+// variables: no name lookup in the sandbox, the connection is the first thing the proxy sees.
+TEST_F(EgressTest, AJobServedJustBeforeItExitsIsCounted) {
+  std::string body = "counted\n";
+  HostServer server(body);
+  std::string port = std::to_string(server.port());
+  RunResult r =
+      Run({"--allow-host", "registry.test:" + port, "--resolve", "registry.test:127.0.0.1"},
+          {"curl", "-sS", "http://registry.test:" + port + "/pkg"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, body) << r;
+  std::string reply = "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+                      "\r\nConnection: close\r\n\r\n" + body;
+  RunResult check = Check(
+      {R"(network.destinations.0.host="registry.test")", "network.destinations.0.connections=1",
+       "network.destinations.0.bytes_received=" + std::to_string(reply.size())});
   EXPECT_EQ(check.exit_code, 0) << check << ReadHostFile(Report());
 }
 
@@ -209,7 +247,7 @@ TEST_F(EgressTest, AThousandHalfOpenConnectionsLeaveTheProxyServing) {
 
 // Bad values: one line, exit 125.
 // The proxy parses what the job sends: it holds its own sockets and nothing of the caller's (a
-// descriptor left open across exec reaches the supervisor, never the proxy).
+// descriptor left open across exec reaches the supervisor, never the proxy), and is confined.
 TEST_F(EgressTest, TheProxyHoldsNoDescriptorOfTheCallers) {
   if (!AsRoot()) GTEST_SKIP() << "reads another user's /proc/PID/fd";
   std::string marker = MakeFile("inherited-marker", "x\n");
@@ -224,17 +262,15 @@ TEST_F(EgressTest, TheProxyHoldsNoDescriptorOfTheCallers) {
               options);
   ::close(fd);
   ASSERT_TRUE(run.WaitForStdout("started"));
-  pid_t proxy = -1;
-  for (pid_t pid : HostPidsWithComm("sandbox-egress-")) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    int ppid = 0;
-    if (sscanf(line.c_str() + line.rfind(')') + 1, " %*c %d", &ppid) == 1 && ppid == run.pid()) {
-      proxy = pid;
-    }
-  }
+  pid_t proxy = ProxyOf(run.pid());
   ASSERT_GT(proxy, 0) << "no proxy of this run";
+  // And it runs under its own filter (the build-time program, src/egress/proxy_filter_test.cc
+  // checks what it allows) with no_new_privs.
+  std::ifstream status("/proc/" + std::to_string(proxy) + "/status");
+  std::string status_text((std::istreambuf_iterator<char>(status)),
+                          std::istreambuf_iterator<char>());
+  EXPECT_NE(status_text.find("\nSeccomp:\t2\n"), std::string::npos) << status_text;
+  EXPECT_NE(status_text.find("\nNoNewPrivs:\t1\n"), std::string::npos) << status_text;
   std::vector<std::string> held;
   std::string dir = "/proc/" + std::to_string(proxy) + "/fd";
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -248,6 +284,48 @@ TEST_F(EgressTest, TheProxyHoldsNoDescriptorOfTheCallers) {
   std::error_code ec;
   EXPECT_EQ(std::filesystem::read_symlink("/proc/" + std::to_string(run.pid()) + "/fd/9", ec),
             marker);
+}
+
+// The proxy starts when the job first needs it: a job that never looks a name up nor connects
+// out runs without one; its first lookup starts it, and is answered.
+TEST_F(EgressTest, TheProxyStartsAtTheJobsFirstLookup) {
+  if (!AsRoot()) GTEST_SKIP() << "reads another user's /proc";
+  int go[2];
+  ASSERT_EQ(::pipe2(go, O_CLOEXEC), 0);
+  SpawnOptions options = DefaultOptions();
+  options.stdin_fd = go[0];
+  Process run(SandboxArgv({"--profile", Profiles() + "/base.toml", "--allow-host", "registry.test",
+                           "--", "/bin/sh", "-c",
+                           "echo up; read line; getent hosts registry.test >/dev/null && "
+                           "echo resolved; sleep 10"}),
+              options);
+  ::close(go[0]);
+  ASSERT_TRUE(run.WaitForStdout("up"));
+  // The job is running: pid 1 has made the proxy's sockets and handed them over already.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(ProxyOf(run.pid()), -1) << "a proxy was started before anything needed it";
+  ASSERT_EQ(::write(go[1], "go\n", 3), 3);
+  ::close(go[1]);
+  ASSERT_TRUE(run.WaitForStdout("resolved"));
+  EXPECT_GT(ProxyOf(run.pid()), 0);
+}
+
+// A proxy that cannot be started when the job first needs it fails closed: the run says so,
+// the job's lookup fails (its sockets are closed), nothing else changes for the job.
+TEST_F(EgressTest, AProxyThatCannotStartFailsClosed) {
+  std::string dir = MakeDir("lone");
+  std::filesystem::copy_file(BinDir() + "/sandbox", dir + "/sandbox");
+  // Found and executable, but not a program: posix_spawn fails with ENOEXEC.
+  std::string fake = dir + "/sandbox-egress-proxy";
+  std::ofstream(fake) << "not a program\n";
+  ASSERT_EQ(::chmod(fake.c_str(), 0755), 0);
+  RunResult r = RunProcess(AsRunUser({dir + "/sandbox", "--profile", Profiles() + "/base.toml",
+                                      "--allow-host", "registry.test", "--", "/bin/sh", "-c",
+                                      "getent hosts registry.test; echo lookup=$?"}),
+                           DefaultOptions());
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "lookup=2\n") << r;
+  EXPECT_NE(r.err.find("sandbox: cannot start the egress proxy " + fake), std::string::npos) << r;
 }
 
 TEST_F(EgressTest, BadValuesAreRefused) {
