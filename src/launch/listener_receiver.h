@@ -18,8 +18,9 @@ class ListenerReceiver {
   /// of pidfd_getfd.
   bool OnRecord(const Record& record, UniqueFd& attached, int sync_fd);
 
-  /// The listener, once it came (then invalid until the next one).
-  UniqueFd TakeListener() { return std::move(listener_); }
+  /// The listener, once it came (then invalid until the next one), set to wake its reader on
+  /// the caller's CPU where the kernel can.
+  UniqueFd TakeListener();
   bool has_listener() const { return listener_.valid(); }
 
  private:

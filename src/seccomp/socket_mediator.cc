@@ -143,8 +143,15 @@ int SocketMediator::Prepare(int fd, const seccomp_notif& request, std::string_vi
   // sendmmsg also writes each message's length back, as the kernel does.
   int mode = p->call == Call::kSendmmsg ? O_RDWR : O_RDONLY;
   UniqueFd memory(OpenInProc(p->pid, "mem", mode | O_CLOEXEC));
-  // Opened, then checked: the pid named the caller, not a process that reused the number.
-  if (!Valid(fd, request.id)) return kGone;
+  // The caller itself, for taking its socket below.
+  long pidfd = ::syscall(SYS_pidfd_open, p->pid, kPidfdThread);
+  if (pidfd < 0 && errno == EINVAL) {
+    pidfd = ::syscall(SYS_pidfd_open, ThreadGroupOf(proc_dir_, p->pid), 0);
+  }
+  p->pidfd.Reset(static_cast<int>(pidfd));
+  // Both opened, then checked once: the pid named the caller for both, not a process that
+  // reused the number (it cannot be reused while the caller waits in its call).
+  if (!Valid(fd, request.id) || !p->pidfd) return kGone;
   // A live caller whose memory is closed to us (it made itself non-dumpable): an answer, not
   // a call left waiting forever.
   if (!memory) return EACCES;
@@ -166,12 +173,6 @@ int SocketMediator::Prepare(int fd, const seccomp_notif& request, std::string_vi
   // The job's socket itself, not its descriptor number: another thread may put a different
   // socket under that number at any time. Taken first, as the kernel looks the descriptor up
   // before it copies anything.
-  long pidfd = ::syscall(SYS_pidfd_open, p->pid, kPidfdThread);
-  if (pidfd < 0 && errno == EINVAL) {
-    pidfd = ::syscall(SYS_pidfd_open, ThreadGroupOf(proc_dir_, p->pid), 0);
-  }
-  p->pidfd.Reset(static_cast<int>(pidfd));
-  if (!p->pidfd || !Valid(fd, request.id)) return kGone;
   p->socket.Reset(
       static_cast<int>(::syscall(SYS_pidfd_getfd, p->pidfd.get(), static_cast<int>(args[0]), 0)));
   if (!p->socket) return errno == ESRCH ? kGone : errno;
