@@ -161,6 +161,31 @@ TEST_F(ProjectTest, PytestInAnActivatedVenv) {
   EXPECT_NE(r.out.find("2 passed"), std::string::npos) << r;
 }
 
+// The test step of docs/workflows.md with the venv protected: pytest still runs from it, and
+// the job cannot change what the host's shell sources later (bin/activate, a .pth file).
+TEST_F(ProjectTest, PytestInAProtectedVenv) {
+  REQUIRE_TOOL("/usr/bin/python3", "python3 python3-venv");
+  if (::access("/usr/lib/python3/dist-packages/pytest", R_OK) != 0) {
+    GTEST_SKIP() << "Debian's pytest is not installed (apt-get install python3-pytest)";
+  }
+  std::string project = CopyProject("pytest", "tally");
+  RunResult r =
+      OnHost(project, "/usr/bin/python3 -m venv --system-site-packages --without-pip .venv");
+  ASSERT_EQ(r.exit_code, 0) << r;
+  r = Sandboxed(project, {"python"},
+                "python -m pytest -q -p no:cacheprovider 2>&1 | tail -1; "
+                "echo planted >>.venv/bin/activate || echo activate-refused; "
+                "site=$(python -c 'import site; print(site.getsitepackages()[0])'); "
+                "echo 'import os' >\"$site/planted.pth\" || echo pth-refused",
+                {"VIRTUAL_ENV=" + project + "/.venv"}, {"--protect", ".venv"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("2 passed"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("activate-refused"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("pth-refused"), std::string::npos) << r;
+  r = OnHost(project, "grep -c planted .venv/bin/activate; ls .venv/lib/python3*/site-packages");
+  EXPECT_EQ(r.out.find("planted"), std::string::npos) << r;
+}
+
 // npm ci from a package-lock.json with no network: the dependency comes from the host's npm
 // cache, warmed offline (npm pack of a local package, npm cache add), seen read-only beneath
 // the sandbox's own npm cache.
