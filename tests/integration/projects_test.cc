@@ -142,19 +142,26 @@ TEST_F(ProjectTest, CMakeBuildsOutOfTree) {
   EXPECT_NE(::access((project + "/wc_test").c_str(), F_OK), 0) << "built in the source tree";
 }
 
-// A venv made on the host with Debian's pytest visible (--system-site-packages: there is no
-// PyPI here), activated, then python -m pytest inside: the venv's python runs it.
+// tests/projects/pytest copied with a venv made on the host that sees Debian's pytest
+// (--system-site-packages: there is no PyPI here). Skips where the machine has no pytest.
+#define REQUIRE_PYTEST_VENV(project)                                                     \
+  REQUIRE_TOOL("/usr/bin/python3", "python3 python3-venv");                              \
+  if (::access("/usr/lib/python3/dist-packages/pytest", R_OK) != 0) {                    \
+    GTEST_SKIP() << "Debian's pytest is not installed (apt-get install python3-pytest)"; \
+  }                                                                                      \
+  std::string project = CopyProject("pytest", "tally");                                  \
+  ASSERT_EQ(OnHost(project,                                                              \
+                   "/usr/bin/python3 -m venv --system-site-packages --without-pip "      \
+                   ".venv")                                                              \
+                .exit_code,                                                              \
+            0)
+
+// A venv made on the host, activated, then python -m pytest inside: the venv's python runs it.
 TEST_F(ProjectTest, PytestInAnActivatedVenv) {
-  REQUIRE_TOOL("/usr/bin/python3", "python3 python3-venv");
-  if (::access("/usr/lib/python3/dist-packages/pytest", R_OK) != 0) {
-    GTEST_SKIP() << "Debian's pytest is not installed (apt-get install python3-pytest)";
-  }
-  std::string project = CopyProject("pytest", "tally");
-  RunResult r =
-      OnHost(project, "/usr/bin/python3 -m venv --system-site-packages --without-pip .venv");
-  ASSERT_EQ(r.exit_code, 0) << r;
+  REQUIRE_PYTEST_VENV(project);
   // What `. .venv/bin/activate` leaves in the environment.
-  r = Sandboxed(project, {"python"}, "command -v python && python -m pytest -q 2>&1 | tail -1",
+  RunResult r =
+      Sandboxed(project, {"python"}, "command -v python && python -m pytest -q 2>&1 | tail -1",
                 {"VIRTUAL_ENV=" + project + "/.venv"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_TRUE(r.out.starts_with(project + "/.venv/bin/python\n")) << r;
@@ -164,20 +171,13 @@ TEST_F(ProjectTest, PytestInAnActivatedVenv) {
 // The test step of docs/workflows.md with the venv protected: pytest still runs from it, and
 // the job cannot change what the host's shell sources later (bin/activate, a .pth file).
 TEST_F(ProjectTest, PytestInAProtectedVenv) {
-  REQUIRE_TOOL("/usr/bin/python3", "python3 python3-venv");
-  if (::access("/usr/lib/python3/dist-packages/pytest", R_OK) != 0) {
-    GTEST_SKIP() << "Debian's pytest is not installed (apt-get install python3-pytest)";
-  }
-  std::string project = CopyProject("pytest", "tally");
-  RunResult r =
-      OnHost(project, "/usr/bin/python3 -m venv --system-site-packages --without-pip .venv");
-  ASSERT_EQ(r.exit_code, 0) << r;
-  r = Sandboxed(project, {"python"},
-                "python -m pytest -q -p no:cacheprovider 2>&1 | tail -1; "
-                "echo planted >>.venv/bin/activate || echo activate-refused; "
-                "site=$(python -c 'import site; print(site.getsitepackages()[0])'); "
-                "echo 'import os' >\"$site/planted.pth\" || echo pth-refused",
-                {"VIRTUAL_ENV=" + project + "/.venv"}, {"--protect", ".venv"});
+  REQUIRE_PYTEST_VENV(project);
+  RunResult r = Sandboxed(project, {"python"},
+                          "python -m pytest -q -p no:cacheprovider 2>&1 | tail -1; "
+                          "echo planted >>.venv/bin/activate || echo activate-refused; "
+                          "site=$(python -c 'import site; print(site.getsitepackages()[0])'); "
+                          "echo 'import os' >\"$site/planted.pth\" || echo pth-refused",
+                          {"VIRTUAL_ENV=" + project + "/.venv"}, {"--protect", ".venv"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_NE(r.out.find("2 passed"), std::string::npos) << r;
   EXPECT_NE(r.out.find("activate-refused"), std::string::npos) << r;
