@@ -92,6 +92,32 @@ int ValueCount(const CLI::App& app, const char* arg) {
   return std::min(opt->get_type_size_min(), opt->get_items_expected_min());
 }
 
+// A repeatable option whose callback runs for each occurrence as it is parsed, so the
+// occurrences keep their command-line order among the other ordered flags.
+CLI::Option* EachInOrder(CLI::Option* opt, const char* type) {
+  return opt->trigger_on_parse()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->type_name(type);
+}
+
+// An option whose value goes through `parse` into `*slot`; a bad one is kept as the first error
+// (CLI11 callbacks cannot return one) and leaves `*slot` alone.
+template <typename T, typename Slot>
+CLI::Option* AddParsed(CLI::App& app, const char* name, Result<T> (*parse)(std::string_view),
+                       Slot* slot, PendingModifiers& pending, const char* help) {
+  return app.add_option_function<std::string>(
+      name,
+      [parse, slot, &pending](const std::string& v) {
+        Result<T> value = parse(v);
+        if (value) {
+          *slot = *value;
+        } else if (!pending.error) {
+          pending.error = value.error();
+        }
+      },
+      help);
+}
+
 void AddMountFlag(const FlagFilter& want, CLI::App& app, CliOptions& out, PendingModifiers& pending,
                   const char* name, MountKind kind, int arity, bool optional, const char* help,
                   bool socket = false) {
@@ -150,15 +176,13 @@ void AddEnvFlags(const FlagFilter& want, CLI::App& app, CliOptions& out) {
         ->type_name("VAR VALUE");
   }
   if (want("--unsetenv")) {
-    app.add_option_function<std::string>(
-           "--unsetenv",
-           [&out](const std::string& v) {
-             out.env.push_back({EnvRequest::Op::kUnset, v, ""});
-           },
-           "Remove VAR from the job's environment")
-        ->trigger_on_parse()
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
-        ->type_name("VAR");
+    EachInOrder(app.add_option_function<std::string>(
+                    "--unsetenv",
+                    [&out](const std::string& v) {
+                      out.env.push_back({EnvRequest::Op::kUnset, v, ""});
+                    },
+                    "Remove VAR from the job's environment"),
+                "VAR");
   }
   if (want("--clearenv")) {
     app.add_flag_callback(
@@ -170,16 +194,15 @@ void AddEnvFlags(const FlagFilter& want, CLI::App& app, CliOptions& out) {
         ->trigger_on_parse();
   }
   if (want("--pass-env")) {
-    app.add_option_function<std::string>(
-           "--pass-env",
-           [&out](const std::string& v) {
-             out.env.push_back({EnvRequest::Op::kPass, v, ""});
-           },
-           "Let the caller's variable NAME in (or every one PATTERN matches, with * and ?; "
-           "the profile's [env] deny still keeps secret-looking names out of a pattern)")
-        ->trigger_on_parse()
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
-        ->type_name("NAME|PATTERN");
+    EachInOrder(
+        app.add_option_function<std::string>(
+            "--pass-env",
+            [&out](const std::string& v) {
+              out.env.push_back({EnvRequest::Op::kPass, v, ""});
+            },
+            "Let the caller's variable NAME in (or every one PATTERN matches, with * and ?; "
+            "the profile's [env] deny still keeps secret-looking names out of a pattern)"),
+        "NAME|PATTERN");
   }
   if (want("--keep-env")) {
     app.add_flag("--keep-env", out.keep_env,
@@ -189,46 +212,23 @@ void AddEnvFlags(const FlagFilter& want, CLI::App& app, CliOptions& out) {
 
 void AddProcessFlags(const FlagFilter& want, CLI::App& app, CliOptions& out,
                      PendingModifiers& pending) {
+  // Each applies to the next --tmpfs or --dir.
   if (want("--size")) {
-    app.add_option_function<std::string>(
-           "--size",
-           [&pending](const std::string& v) {
-             auto size = ParseSize(v);
-             if (!size) {
-               if (!pending.error) pending.error = size.error();
-               return;
-             }
-             pending.size = *size;
-           },
-           "Size of the next --tmpfs (bytes, or with K/M/G suffix)")
-        ->trigger_on_parse()
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
-        ->type_name("BYTES");
+    EachInOrder(AddParsed(app, "--size", &ParseSize, &pending.size, pending,
+                          "Size of the next --tmpfs (bytes, or with K/M/G suffix)"),
+                "BYTES");
   }
   if (want("--perms")) {
-    app.add_option_function<std::string>(
-           "--perms",
-           [&pending](const std::string& v) {
-             auto mode = ParseMode(v);
-             if (!mode) {
-               if (!pending.error) pending.error = mode.error();
-               return;
-             }
-             pending.mode = *mode;
-           },
-           "Octal permissions of the next --tmpfs or --dir")
-        ->trigger_on_parse()
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
-        ->type_name("OCTAL");
+    EachInOrder(AddParsed(app, "--perms", &ParseMode, &pending.mode, pending,
+                          "Octal permissions of the next --tmpfs or --dir"),
+                "OCTAL");
   }
   if (want("-p,--profile")) {
-    app.add_option_function<std::string>(
-           "-p,--profile", [&out](const std::string& v) { out.profiles.push_back(v); },
-           "Profile (name or path) the sandbox is built from; other flags apply after it. "
-           "Repeat it to compose profiles left to right: --profile ci --profile node")
-        ->trigger_on_parse()
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
-        ->type_name("PROFILE");
+    EachInOrder(app.add_option_function<std::string>(
+                    "-p,--profile", [&out](const std::string& v) { out.profiles.push_back(v); },
+                    "Profile (name or path) the sandbox is built from; other flags apply after it. "
+                    "Repeat it to compose profiles left to right: --profile ci --profile node"),
+                "PROFILE");
   }
   if (want("--hostname"))
     app.add_option("--hostname", out.hostname, "Hostname inside (default: sandbox)");
@@ -277,31 +277,13 @@ void AddProcessFlags(const FlagFilter& want, CLI::App& app, CliOptions& out,
         ->check(CLI::NonNegativeNumber);
   }
   if (want("--timeout")) {
-    app.add_option_function<std::string>(
-           "--timeout",
-           [&out, &pending](const std::string& v) {
-             auto d = ParseDuration(v);
-             if (!d) {
-               if (!pending.error) pending.error = d.error();
-               return;
-             }
-             out.timeout = *d;
-           },
-           "Stop the job after DURATION (SIGTERM, then SIGKILL after the grace period)")
+    AddParsed(app, "--timeout", &ParseDuration, &out.timeout, pending,
+              "Stop the job after DURATION (SIGTERM, then SIGKILL after the grace period)")
         ->type_name("DURATION");
   }
   if (want("--timeout-grace")) {
-    app.add_option_function<std::string>(
-           "--timeout-grace",
-           [&out, &pending](const std::string& v) {
-             auto d = ParseDuration(v);
-             if (!d) {
-               if (!pending.error) pending.error = d.error();
-               return;
-             }
-             out.timeout_grace = *d;
-           },
-           "Time between SIGTERM and SIGKILL on timeout (default: 5s)")
+    AddParsed(app, "--timeout-grace", &ParseDuration, &out.timeout_grace, pending,
+              "Time between SIGTERM and SIGKILL on timeout (default: 5s)")
         ->type_name("DURATION");
   }
   if (want("--limit")) {
