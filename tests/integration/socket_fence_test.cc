@@ -163,6 +163,42 @@ TEST_F(SocketFenceTest, AnEnteredProcessMeetsTheSameFence) {
   RunSandbox({"stop", name, "--grace", "100ms"});
 }
 
+// `sandbox enter` makes the entered process's fenced calls while it holds every capability in
+// the run's user namespace; they must be made without them (as_the_job.h). Without Landlock
+// the entered process's write-opens go through enter: a file of the run user's, mode 0444, on
+// a writable bind is refused to it as to the job (CAP_DAC_OVERRIDE would open it).
+TEST_F(SocketFenceTest, AnEnteredProcessesFencedCallsCarryNoCapability) {
+  std::string dir = MakeDir("own", /*job_writable=*/true);
+  std::string file = dir + "/read-only";
+  ASSERT_EQ(::close(::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0444)), 0);
+  if (AsRoot()) {
+    ASSERT_EQ(::chown(file.c_str(), RunUid(), RunGid()), 0) << std::strerror(errno);
+  }
+  ASSERT_EQ(::chmod(file.c_str(), 0444), 0);
+  std::string name = "it-" + RandomName(8);
+  std::vector<std::string> args = {"--name", name, "--landlock", "off", "--bind", dir, "/own"};
+  for (const std::string& f : CommonFlags()) args.push_back(f);
+  for (const char* f : {"--", "/sbx/probe", "sleep", "30"}) args.push_back(f);
+  Process run(SandboxArgv(args), DefaultOptions());
+  // The job itself: refused by the kernel (no capability, not the file's writer).
+  RunResult r =
+      RunProbe({"--landlock", "off", "--bind", dir, "/own"}, {"open-write", "/own/read-only"});
+  EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+  bool listed = false;
+  for (int i = 0; i < 200 && !listed; ++i) {
+    listed = RunSandbox({"ps"}).out.find(name + " ") != std::string::npos;
+    if (!listed) ::usleep(20'000);
+  }
+  ASSERT_TRUE(listed);
+  r = RunSandbox({"enter", name, "--", "/sbx/probe", "open-write", "/own/read-only"});
+  EXPECT_EQ(r.out.rfind("error EACCES", 0), 0u) << r;
+  // Once the owner may write it, the same open goes through.
+  ASSERT_EQ(::chmod(file.c_str(), 0644), 0);
+  r = RunSandbox({"enter", name, "--", "/sbx/probe", "open-write", "/own/read-only"});
+  EXPECT_EQ(r.out, "opened\n") << r;
+  RunSandbox({"stop", name, "--grace", "100ms"});
+}
+
 // sendmsg and sendmmsg carry their destination inside a msghdr in memory: the supervisor makes
 // them too, so a datagram to a host socket in a read-only bind (journald's, /dev/log) is refused
 // like sendto's, through every entry point the kernel offers.
