@@ -198,6 +198,27 @@ TEST_F(ProjectTest, NpmCiFromAWarmCache) {
   EXPECT_EQ(::access((app + "/node_modules/tiny-pad/index.js").c_str(), R_OK), 0);
 }
 
+// The two steps of docs/workflows.md for a project whose node_modules the host also runs: the
+// install, then the tests with node_modules protected: they pass, and the job cannot change
+// the code the host's `npm test` or `npx` would run later.
+TEST_F(ProjectTest, NpmTestWithProtectedNodeModules) {
+  REQUIRE_TOOL("/usr/bin/npm", "npm");
+  std::string app = WarmNpmProject();
+  RunResult r = Sandboxed(app, {"node"}, "npm ci --loglevel=error");
+  ASSERT_EQ(r.exit_code, 0) << r;
+  r = Sandboxed(app, {"node"},
+                "npm test --silent; "
+                "echo planted >>node_modules/tiny-pad/index.js || echo module-refused; "
+                "mkdir -p node_modules/.bin && : >node_modules/.bin/planted || echo bin-refused",
+                {}, {"--protect", "node_modules"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("pad-report: ok\n"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("module-refused"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("bin-refused"), std::string::npos) << r;
+  r = OnHost(app, "grep -c planted node_modules/tiny-pad/index.js; ls -A node_modules/.bin");
+  EXPECT_EQ(r.out.find("planted"), std::string::npos) << r;
+}
+
 // cargo test offline, the dependency vendored in the crate and named in the legacy
 // ~/.cargo/config (no .toml), which the rust profile shows as $CARGO_HOME/config.
 TEST_F(ProjectTest, CargoWithVendoredDependenciesAndALegacyConfig) {
