@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <string_view>
 
 #include "egress/rules.h"
 
@@ -16,6 +17,13 @@ struct PacketFree {
   void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
 };
 using Packet = std::unique_ptr<ldns_pkt, PacketFree>;
+
+// RFC 6761 6.3: "localhost" and the names beneath it are the loopback, never looked up.
+bool IsLocalhost(const std::string& name) {
+  constexpr std::string_view kLocalhost = "localhost";
+  return name == kLocalhost || (name.size() > kLocalhost.size() + 1 && name.ends_with(kLocalhost) &&
+                                name[name.size() - kLocalhost.size() - 1] == '.');
+}
 
 }  // namespace
 
@@ -47,16 +55,25 @@ std::vector<uint8_t> AnswerQuery(const uint8_t* bytes, size_t size, const NameDe
       std::free(text);
     }
     std::optional<uint32_t> index;
+    // The job's own loopback, as the /etc/hosts of every profile says; no decision to make.
+    const bool loopback = IsLocalhost(name);
     // Address literals and names that are not DNS names are never looked up.
-    if (!name.empty() && CanonicalAddress(name).empty()) index = decide(name);
+    if (!loopback && !name.empty() && CanonicalAddress(name).empty()) index = decide(name);
     ldns_rr_type type = ldns_rr_get_type(question);
-    if (!index) {
+    if (!index && !loopback) {
       ldns_pkt_set_rcode(reply.get(), LDNS_RCODE_NXDOMAIN);
     } else if (ldns_rr_get_class(question) == LDNS_RR_CLASS_IN &&
                (type == LDNS_RR_TYPE_A || type == LDNS_RR_TYPE_AAAA)) {
       bool v4 = type == LDNS_RR_TYPE_A;
-      uint8_t address[16];
-      if (v4) {
+      uint8_t address[16] = {};
+      if (loopback) {
+        if (v4) {
+          address[0] = 127;
+          address[3] = 1;
+        } else {
+          address[15] = 1;
+        }
+      } else if (v4) {
         SyntheticV4(*index, address);
       } else {
         SyntheticV6(*index, address);

@@ -1,6 +1,7 @@
 // The sandbox's resolver: one DNS query in, one reply out, built and parsed with ldns. An
-// allowed name gets its synthetic addresses (control.h); any other name gets NXDOMAIN at once
-// and is never looked up anywhere (no DNS exfiltration through the proxy).
+// allowed name gets its synthetic addresses (control.h); `localhost` and `*.localhost` the
+// job's own loopback (RFC 6761); any other name gets NXDOMAIN at once and is never looked up
+// anywhere (no DNS exfiltration through the proxy).
 #ifndef SANDBOX_EGRESS_DNS_ANSWER_H_
 #define SANDBOX_EGRESS_DNS_ANSWER_H_
 

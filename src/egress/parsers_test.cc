@@ -185,6 +185,39 @@ TEST(DnsAnswerTest, AllowedNamesGetSyntheticAddressesOthersNxdomain) {
   EXPECT_TRUE(AnswerQuery(junk, sizeof(junk), decide).empty());
 }
 
+// localhost is the job's own loopback whatever the list says, and is not asked about; a name
+// that merely ends in "localhost" is an ordinary name.
+TEST(DnsAnswerTest, LocalhostIsTheLoopbackWithoutADecision) {
+  std::vector<std::string> asked;
+  NameDecision decide = [&asked](const std::string& name) -> std::optional<uint32_t> {
+    asked.push_back(name);
+    return std::nullopt;
+  };
+  for (const char* name : {"localhost.", "LocalHost.", "db.localhost."}) {
+    for (ldns_rr_type type : {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA}) {
+      SCOPED_TRACE(name);
+      std::vector<uint8_t> q = Query(name, type);
+      std::vector<uint8_t> bytes = AnswerQuery(q.data(), q.size(), decide);
+      ldns_pkt* reply = nullptr;
+      ASSERT_EQ(ldns_wire2pkt(&reply, bytes.data(), bytes.size()), LDNS_STATUS_OK);
+      EXPECT_EQ(ldns_pkt_get_rcode(reply), LDNS_RCODE_NOERROR);
+      ASSERT_EQ(ldns_pkt_ancount(reply), 1);
+      char* text = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(reply), 0), 0));
+      EXPECT_STREQ(text, type == LDNS_RR_TYPE_A ? "127.0.0.1" : "::1");
+      std::free(text);
+      ldns_pkt_free(reply);
+    }
+  }
+  EXPECT_TRUE(asked.empty());
+  std::vector<uint8_t> q = Query("evillocalhost.", LDNS_RR_TYPE_A);
+  std::vector<uint8_t> bytes = AnswerQuery(q.data(), q.size(), decide);
+  ldns_pkt* reply = nullptr;
+  ASSERT_EQ(ldns_wire2pkt(&reply, bytes.data(), bytes.size()), LDNS_STATUS_OK);
+  EXPECT_EQ(ldns_pkt_get_rcode(reply), LDNS_RCODE_NXDOMAIN);
+  ldns_pkt_free(reply);
+  EXPECT_EQ(asked, std::vector<std::string>{"evillocalhost"});
+}
+
 TEST(DnsAnswerTest, SyntheticNumbersRoundTrip) {
   uint8_t v4[4];
   SyntheticV4(300, v4);

@@ -139,6 +139,39 @@ TEST_F(EgressTest, ADeniedNameDoesNotResolve) {
   EXPECT_EQ(server.connections(), 0);
 }
 
+// Without an /etc/hosts (a run from flags alone), `localhost` is still the job's own loopback:
+// the sandbox's resolver answers it (RFC 6761) instead of refusing it as an unlisted name.
+TEST_F(EgressTest, LocalhostResolvesToTheJobsLoopbackWithoutAHostsFile) {
+  RunResult r = RunSandbox({"--ro-bind",
+                            "/usr",
+                            "/usr",
+                            "--symlink",
+                            "usr/lib",
+                            "/lib",
+                            "--symlink",
+                            "usr/lib64",
+                            "/lib64",
+                            "--symlink",
+                            "usr/bin",
+                            "/bin",
+                            "--proc",
+                            "/proc",
+                            "--dev",
+                            "/dev",
+                            "--allow-host",
+                            "registry.test",
+                            "--resolve",
+                            "registry.test:127.0.0.1",
+                            "--",
+                            "/bin/sh",
+                            "-c",
+                            "test ! -e /etc/hosts && getent ahostsv4 localhost | head -1 && "
+                            "getent ahostsv6 db.localhost | head -1"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "127.0.0.1       STREAM localhost\n::1             STREAM db.localhost\n") << r;
+  EXPECT_EQ(r.err.find("denied"), std::string::npos) << r;
+}
+
 // An allowed name on another port than the one allowed: refused at connect (ECONNREFUSED).
 TEST_F(EgressTest, AnAllowedNameOnAnotherPortIsRefused) {
   HostServer server("never\n");
