@@ -104,6 +104,24 @@ Context Context::FromProcess(const std::string& cwd) {
     std::string pw_home = Canonical(pw.pw_dir);
     if (!pw_home.empty() && pw_home != home_dir) c.homes.dirs.push_back(pw_home);
   }
+  // Where git reads the caller's and the system's configuration (git-config(1), FILES).
+  const char* global = std::getenv("GIT_CONFIG_GLOBAL");
+  const char* xdg_config = std::getenv("XDG_CONFIG_HOME");
+  if (home != nullptr && home[0] == '/') c.home = home;
+  if (global != nullptr) {
+    c.git_configs.push_back(global);
+  } else {
+    if (xdg_config != nullptr && xdg_config[0] == '/') {
+      c.git_configs.push_back(std::string(xdg_config) + "/git/config");
+    } else if (!c.home.empty()) {
+      c.git_configs.push_back(c.home + "/.config/git/config");
+    }
+    if (!c.home.empty()) c.git_configs.push_back(c.home + "/.gitconfig");
+  }
+  if (std::getenv("GIT_CONFIG_NOSYSTEM") == nullptr) {
+    const char* system = std::getenv("GIT_CONFIG_SYSTEM");
+    c.git_configs.push_back(system != nullptr ? system : "/etc/gitconfig");
+  }
   const char* xdg = std::getenv("XDG_CACHE_HOME");
   if (xdg != nullptr && xdg[0] == '/') {
     c.cache_home = xdg;
@@ -155,7 +173,9 @@ Result<Layout> Prepare(cli::CliOptions* options, const Context& context) {
     std::string dir = Canonical(source[0] == '/' ? source : context.cwd + "/" + source);
     struct stat st {};
     if (dir.empty() || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
-    ProtectRequest request{dir, m.target, layout.vcs_writable, ws.protect, ws.unprotect};
+    ProtectRequest request{dir,         m.target,     layout.vcs_writable,
+                           ws.protect,  ws.unprotect, context.git_configs,
+                           context.home};
     Protect(request, &layout.protected_paths, &read_only, &layout.notes);
   }
   if (!layout.root.empty() && !layout.vcs_writable) {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "cli/options.h"
 #include "common/result.h"
@@ -21,6 +22,10 @@ struct Context {
   Homes homes;
   std::string cache_home;  // $XDG_CACHE_HOME when absolute, else $HOME/.cache; "" if neither
   uid_t uid = 0;
+  /// The caller's and the system's git configuration files, where they may be, and the home
+  /// a "~/" in them means (their core.hooksPath names hook directories to protect).
+  std::vector<std::string> git_configs;
+  std::string home;
   /// False for `sandbox show`: decide everything, create and lock nothing.
   bool create = true;
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <string_view>
 
 #include "common/unique_fd.h"
 #include "workspace/root.h"
@@ -42,6 +43,66 @@ std::string Against(const std::string& base, const std::string& rel) {
   return !rel.empty() && rel[0] == '/' ? rel : base + "/" + rel;
 }
 
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return s;
+}
+
+// A git configuration value as git reads it: quotes removed, backslash escapes undone, and
+// cut at a comment outside quotes.
+std::string ConfigValue(std::string_view raw) {
+  std::string out;
+  bool quoted = false;
+  size_t kept = 0;  // out's length up to the last character that is not trailing blank
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '"') {
+      quoted = !quoted;
+      kept = out.size();
+      continue;
+    }
+    if (!quoted && (c == '#' || c == ';')) break;
+    if (c == '\\' && i + 1 < raw.size()) {
+      char e = raw[++i];
+      out += e == 'n' ? '\n' : e == 't' ? '\t' : e;
+      kept = out.size();
+      continue;
+    }
+    if (out.empty() && !quoted && (c == ' ' || c == '\t')) continue;
+    out += c;
+    if (quoted || (c != ' ' && c != '\t' && c != '\r')) kept = out.size();
+  }
+  out.resize(kept);
+  return out;
+}
+
+// Every core.hooksPath value in the git configuration `text` (include files not followed).
+std::vector<std::string> HooksPathValues(const std::string& text) {
+  std::vector<std::string> values;
+  bool in_core = false;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = Trim(std::string_view(text).substr(pos, end - pos));
+    pos = end + 1;
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line[0] == '[') {
+      size_t close = line.find(']');
+      in_core = close != std::string::npos && Lower(Trim(line.substr(1, close - 1))) == "core";
+      // git accepts a variable on the header's own line: "[core] hooksPath = x".
+      line = close == std::string::npos ? "" : Trim(line.substr(close + 1));
+      if (line.empty()) continue;
+    }
+    size_t eq = line.find('=');
+    if (!in_core || eq == std::string::npos) continue;
+    if (Lower(Trim(line.substr(0, eq))) == "hookspath") {
+      values.push_back(ConfigValue(std::string_view(line).substr(eq + 1)));
+    }
+  }
+  return values;
+}
+
 cli::MountRequest ReadOnly(const std::string& source, const std::string& target,
                            const std::string& why) {
   cli::MountRequest m;
@@ -69,7 +130,10 @@ class Protector {
       bool vcs = std::find(std::begin(kVcsNames), std::end(kVcsNames), name) != std::end(kVcsNames);
       Add(name, vcs ? "vcs" : "listed");
     }
-    if (!r_.vcs_writable) Submodules();
+    if (!r_.vcs_writable) {
+      Submodules();
+      HooksPaths();
+    }
   }
 
  private:
@@ -84,6 +148,9 @@ class Protector {
       p.read_only = true;
       mounts_->push_back(ReadOnly(p.path, r_.target + "/" + rel, "protect"));
       if (rel == ".git" && S_ISREG(st.st_mode)) LinkedGitDir(p.path);
+      if (rel == ".git" && S_ISDIR(st.st_mode)) {
+        repo_configs_ = {p.path + "/config", p.path + "/config.worktree"};
+      }
     } else if (S_ISLNK(st.st_mode)) {
       p.dev = st.st_dev;
       p.ino = st.st_ino;
@@ -102,6 +169,7 @@ class Protector {
     if (gitdir.empty()) return;
     if (IsAncestorOrSelf(r_.host_dir, gitdir)) {
       Add(gitdir.substr(r_.host_dir.size() + 1), "gitdir");  // bound with the directory
+      repo_configs_ = {gitdir + "/config", gitdir + "/config.worktree"};
       return;
     }
     std::string back = Trim(ReadSmallFile(gitdir + "/gitdir"));
@@ -129,6 +197,7 @@ class Protector {
       if (!rel.empty()) common = Canonical(Against(gitdir, rel));
       if (common.empty()) common = gitdir;
     }
+    repo_configs_ = {common + "/config", gitdir + "/config.worktree"};
     std::vector<std::string> dirs = {common};
     if (!IsAncestorOrSelf(common, gitdir)) dirs.push_back(gitdir);
     for (const std::string& dir : dirs) {
@@ -162,11 +231,64 @@ class Protector {
     }
   }
 
+  // core.hooksPath, from the repository's configuration or the caller's and the system's:
+  // git runs its hooks from there, so a directory inside the bind is as trusted as
+  // .git/hooks (husky's `.husky/_`, a project's `.githooks`). Relative values are relative to
+  // the work tree's top, which the workspace is.
+  void HooksPaths() {
+    std::vector<std::string> files = repo_configs_;
+    files.insert(files.end(), r_.git_configs.begin(), r_.git_configs.end());
+    for (const std::string& file : files) {
+      for (const std::string& value : HooksPathValues(ReadSmallFile(file, 1 << 20))) {
+        std::string rel = Inside(value);
+        if (rel.empty()) continue;
+        if (rel == ".") {
+          notes_->push_back(file + ": core.hooksPath names " + r_.host_dir +
+                            " itself: its hook scripts are not protected (--protect each)");
+          continue;
+        }
+        bool covered =
+            std::find(r_.unprotect.begin(), r_.unprotect.end(), rel) != r_.unprotect.end();
+        for (const std::string& d : done_) covered |= rel == d || rel.starts_with(d + "/");
+        if (!covered) Add(rel, "hooks");
+      }
+    }
+  }
+
+  // `value` (a hooks path) relative to the bound directory; "." for the directory itself,
+  // "" when it lies outside or climbs with "..".
+  std::string Inside(std::string value) const {
+    if (value.starts_with("~/") && !r_.home.empty()) value = r_.home + value.substr(1);
+    if (value.empty() || value[0] == '~') return "";
+    if (value[0] != '/') value = r_.host_dir + "/" + value;
+    std::string rel = Relative(value);
+    return rel.empty() ? Relative(Canonical(value)) : rel;
+  }
+
+  // `path` relative to the bound directory without "." or ".." components ("." for the
+  // directory itself); "" when it is outside or has them.
+  std::string Relative(std::string path) const {
+    while (path.size() > 1 && path.ends_with("/")) path.pop_back();
+    if (path.empty() || !IsAncestorOrSelf(r_.host_dir, path)) return "";
+    if (path.size() == r_.host_dir.size()) return ".";
+    std::string rel = path.substr(r_.host_dir.size() + 1);
+    size_t pos = 0;
+    while (pos <= rel.size()) {
+      size_t end = rel.find('/', pos);
+      if (end == std::string::npos) end = rel.size();
+      std::string_view part = std::string_view(rel).substr(pos, end - pos);
+      if (part.empty() || part == "." || part == "..") return "";
+      pos = end + 1;
+    }
+    return rel;
+  }
+
   const ProtectRequest& r_;
   std::vector<ProtectedPath>* paths_;
   std::vector<cli::MountRequest>* mounts_;
   std::vector<std::string>* notes_;
   std::vector<std::string> done_;
+  std::vector<std::string> repo_configs_;  // the repository's config files, once found
 };
 
 }  // namespace

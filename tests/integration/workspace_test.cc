@@ -51,6 +51,54 @@ TEST_F(WorkspaceTest, PlantedGitHooksNeverRunFromALinkedWorktree) {
   ExpectHostGitRunsNothing(wt, marker);
 }
 
+// Hooks kept in the work tree: husky sets core.hooksPath to .husky/_ (git-ignored, so a change
+// there never shows in `git status`) whose stubs run .husky/pre-commit; the repository-local
+// .githooks of a team's own convention; pre-commit's configuration. The job changes each; the
+// host's next commit runs none of it.
+TEST_F(WorkspaceTest, HooksInTheWorkTreeNeverRunOnTheHost) {
+  if (::access(kGit, X_OK) != 0) GTEST_SKIP() << "git is not installed";
+  std::string repo = MakeRepo("proj");
+  std::string marker = scratch() + "/pwned";
+  RunResult r = Host(repo, {"/bin/sh", "-c",
+                            "mkdir -p .husky/_ && echo '*' > .husky/_/.gitignore && "
+                            "printf '#!/bin/sh\\n. \"$(dirname \"$0\")/../pre-commit\"\\n' "
+                            "> .husky/_/pre-commit && echo 'true' > .husky/pre-commit && "
+                            "chmod +x .husky/_/pre-commit .husky/pre-commit && "
+                            "echo 'repos: []' > .pre-commit-config.yaml && "
+                            "git config core.hooksPath .husky/_ && "
+                            "git add .husky .pre-commit-config.yaml && git commit -qm hooks"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  r = Sandbox(repo, {"--profile", "cc", "--", "/bin/sh", "-c",
+                     "for f in .husky/_/pre-commit .husky/pre-commit; do "
+                     "  echo 'touch " +
+                         marker +
+                         "' >>$f || echo refused $f; done; "
+                         "echo '- repo: local' >>.pre-commit-config.yaml || echo refused config; "
+                         "mkdir .githooks; exit 0"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("refused .husky/_/pre-commit"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("refused .husky/pre-commit"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("refused config"), std::string::npos) << r;
+  RunResult commit = Host(repo, {kGit, "commit", "-q", "--allow-empty", "-m", "host commit"});
+  EXPECT_EQ(commit.exit_code, 0) << commit;
+  EXPECT_FALSE(Exists(marker)) << "a hook the job changed ran on the host";
+
+  // A hooks directory the repository names but that does not exist yet is watched: made by
+  // the job, it is moved aside after the run.
+  r = Host(repo, {kGit, "config", "core.hooksPath", ".githooks"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  Host(repo, {"/bin/rmdir", ".githooks"});
+  r = Sandbox(repo, {"--profile", "cc", "--", "/bin/sh", "-c",
+                     "mkdir .githooks && echo 'touch " + marker +
+                         "' > .githooks/pre-commit && chmod +x .githooks/pre-commit"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find("moved it to " + repo + "/.githooks.sandbox-moved-"), std::string::npos)
+      << r;
+  commit = Host(repo, {kGit, "commit", "-q", "--allow-empty", "-m", "host commit 2"});
+  EXPECT_EQ(commit.exit_code, 0) << commit;
+  EXPECT_FALSE(Exists(marker)) << "a hook the job planted ran on the host";
+}
+
 TEST_F(WorkspaceTest, VcsMetadataIsWritableOnlyWhenAskedFor) {
   if (::access(kGit, X_OK) != 0) GTEST_SKIP() << "git is not installed";
   std::string repo = MakeRepo("proj");
