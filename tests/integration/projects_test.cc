@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -196,6 +197,26 @@ TEST_F(ProjectTest, NpmCiFromAWarmCache) {
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_NE(r.out.find("pad-report: ok\n"), std::string::npos) << r;
   EXPECT_EQ(::access((app + "/node_modules/tiny-pad/index.js").c_str(), R_OK), 0);
+}
+
+// A project whose `prepare` script installs git hooks as husky does (into .husky/_, which the
+// sandbox keeps read-only, unless HUSKY=0): npm ci works under the node profile, and the
+// hooks directory is left as it was.
+TEST_F(ProjectTest, NpmCiInAHuskyProject) {
+  REQUIRE_TOOL("/usr/bin/npm", "npm");
+  REQUIRE_TOOL("/usr/bin/git", "git");
+  std::string app = WarmNpmProject();
+  std::ofstream(app + "/install-hooks.js")
+      << "if (process.env.HUSKY !== '0') require('fs').writeFileSync('.husky/_/h', 'x')\n";
+  RunResult r = OnHost(app,
+                       "git init -q . && mkdir -p .husky/_ && "
+                       "npm pkg set scripts.prepare='node install-hooks.js'");
+  ASSERT_EQ(r.exit_code, 0) << r;
+  r = Sandboxed(app, {"node"}, "npm ci --loglevel=error && npm test --silent");
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("pad-report: ok\n"), std::string::npos) << r;
+  EXPECT_NE(::access((app + "/.husky/_").c_str(), F_OK), -1);
+  EXPECT_EQ(::access((app + "/.husky/_/h").c_str(), F_OK), -1);
 }
 
 // The two steps of docs/workflows.md for a project whose node_modules the host also runs: the
