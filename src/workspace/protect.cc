@@ -15,9 +15,11 @@
 namespace sandbox::workspace {
 namespace {
 
-// The first `max` bytes of a regular file, not following a symlink at `path`; "" on failure.
-std::string ReadSmallFile(const std::string& path, size_t max = 4096) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK));
+// The first `max` bytes of a regular file, not following a symlink at `path` unless `follow`;
+// "" on failure.
+std::string ReadSmallFile(const std::string& path, size_t max = 4096, bool follow = false) {
+  UniqueFd fd(::open(path.c_str(),
+                     O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW)));
   struct stat st {};
   if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
   std::string text(max, '\0');
@@ -239,7 +241,9 @@ class Protector {
     std::vector<std::string> files = repo_configs_;
     files.insert(files.end(), r_.git_configs.begin(), r_.git_configs.end());
     for (const std::string& file : files) {
-      for (const std::string& value : HooksPathValues(ReadSmallFile(file, 1 << 20))) {
+      // Followed as git follows them (a dotfile manager's ~/.gitconfig is a symlink): only
+      // read, and only a regular file.
+      for (const std::string& value : HooksPathValues(ReadSmallFile(file, 1 << 20, true))) {
         std::string rel = Inside(value);
         if (rel.empty()) continue;
         if (rel == ".") {

@@ -163,7 +163,9 @@ TEST_F(WorkspaceTest, HooksPathInsideTheCheckoutIsProtected) {
   Write("p/.git/config",
         "[core]\n\trepositoryformatversion = 0\n\tHooksPath = \"./.githooks/\" # local\n"
         "[core \"x\"]\n\thookspath = not-core\n");
-  Write("home/.gitconfig", "[user]\nname = a\n[core] hooksPath = ~/../p/tools/hooks\n");
+  // ~/.gitconfig as a dotfile manager leaves it: a symlink (git follows it, and so does this).
+  Write("home/dotfiles-gitconfig", "[user]\nname = a\n[core] hooksPath = ~/../p/tools/hooks\n");
+  ASSERT_EQ(::symlink("dotfiles-gitconfig", (dir_ + "/home/.gitconfig").c_str()), 0);
   Write("global",
         "[core]\nhooksPath = ../outside\nhooksPath = /etc/hooks\n"
         "hooksPath = .git/hooks\nhooksPath = later\n");
