@@ -78,10 +78,15 @@ std::string ConfigValue(std::string_view raw) {
   return out;
 }
 
-// Every core.hooksPath value in the git configuration `text` (include files not followed).
-std::vector<std::string> HooksPathValues(const std::string& text) {
-  std::vector<std::string> values;
-  bool in_core = false;
+// What a git configuration file says that matters here.
+struct ConfigScan {
+  std::vector<std::string> hooks_paths;  // every core.hooksPath value
+  std::vector<std::string> includes;     // every include.path and includeIf.*.path value
+};
+
+ConfigScan ScanConfig(const std::string& text) {
+  ConfigScan scan;
+  enum class Section { kOther, kCore, kInclude } section = Section::kOther;
   size_t pos = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
@@ -91,18 +96,22 @@ std::vector<std::string> HooksPathValues(const std::string& text) {
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line[0] == '[') {
       size_t close = line.find(']');
-      in_core = close != std::string::npos && Lower(Trim(line.substr(1, close - 1))) == "core";
+      std::string name = close == std::string::npos ? "" : Lower(Trim(line.substr(1, close - 1)));
+      section = name == "core"                                        ? Section::kCore
+                : name == "include" || name.starts_with("includeif ") ? Section::kInclude
+                                                                      : Section::kOther;
       // git accepts a variable on the header's own line: "[core] hooksPath = x".
       line = close == std::string::npos ? "" : Trim(line.substr(close + 1));
       if (line.empty()) continue;
     }
     size_t eq = line.find('=');
-    if (!in_core || eq == std::string::npos) continue;
-    if (Lower(Trim(line.substr(0, eq))) == "hookspath") {
-      values.push_back(ConfigValue(std::string_view(line).substr(eq + 1)));
-    }
+    if (section == Section::kOther || eq == std::string::npos) continue;
+    std::string key = Lower(Trim(line.substr(0, eq)));
+    std::string value = ConfigValue(std::string_view(line).substr(eq + 1));
+    if (section == Section::kCore && key == "hookspath") scan.hooks_paths.push_back(value);
+    if (section == Section::kInclude && key == "path") scan.includes.push_back(value);
   }
-  return values;
+  return scan;
 }
 
 cli::MountRequest ReadOnly(const std::string& source, const std::string& target,
@@ -240,10 +249,26 @@ class Protector {
   void HooksPaths() {
     std::vector<std::string> files = repo_configs_;
     files.insert(files.end(), r_.git_configs.begin(), r_.git_configs.end());
-    for (const std::string& file : files) {
+    // Included files are read whatever their condition (includeIf's gitdir:, onbranch:):
+    // protecting a hooks directory git would not use here costs nothing. Each file once, 64
+    // at most, so a loop ends. An included file inside the bind (a project's versioned
+    // `.gitconfig` that `include.path = ../.gitconfig` pulls in) is git configuration the
+    // host runs from (core.fsmonitor, aliases): protected like .git itself.
+    constexpr size_t kMaxFiles = 64;
+    for (size_t i = 0; i < files.size() && i < kMaxFiles; ++i) {
+      const std::string file = files[i];
       // Followed as git follows them (a dotfile manager's ~/.gitconfig is a symlink): only
       // read, and only a regular file.
-      for (const std::string& value : HooksPathValues(ReadSmallFile(file, 1 << 20, true))) {
+      ConfigScan scan = ScanConfig(ReadSmallFile(file, 1 << 20, true));
+      for (std::string include : scan.includes) {
+        if (include.starts_with("~/") && !r_.home.empty()) include = r_.home + include.substr(1);
+        if (include.empty() || include[0] == '~') continue;
+        if (include[0] != '/') include = file.substr(0, file.rfind('/') + 1) + include;
+        if (std::find(files.begin(), files.end(), include) == files.end()) files.push_back(include);
+        std::string rel = Inside(include);
+        if (!rel.empty() && rel != ".") AddUnlessCovered(rel, "gitconfig");
+      }
+      for (const std::string& value : scan.hooks_paths) {
         std::string rel = Inside(value);
         if (rel.empty()) continue;
         if (rel == ".") {
@@ -251,12 +276,16 @@ class Protector {
                             " itself: its hook scripts are not protected (--protect each)");
           continue;
         }
-        bool covered =
-            std::find(r_.unprotect.begin(), r_.unprotect.end(), rel) != r_.unprotect.end();
-        for (const std::string& d : done_) covered |= rel == d || rel.starts_with(d + "/");
-        if (!covered) Add(rel, "hooks");
+        AddUnlessCovered(rel, "hooks");
       }
     }
+  }
+
+  // Add, unless `rel` was left writable or lies under a path protected already.
+  void AddUnlessCovered(const std::string& rel, const char* reason) {
+    bool covered = std::find(r_.unprotect.begin(), r_.unprotect.end(), rel) != r_.unprotect.end();
+    for (const std::string& d : done_) covered |= rel == d || rel.starts_with(d + "/");
+    if (!covered) Add(rel, reason);
   }
 
   // `value` (a hooks path) relative to the bound directory; "." for the directory itself,

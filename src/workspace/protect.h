@@ -38,7 +38,8 @@ struct ProtectRequest {
 /// common dir) bound read-only at its own path, so git works inside; one that does not point
 /// back gets a note instead. Submodules' `.git` entries named by `.gitmodules` are protected
 /// too, and so is the directory git runs hooks from when a `core.hooksPath` (of the
-/// repository's configuration or of `git_configs`) names one inside the bound directory.
+/// repository's configuration or of `git_configs`, and of the files they include) names one
+/// inside the bound directory, and a configuration file inside it that they include.
 /// Only lstat, open and read; never follows a symlink at a protected path.
 void Protect(const ProtectRequest& request, std::vector<ProtectedPath>* paths,
              std::vector<cli::MountRequest>* mounts, std::vector<std::string>* notes);

@@ -162,13 +162,17 @@ TEST_F(WorkspaceTest, HooksPathInsideTheCheckoutIsProtected) {
   Mkdir("home");
   Write("p/.git/config",
         "[core]\n\trepositoryformatversion = 0\n\tHooksPath = \"./.githooks/\" # local\n"
-        "[core \"x\"]\n\thookspath = not-core\n");
+        "[core \"x\"]\n\thookspath = not-core\n[include]\n\tpath = ../.gitconfig\n");
+  Write("p/.gitconfig", "[core]\n\tfsmonitor = ./watch.sh\n");  // the project's, versioned
   // ~/.gitconfig as a dotfile manager leaves it: a symlink (git follows it, and so does this).
   Write("home/dotfiles-gitconfig", "[user]\nname = a\n[core] hooksPath = ~/../p/tools/hooks\n");
   ASSERT_EQ(::symlink("dotfiles-gitconfig", (dir_ + "/home/.gitconfig").c_str()), 0);
   Write("global",
         "[core]\nhooksPath = ../outside\nhooksPath = /etc/hooks\n"
-        "hooksPath = .git/hooks\nhooksPath = later\n");
+        "hooksPath = .git/hooks\nhooksPath = later\n"
+        "[includeIf \"gitdir:~/work/\"]\n\tpath = work.inc\n[include]\npath = global\n");
+  Mkdir("p/team-hooks");
+  Write("work.inc", "[core]\n\thooksPath = team-hooks\n");
   std::vector<ProtectedPath> paths;
   std::vector<cli::MountRequest> mounts;
   std::vector<std::string> notes;
@@ -187,8 +191,12 @@ TEST_F(WorkspaceTest, HooksPathInsideTheCheckoutIsProtected) {
     if (p.reason == "hooks") hooks.push_back(p.path.substr(dir_.size()));
   }
   // "later" is absent: watched. Outside, climbing and already-protected values add nothing.
-  EXPECT_EQ(hooks, (std::vector<std::string>{"/p/.githooks", "/p/tools/hooks", "/p/later"}));
+  // An included file's too (whatever includeIf's condition), once even when it loops.
+  EXPECT_EQ(hooks, (std::vector<std::string>{"/p/.githooks", "/p/tools/hooks", "/p/later",
+                                             "/p/team-hooks"}));
   EXPECT_TRUE(notes.empty());
+  // The project's .gitconfig that the repository includes is git configuration too.
+  EXPECT_TRUE(Has(mounts, MountKind::kReadOnlyBind, dir_ + "/p/.gitconfig", "/work/.gitconfig"));
 
   // --workspace-vcs rw leaves hooks as writable as .git; --unprotect leaves one.
   paths.clear();
@@ -201,7 +209,7 @@ TEST_F(WorkspaceTest, HooksPathInsideTheCheckoutIsProtected) {
   for (const ProtectedPath& p : paths) {
     if (p.reason == "hooks") hooks.push_back(p.path.substr(dir_.size()));
   }
-  EXPECT_EQ(hooks, std::vector<std::string>{"/p/.githooks"});
+  EXPECT_EQ(hooks, (std::vector<std::string>{"/p/.githooks", "/p/team-hooks"}));
 }
 
 TEST_F(WorkspaceTest, PlantedPathsAreMovedAsideAfterTheRun) {

@@ -53,8 +53,9 @@ TEST_F(WorkspaceTest, PlantedGitHooksNeverRunFromALinkedWorktree) {
 
 // Hooks kept in the work tree: husky sets core.hooksPath to .husky/_ (git-ignored, so a change
 // there never shows in `git status`) whose stubs run .husky/pre-commit; the repository-local
-// .githooks of a team's own convention; pre-commit's configuration. The job changes each; the
-// host's next commit runs none of it.
+// .githooks of a team's own convention; pre-commit's configuration; a versioned .gitconfig
+// the repository includes (a core.hooksPath written there points git at the job's hooks). The job
+// changes each; the host's next commit runs none of it.
 TEST_F(WorkspaceTest, HooksInTheWorkTreeNeverRunOnTheHost) {
   if (::access(kGit, X_OK) != 0) GTEST_SKIP() << "git is not installed";
   std::string repo = MakeRepo("proj");
@@ -66,7 +67,10 @@ TEST_F(WorkspaceTest, HooksInTheWorkTreeNeverRunOnTheHost) {
                             "chmod +x .husky/_/pre-commit .husky/pre-commit && "
                             "echo 'repos: []' > .pre-commit-config.yaml && "
                             "git config core.hooksPath .husky/_ && "
-                            "git add .husky .pre-commit-config.yaml && git commit -qm hooks"});
+                            "printf '[alias]\\n\\tst = status\\n' > .gitconfig && "
+                            "git config include.path ../.gitconfig && "
+                            "git add .husky .pre-commit-config.yaml .gitconfig && "
+                            "git commit -qm hooks"});
   ASSERT_EQ(r.exit_code, 0) << r;
   r = Sandbox(repo, {"--profile", "cc", "--", "/bin/sh", "-c",
                      "for f in .husky/_/pre-commit .husky/pre-commit; do "
@@ -74,11 +78,19 @@ TEST_F(WorkspaceTest, HooksInTheWorkTreeNeverRunOnTheHost) {
                          marker +
                          "' >>$f || echo refused $f; done; "
                          "echo '- repo: local' >>.pre-commit-config.yaml || echo refused config; "
+                         "mkdir evil && printf '#!/bin/sh\\ntouch " +
+                         marker +
+                         "\\n' > evil/pre-commit && chmod +x evil/pre-commit && "
+                         "printf '[core]\\n\\thooksPath = evil\\n' >>.gitconfig || "
+                         "echo refused gitconfig; "
                          "mkdir .githooks; exit 0"});
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_NE(r.out.find("refused .husky/_/pre-commit"), std::string::npos) << r;
   EXPECT_NE(r.out.find("refused .husky/pre-commit"), std::string::npos) << r;
   EXPECT_NE(r.out.find("refused config"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("refused gitconfig"), std::string::npos) << r;
+  RunResult status = Host(repo, {kGit, "status", "--short"});
+  EXPECT_EQ(status.exit_code, 0) << status;
   RunResult commit = Host(repo, {kGit, "commit", "-q", "--allow-empty", "-m", "host commit"});
   EXPECT_EQ(commit.exit_code, 0) << commit;
   EXPECT_FALSE(Exists(marker)) << "a hook the job changed ran on the host";
