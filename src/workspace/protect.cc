@@ -260,16 +260,15 @@ class Protector {
       // Followed as git follows them (a dotfile manager's ~/.gitconfig is a symlink): only
       // read, and only a regular file.
       ConfigScan scan = ScanConfig(ReadSmallFile(file, 1 << 20, true));
-      for (std::string include : scan.includes) {
-        if (include.starts_with("~/") && !r_.home.empty()) include = r_.home + include.substr(1);
-        if (include.empty() || include[0] == '~') continue;
-        if (include[0] != '/') include = file.substr(0, file.rfind('/') + 1) + include;
+      for (const std::string& value : scan.includes) {
+        std::string include = Resolve(value, file.substr(0, file.rfind('/')));
+        if (include.empty()) continue;
         if (std::find(files.begin(), files.end(), include) == files.end()) files.push_back(include);
         std::string rel = Inside(include);
         if (!rel.empty() && rel != ".") AddUnlessCovered(rel, "gitconfig");
       }
       for (const std::string& value : scan.hooks_paths) {
-        std::string rel = Inside(value);
+        std::string rel = Inside(Resolve(value, r_.host_dir));
         if (rel.empty()) continue;
         if (rel == ".") {
           notes_->push_back(file + ": core.hooksPath names " + r_.host_dir +
@@ -288,14 +287,20 @@ class Protector {
     if (!covered) Add(rel, reason);
   }
 
-  // `value` (a hooks path) relative to the bound directory; "." for the directory itself,
-  // "" when it lies outside or climbs with "..".
-  std::string Inside(std::string value) const {
-    if (value.starts_with("~/") && !r_.home.empty()) value = r_.home + value.substr(1);
+  // A path from git configuration as git resolves it: "~/" is the home, a relative one is
+  // against `base`; "" for another user's "~name" or nothing.
+  std::string Resolve(const std::string& value, const std::string& base) const {
+    if (value.starts_with("~/") && !r_.home.empty()) return r_.home + value.substr(1);
     if (value.empty() || value[0] == '~') return "";
-    if (value[0] != '/') value = r_.host_dir + "/" + value;
-    std::string rel = Relative(value);
-    return rel.empty() ? Relative(Canonical(value)) : rel;
+    return Against(base, value);
+  }
+
+  // Absolute `path` relative to the bound directory; "." for the directory itself, "" when it
+  // lies outside or climbs with "..".
+  std::string Inside(const std::string& path) const {
+    if (path.empty()) return "";
+    std::string rel = Relative(path);
+    return rel.empty() ? Relative(Canonical(path)) : rel;
   }
 
   // `path` relative to the bound directory without "." or ".." components ("." for the
