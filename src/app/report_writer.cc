@@ -205,6 +205,10 @@ void ReportWriter::SetMovedAside(std::vector<report::MovedReport> moved) {
   if (report_.workspace) report_.workspace->moved_aside = std::move(moved);
 }
 
+void ReportWriter::SetPathShadows(std::vector<report::PathShadowReport> shadows) {
+  if (report_.workspace) report_.workspace->path_shadows = std::move(shadows);
+}
+
 void ReportWriter::SetExitCode(int code) { exit_code_ = code; }
 
 void ReportWriter::SetChanges(std::vector<report::ChangeEntry> changes) {

@@ -34,6 +34,15 @@ void WriteWorkspaceFields(JsonWriter& json, const WorkspaceReport* workspace,
       json.EndObject();
     }
     json.EndArray();
+    json.Key("path_shadows").BeginArray();
+    for (const PathShadowReport& s : workspace->path_shadows) {
+      json.BeginObject();
+      json.Key("path").String(s.path);
+      json.Key("shadows").String(s.shadows);
+      json.Key("change").String(s.change);
+      json.EndObject();
+    }
+    json.EndArray();
     json.EndObject();
   }
   json.Key("caches").BeginArray();

@@ -23,6 +23,13 @@ struct MovedReport {
   std::string error;
 };
 
+/// A command the job left in a directory of the caller's PATH, found there before `shadows`.
+struct PathShadowReport {
+  std::string path;
+  std::string shadows;
+  std::string change;  // "created", "changed"
+};
+
 /// One entry of the change list of a --workspace overlay run (docs/workspace.md).
 struct ChangeEntry {
   std::string path;                // relative to the workspace's top level
@@ -44,6 +51,7 @@ struct WorkspaceReport {
   bool overlay = false;  // mode "overlay", else "bind"
   std::vector<ProtectedReport> protected_paths;
   std::vector<MovedReport> moved_aside;
+  std::vector<PathShadowReport> path_shadows;
 };
 
 struct CacheReport {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "workspace/path_watch.h"
 
 namespace sandbox::workspace {
 
@@ -43,6 +44,9 @@ struct Layout {
   std::vector<ProtectedPath> protected_paths;
   std::vector<CacheUse> caches;
   std::vector<std::string> notes;  // said on stderr before the run ("cache x in use ...")
+  /// The caller's PATH, and those of its directories the job could write (path_watch.h).
+  std::vector<std::string> search_path;
+  std::vector<WatchedPathDir> path_dirs;
   /// Held for the run: the workspace's top level (for the check after it) and cache locks.
   UniqueFd root_fd;
   std::vector<UniqueFd> locks;

@@ -87,6 +87,30 @@ void WatchWorkingDirectories(const std::string& root, const Context& context, La
   }
 }
 
+// The caller's PATH directories the job can write: what the host's shell runs by name after
+// the run (path_watch.h). Every writable directory bind counts, the workspace's and caches'
+// too; protected paths bound read-only do not.
+void WatchSearchPath(const cli::CliOptions& options, const Context& context, Layout* layout) {
+  std::vector<std::string> writable;
+  for (const cli::MountRequest& m : options.mounts) {
+    if ((m.kind != MountKind::kBind && m.kind != MountKind::kDevBind) || m.source.empty()) {
+      continue;
+    }
+    std::string dir = Canonical(m.source[0] == '/' ? m.source : context.cwd + "/" + m.source);
+    struct stat st {};
+    if (!dir.empty() && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      writable.push_back(std::move(dir));
+    }
+  }
+  if (writable.empty() || !context.path_env) return;
+  std::vector<std::string> read_only;
+  for (const ProtectedPath& p : layout->protected_paths) {
+    if (p.read_only) read_only.push_back(p.path);
+  }
+  layout->search_path = SearchPath(context.path_env->c_str(), context.cwd);
+  layout->path_dirs = WatchPathDirs(layout->search_path, writable, read_only);
+}
+
 }  // namespace
 
 Context Context::FromProcess(const std::string& cwd) {
@@ -122,6 +146,7 @@ Context Context::FromProcess(const std::string& cwd) {
     const char* system = std::getenv("GIT_CONFIG_SYSTEM");
     c.git_configs.push_back(system != nullptr ? system : "/etc/gitconfig");
   }
+  if (const char* path = std::getenv("PATH")) c.path_env = path;
   const char* xdg = std::getenv("XDG_CACHE_HOME");
   if (xdg != nullptr && xdg[0] == '/') {
     c.cache_home = xdg;
@@ -205,6 +230,7 @@ Result<Layout> Prepare(cli::CliOptions* options, const Context& context) {
   mounts.insert(mounts.begin() + static_cast<std::ptrdiff_t>(at), cache_mounts.begin(),
                 cache_mounts.end());
   mounts.insert(mounts.end(), read_only.begin(), read_only.end());
+  if (context.create) WatchSearchPath(*options, context, &layout);
   return layout;
 }
 

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@ struct Context {
   /// a "~/" in them means (their core.hooksPath names hook directories to protect).
   std::vector<std::string> git_configs;
   std::string home;
+  /// The caller's PATH (path_watch.h): the shell's, after the run; null when unset.
+  std::optional<std::string> path_env;
   /// False for `sandbox show`: decide everything, create and lock nothing.
   bool create = true;
 

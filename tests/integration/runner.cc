@@ -44,7 +44,10 @@ void CloseIfOpen(int* fd) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  signal(SIGPIPE, SIG_DFL);
+  // A test binary started in the background by a non-interactive shell has SIGINT and SIGQUIT
+  // ignored, and an ignored signal stays ignored across execve: Ctrl-C tests would then test
+  // nothing of the sandbox's.
+  for (int sig : {SIGPIPE, SIGINT, SIGQUIT}) signal(sig, SIG_DFL);
   if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(kSpawnFailed);
   // A session leader acquires a controlling terminal with TIOCSCTTY (tty_ioctl(4)).
   if (terminal && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) != 0)) _exit(kSpawnFailed);

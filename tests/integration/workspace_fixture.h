@@ -57,7 +57,12 @@ class WorkspaceTest : public SandboxTest {
     std::vector<std::string> argv = {prefix_ + "/bin/sandbox"};
     argv.insert(argv.end(), args.begin(), args.end());
     SpawnOptions options = In(cwd);
-    for (auto& e : extra_env) options.env.push_back(e);
+    for (auto& e : extra_env) {
+      // A variable given again replaces the default one (PATH), as a shell's export would.
+      std::string name = e.substr(0, e.find('=') + 1);
+      std::erase_if(options.env, [&](const std::string& v) { return v.rfind(name, 0) == 0; });
+      options.env.push_back(e);
+    }
     return RunProcess(AsRunUser(argv), options);
   }
 

@@ -111,6 +111,44 @@ TEST_F(WorkspaceTest, HooksInTheWorkTreeNeverRunOnTheHost) {
   EXPECT_FALSE(Exists(marker)) << "a hook the job planted ran on the host";
 }
 
+// An active venv puts the checkout's .venv/bin first on the caller's PATH (direnv's PATH_add
+// does the same with bin/): what the job leaves there, the user's shell runs for the name
+// typed. Not moved (an install step may be meant to put it there), but said after the run and
+// in the report, for each command that hides the system's.
+TEST_F(WorkspaceTest, CommandsPlantedOnTheCallersPathAreReported) {
+  std::string proj = MakeRepo("proj");
+  std::string bin = MakeDir("proj/.venv", /*job_writable=*/true) + "/bin";
+  RunResult r = Host(proj, {"/bin/sh", "-c", "mkdir .venv/bin && touch .venv/bin/pip"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  std::string report = scratch() + "/home/report.json";
+  std::string path = "PATH=" + bin + ":bin:/usr/local/bin:/usr/bin:/bin";
+  r = Sandbox(proj,
+              {"--profile", "cc", "--report", report, "--", "/bin/sh", "-c",
+               "printf '#!/bin/sh\necho planted\n' > .venv/bin/git && chmod +x .venv/bin/git && "
+               "cp .venv/bin/git .venv/bin/my-tool && mkdir bin && cp .venv/bin/git bin/ls"},
+              {path});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find("warning: the job created " + bin +
+                       "/git, which your PATH finds before /usr/bin/git"),
+            std::string::npos)
+      << r;
+  EXPECT_NE(r.err.find("the job created " + proj +
+                       "/bin/ls, which your PATH finds before "
+                       "/usr/bin/ls"),
+            std::string::npos)
+      << r;
+  EXPECT_EQ(r.err.find("my-tool"), std::string::npos) << r;  // hides nothing
+  std::string text = ReadHostFile(report);
+  EXPECT_NE(text.find("\"path_shadows\": [\n      {\n        \"path\": \"" + bin +
+                      "/git\",\n        \"shadows\": \"/usr/bin/git\",\n        "
+                      "\"change\": \"created\""),
+            std::string::npos)
+      << text;
+  // What the warning is about: the user's next `git` in that shell is the job's.
+  RunResult host = Host(proj, {"/bin/sh", "-c", "export " + path + "; git"});
+  EXPECT_EQ(host.out, "planted\n") << host;
+}
+
 TEST_F(WorkspaceTest, VcsMetadataIsWritableOnlyWhenAskedFor) {
   if (::access(kGit, X_OK) != 0) GTEST_SKIP() << "git is not installed";
   std::string repo = MakeRepo("proj");

@@ -1,0 +1,171 @@
+#include "workspace/path_watch.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
+#include "common/syscalls.h"
+#include "common/unique_fd.h"
+#include "workspace/root.h"
+
+namespace sandbox::workspace {
+namespace {
+
+// `path` (absolute) with its existing part resolved: what the shell's lookup reaches now, and
+// for an absent directory where the job would have to create it.
+std::string CanonicalAsFarAsExists(const std::string& path) {
+  std::string p = std::filesystem::path(path).lexically_normal().string();
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  std::unique_ptr<char, decltype(&std::free)> real(::realpath(p.c_str(), nullptr), &std::free);
+  if (real) return real.get();
+  size_t slash = p.rfind('/');
+  if (slash == std::string::npos || p == "/") return p;
+  std::string parent = CanonicalAsFarAsExists(slash == 0 ? "/" : p.substr(0, slash));
+  return (parent == "/" ? "" : parent) + p.substr(slash);
+}
+
+PathEntryState StateOf(const std::string& name, const struct stat& st) {
+  PathEntryState e;
+  e.name = name;
+  e.dev = st.st_dev;
+  e.ino = st.st_ino;
+  e.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+  e.size = st.st_size;
+  e.mode = st.st_mode;
+  return e;
+}
+
+// Every entry of the open directory `fd` (consumed), sorted by name.
+std::vector<PathEntryState> ReadEntries(UniqueFd fd) {
+  std::vector<PathEntryState> entries;
+  int dup = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0);
+  if (dup < 0) return entries;
+  DIR* dir = ::fdopendir(dup);
+  if (dir == nullptr) {
+    ::close(dup);
+    return entries;
+  }
+  while (const struct dirent* d = ::readdir(dir)) {
+    std::string name = d->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st {};
+    if (::fstatat(fd.get(), d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    entries.push_back(StateOf(name, st));
+  }
+  ::closedir(dir);
+  std::sort(entries.begin(), entries.end(),
+            [](const PathEntryState& a, const PathEntryState& b) { return a.name < b.name; });
+  return entries;
+}
+
+bool Inside(const std::vector<std::string>& dirs, const std::string& path) {
+  return std::any_of(dirs.begin(), dirs.end(),
+                     [&](const std::string& d) { return IsAncestorOrSelf(d, path); });
+}
+
+// What the shell would run: a regular file, through symlinks, with an execute bit.
+bool IsCommand(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0;
+}
+
+std::string Join(const std::string& dir, const std::string& name) {
+  return (dir == "/" ? "" : dir) + "/" + name;
+}
+
+}  // namespace
+
+std::vector<std::string> SearchPath(const char* path, const std::string& cwd) {
+  std::vector<std::string> dirs;
+  if (path == nullptr) return dirs;
+  std::string_view rest = path;
+  while (true) {
+    size_t colon = rest.find(':');
+    std::string entry(rest.substr(0, colon));
+    if (entry.empty() || entry[0] != '/') entry = cwd + (entry.empty() ? "" : "/" + entry);
+    dirs.push_back(CanonicalAsFarAsExists(entry));
+    if (colon == std::string_view::npos) break;
+    rest.remove_prefix(colon + 1);
+  }
+  return dirs;
+}
+
+std::vector<WatchedPathDir> WatchPathDirs(const std::vector<std::string>& search_path,
+                                          const std::vector<std::string>& writable_dirs,
+                                          const std::vector<std::string>& read_only_dirs) {
+  std::vector<WatchedPathDir> watched;
+  for (size_t i = 0; i < search_path.size(); ++i) {
+    const std::string& dir = search_path[i];
+    if (!Inside(writable_dirs, dir) || Inside(read_only_dirs, dir)) continue;
+    if (std::any_of(watched.begin(), watched.end(),
+                    [&](const WatchedPathDir& w) { return w.dir == dir; })) {
+      continue;  // named twice: the first position is the one that counts
+    }
+    WatchedPathDir w;
+    w.dir = dir;
+    w.position = i;
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    struct stat st {};
+    if (fd && ::fstat(fd.get(), &st) == 0) {
+      w.existed = true;
+      w.dev = st.st_dev;
+      w.ino = st.st_ino;
+      w.entries = ReadEntries(std::move(fd));
+    }
+    watched.push_back(std::move(w));
+  }
+  return watched;
+}
+
+std::vector<PathShadow> FindPathShadows(const std::vector<WatchedPathDir>& watched,
+                                        const std::vector<std::string>& search_path) {
+  std::vector<PathShadow> found;
+  for (const WatchedPathDir& w : watched) {
+    // A symlink on the way now (the job replaced the directory or one above it inside the
+    // bind) makes the whole directory the job's; so does one that was absent or replaced.
+    UniqueFd fd(sys::OpenAt2(AT_FDCWD, w.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                             RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS));
+    bool replaced = !fd;
+    if (!fd) fd.Reset(::open(w.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    struct stat st {};
+    if (!fd || ::fstat(fd.get(), &st) != 0) continue;
+    replaced = replaced || !w.existed || st.st_dev != w.dev || st.st_ino != w.ino;
+    for (const PathEntryState& now : ReadEntries(std::move(fd))) {
+      auto before = std::lower_bound(
+          w.entries.begin(), w.entries.end(), now.name,
+          [](const PathEntryState& e, const std::string& name) { return e.name < name; });
+      bool known = !replaced && before != w.entries.end() && before->name == now.name;
+      if (known && before->dev == now.dev && before->ino == now.ino &&
+          before->ctime_ns == now.ctime_ns && before->size == now.size &&
+          before->mode == now.mode) {
+        continue;
+      }
+      std::string path = Join(w.dir, now.name);
+      if (!IsCommand(path)) continue;
+      // The shell runs the first command of that name on the search path: the job's entry
+      // matters only when it is that one and it hides another further on.
+      size_t first = 0;
+      while (first < search_path.size() && !IsCommand(Join(search_path[first], now.name))) {
+        ++first;
+      }
+      if (first != w.position) continue;
+      for (size_t later = first + 1; later < search_path.size(); ++later) {
+        std::string other = Join(search_path[later], now.name);
+        if (search_path[later] != w.dir && IsCommand(other)) {
+          found.push_back({path, other, known ? "changed" : "created"});
+          break;
+        }
+      }
+    }
+  }
+  return found;
+}
+
+}  // namespace sandbox::workspace

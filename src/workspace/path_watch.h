@@ -1,0 +1,62 @@
+// The caller's PATH directories that a writable bind hands to the job: an active venv's bin,
+// node_modules/.bin, a project's bin/ that direnv put first. The host's shell runs what the job
+// leaves there by name, so a job that plants `.venv/bin/git` has its code run by the user's
+// next `git` in that shell. Snapshotted before the run; after it, each entry the job created
+// or changed that comes before a command of the same name elsewhere on PATH is reported.
+#ifndef SANDBOX_WORKSPACE_PATH_WATCH_H_
+#define SANDBOX_WORKSPACE_PATH_WATCH_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sandbox::workspace {
+
+struct PathEntryState {
+  std::string name;
+  dev_t dev = 0;
+  ino_t ino = 0;
+  int64_t ctime_ns = 0;  // the job cannot set it back (utimensat sets it to now)
+  off_t size = 0;
+  mode_t mode = 0;
+};
+
+/// One watched directory of the search path, as it was before the run.
+struct WatchedPathDir {
+  std::string dir;      // absolute host path, canonical as far as it exists
+  size_t position = 0;  // its index in the search path
+  bool existed = false;
+  dev_t dev = 0;
+  ino_t ino = 0;
+  std::vector<PathEntryState> entries;  // sorted by name
+};
+
+/// What the check after the run found: `path` runs instead of `shadows` for its name.
+struct PathShadow {
+  std::string path;     // DIR/NAME, the job's
+  std::string shadows;  // OTHERDIR/NAME, what the caller's PATH found before the run
+  std::string change;   // "created" or "changed"
+};
+
+/// PATH's directories in order, absolute: an empty entry and "." mean `cwd` (as the shell
+/// reads them), relative ones are taken against it; each canonical as far as it exists.
+std::vector<std::string> SearchPath(const char* path, const std::string& cwd);
+
+/// The directories of `search_path` inside one of `writable_dirs` (canonical) and not inside
+/// one of `read_only_dirs`, with their entries as they are now (absent ones too).
+std::vector<WatchedPathDir> WatchPathDirs(const std::vector<std::string>& search_path,
+                                          const std::vector<std::string>& writable_dirs,
+                                          const std::vector<std::string>& read_only_dirs);
+
+/// After the run: each executable entry of a watched directory that is new or changed (or in
+/// a directory the job made or replaced) and that the search path now finds first for its
+/// name while a later directory has a command of that name. Only reads; follows the job's
+/// symlinks only to stat what they point at.
+std::vector<PathShadow> FindPathShadows(const std::vector<WatchedPathDir>& watched,
+                                        const std::vector<std::string>& search_path);
+
+}  // namespace sandbox::workspace
+
+#endif  // SANDBOX_WORKSPACE_PATH_WATCH_H_

@@ -1,0 +1,127 @@
+// The PATH check after a run (path_watch.h) on a private temporary tree: a project whose
+// venv and bin/ are on PATH before a "system" directory.
+#include "workspace/path_watch.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace sandbox::workspace {
+namespace {
+
+class PathWatchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sandbox-path-watch-test.XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    char* real = ::realpath(tmpl, nullptr);
+    dir_ = real;
+    std::free(real);
+    for (const char* d : {"proj", "proj/.venv", "proj/.venv/bin", "sys"}) {
+      ASSERT_EQ(::mkdir((dir_ + "/" + d).c_str(), 0755), 0) << d;
+    }
+    Command("sys/git");
+    Command("sys/pip");
+    Command("sys/make");
+    Command("proj/.venv/bin/pip");
+    Command("proj/.venv/bin/python");
+  }
+  void TearDown() override {
+    std::string cmd = "rm -rf '" + dir_ + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+  void Command(const std::string& rel, const std::string& text = "#!/bin/sh\n",
+               mode_t mode = 0755) {
+    std::string path = dir_ + "/" + rel;
+    ::unlink(path.c_str());
+    std::ofstream(path) << text;
+    ASSERT_EQ(::chmod(path.c_str(), mode), 0) << rel;
+  }
+  std::string dir_;
+};
+
+TEST_F(PathWatchTest, SearchPathReadsEmptyDotAndRelativeEntriesAgainstTheWorkingDirectory) {
+  std::string proj = dir_ + "/proj";
+  std::string path = ":.:.venv/bin:" + dir_ + "/sys/:" + proj + "/missing/bin/../bin";
+  std::vector<std::string> dirs = SearchPath(path.c_str(), proj);
+  ASSERT_EQ(dirs.size(), 5u);
+  EXPECT_EQ(dirs[0], proj);
+  EXPECT_EQ(dirs[1], proj);
+  EXPECT_EQ(dirs[2], proj + "/.venv/bin");
+  EXPECT_EQ(dirs[3], dir_ + "/sys");
+  EXPECT_EQ(dirs[4], proj + "/missing/bin");  // absent: where the job would have to make it
+  EXPECT_TRUE(SearchPath(nullptr, proj).empty());
+}
+
+TEST_F(PathWatchTest, OnlyDirectoriesTheJobCanWriteAreWatched) {
+  std::string proj = dir_ + "/proj";
+  std::vector<std::string> path = {proj + "/.venv/bin", proj + "/bin", dir_ + "/sys"};
+  auto watched = WatchPathDirs(path, {proj}, {});
+  ASSERT_EQ(watched.size(), 2u);
+  EXPECT_EQ(watched[0].dir, proj + "/.venv/bin");
+  EXPECT_TRUE(watched[0].existed);
+  EXPECT_EQ(watched[0].entries.size(), 2u);
+  EXPECT_EQ(watched[1].position, 1u);
+  EXPECT_FALSE(watched[1].existed);
+  // --protect .venv binds it read-only: nothing there to watch.
+  watched = WatchPathDirs(path, {proj}, {proj + "/.venv"});
+  ASSERT_EQ(watched.size(), 1u);
+  EXPECT_EQ(watched[0].dir, proj + "/bin");
+}
+
+TEST_F(PathWatchTest, PlantedAndChangedCommandsThatHideTheSystemsAreFound) {
+  std::string proj = dir_ + "/proj";
+  std::string venv = proj + "/.venv/bin";
+  std::vector<std::string> path = {venv, proj + "/bin", dir_ + "/sys"};
+  auto watched = WatchPathDirs(path, {proj}, {});
+  EXPECT_TRUE(FindPathShadows(watched, path).empty());  // nothing changed yet
+
+  Command("proj/.venv/bin/git", "#!/bin/sh\necho planted\n");  // hides sys/git
+  Command("proj/.venv/bin/pip", "#!/bin/sh\necho changed\n");  // rewrites the venv's pip
+  Command("proj/.venv/bin/pytest");                            // a new command: hides nothing
+  Command("proj/.venv/bin/make", "not run\n", 0644);           // not executable
+  ASSERT_EQ(::mkdir((proj + "/bin").c_str(), 0755), 0);
+  Command("proj/bin/make");  // in a directory that was absent
+  std::vector<PathShadow> found = FindPathShadows(watched, path);
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found[0].path, venv + "/git");
+  EXPECT_EQ(found[0].shadows, dir_ + "/sys/git");
+  EXPECT_EQ(found[0].change, "created");
+  EXPECT_EQ(found[1].path, venv + "/pip");
+  EXPECT_EQ(found[1].shadows, dir_ + "/sys/pip");
+  EXPECT_EQ(found[1].change, "changed");
+  EXPECT_EQ(found[2].path, proj + "/bin/make");
+  EXPECT_EQ(found[2].shadows, dir_ + "/sys/make");
+  EXPECT_EQ(found[2].change, "created");
+}
+
+TEST_F(PathWatchTest, ACommandAnEarlierDirectoryAlreadyHasIsNotReached) {
+  std::string proj = dir_ + "/proj";
+  std::vector<std::string> path = {dir_ + "/sys", proj + "/.venv/bin"};
+  auto watched = WatchPathDirs(path, {proj}, {});
+  ASSERT_EQ(watched.size(), 1u);
+  Command("proj/.venv/bin/git");
+  EXPECT_TRUE(FindPathShadows(watched, path).empty());
+}
+
+TEST_F(PathWatchTest, ADirectoryReplacedByASymlinkIsTheJobsWhole) {
+  std::string proj = dir_ + "/proj";
+  std::string venv = proj + "/.venv/bin";
+  std::vector<std::string> path = {venv, dir_ + "/sys"};
+  auto watched = WatchPathDirs(path, {proj}, {});
+  ASSERT_EQ(::mkdir((proj + "/evil").c_str(), 0755), 0);
+  Command("proj/evil/pip");  // the same name as before, in the job's directory
+  ASSERT_EQ(::rename(venv.c_str(), (venv + ".old").c_str()), 0);
+  ASSERT_EQ(::symlink("../evil", venv.c_str()), 0);
+  std::vector<PathShadow> found = FindPathShadows(watched, path);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].path, venv + "/pip");
+  EXPECT_EQ(found[0].change, "created");
+}
+
+}  // namespace
+}  // namespace sandbox::workspace
