@@ -38,8 +38,16 @@ int WritePatch(const std::string& file, const workspace::Layout& layout, int upp
 
 }  // namespace
 
-void PrintApplyProblems(const std::vector<std::string>& refused,
+void PrintApplyProblems(const std::vector<std::string>& skipped,
+                        const std::vector<std::string>& refused,
                         const std::vector<std::string>& conflicts) {
+  if (!skipped.empty()) {
+    std::fprintf(stderr,
+                 "sandbox: not applied: %zu Python bytecode file%s (%s%s): Python compiles "
+                 "them again from the sources; --include-protected applies them\n",
+                 skipped.size(), skipped.size() == 1 ? "" : "s", skipped[0].c_str(),
+                 skipped.size() > 1 ? ", ..." : "");
+  }
   for (const std::string& r : refused)
     std::fprintf(stderr, "sandbox: not applied: %s\n", r.c_str());
   for (const std::string& c : conflicts) std::fprintf(stderr, "sandbox: %s\n", c.c_str());
@@ -95,7 +103,7 @@ int AfterChanges(const cli::WorkspaceRequest& request, const workspace::Layout& 
     std::fprintf(stderr, "sandbox: apply stopped: %s\n", result.error().ToString().c_str());
     return kExitWorkspaceChanged;
   }
-  PrintApplyProblems(result->refused, result->conflicts);
+  PrintApplyProblems(result->skipped, result->refused, result->conflicts);
   if (!result->applied.empty()) {
     std::fprintf(stderr, "sandbox: applied %zu change%s to %s\n", result->applied.size(),
                  result->applied.size() == 1 ? "" : "s", layout.root.c_str());

@@ -21,8 +21,10 @@ int AfterChanges(const cli::WorkspaceRequest& request, const workspace::Layout& 
                  const std::vector<workspace::Change>& changes, int code,
                  const std::string& run_name);
 
-/// `sandbox: ` lines for what an apply refused and the conflicts that stopped it.
-void PrintApplyProblems(const std::vector<std::string>& refused,
+/// `sandbox: ` lines for what an apply left out (bytecode, one line) or refused and the
+/// conflicts that stopped it.
+void PrintApplyProblems(const std::vector<std::string>& skipped,
+                        const std::vector<std::string>& refused,
                         const std::vector<std::string>& conflicts);
 
 }  // namespace sandbox::app

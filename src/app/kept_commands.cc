@@ -148,7 +148,7 @@ int ApplyMain(int argc, char** argv, const launch::ProcessImage& /*image*/) {
   request.include_protected = args.include_protected;
   auto result = workspace::Apply(kept->changes, request);
   if (!result) return Failed("apply", result.error());
-  PrintApplyProblems(result->refused, result->conflicts);
+  PrintApplyProblems(result->skipped, result->refused, result->conflicts);
   std::fprintf(stderr, "sandbox: applied %zu change%s to %s\n", result->applied.size(),
                result->applied.size() == 1 ? "" : "s", kept->checkout.c_str());
   return result->refused.empty() && result->conflicts.empty() ? 0 : 1;

@@ -265,6 +265,10 @@ Result<ApplyResult> Apply(const std::vector<Change>& changes, const ApplyRequest
       result.refused.push_back(c.path + ": " + why);
       continue;
     }
+    if (!request.include_protected && Has(c, "bytecode")) {
+      result.skipped.push_back(c.path);
+      continue;
+    }
     // Below a refused directory nothing is applied either.
     bool under_refused = false;
     for (const std::string& r : result.refused) {

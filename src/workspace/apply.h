@@ -19,7 +19,8 @@ struct ApplyRequest {
   int checkout = -1;  // the checkout's top level (any descriptor of the directory)
   int source = -1;    // where the new content is, by the same relative paths (the upper dir)
   std::vector<std::string> paths;  // only these (and what is below them); empty: everything
-  bool include_protected = false;  // also vcs, protected, exec, symlink-outside, hardlink
+  bool include_protected = false;  // also vcs, protected, exec, symlink-outside, hardlink,
+                                   // bytecode
 };
 
 struct ApplyResult {
@@ -29,6 +30,10 @@ struct ApplyResult {
   // conflict stops the whole apply before it writes anything.
   std::vector<std::string> refused;
   std::vector<std::string> conflicts;
+  // Python bytecode the job wrote (flag `bytecode`): derived data the host's Python compiles
+  // again from the sources, and code no diff shows, so left out without counting as refused
+  // (--include-protected applies it).
+  std::vector<std::string> skipped;
 };
 
 /// Checks every selected change against the checkout, then, when there is no conflict,

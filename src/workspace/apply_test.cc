@@ -155,6 +155,7 @@ TEST_F(ApplyTest, DevicesSetuidAndVcsAreRefusedAndNamed) {
   ASSERT_EQ(::mkdir((dir_ + "/upper/.git/hooks").c_str(), 0755), 0);
   Write("upper/.git/hooks/pre-commit", "#!/bin/sh\n", 0755);
   Write("upper/plain", "ok\n");
+  Write("upper/mod.pyc", "forged");
   std::vector<Change> changes = List();
   changes.push_back(device);
   auto result = Run(changes);
@@ -166,15 +167,19 @@ TEST_F(ApplyTest, DevicesSetuidAndVcsAreRefusedAndNamed) {
             std::string::npos)
       << refused;
   EXPECT_NE(refused.find(".git/hooks/pre-commit: refused: vcs"), std::string::npos) << refused;
+  EXPECT_EQ(refused.find("mod.pyc"), std::string::npos) << refused;  // skipped, not refused
+  EXPECT_EQ(result->skipped, std::vector<std::string>{"mod.pyc"});
+  EXPECT_FALSE(Exists("checkout/mod.pyc"));
   EXPECT_FALSE(Exists("checkout/dev"));
   EXPECT_FALSE(Exists("checkout/suid"));
   EXPECT_FALSE(Exists("checkout/.git/hooks"));
   EXPECT_EQ(Read("checkout/plain"), "ok\n");
-  // Asked for: the hook is applied; setuid and devices never are.
-  result = Run(changes, /*include_protected=*/true, {".git", "suid", "dev"});
+  // Asked for: the hook and the bytecode are applied; setuid and devices never are.
+  result = Run(changes, /*include_protected=*/true, {".git", "suid", "dev", "mod.pyc"});
   ASSERT_TRUE(result);
   EXPECT_EQ(Joined(result->conflicts), "");
   EXPECT_EQ(Read("checkout/.git/hooks/pre-commit"), "#!/bin/sh\n");
+  EXPECT_EQ(Read("checkout/mod.pyc"), "forged");
   EXPECT_FALSE(Exists("checkout/suid"));
   EXPECT_FALSE(Exists("checkout/dev"));
 }

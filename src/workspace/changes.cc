@@ -224,6 +224,12 @@ class Walker {
         (base == nullptr || (base->st_mode & 0111) == 0 || !S_ISREG(base->st_mode))) {
       c->flags.push_back("exec");
     }
+    // Python runs a cached .pyc instead of its unchanged source when the header's mtime and
+    // size match the source's (forged in one line), and imports a bare NAME.pyc found on
+    // sys.path: bytecode is code nobody reviews in a diff.
+    if (S_ISREG(st.st_mode) && (path.ends_with(".pyc") || path.ends_with(".pyo"))) {
+      c->flags.push_back("bytecode");
+    }
     if ((st.st_mode & S_ISUID) != 0) c->flags.push_back("setuid");
     if ((st.st_mode & S_ISGID) != 0 && !S_ISDIR(st.st_mode)) c->flags.push_back("setgid");
     if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) c->flags.push_back("device");
@@ -269,14 +275,19 @@ Result<std::vector<Change>> ListChanges(int upper, int lower,
   return changes;
 }
 
-bool AnySensitive(const Change& change) { return !change.flags.empty(); }
+bool AnySensitive(const Change& change) {
+  return std::any_of(change.flags.begin(), change.flags.end(),
+                     [](const std::string& f) { return f != "bytecode"; });
+}
 
 std::string Summary(const std::vector<Change>& changes) {
   if (changes.empty()) return "no changes to the workspace";
   size_t changed = 0;
   size_t deleted = 0;
   std::vector<const Change*> sensitive;
+  size_t bytecode = 0;
   for (const Change& c : changes) {
+    bytecode += std::count(c.flags.begin(), c.flags.end(), "bytecode");
     if (c.change == "deleted") {
       ++deleted;
     } else if (c.type != "dir" || c.change == "modified") {
@@ -286,6 +297,7 @@ std::string Summary(const std::vector<Change>& changes) {
   }
   std::string line = std::to_string(changed) + (changed == 1 ? " file" : " files") + " changed";
   if (deleted > 0) line += ", " + std::to_string(deleted) + " deleted";
+  if (bytecode > 0) line += " (" + std::to_string(bytecode) + " of them Python bytecode)";
   if (!sensitive.empty()) {
     line += "; " + std::to_string(sensitive.size()) + " sensitive: ";
     constexpr size_t kNamed = 5;

@@ -27,11 +27,12 @@ Result<std::vector<Change>> ListChanges(int upper, int lower,
 /// outside the top level (absolute, or ".." past it), lexically.
 bool LinkEscapes(const std::string& path, const std::string& target);
 
-/// "12 files changed, 1 deleted; 1 sensitive: .git/hooks/pre-commit (added)", or
+/// "12 files changed, 1 deleted (3 of them Python bytecode); 1 sensitive:
+/// .git/hooks/pre-commit (added)", or
 /// "no changes" (the line on stderr, after "sandbox: ").
 std::string Summary(const std::vector<Change>& changes);
 
-/// True if any change is flagged.
+/// True if the change has a flag other than `bytecode` (counted apart in the summary).
 bool AnySensitive(const Change& change);
 
 }  // namespace sandbox::workspace

@@ -122,7 +122,13 @@ TEST_F(ChangesTest, SensitiveEntriesAreFlagged) {
   Write("upper/linked", "x");
   ASSERT_EQ(::link((dir_ + "/upper/linked").c_str(), (dir_ + "/upper/linked2").c_str()), 0);
   ASSERT_EQ(::mkfifo((dir_ + "/upper/fifo").c_str(), 0644), 0);
+  Mkdir("upper/__pycache__");
+  Write("upper/__pycache__/mod.cpython-311.pyc", "forged");
+  Write("upper/pytest.pyc", "imported by python -m pytest");
   auto c = List({"listed"});
+  EXPECT_EQ(c["__pycache__/mod.cpython-311.pyc"].flags, std::vector<std::string>{"bytecode"});
+  EXPECT_EQ(c["pytest.pyc"].flags, std::vector<std::string>{"bytecode"});
+  EXPECT_TRUE(c["__pycache__"].flags.empty());
   EXPECT_EQ(c["out"].flags, std::vector<std::string>{"symlink-outside"});
   EXPECT_EQ(c["out"].link, "/home/u/.ssh");
   EXPECT_EQ(c["out"].type, "symlink");
@@ -162,6 +168,15 @@ TEST(SummaryTest, NoChangesAndManySensitive) {
   EXPECT_EQ(Summary(many),
             "7 files changed; 7 sensitive: .git/h0 (added), .git/h1 (added), .git/h2 (added), "
             ".git/h3 (added), .git/h4 (added) and 2 more");
+  // Bytecode is counted, not named among the sensitive entries (pytest writes dozens).
+  Change pyc;
+  pyc.path = "__pycache__/m.cpython-311.pyc";
+  pyc.change = "added";
+  pyc.type = "file";
+  pyc.flags = {"bytecode"};
+  Change hook = many[0];
+  EXPECT_EQ(Summary({pyc, hook}),
+            "2 files changed (1 of them Python bytecode); 1 sensitive: .git/h0 (added)");
 }
 
 }  // namespace

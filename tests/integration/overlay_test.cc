@@ -189,6 +189,47 @@ TEST_F(OverlayTest, ApplyAndThePatchGiveTheTreeABindRunWouldHaveLeft) {
   EXPECT_EQ(Differences(Snapshot(bound), Snapshot(again)), "");
 }
 
+// Python runs a cached .pyc instead of its unchanged source when the header's mtime and size
+// match the source's: a job that forges __pycache__/mod.*.pyc has the host's next `import mod`
+// run its code, with the source untouched and __pycache__ git-ignored. In the overlay the
+// forged file is flagged `bytecode` and left out by apply (without failing it); the job's
+// source change is applied, and the host's Python then runs the source.
+TEST_F(OverlayTest, ForgedPythonBytecodeIsNeverApplied) {
+  if (::access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "python3 is not installed";
+  std::string proj = MakeDir("proj", /*job_writable=*/true);
+  RunResult r = Host(proj, {"/bin/sh", "-c",
+                            "echo 'print(\"genuine\")' > mod.py && echo 'import mod' > main.py && "
+                            "python3 -B main.py"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const char* forge =
+      "import importlib.util, marshal, os, struct, sys\n"
+      "st = os.stat('mod.py')\n"
+      "os.makedirs('__pycache__', exist_ok=True)\n"
+      "tag = sys.implementation.cache_tag\n"
+      "with open(f'__pycache__/mod.{tag}.pyc', 'wb') as f:\n"
+      "    f.write(importlib.util.MAGIC_NUMBER + struct.pack('<III', 0, int(st.st_mtime), "
+      "st.st_size) + marshal.dumps(compile('print(\"forged\")', 'mod.py', 'exec')))\n";
+  std::string job = std::string("python3 -c \"$(cat <<'EOF'\n") + forge +
+                    "EOF\n)\" && python3 main.py && echo '# reviewed' > notes.txt";
+  // What the forgery does where it lands: a bind run's checkout makes the host run it.
+  std::string bound = MakeDir("bound", /*job_writable=*/true);
+  ASSERT_EQ(Host(scratch(), {"/bin/cp", "-a", proj + "/.", bound}).exit_code, 0);
+  r = Sandbox(bound, {"--profile", "python", "--", "/bin/sh", "-c", job});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "forged\n") << r;
+  EXPECT_EQ(Host(bound, {"/usr/bin/python3", "main.py"}).out, "forged\n");
+  // The overlay: listed and flagged, never applied; the rest is.
+  r = Sandbox(proj, {"--profile", "python", "--workspace", "overlay", "--changes", "apply", "--",
+                     "/bin/sh", "-c", job});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find("(1 of them Python bytecode)"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("sandbox: not applied: 1 Python bytecode file (__pycache__/mod."),
+            std::string::npos)
+      << r;
+  EXPECT_EQ(ReadHostFile(proj + "/notes.txt"), "# reviewed\n");
+  EXPECT_EQ(Host(proj, {"/usr/bin/python3", "main.py"}).out, "genuine\n");
+}
+
 TEST_F(OverlayTest, KeptChangesAreListedDiffedAppliedSafelyAndDiscarded) {
   if (::access(kGit, X_OK) != 0) GTEST_SKIP() << "git is not installed";
   std::string repo = MakeCheckout();
