@@ -274,18 +274,23 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
     moved.push_back({m.path, m.moved, m.error});
   }
   if (reporter) reporter->SetMovedAside(std::move(moved));
-  // Not moved: installing a tool into an active venv is what an install step is for. Said,
-  // because the user's shell will run it for a name they think of as the system's.
+  // Not moved: installing a tool into an active venv, or building a library, is what a job is
+  // for. Said, because the user's shell will take it for a name they think of as the system's.
   std::vector<report::PathShadowReport> shadows;
-  for (const workspace::PathShadow& s :
-       workspace::FindPathShadows(layout.path_dirs, layout.search_path)) {
-    std::string name = s.path.substr(s.path.rfind('/') + 1);
-    std::fprintf(stderr,
-                 "sandbox: warning: the job %s %s, which your PATH finds before %s: `%s` in "
-                 "your shell runs what the job wrote there (remove it unless an install step "
-                 "was meant to put it there)\n",
-                 s.change.c_str(), s.path.c_str(), s.shadows.c_str(), name.c_str());
-    shadows.push_back({s.path, s.shadows, s.change});
+  for (const workspace::WatchedSearchPath& search : layout.search_paths) {
+    for (const workspace::PathShadow& s : workspace::FindPathShadows(search)) {
+      std::string name = s.path.substr(s.path.rfind('/') + 1);
+      std::string effect = search.kind == workspace::SearchKind::kCommands
+                               ? "`" + name + "` in your shell runs what the job wrote there"
+                               : "every program started from your shell loads what the job "
+                                 "wrote there";
+      std::fprintf(stderr,
+                   "sandbox: warning: the job %s %s, which your %s finds before %s: %s "
+                   "(remove it unless the job was meant to put it there)\n",
+                   s.change.c_str(), s.path.c_str(), s.variable.c_str(), s.shadows.c_str(),
+                   effect.c_str());
+      shadows.push_back({s.variable, s.path, s.shadows, s.change});
+    }
   }
   if (reporter) reporter->SetPathShadows(std::move(shadows));
   // --workspace overlay: what the job's writes amount to, read from the upper layer.

@@ -37,6 +37,7 @@ void WriteWorkspaceFields(JsonWriter& json, const WorkspaceReport* workspace,
     json.Key("path_shadows").BeginArray();
     for (const PathShadowReport& s : workspace->path_shadows) {
       json.BeginObject();
+      json.Key("variable").String(s.variable);
       json.Key("path").String(s.path);
       json.Key("shadows").String(s.shadows);
       json.Key("change").String(s.change);

@@ -25,6 +25,7 @@ struct MovedReport {
 
 /// A command the job left in a directory of the caller's PATH, found there before `shadows`.
 struct PathShadowReport {
+  std::string variable;  // "PATH", "LD_LIBRARY_PATH"
   std::string path;
   std::string shadows;
   std::string change;  // "created", "changed"

@@ -44,9 +44,9 @@ struct Layout {
   std::vector<ProtectedPath> protected_paths;
   std::vector<CacheUse> caches;
   std::vector<std::string> notes;  // said on stderr before the run ("cache x in use ...")
-  /// The caller's PATH, and those of its directories the job could write (path_watch.h).
-  std::vector<std::string> search_path;
-  std::vector<WatchedPathDir> path_dirs;
+  /// The caller's PATH and LD_LIBRARY_PATH, with the directories the job could write
+  /// (path_watch.h); empty when none lies in a writable bind.
+  std::vector<WatchedSearchPath> search_paths;
   /// Held for the run: the workspace's top level (for the check after it) and cache locks.
   UniqueFd root_fd;
   std::vector<UniqueFd> locks;

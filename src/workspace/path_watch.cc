@@ -70,10 +70,17 @@ bool Inside(const std::vector<std::string>& dirs, const std::string& path) {
                      [&](const std::string& d) { return IsAncestorOrSelf(d, path); });
 }
 
-// What the shell would run: a regular file, through symlinks, with an execute bit.
-bool IsCommand(const std::string& path) {
+// What the search would take: for commands a regular file, through symlinks, with an execute
+// bit (what the shell runs); for libraries a regular file named NAME.so or NAME.so.VERSION.
+bool Candidate(SearchKind kind, const std::string& path) {
   struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (kind == SearchKind::kCommands) return (st.st_mode & 0111) != 0;
+  size_t so = path.rfind(".so");
+  if (so == std::string::npos || so <= path.rfind('/') + 1) return false;
+  std::string_view version = std::string_view(path).substr(so + 3);  // "" or ".1.2.3"
+  return version.empty() ||
+         (version[0] == '.' && version.find_first_not_of(".0123456789") == std::string::npos);
 }
 
 std::string Join(const std::string& dir, const std::string& name) {
@@ -124,10 +131,20 @@ std::vector<WatchedPathDir> WatchPathDirs(const std::vector<std::string>& search
   return watched;
 }
 
-std::vector<PathShadow> FindPathShadows(const std::vector<WatchedPathDir>& watched,
-                                        const std::vector<std::string>& search_path) {
+std::vector<std::string> DefaultLibraryDirs() {
+  return {"/lib/x86_64-linux-gnu",
+          "/usr/lib/x86_64-linux-gnu",
+          "/lib64",
+          "/usr/lib64",
+          "/lib",
+          "/usr/lib",
+          "/usr/local/lib"};
+}
+
+std::vector<PathShadow> FindPathShadows(const WatchedSearchPath& search) {
   std::vector<PathShadow> found;
-  for (const WatchedPathDir& w : watched) {
+  const std::vector<std::string>& search_path = search.dirs;
+  for (const WatchedPathDir& w : search.watched) {
     // A symlink on the way now (the job replaced the directory or one above it inside the
     // bind) makes the whole directory the job's; so does one that was absent or replaced.
     UniqueFd fd(sys::OpenAt2(AT_FDCWD, w.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC,
@@ -148,18 +165,19 @@ std::vector<PathShadow> FindPathShadows(const std::vector<WatchedPathDir>& watch
         continue;
       }
       std::string path = Join(w.dir, now.name);
-      if (!IsCommand(path)) continue;
-      // The shell runs the first command of that name on the search path: the job's entry
-      // matters only when it is that one and it hides another further on.
+      if (!Candidate(search.kind, path)) continue;
+      // The search takes the first entry of that name: the job's matters only when it is
+      // that one and it hides another further on.
       size_t first = 0;
-      while (first < search_path.size() && !IsCommand(Join(search_path[first], now.name))) {
+      while (first < search_path.size() &&
+             !Candidate(search.kind, Join(search_path[first], now.name))) {
         ++first;
       }
       if (first != w.position) continue;
       for (size_t later = first + 1; later < search_path.size(); ++later) {
         std::string other = Join(search_path[later], now.name);
-        if (search_path[later] != w.dir && IsCommand(other)) {
-          found.push_back({path, other, known ? "changed" : "created"});
+        if (search_path[later] != w.dir && Candidate(search.kind, other)) {
+          found.push_back({search.variable, path, other, known ? "changed" : "created"});
           break;
         }
       }

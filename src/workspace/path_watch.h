@@ -1,8 +1,10 @@
-// The caller's PATH directories that a writable bind hands to the job: an active venv's bin,
-// node_modules/.bin, a project's bin/ that direnv put first. The host's shell runs what the job
-// leaves there by name, so a job that plants `.venv/bin/git` has its code run by the user's
-// next `git` in that shell. Snapshotted before the run; after it, each entry the job created
-// or changed that comes before a command of the same name elsewhere on PATH is reported.
+// The caller's search-path directories that a writable bind hands to the job. PATH: an active
+// venv's bin, node_modules/.bin, a project's bin/ that direnv put first; the host's shell runs
+// what the job leaves there by name, so a job that plants `.venv/bin/git` has its code run by
+// the user's next `git` in that shell. LD_LIBRARY_PATH: a build's lib/ exported to run tests
+// against it; the dynamic loader takes a `libc.so.6` the job leaves there for every program
+// started from that shell. Snapshotted before the run; after it, each entry the job created or
+// changed that comes before another of the same name further on is reported.
 #ifndef SANDBOX_WORKSPACE_PATH_WATCH_H_
 #define SANDBOX_WORKSPACE_PATH_WATCH_H_
 
@@ -33,11 +35,24 @@ struct WatchedPathDir {
   std::vector<PathEntryState> entries;  // sorted by name
 };
 
-/// What the check after the run found: `path` runs instead of `shadows` for its name.
+/// Which search: commands by PATH, shared libraries by LD_LIBRARY_PATH (then the loader's
+/// default directories).
+enum class SearchKind { kCommands, kLibraries };
+
+/// One variable's search path and the directories of it the job could write.
+struct WatchedSearchPath {
+  std::string variable;  // "PATH", "LD_LIBRARY_PATH"
+  SearchKind kind = SearchKind::kCommands;
+  std::vector<std::string> dirs;  // in search order (for libraries, the defaults last)
+  std::vector<WatchedPathDir> watched;
+};
+
+/// What the check after the run found: `path` is taken instead of `shadows` for its name.
 struct PathShadow {
-  std::string path;     // DIR/NAME, the job's
-  std::string shadows;  // OTHERDIR/NAME, what the caller's PATH found before the run
-  std::string change;   // "created" or "changed"
+  std::string variable;  // the search path's
+  std::string path;      // DIR/NAME, the job's
+  std::string shadows;   // OTHERDIR/NAME, what the caller's PATH found before the run
+  std::string change;    // "created" or "changed"
 };
 
 /// PATH's directories in order, absolute: an empty entry and "." mean `cwd` (as the shell
@@ -50,12 +65,16 @@ std::vector<WatchedPathDir> WatchPathDirs(const std::vector<std::string>& search
                                           const std::vector<std::string>& writable_dirs,
                                           const std::vector<std::string>& read_only_dirs);
 
-/// After the run: each executable entry of a watched directory that is new or changed (or in
-/// a directory the job made or replaced) and that the search path now finds first for its
-/// name while a later directory has a command of that name. Only reads; follows the job's
+/// Where the dynamic loader looks after LD_LIBRARY_PATH on a Debian-style layout (its cache
+/// lists files of these).
+std::vector<std::string> DefaultLibraryDirs();
+
+/// After the run: each entry of a watched directory that is new or changed (or in a directory
+/// the job made or replaced), that the search would take (an executable file for commands, a
+/// file named like a shared library for libraries) and that the search now finds first for
+/// its name while a later directory has one of that name. Only reads; follows the job's
 /// symlinks only to stat what they point at.
-std::vector<PathShadow> FindPathShadows(const std::vector<WatchedPathDir>& watched,
-                                        const std::vector<std::string>& search_path);
+std::vector<PathShadow> FindPathShadows(const WatchedSearchPath& search);
 
 }  // namespace sandbox::workspace
 

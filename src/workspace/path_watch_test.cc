@@ -41,6 +41,13 @@ class PathWatchTest : public ::testing::Test {
     std::ofstream(path) << text;
     ASSERT_EQ(::chmod(path.c_str(), mode), 0) << rel;
   }
+  static WatchedSearchPath Commands(std::vector<std::string> dirs, const std::string& writable) {
+    WatchedSearchPath search;
+    search.variable = "PATH";
+    search.dirs = std::move(dirs);
+    search.watched = WatchPathDirs(search.dirs, {writable}, {});
+    return search;
+  }
   std::string dir_;
 };
 
@@ -76,9 +83,8 @@ TEST_F(PathWatchTest, OnlyDirectoriesTheJobCanWriteAreWatched) {
 TEST_F(PathWatchTest, PlantedAndChangedCommandsThatHideTheSystemsAreFound) {
   std::string proj = dir_ + "/proj";
   std::string venv = proj + "/.venv/bin";
-  std::vector<std::string> path = {venv, proj + "/bin", dir_ + "/sys"};
-  auto watched = WatchPathDirs(path, {proj}, {});
-  EXPECT_TRUE(FindPathShadows(watched, path).empty());  // nothing changed yet
+  WatchedSearchPath path = Commands({venv, proj + "/bin", dir_ + "/sys"}, proj);
+  EXPECT_TRUE(FindPathShadows(path).empty());  // nothing changed yet
 
   Command("proj/.venv/bin/git", "#!/bin/sh\necho planted\n");  // hides sys/git
   Command("proj/.venv/bin/pip", "#!/bin/sh\necho changed\n");  // rewrites the venv's pip
@@ -86,8 +92,9 @@ TEST_F(PathWatchTest, PlantedAndChangedCommandsThatHideTheSystemsAreFound) {
   Command("proj/.venv/bin/make", "not run\n", 0644);           // not executable
   ASSERT_EQ(::mkdir((proj + "/bin").c_str(), 0755), 0);
   Command("proj/bin/make");  // in a directory that was absent
-  std::vector<PathShadow> found = FindPathShadows(watched, path);
+  std::vector<PathShadow> found = FindPathShadows(path);
   ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found[0].variable, "PATH");
   EXPECT_EQ(found[0].path, venv + "/git");
   EXPECT_EQ(found[0].shadows, dir_ + "/sys/git");
   EXPECT_EQ(found[0].change, "created");
@@ -101,26 +108,51 @@ TEST_F(PathWatchTest, PlantedAndChangedCommandsThatHideTheSystemsAreFound) {
 
 TEST_F(PathWatchTest, ACommandAnEarlierDirectoryAlreadyHasIsNotReached) {
   std::string proj = dir_ + "/proj";
-  std::vector<std::string> path = {dir_ + "/sys", proj + "/.venv/bin"};
-  auto watched = WatchPathDirs(path, {proj}, {});
-  ASSERT_EQ(watched.size(), 1u);
+  WatchedSearchPath path = Commands({dir_ + "/sys", proj + "/.venv/bin"}, proj);
+  ASSERT_EQ(path.watched.size(), 1u);
   Command("proj/.venv/bin/git");
-  EXPECT_TRUE(FindPathShadows(watched, path).empty());
+  EXPECT_TRUE(FindPathShadows(path).empty());
 }
 
 TEST_F(PathWatchTest, ADirectoryReplacedByASymlinkIsTheJobsWhole) {
   std::string proj = dir_ + "/proj";
   std::string venv = proj + "/.venv/bin";
-  std::vector<std::string> path = {venv, dir_ + "/sys"};
-  auto watched = WatchPathDirs(path, {proj}, {});
+  WatchedSearchPath path = Commands({venv, dir_ + "/sys"}, proj);
   ASSERT_EQ(::mkdir((proj + "/evil").c_str(), 0755), 0);
   Command("proj/evil/pip");  // the same name as before, in the job's directory
   ASSERT_EQ(::rename(venv.c_str(), (venv + ".old").c_str()), 0);
   ASSERT_EQ(::symlink("../evil", venv.c_str()), 0);
-  std::vector<PathShadow> found = FindPathShadows(watched, path);
+  std::vector<PathShadow> found = FindPathShadows(path);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].path, venv + "/pip");
   EXPECT_EQ(found[0].change, "created");
+}
+
+// LD_LIBRARY_PATH=build/lib: the loader takes the job's libc.so.6 there for every program
+// started from that shell. Only files named like shared libraries count, executable or not.
+TEST_F(PathWatchTest, ALibraryPlantedOnTheLibraryPathIsFound) {
+  std::string proj = dir_ + "/proj";
+  ASSERT_EQ(::mkdir((proj + "/lib").c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((dir_ + "/syslib").c_str(), 0755), 0);
+  Command("syslib/libc.so.6", "elf", 0644);
+  Command("syslib/libz.so", "elf", 0644);
+  Command("proj/lib/libproject.so.1", "elf", 0644);
+  WatchedSearchPath search;
+  search.variable = "LD_LIBRARY_PATH";
+  search.kind = SearchKind::kLibraries;
+  search.dirs = {proj + "/lib", dir_ + "/syslib"};
+  search.watched = WatchPathDirs(search.dirs, {proj}, {});
+  Command("proj/lib/libc.so.6", "planted", 0644);
+  Command("proj/lib/libz.so", "planted", 0644);
+  Command("proj/lib/libproject.so.1", "rebuilt", 0644);  // hides nothing
+  Command("proj/lib/libc.so.6.txt", "notes", 0644);      // not a library's name
+  std::vector<PathShadow> found = FindPathShadows(search);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].variable, "LD_LIBRARY_PATH");
+  EXPECT_EQ(found[0].path, proj + "/lib/libc.so.6");
+  EXPECT_EQ(found[0].shadows, dir_ + "/syslib/libc.so.6");
+  EXPECT_EQ(found[1].path, proj + "/lib/libz.so");
+  EXPECT_FALSE(DefaultLibraryDirs().empty());
 }
 
 }  // namespace

@@ -87,9 +87,9 @@ void WatchWorkingDirectories(const std::string& root, const Context& context, La
   }
 }
 
-// The caller's PATH directories the job can write: what the host's shell runs by name after
-// the run (path_watch.h). Every writable directory bind counts, the workspace's and caches'
-// too; protected paths bound read-only do not.
+// The caller's PATH and LD_LIBRARY_PATH directories the job can write: what the host's shell
+// runs and its programs load by name after the run (path_watch.h). Every writable directory
+// bind counts, the workspace's and caches' too; protected paths bound read-only do not.
 void WatchSearchPath(const cli::CliOptions& options, const Context& context, Layout* layout) {
   std::vector<std::string> writable;
   for (const cli::MountRequest& m : options.mounts) {
@@ -102,13 +102,25 @@ void WatchSearchPath(const cli::CliOptions& options, const Context& context, Lay
       writable.push_back(std::move(dir));
     }
   }
-  if (writable.empty() || !context.path_env) return;
+  if (writable.empty()) return;
   std::vector<std::string> read_only;
   for (const ProtectedPath& p : layout->protected_paths) {
     if (p.read_only) read_only.push_back(p.path);
   }
-  layout->search_path = SearchPath(context.path_env->c_str(), context.cwd);
-  layout->path_dirs = WatchPathDirs(layout->search_path, writable, read_only);
+  auto watch = [&](const char* variable, SearchKind kind, const std::optional<std::string>& value) {
+    if (!value) return;
+    WatchedSearchPath search;
+    search.variable = variable;
+    search.kind = kind;
+    search.dirs = SearchPath(value->c_str(), context.cwd);
+    if (kind == SearchKind::kLibraries) {
+      for (std::string& dir : DefaultLibraryDirs()) search.dirs.push_back(std::move(dir));
+    }
+    search.watched = WatchPathDirs(search.dirs, writable, read_only);
+    if (!search.watched.empty()) layout->search_paths.push_back(std::move(search));
+  };
+  watch("PATH", SearchKind::kCommands, context.path_env);
+  watch("LD_LIBRARY_PATH", SearchKind::kLibraries, context.library_path_env);
 }
 
 }  // namespace
@@ -147,6 +159,7 @@ Context Context::FromProcess(const std::string& cwd) {
     c.git_configs.push_back(system != nullptr ? system : "/etc/gitconfig");
   }
   if (const char* path = std::getenv("PATH")) c.path_env = path;
+  if (const char* path = std::getenv("LD_LIBRARY_PATH")) c.library_path_env = path;
   const char* xdg = std::getenv("XDG_CACHE_HOME");
   if (xdg != nullptr && xdg[0] == '/') {
     c.cache_home = xdg;

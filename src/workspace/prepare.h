@@ -27,8 +27,10 @@ struct Context {
   /// a "~/" in them means (their core.hooksPath names hook directories to protect).
   std::vector<std::string> git_configs;
   std::string home;
-  /// The caller's PATH (path_watch.h): the shell's, after the run; null when unset.
+  /// The caller's PATH and LD_LIBRARY_PATH (path_watch.h): what the shell and the loader
+  /// search after the run; null when unset.
   std::optional<std::string> path_env;
+  std::optional<std::string> library_path_env;
   /// False for `sandbox show`: decide everything, create and lock nothing.
   bool create = true;
 

@@ -122,11 +122,14 @@ TEST_F(WorkspaceTest, CommandsPlantedOnTheCallersPathAreReported) {
   ASSERT_EQ(r.exit_code, 0) << r;
   std::string report = scratch() + "/home/report.json";
   std::string path = "PATH=" + bin + ":bin:/usr/local/bin:/usr/bin:/bin";
+  std::string library_path = "LD_LIBRARY_PATH=" + proj + "/build/lib";
   r = Sandbox(proj,
               {"--profile", "cc", "--report", report, "--", "/bin/sh", "-c",
                "printf '#!/bin/sh\necho planted\n' > .venv/bin/git && chmod +x .venv/bin/git && "
-               "cp .venv/bin/git .venv/bin/my-tool && mkdir bin && cp .venv/bin/git bin/ls"},
-              {path});
+               "cp .venv/bin/git .venv/bin/my-tool && mkdir bin && cp .venv/bin/git bin/ls && "
+               "mkdir -p build/lib && echo x > build/lib/libz.so.1 && "
+               "echo x > build/lib/libproject.so.1"},
+              {path, library_path});
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_NE(r.err.find("warning: the job created " + bin +
                        "/git, which your PATH finds before /usr/bin/git"),
@@ -137,9 +140,18 @@ TEST_F(WorkspaceTest, CommandsPlantedOnTheCallersPathAreReported) {
                        "/usr/bin/ls"),
             std::string::npos)
       << r;
+  EXPECT_NE(r.err.find("the job created " + proj +
+                       "/build/lib/libz.so.1, which your LD_LIBRARY_PATH finds before "
+                       "/lib/x86_64-linux-gnu/libz.so.1: every program started from your "
+                       "shell loads what the job wrote there"),
+            std::string::npos)
+      << r;
   EXPECT_EQ(r.err.find("my-tool"), std::string::npos) << r;  // hides nothing
+  EXPECT_EQ(r.err.find("libproject"), std::string::npos) << r;
   std::string text = ReadHostFile(report);
-  EXPECT_NE(text.find("\"path_shadows\": [\n      {\n        \"path\": \"" + bin +
+  EXPECT_NE(text.find("\"path_shadows\": [\n      {\n        \"variable\": \"PATH\",\n"
+                      "        \"path\": \"" +
+                      bin +
                       "/git\",\n        \"shadows\": \"/usr/bin/git\",\n        "
                       "\"change\": \"created\""),
             std::string::npos)
