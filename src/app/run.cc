@@ -279,6 +279,15 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   std::vector<report::PathShadowReport> shadows;
   for (const workspace::WatchedSearchPath& search : layout.search_paths) {
     for (const workspace::PathShadow& s : workspace::FindPathShadows(search)) {
+      if (s.change == "unchecked") {
+        std::fprintf(stderr,
+                     "sandbox: warning: the job left more than %zu entries in %s, on your %s: "
+                     "they were not checked; look before you use that %s again\n",
+                     workspace::kMaxPathDirEntries, s.path.c_str(), s.variable.c_str(),
+                     s.variable.c_str());
+        shadows.push_back({s.variable, s.path, s.shadows, s.change});
+        continue;
+      }
       std::string name = s.path.substr(s.path.rfind('/') + 1);
       std::string effect = search.kind == workspace::SearchKind::kCommands
                                ? "`" + name + "` in your shell runs what the job wrote there"

@@ -42,7 +42,8 @@ PathEntryState StateOf(const std::string& name, const struct stat& st) {
   return e;
 }
 
-// Every entry of the open directory `fd` (consumed), sorted by name.
+// Every entry of the open directory `fd` (consumed), sorted by name; at most
+// kMaxPathDirEntries + 1 of them (more says "too many to check").
 std::vector<PathEntryState> ReadEntries(UniqueFd fd) {
   std::vector<PathEntryState> entries;
   int dup = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0);
@@ -58,6 +59,7 @@ std::vector<PathEntryState> ReadEntries(UniqueFd fd) {
     struct stat st {};
     if (::fstatat(fd.get(), d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
     entries.push_back(StateOf(name, st));
+    if (entries.size() > kMaxPathDirEntries) break;
   }
   ::closedir(dir);
   std::sort(entries.begin(), entries.end(),
@@ -125,6 +127,7 @@ std::vector<WatchedPathDir> WatchPathDirs(const std::vector<std::string>& search
       w.dev = st.st_dev;
       w.ino = st.st_ino;
       w.entries = ReadEntries(std::move(fd));
+      w.too_many = w.entries.size() > kMaxPathDirEntries;
     }
     watched.push_back(std::move(w));
   }
@@ -145,6 +148,7 @@ std::vector<PathShadow> FindPathShadows(const WatchedSearchPath& search) {
   std::vector<PathShadow> found;
   const std::vector<std::string>& search_path = search.dirs;
   for (const WatchedPathDir& w : search.watched) {
+    if (w.too_many) continue;  // said before the run
     // A symlink on the way now (the job replaced the directory or one above it inside the
     // bind) makes the whole directory the job's; so does one that was absent or replaced.
     UniqueFd fd(sys::OpenAt2(AT_FDCWD, w.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC,
@@ -154,7 +158,13 @@ std::vector<PathShadow> FindPathShadows(const WatchedSearchPath& search) {
     struct stat st {};
     if (!fd || ::fstat(fd.get(), &st) != 0) continue;
     replaced = replaced || !w.existed || st.st_dev != w.dev || st.st_ino != w.ino;
-    for (const PathEntryState& now : ReadEntries(std::move(fd))) {
+    std::vector<PathEntryState> entries = ReadEntries(std::move(fd));
+    if (entries.size() > kMaxPathDirEntries) {
+      // A job that fills the directory must not make the check unbounded: said, not checked.
+      found.push_back({search.variable, w.dir, "", "unchecked"});
+      continue;
+    }
+    for (const PathEntryState& now : entries) {
       auto before = std::lower_bound(
           w.entries.begin(), w.entries.end(), now.name,
           [](const PathEntryState& e, const std::string& name) { return e.name < name; });

@@ -25,6 +25,10 @@ struct PathEntryState {
   mode_t mode = 0;
 };
 
+/// Entries of one directory the check reads at most (a venv's bin has dozens,
+/// node_modules/.bin hundreds); a directory with more is named instead of checked.
+inline constexpr size_t kMaxPathDirEntries = 65536;
+
 /// One watched directory of the search path, as it was before the run.
 struct WatchedPathDir {
   std::string dir;      // absolute host path, canonical as far as it exists
@@ -33,6 +37,7 @@ struct WatchedPathDir {
   dev_t dev = 0;
   ino_t ino = 0;
   std::vector<PathEntryState> entries;  // sorted by name
+  bool too_many = false;                // more than kMaxPathDirEntries at the start: not watched
 };
 
 /// Which search: commands by PATH, shared libraries by LD_LIBRARY_PATH (then the loader's
@@ -52,7 +57,8 @@ struct PathShadow {
   std::string variable;  // the search path's
   std::string path;      // DIR/NAME, the job's
   std::string shadows;   // OTHERDIR/NAME, what the caller's PATH found before the run
-  std::string change;    // "created" or "changed"
+  std::string change;    // "created" or "changed"; "unchecked": `path` is a directory that
+                         // holds more than kMaxPathDirEntries entries after the run
 };
 
 /// PATH's directories in order, absolute: an empty entry and "." mean `cwd` (as the shell

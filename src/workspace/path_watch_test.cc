@@ -128,6 +128,21 @@ TEST_F(PathWatchTest, ADirectoryReplacedByASymlinkIsTheJobsWhole) {
   EXPECT_EQ(found[0].change, "created");
 }
 
+// A job that fills a watched directory cannot make the check unbounded: the directory is
+// named instead.
+TEST_F(PathWatchTest, ADirectoryFilledPastTheBoundIsNamedNotChecked) {
+  std::string proj = dir_ + "/proj";
+  WatchedSearchPath path = Commands({proj + "/.venv/bin", dir_ + "/sys"}, proj);
+  std::string bin = proj + "/.venv/bin/";
+  for (size_t i = 0; i <= kMaxPathDirEntries; ++i) {
+    ASSERT_EQ(::mknod((bin + std::to_string(i)).c_str(), S_IFREG | 0644, 0), 0);
+  }
+  std::vector<PathShadow> found = FindPathShadows(path);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].path, proj + "/.venv/bin");
+  EXPECT_EQ(found[0].change, "unchecked");
+}
+
 // LD_LIBRARY_PATH=build/lib: the loader takes the job's libc.so.6 there for every program
 // started from that shell. Only files named like shared libraries count, executable or not.
 TEST_F(PathWatchTest, ALibraryPlantedOnTheLibraryPathIsFound) {

@@ -117,6 +117,13 @@ void WatchSearchPath(const cli::CliOptions& options, const Context& context, Lay
       for (std::string& dir : DefaultLibraryDirs()) search.dirs.push_back(std::move(dir));
     }
     search.watched = WatchPathDirs(search.dirs, writable, read_only);
+    for (const WatchedPathDir& w : search.watched) {
+      if (w.too_many) {
+        layout->notes.push_back(w.dir + ", on your " + variable + ", holds more than " +
+                                std::to_string(kMaxPathDirEntries) +
+                                " entries: what the job leaves there is not checked");
+      }
+    }
     if (!search.watched.empty()) layout->search_paths.push_back(std::move(search));
   };
   watch("PATH", SearchKind::kCommands, context.path_env);
