@@ -279,6 +279,15 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   std::vector<report::PathShadowReport> shadows;
   for (const workspace::WatchedSearchPath& search : layout.search_paths) {
     for (const workspace::PathShadow& s : workspace::FindPathShadows(search)) {
+      if (s.change == "replaced") {
+        std::fprintf(stderr,
+                     "sandbox: warning: the job replaced %s, on your %s, with a symlink: "
+                     "what is found there is the job's choice; look before you use that %s "
+                     "again\n",
+                     s.path.c_str(), s.variable.c_str(), s.variable.c_str());
+        shadows.push_back({s.variable, s.path, s.shadows, s.change});
+        continue;
+      }
       if (s.change == "unchecked") {
         std::fprintf(stderr,
                      "sandbox: warning: the job left more than %zu entries in %s, on your %s: "

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -74,10 +75,13 @@ bool Inside(const std::vector<std::string>& dirs, const std::string& path) {
 
 // What the search would take: for commands a regular file, through symlinks, with an execute
 // bit (what the shell runs); for libraries a regular file named NAME.so or NAME.so.VERSION.
-bool Candidate(SearchKind kind, const std::string& path) {
+// In a directory the job could write (`jobs`) a symlink is never followed, so a link to a
+// hung network mount cannot stall the check: it counts, as the shell would follow it.
+bool Candidate(SearchKind kind, const std::string& path, bool jobs) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  if (kind == SearchKind::kCommands) return (st.st_mode & 0111) != 0;
+  if ((jobs ? ::lstat(path.c_str(), &st) : ::stat(path.c_str(), &st)) != 0) return false;
+  if (!S_ISREG(st.st_mode) && !(jobs && S_ISLNK(st.st_mode))) return false;
+  if (kind == SearchKind::kCommands) return S_ISLNK(st.st_mode) || (st.st_mode & 0111) != 0;
   size_t so = path.rfind(".so");
   if (so == std::string::npos || so <= path.rfind('/') + 1) return false;
   std::string_view version = std::string_view(path).substr(so + 3);  // "" or ".1.2.3"
@@ -147,17 +151,24 @@ std::vector<std::string> DefaultLibraryDirs() {
 std::vector<PathShadow> FindPathShadows(const WatchedSearchPath& search) {
   std::vector<PathShadow> found;
   const std::vector<std::string>& search_path = search.dirs;
+  std::vector<bool> jobs(search_path.size(), false);
+  for (const WatchedPathDir& w : search.watched) {
+    for (size_t i = 0; i < search_path.size(); ++i) jobs[i] = jobs[i] || search_path[i] == w.dir;
+  }
   for (const WatchedPathDir& w : search.watched) {
     if (w.too_many) continue;  // said before the run
     // A symlink on the way now (the job replaced the directory or one above it inside the
-    // bind) makes the whole directory the job's; so does one that was absent or replaced.
+    // bind) is named, not followed: it may lead anywhere, a hung network mount included.
     UniqueFd fd(sys::OpenAt2(AT_FDCWD, w.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC,
                              RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS));
-    bool replaced = !fd;
-    if (!fd) fd.Reset(::open(w.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd && errno == ELOOP) {
+      found.push_back({search.variable, w.dir, "", "replaced"});
+      continue;
+    }
     struct stat st {};
     if (!fd || ::fstat(fd.get(), &st) != 0) continue;
-    replaced = replaced || !w.existed || st.st_dev != w.dev || st.st_ino != w.ino;
+    // A directory the job made, or made anew, is the job's whole.
+    bool replaced = !w.existed || st.st_dev != w.dev || st.st_ino != w.ino;
     std::vector<PathEntryState> entries = ReadEntries(std::move(fd));
     if (entries.size() > kMaxPathDirEntries) {
       // A job that fills the directory must not make the check unbounded: said, not checked.
@@ -175,18 +186,18 @@ std::vector<PathShadow> FindPathShadows(const WatchedSearchPath& search) {
         continue;
       }
       std::string path = Join(w.dir, now.name);
-      if (!Candidate(search.kind, path)) continue;
+      if (!Candidate(search.kind, path, true)) continue;
       // The search takes the first entry of that name: the job's matters only when it is
       // that one and it hides another further on.
       size_t first = 0;
       while (first < search_path.size() &&
-             !Candidate(search.kind, Join(search_path[first], now.name))) {
+             !Candidate(search.kind, Join(search_path[first], now.name), jobs[first])) {
         ++first;
       }
       if (first != w.position) continue;
       for (size_t later = first + 1; later < search_path.size(); ++later) {
         std::string other = Join(search_path[later], now.name);
-        if (search_path[later] != w.dir && Candidate(search.kind, other)) {
+        if (search_path[later] != w.dir && Candidate(search.kind, other, jobs[later])) {
           found.push_back({search.variable, path, other, known ? "changed" : "created"});
           break;
         }

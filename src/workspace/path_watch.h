@@ -57,8 +57,10 @@ struct PathShadow {
   std::string variable;  // the search path's
   std::string path;      // DIR/NAME, the job's
   std::string shadows;   // OTHERDIR/NAME, what the caller's PATH found before the run
-  std::string change;    // "created" or "changed"; "unchecked": `path` is a directory that
-                         // holds more than kMaxPathDirEntries entries after the run
+  std::string change;    // "created" or "changed"; for a watched directory itself
+                         // (`path`, `shadows` ""): "unchecked", it holds more than
+                         // kMaxPathDirEntries entries after the run; "replaced", a symlink
+                         // now stands on its path
 };
 
 /// PATH's directories in order, absolute: an empty entry and "." mean `cwd` (as the shell
