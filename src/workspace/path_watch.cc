@@ -8,9 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <filesystem>
-#include <memory>
 
 #include "common/syscalls.h"
 #include "common/unique_fd.h"
@@ -24,8 +22,7 @@ namespace {
 std::string CanonicalAsFarAsExists(const std::string& path) {
   std::string p = std::filesystem::path(path).lexically_normal().string();
   while (p.size() > 1 && p.back() == '/') p.pop_back();
-  std::unique_ptr<char, decltype(&std::free)> real(::realpath(p.c_str(), nullptr), &std::free);
-  if (real) return real.get();
+  if (std::string real = Canonical(p); !real.empty()) return real;
   size_t slash = p.rfind('/');
   if (slash == std::string::npos || p == "/") return p;
   std::string parent = CanonicalAsFarAsExists(slash == 0 ? "/" : p.substr(0, slash));

@@ -7,19 +7,12 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <memory>
 
 #include "workspace/caches.h"
 #include "workspace/protect.h"
 
 namespace sandbox::workspace {
 namespace {
-
-std::string Canonical(const std::string& path) {
-  if (path.empty()) return "";
-  std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
-  return real ? std::string(real.get()) : "";
-}
 
 Result<void> ApplyCacheShares(cli::CliOptions* options) {
   for (const auto& entry : options->cache_shares) {

@@ -5,8 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <memory>
 #include <string_view>
 
 #include "common/unique_fd.h"
@@ -33,11 +31,6 @@ std::string Trim(std::string_view s) {
   while (!s.empty() && space(s.back())) s.remove_suffix(1);
   while (!s.empty() && space(s.front())) s.remove_prefix(1);
   return std::string(s);
-}
-
-std::string Canonical(const std::string& path) {
-  std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
-  return real ? std::string(real.get()) : "";
 }
 
 // `rel` resolved against `base` when relative.
