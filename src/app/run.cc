@@ -279,35 +279,8 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   std::vector<report::PathShadowReport> shadows;
   for (const workspace::WatchedSearchPath& search : layout.search_paths) {
     for (const workspace::PathShadow& s : workspace::FindPathShadows(search)) {
-      if (s.change == "replaced") {
-        std::fprintf(stderr,
-                     "sandbox: warning: the job replaced %s, on your %s, with a symlink: "
-                     "what is found there is the job's choice; look before you use that %s "
-                     "again\n",
-                     s.path.c_str(), s.variable.c_str(), s.variable.c_str());
-        shadows.push_back({s.variable, s.path, s.shadows, s.change});
-        continue;
-      }
-      if (s.change == "unchecked") {
-        std::fprintf(stderr,
-                     "sandbox: warning: the job left more than %zu entries in %s, on your %s: "
-                     "they were not checked; look before you use that %s again\n",
-                     workspace::kMaxPathDirEntries, s.path.c_str(), s.variable.c_str(),
-                     s.variable.c_str());
-        shadows.push_back({s.variable, s.path, s.shadows, s.change});
-        continue;
-      }
-      std::string name = s.path.substr(s.path.rfind('/') + 1);
-      std::string effect = search.kind == workspace::SearchKind::kCommands
-                               ? "`" + name + "` in your shell runs what the job wrote there"
-                               : "every program started from your shell loads what the job "
-                                 "wrote there";
-      std::fprintf(stderr,
-                   "sandbox: warning: the job %s %s, which your %s finds before %s: %s "
-                   "(remove it unless the job was meant to put it there)\n",
-                   s.change.c_str(), s.path.c_str(), s.variable.c_str(), s.shadows.c_str(),
-                   effect.c_str());
-      shadows.push_back({s.variable, s.path, s.shadows, s.change});
+      std::fprintf(stderr, "sandbox: warning: %s\n", workspace::Warning(s).c_str());
+      shadows.push_back({workspace::VariableName(s.kind), s.path, s.shadows, s.change});
     }
   }
   if (reporter) reporter->SetPathShadows(std::move(shadows));

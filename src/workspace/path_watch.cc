@@ -129,10 +129,15 @@ std::vector<WatchedPathDir> WatchPathDirs(const std::vector<std::string>& search
       w.ino = st.st_ino;
       w.entries = ReadEntries(std::move(fd));
       w.too_many = w.entries.size() > kMaxPathDirEntries;
+      if (w.too_many) w.entries = {};  // never compared: not held for the run
     }
     watched.push_back(std::move(w));
   }
   return watched;
+}
+
+const char* VariableName(SearchKind kind) {
+  return kind == SearchKind::kCommands ? "PATH" : "LD_LIBRARY_PATH";
 }
 
 std::vector<std::string> DefaultLibraryDirs() {
@@ -159,7 +164,7 @@ std::vector<PathShadow> FindPathShadows(const WatchedSearchPath& search) {
     UniqueFd fd(sys::OpenAt2(AT_FDCWD, w.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC,
                              RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS));
     if (!fd && errno == ELOOP) {
-      found.push_back({search.variable, w.dir, "", "replaced"});
+      found.push_back({search.kind, w.dir, "", "replaced"});
       continue;
     }
     struct stat st {};
@@ -169,7 +174,7 @@ std::vector<PathShadow> FindPathShadows(const WatchedSearchPath& search) {
     std::vector<PathEntryState> entries = ReadEntries(std::move(fd));
     if (entries.size() > kMaxPathDirEntries) {
       // A job that fills the directory must not make the check unbounded: said, not checked.
-      found.push_back({search.variable, w.dir, "", "unchecked"});
+      found.push_back({search.kind, w.dir, "", "unchecked"});
       continue;
     }
     for (const PathEntryState& now : entries) {
@@ -195,13 +200,37 @@ std::vector<PathShadow> FindPathShadows(const WatchedSearchPath& search) {
       for (size_t later = first + 1; later < search_path.size(); ++later) {
         std::string other = Join(search_path[later], now.name);
         if (search_path[later] != w.dir && Candidate(search.kind, other, jobs[later])) {
-          found.push_back({search.variable, path, other, known ? "changed" : "created"});
+          found.push_back({search.kind, path, other, known ? "changed" : "created"});
           break;
         }
       }
     }
   }
   return found;
+}
+
+std::string Warning(const PathShadow& s) {
+  std::string variable = VariableName(s.kind);
+  if (s.change == "replaced") {
+    return "the job replaced " + s.path + ", on your " + variable +
+           ", with a symlink: what is found there is the job's choice; look before you use "
+           "that " +
+           variable + " again";
+  }
+  if (s.change == "unchecked") {
+    return "the job left more than " + std::to_string(kMaxPathDirEntries) + " entries in " +
+           s.path + ", on your " + variable +
+           ": they were not checked; look before you use "
+           "that " +
+           variable + " again";
+  }
+  std::string name = s.path.substr(s.path.rfind('/') + 1);
+  std::string effect = s.kind == SearchKind::kCommands
+                           ? "`" + name + "` in your shell runs what the job wrote there"
+                           : "every program started from your shell loads what the job wrote "
+                             "there";
+  return "the job " + s.change + " " + s.path + ", which your " + variable + " finds before " +
+         s.shadows + ": " + effect + " (remove it unless the job was meant to put it there)";
 }
 
 }  // namespace sandbox::workspace

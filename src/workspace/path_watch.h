@@ -37,16 +37,18 @@ struct WatchedPathDir {
   dev_t dev = 0;
   ino_t ino = 0;
   std::vector<PathEntryState> entries;  // sorted by name
-  bool too_many = false;                // more than kMaxPathDirEntries at the start: not watched
+  bool too_many = false;  // more than kMaxPathDirEntries at the start: not watched (no entries)
 };
 
 /// Which search: commands by PATH, shared libraries by LD_LIBRARY_PATH (then the loader's
 /// default directories).
 enum class SearchKind { kCommands, kLibraries };
 
+/// "PATH" or "LD_LIBRARY_PATH".
+const char* VariableName(SearchKind kind);
+
 /// One variable's search path and the directories of it the job could write.
 struct WatchedSearchPath {
-  std::string variable;  // "PATH", "LD_LIBRARY_PATH"
   SearchKind kind = SearchKind::kCommands;
   std::vector<std::string> dirs;  // in search order (for libraries, the defaults last)
   std::vector<WatchedPathDir> watched;
@@ -54,13 +56,13 @@ struct WatchedSearchPath {
 
 /// What the check after the run found: `path` is taken instead of `shadows` for its name.
 struct PathShadow {
-  std::string variable;  // the search path's
-  std::string path;      // DIR/NAME, the job's
-  std::string shadows;   // OTHERDIR/NAME, what the caller's PATH found before the run
-  std::string change;    // "created" or "changed"; for a watched directory itself
-                         // (`path`, `shadows` ""): "unchecked", it holds more than
-                         // kMaxPathDirEntries entries after the run; "replaced", a symlink
-                         // now stands on its path
+  SearchKind kind = SearchKind::kCommands;
+  std::string path;     // DIR/NAME, the job's
+  std::string shadows;  // OTHERDIR/NAME, what the caller's PATH found before the run
+  std::string change;   // "created" or "changed"; for a watched directory itself
+                        // (`path`, `shadows` ""): "unchecked", it holds more than
+                        // kMaxPathDirEntries entries after the run; "replaced", a symlink
+                        // now stands on its path
 };
 
 /// PATH's directories in order, absolute: an empty entry and "." mean `cwd` (as the shell
@@ -83,6 +85,9 @@ std::vector<std::string> DefaultLibraryDirs();
 /// its name while a later directory has one of that name. Only reads; follows the job's
 /// symlinks only to stat what they point at.
 std::vector<PathShadow> FindPathShadows(const WatchedSearchPath& search);
+
+/// The warning for one finding, after "sandbox: warning: ".
+std::string Warning(const PathShadow& shadow);
 
 }  // namespace sandbox::workspace
 

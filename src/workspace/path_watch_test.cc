@@ -43,7 +43,6 @@ class PathWatchTest : public ::testing::Test {
   }
   static WatchedSearchPath Commands(std::vector<std::string> dirs, const std::string& writable) {
     WatchedSearchPath search;
-    search.variable = "PATH";
     search.dirs = std::move(dirs);
     search.watched = WatchPathDirs(search.dirs, {writable}, {});
     return search;
@@ -98,7 +97,7 @@ TEST_F(PathWatchTest, PlantedAndChangedCommandsThatHideTheSystemsAreFound) {
   Command("proj/bin/make");  // in a directory that was absent
   std::vector<PathShadow> found = FindPathShadows(path);
   ASSERT_EQ(found.size(), 4u);
-  EXPECT_EQ(found[0].variable, "PATH");
+  EXPECT_EQ(found[0].kind, SearchKind::kCommands);
   EXPECT_EQ(found[0].path, venv + "/git");
   EXPECT_EQ(found[0].shadows, dir_ + "/sys/git");
   EXPECT_EQ(found[0].change, "created");
@@ -133,6 +132,9 @@ TEST_F(PathWatchTest, ADirectoryReplacedByASymlinkIsNamedNotFollowed) {
   EXPECT_EQ(found[0].path, venv);
   EXPECT_EQ(found[0].shadows, "");
   EXPECT_EQ(found[0].change, "replaced");
+  EXPECT_EQ(Warning(found[0]), "the job replaced " + venv +
+                                   ", on your PATH, with a symlink: what is found there is the "
+                                   "job's choice; look before you use that PATH again");
 }
 
 // A job that fills a watched directory cannot make the check unbounded: the directory is
@@ -148,6 +150,10 @@ TEST_F(PathWatchTest, ADirectoryFilledPastTheBoundIsNamedNotChecked) {
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].path, proj + "/.venv/bin");
   EXPECT_EQ(found[0].change, "unchecked");
+  EXPECT_NE(Warning(found[0]).find("more than 65536 entries in " + proj +
+                                   "/.venv/bin, on your "
+                                   "PATH: they were not checked"),
+            std::string::npos);
 }
 
 // LD_LIBRARY_PATH=build/lib: the loader takes the job's libc.so.6 there for every program
@@ -160,7 +166,6 @@ TEST_F(PathWatchTest, ALibraryPlantedOnTheLibraryPathIsFound) {
   Command("syslib/libz.so", "elf", 0644);
   Command("proj/lib/libproject.so.1", "elf", 0644);
   WatchedSearchPath search;
-  search.variable = "LD_LIBRARY_PATH";
   search.kind = SearchKind::kLibraries;
   search.dirs = {proj + "/lib", dir_ + "/syslib"};
   search.watched = WatchPathDirs(search.dirs, {proj}, {});
@@ -170,7 +175,7 @@ TEST_F(PathWatchTest, ALibraryPlantedOnTheLibraryPathIsFound) {
   Command("proj/lib/libc.so.6.txt", "notes", 0644);      // not a library's name
   std::vector<PathShadow> found = FindPathShadows(search);
   ASSERT_EQ(found.size(), 2u);
-  EXPECT_EQ(found[0].variable, "LD_LIBRARY_PATH");
+  EXPECT_EQ(found[0].kind, SearchKind::kLibraries);
   EXPECT_EQ(found[0].path, proj + "/lib/libc.so.6");
   EXPECT_EQ(found[0].shadows, dir_ + "/syslib/libc.so.6");
   EXPECT_EQ(found[1].path, proj + "/lib/libz.so");

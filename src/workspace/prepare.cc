@@ -80,6 +80,13 @@ void WatchWorkingDirectories(const std::string& root, const Context& context, La
   }
 }
 
+// A bind's host source as a canonical directory; "" when it is not one (a file, absent).
+std::string HostDirectory(const std::string& source, const std::string& cwd) {
+  std::string dir = Canonical(source[0] == '/' ? source : cwd + "/" + source);
+  struct stat st {};
+  return !dir.empty() && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? dir : "";
+}
+
 // The caller's PATH and LD_LIBRARY_PATH directories the job can write: what the host's shell
 // runs and its programs load by name after the run (path_watch.h). Every writable directory
 // bind counts, the workspace's and caches' too; protected paths bound read-only do not.
@@ -89,9 +96,7 @@ void WatchSearchPath(const cli::CliOptions& options, const Context& context, Lay
     if ((m.kind != MountKind::kBind && m.kind != MountKind::kDevBind) || m.source.empty()) {
       continue;
     }
-    std::string dir = Canonical(m.source[0] == '/' ? m.source : context.cwd + "/" + m.source);
-    struct stat st {};
-    if (!dir.empty() && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (std::string dir = HostDirectory(m.source, context.cwd); !dir.empty()) {
       writable.push_back(std::move(dir));
     }
   }
@@ -100,10 +105,9 @@ void WatchSearchPath(const cli::CliOptions& options, const Context& context, Lay
   for (const ProtectedPath& p : layout->protected_paths) {
     if (p.read_only) read_only.push_back(p.path);
   }
-  auto watch = [&](const char* variable, SearchKind kind, const std::optional<std::string>& value) {
+  auto watch = [&](SearchKind kind, const std::optional<std::string>& value) {
     if (!value) return;
     WatchedSearchPath search;
-    search.variable = variable;
     search.kind = kind;
     search.dirs = SearchPath(value->c_str(), context.cwd);
     if (kind == SearchKind::kLibraries) {
@@ -112,15 +116,15 @@ void WatchSearchPath(const cli::CliOptions& options, const Context& context, Lay
     search.watched = WatchPathDirs(search.dirs, writable, read_only);
     for (const WatchedPathDir& w : search.watched) {
       if (w.too_many) {
-        layout->notes.push_back(w.dir + ", on your " + variable + ", holds more than " +
+        layout->notes.push_back(w.dir + ", on your " + VariableName(kind) + ", holds more than " +
                                 std::to_string(kMaxPathDirEntries) +
                                 " entries: what the job leaves there is not checked");
       }
     }
     if (!search.watched.empty()) layout->search_paths.push_back(std::move(search));
   };
-  watch("PATH", SearchKind::kCommands, context.path_env);
-  watch("LD_LIBRARY_PATH", SearchKind::kLibraries, context.library_path_env);
+  watch(SearchKind::kCommands, context.path_env);
+  watch(SearchKind::kLibraries, context.library_path_env);
 }
 
 }  // namespace
@@ -208,9 +212,8 @@ Result<Layout> Prepare(cli::CliOptions* options, const Context& context) {
     // The workspace overlay too: its protected paths stay read-only binds of the host's own.
     const std::string& source = m.capture_changes ? m.layers[0] : m.source;
     if ((m.kind != MountKind::kBind && !m.capture_changes) || source.empty()) continue;
-    std::string dir = Canonical(source[0] == '/' ? source : context.cwd + "/" + source);
-    struct stat st {};
-    if (dir.empty() || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    std::string dir = HostDirectory(source, context.cwd);
+    if (dir.empty()) continue;
     ProtectRequest request{dir,         m.target,     layout.vcs_writable,
                            ws.protect,  ws.unprotect, context.git_configs,
                            context.home};
