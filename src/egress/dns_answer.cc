@@ -18,13 +18,6 @@ struct PacketFree {
 };
 using Packet = std::unique_ptr<ldns_pkt, PacketFree>;
 
-// RFC 6761 6.3: "localhost" and the names beneath it are the loopback, never looked up.
-bool IsLocalhost(const std::string& name) {
-  constexpr std::string_view kLocalhost = "localhost";
-  return name == kLocalhost || (name.size() > kLocalhost.size() + 1 && name.ends_with(kLocalhost) &&
-                                name[name.size() - kLocalhost.size() - 1] == '.');
-}
-
 }  // namespace
 
 std::vector<uint8_t> AnswerQuery(const uint8_t* bytes, size_t size, const NameDecision& decide) {

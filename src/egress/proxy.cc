@@ -98,7 +98,9 @@ class DnsStream {
 }  // namespace
 
 Proxy::Proxy(ProxyConfig config, int control, int claim)
-    : config_(std::move(config)), control_(control), claim_(claim) {}
+    : config_(std::move(config)), control_(control), claim_(claim) {
+  for (const std::string& name : config_.numbered) index_of_name_.emplace(name, next_index_++);
+}
 
 Proxy::~Proxy() {
   connections_.clear();

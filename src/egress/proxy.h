@@ -30,6 +30,9 @@ struct ProxyConfig {
   bool log_only = false;  // --network log: every destination allowed, recorded
   std::vector<HostRule> allow;
   std::vector<Pin> resolve;
+  // The names the supervisor numbered before the run (policy::EgressPlan::numbered): name i
+  // is answered with number kFirstSyntheticIndex + i, as the job's /etc/hosts says.
+  std::vector<std::string> numbered;
   // kRelayIdleTimeoutSeconds; the proxy's hidden --idle-timeout changes it for tests.
   int idle_timeout_seconds = kRelayIdleTimeoutSeconds;
 };

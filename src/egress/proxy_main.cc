@@ -2,7 +2,7 @@
 // its end of the control pair as descriptor 3, the read end of the claim pipe (one byte in it,
 // Proxy's constructor says why) as descriptor 4 and the allow-list as arguments:
 //   sandbox-egress-proxy [--log] [--allow HOST[:PORT]]... [--resolve HOST:ADDR]...
-//                        [--idle-timeout SECONDS]
+//                        [--numbered NAME]... [--idle-timeout SECONDS]
 // Not meant to be run by hand (--idle-timeout is for tests: the supervisor never passes it).
 #include <signal.h>
 #include <sys/prctl.h>
@@ -49,6 +49,10 @@ int main(int argc, char** argv) {
       long seconds = std::strtol(argv[++i], &end, 10);
       if (*end != '\0' || seconds < 1 || seconds > 86400) return Fail("bad --idle-timeout");
       config.idle_timeout_seconds = static_cast<int>(seconds);
+    } else if (arg == "--numbered" && i + 1 < argc) {
+      std::string name = CanonicalName(argv[++i]);
+      if (name.empty()) return Fail(std::string("bad --numbered ") + argv[i]);
+      config.numbered.push_back(name);
     } else if ((arg == "--allow" || arg == "--resolve") && i + 1 < argc) {
       std::string value = argv[++i];
       if (arg == "--allow") {

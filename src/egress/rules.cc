@@ -157,6 +157,23 @@ bool NameAllowed(const std::vector<HostRule>& rules, std::string_view name) {
   });
 }
 
+bool IsLocalhost(std::string_view name) {
+  constexpr std::string_view kLocalhost = "localhost";
+  return name == kLocalhost || (name.size() > kLocalhost.size() + 1 && name.ends_with(kLocalhost) &&
+                                name[name.size() - kLocalhost.size() - 1] == '.');
+}
+
+std::vector<std::string> NumberedNames(const std::vector<HostRule>& rules) {
+  std::vector<std::string> names;
+  for (const HostRule& rule : rules) {
+    if (rule.subdomains || rule.literal_ip || IsLocalhost(rule.host)) continue;
+    if (std::find(names.begin(), names.end(), rule.host) == names.end()) {
+      names.push_back(rule.host);
+    }
+  }
+  return names;
+}
+
 std::string RuleText(const HostRule& rule) {
   std::string text = rule.subdomains ? "*." + rule.host : rule.host;
   if (rule.literal_ip && rule.host.find(':') != std::string::npos) text = "[" + text + "]";

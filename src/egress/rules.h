@@ -58,6 +58,16 @@ bool Matches(const HostRule& rule, std::string_view name, uint16_t port);
 bool Allowed(const std::vector<HostRule>& rules, std::string_view name, uint16_t port);
 bool NameAllowed(const std::vector<HostRule>& rules, std::string_view name);
 
+/// RFC 6761 6.3: "localhost" and the names beneath it are the job's own loopback, never looked
+/// up. `name` canonical.
+bool IsLocalhost(std::string_view name);
+
+/// The exact names the rules allow (not `*.` rules, address literals nor localhost), each
+/// once, in the rules' order. The supervisor gives them their synthetic numbers before the
+/// run (the first kFirstSyntheticIndex, control.h, and on) and writes them into the job's
+/// /etc/hosts, so that an allowed name resolves without a DNS query (docs/network.md).
+std::vector<std::string> NumberedNames(const std::vector<HostRule>& rules);
+
 /// "example.org:443,80", "*.example.org:8443": how show and messages print a rule.
 std::string RuleText(const HostRule& rule);
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "egress/hosts_file.h"
+
 namespace sandbox::egress {
 namespace {
 
@@ -79,6 +81,35 @@ TEST(EgressRulesTest, Pins) {
             "registry.test:[::1])");
   EXPECT_FALSE(ParsePin("registry.test:example.org"));
   EXPECT_FALSE(ParsePin(":127.0.0.1"));
+}
+
+// Exact names only, each once and in order: their numbers must agree between the job's
+// /etc/hosts, the proxy and the supervisor.
+TEST(EgressRulesTest, NumberedNamesAreTheExactAllowedNamesInOrder) {
+  std::vector<HostRule> rules;
+  for (const char* text : {"b.test:80", "*.wild.test", "10.0.0.1", "a.test", "b.test:443",
+                           "db.localhost", "localhost:8080"}) {
+    auto rule = ParseHostRule(text);
+    ASSERT_TRUE(rule) << text;
+    rules.push_back(*rule);
+  }
+  EXPECT_EQ(NumberedNames(rules), (std::vector<std::string>{"b.test", "a.test"}));
+  EXPECT_TRUE(IsLocalhost("localhost"));
+  EXPECT_TRUE(IsLocalhost("db.localhost"));
+  EXPECT_FALSE(IsLocalhost("notlocalhost"));
+  EXPECT_FALSE(IsLocalhost("localhost.example"));
+}
+
+// Name i at 198.18.0.(2+i), IPv4 only; a name the file maps already keeps its own line (and
+// its number stays reserved: the next name still gets its own).
+TEST(EgressRulesTest, TheHostsFileNamesEachNumberedNameOnce) {
+  std::string base = "127.0.0.1\tlocalhost\n10.1.2.3 MINE.Test  # a profile's own\n::1 localhost";
+  std::string hosts = HostsWithNumberedNames(base, {"a.test", "mine.test", "c.test"});
+  EXPECT_EQ(hosts, base +
+                       "\n# sandbox: the allow-list's names, served through the sandbox's proxy\n"
+                       "198.18.0.2\ta.test\n198.18.0.4\tc.test\n");
+  EXPECT_EQ(HostsWithNumberedNames("", {}), "");
+  EXPECT_EQ(HostsWithNumberedNames("10.0.0.1 a.test\n", {"a.test"}), "10.0.0.1 a.test\n");
 }
 
 }  // namespace

@@ -135,7 +135,13 @@ Result<std::unique_ptr<EgressLink>> EgressLink::Start(const policy::EgressPlan& 
 }
 
 EgressLink::EgressLink(const policy::EgressPlan& plan, std::string path)
-    : plan_(plan), path_(std::move(path)) {}
+    : plan_(plan), path_(std::move(path)) {
+  // Numbered before the run (the job's /etc/hosts has them): a connect to one needs no
+  // lookup, so it may come before the proxy has said anything.
+  for (size_t i = 0; i < plan_.numbered.size(); ++i) {
+    names_[egress::kFirstSyntheticIndex + static_cast<uint32_t>(i)] = plan_.numbered[i];
+  }
+}
 
 EgressLink::~EgressLink() {
   if (proxy_ > 0) {
@@ -202,6 +208,10 @@ std::string EgressLink::SpawnProxy() {
   for (const egress::Pin& pin : plan_.resolve) {
     args.emplace_back("--resolve");
     args.push_back(pin.host + ":" + pin.address);
+  }
+  for (const std::string& name : plan_.numbered) {
+    args.emplace_back("--numbered");
+    args.push_back(name);
   }
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());

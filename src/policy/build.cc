@@ -13,12 +13,15 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 
 #include "common/landlock_abi.h"
 #include "common/rlimits.h"
 #include "common/units.h"
+#include "egress/hosts_file.h"
 #include "policy/environment.h"
 #include "policy/host_probes.h"
 #include "policy/landlock_only.h"
@@ -188,7 +191,43 @@ class PolicyBuilder {
       policy_.mounts_.push_back(std::move(op));
     }
     if (!options_.bwrap && !options_.share_net) ResolveNamesLocallyOnly();
+    if (!policy_.egress_.numbered.empty()) NameAllowedHostsInHostsFile();
     return {};
+  }
+
+  // The allowed names in the job's /etc/hosts (egress/hosts_file.h): into the file the
+  // profile writes there, or into a copy of the host's own where the job would read that.
+  // Elsewhere (a run from flags alone has no /etc) the names resolve through the sandbox's
+  // resolver as before, at the same numbers.
+  void NameAllowedHostsInHostsFile() {
+    constexpr const char* kHosts = "/etc/hosts";
+    const std::vector<std::string>& numbered = policy_.egress_.numbered;
+    // The last mount at or above /etc/hosts decides what the job reads there.
+    MountOp* last = nullptr;
+    for (MountOp& op : policy_.mounts_) {
+      if (op.target == "/" || op.target == kHosts || op.target == "/etc") last = &op;
+    }
+    if (last != nullptr && last->target == kHosts &&
+        (last->kind == MountKind::kFile || last->kind == MountKind::kReadOnlyBindData ||
+         last->kind == MountKind::kBindData)) {
+      last->content = egress::HostsWithNumberedNames(last->content, numbered);
+      return;
+    }
+    if (!ShowsHostsOwn(kHosts, false)) return;
+    // A host's blocklist-sized file is left to the DNS path rather than copied per run.
+    constexpr off_t kMaxCopied = 1 << 20;
+    struct stat st;
+    if (::stat(kHosts, &st) != 0 || st.st_size > kMaxCopied) return;
+    std::ifstream file(kHosts);
+    std::string own((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (file.bad()) return;
+    MountOp op;
+    op.kind = MountKind::kReadOnlyBindData;
+    op.target = kHosts;
+    op.mode = 0644;
+    op.content = egress::HostsWithNumberedNames(own, numbered);
+    op.origin.file = "network allow-list";
+    policy_.mounts_.push_back(std::move(op));
   }
 
   // With no network, a name lookup must fail at once and for good. glibc's "dns" source
@@ -631,6 +670,7 @@ class PolicyBuilder {
       pin->origin = entry.origin;
       egress.resolve.push_back(std::move(*pin));
     }
+    egress.numbered = egress::NumberedNames(egress.allow);
     return {};
   }
 

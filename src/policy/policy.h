@@ -76,6 +76,9 @@ struct EgressPlan {
   Mode mode = Mode::kOff;
   std::vector<egress::HostRule> allow;
   std::vector<egress::Pin> resolve;
+  // egress::NumberedNames(allow): name i has synthetic number kFirstSyntheticIndex + i from the
+  // start, in the job's /etc/hosts, the supervisor's fence and the proxy's resolver alike.
+  std::vector<std::string> numbered;
   bool on() const { return mode != Mode::kOff; }
 };
 

@@ -288,10 +288,10 @@ TEST_F(EgressTest, TheProxyHoldsNoDescriptorOfTheCallers) {
   ASSERT_GE(fd, 0);
   SpawnOptions options = DefaultOptions();
   options.inherit_fds = {{9, fd}};
-  Process run(SandboxArgv({"--profile", Profiles() + "/base.toml", "--allow-host", "registry.test",
-                           "--", "/bin/sh", "-c",
+  Process run(SandboxArgv({"--profile", Profiles() + "/base.toml", "--allow-host",
+                           "*.registry.test", "--", "/bin/sh", "-c",
                            // An answer from the proxy: it is past its start, confined.
-                           "getent hosts registry.test && echo started; sleep 10"}),
+                           "getent hosts pkg.registry.test && echo started; sleep 10"}),
               options);
   ::close(fd);
   ASSERT_TRUE(run.WaitForStdout("started"));
@@ -320,17 +320,19 @@ TEST_F(EgressTest, TheProxyHoldsNoDescriptorOfTheCallers) {
 }
 
 // The proxy starts when the job first needs it: a job that never looks a name up nor connects
-// out runs without one; its first lookup starts it, and is answered.
-TEST_F(EgressTest, TheProxyStartsAtTheJobsFirstLookup) {
+// out runs without one; an exact allowed name is answered from the job's /etc/hosts without
+// it; the first DNS lookup (a name under a `*.` rule) starts it, and is answered.
+TEST_F(EgressTest, TheProxyStartsWhenTheJobFirstNeedsIt) {
   if (!AsRoot()) GTEST_SKIP() << "reads another user's /proc";
   int go[2];
   ASSERT_EQ(::pipe2(go, O_CLOEXEC), 0);
   SpawnOptions options = DefaultOptions();
   options.stdin_fd = go[0];
   Process run(SandboxArgv({"--profile", Profiles() + "/base.toml", "--allow-host", "registry.test",
-                           "--", "/bin/sh", "-c",
-                           "echo up; read line; getent hosts registry.test >/dev/null && "
-                           "echo resolved; sleep 10"}),
+                           "--allow-host", "*.wild.test", "--", "/bin/sh", "-c",
+                           "echo up; read line; getent ahosts registry.test | head -1; echo filed; "
+                           "read line; getent hosts pkg.wild.test >/dev/null && echo resolved; "
+                           "sleep 10"}),
               options);
   ::close(go[0]);
   ASSERT_TRUE(run.WaitForStdout("up"));
@@ -338,13 +340,48 @@ TEST_F(EgressTest, TheProxyStartsAtTheJobsFirstLookup) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(ProxyOf(run.pid()), -1) << "a proxy was started before anything needed it";
   ASSERT_EQ(::write(go[1], "go\n", 3), 3);
+  ASSERT_TRUE(run.WaitForStdout("198.18.0.2      STREAM registry.test\nfiled"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(ProxyOf(run.pid()), -1) << "the hosts file's answer went through the proxy";
+  ASSERT_EQ(::write(go[1], "go\n", 3), 3);
   ::close(go[1]);
   ASSERT_TRUE(run.WaitForStdout("resolved"));
   EXPECT_GT(ProxyOf(run.pid()), 0);
 }
 
+// The exact allowed names are in the job's /etc/hosts at the numbers the sandbox's resolver
+// gives them too (an IPv6 lookup goes there: the file has IPv4 lines only), whether the
+// profile writes /etc/hosts or the job sees the host's own; a name the profile maps itself
+// keeps its address. Names under a `*.` rule resolve through the sandbox's resolver only.
+TEST_F(EgressTest, AllowedNamesAreInTheJobsHostsFile) {
+  if (!HostHas("/usr/bin/python3")) GTEST_SKIP() << "needs /usr/bin/python3";
+  std::string profile =
+      MakeFile("hosts.toml", "extends = \"" + Profiles() +
+                                 "/base.toml\"\n\n[[mount]]\ntype = \"file\"\n"
+                                 "target = \"/etc/hosts\"\n"
+                                 "content = \"127.0.0.1 localhost\\n10.9.8.7 mine.test\\n\"\n");
+  std::string show =
+      "grep -v '^#' /etc/hosts; getent hosts pkg.wild.test; python3 -c \"import socket; "
+      "print(socket.getaddrinfo('registry.test', 80, socket.AF_INET6)[0][4][0])\"";
+  RunResult r = RunSandbox({"--profile", profile, "--allow-host", "mine.test", "--allow-host",
+                            "registry.test:8080", "--allow-host", "*.wild.test", "--allow-host",
+                            "10.0.0.1", "--", "/bin/sh", "-c", show});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out,
+            "127.0.0.1 localhost\n10.9.8.7 mine.test\n198.18.0.3\tregistry.test\n"
+            "fd5b:5b5b::4    pkg.wild.test\nfd5b:5b5b::3\n")
+      << r;
+  // The host's /etc shown to the job: a copy of its /etc/hosts with the names added.
+  RunResult host = RunSandbox({"--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
+                               "--allow-host", "registry.test", "--", "/bin/sh", "-c",
+                               "tail -n 1 /etc/hosts; getent ahosts registry.test | head -1"});
+  EXPECT_EQ(host.exit_code, 0) << host;
+  EXPECT_EQ(host.out, "198.18.0.2\tregistry.test\n198.18.0.2      STREAM registry.test\n") << host;
+}
+
 // A proxy that cannot be started when the job first needs it fails closed: the run says so,
-// the job's lookup fails (its sockets are closed), nothing else changes for the job.
+// the job's lookup and its connect to an allowed name fail (its sockets are closed), nothing
+// else changes for the job.
 TEST_F(EgressTest, AProxyThatCannotStartFailsClosed) {
   std::string dir = MakeDir("lone");
   std::filesystem::copy_file(BinDir() + "/sandbox", dir + "/sandbox");
@@ -352,12 +389,14 @@ TEST_F(EgressTest, AProxyThatCannotStartFailsClosed) {
   std::string fake = dir + "/sandbox-egress-proxy";
   std::ofstream(fake) << "not a program\n";
   ASSERT_EQ(::chmod(fake.c_str(), 0755), 0);
-  RunResult r = RunProcess(AsRunUser({dir + "/sandbox", "--profile", Profiles() + "/base.toml",
-                                      "--allow-host", "registry.test", "--", "/bin/sh", "-c",
-                                      "getent hosts registry.test; echo lookup=$?"}),
-                           DefaultOptions());
+  RunResult r = RunProcess(
+      AsRunUser({dir + "/sandbox", "--profile", Profiles() + "/base.toml", "--allow-host",
+                 "registry.test", "--allow-host", "*.wild.test", "--", "/bin/sh", "-c",
+                 "getent hosts pkg.wild.test; echo lookup=$?; "
+                 "curl --noproxy '*' -sS http://registry.test/ 2>/dev/null; echo connect=$?"}),
+      DefaultOptions());
   EXPECT_EQ(r.exit_code, 0) << r;
-  EXPECT_EQ(r.out, "lookup=2\n") << r;
+  EXPECT_EQ(r.out, "lookup=2\nconnect=7\n") << r;
   EXPECT_NE(r.err.find("sandbox: cannot start the egress proxy " + fake), std::string::npos) << r;
 }
 
