@@ -10,6 +10,7 @@
 #include <string>
 
 #include "app/doctor.h"
+#include "common/canonical_path.h"
 
 namespace sandbox::app::doctor {
 namespace {
@@ -27,8 +28,8 @@ std::string BaseName(const std::string& path) {
 }
 
 std::string RealPath(const std::string& path) {
-  std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
-  return real ? std::string(real.get()) : path;
+  std::string real = CanonicalPath(path);
+  return real.empty() ? path : real;
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "app/report_details.h"
+#include "common/canonical_path.h"
 #include "common/syscalls.h"
 #include "common/write_all.h"
 
@@ -51,10 +52,10 @@ Result<ReportDirectory> OpenReportDirectory(const std::string& path) {
     e.hint = "name a file, e.g. --report out/report.json";
     return e;
   }
-  std::unique_ptr<char, decltype(&std::free)> real(::realpath(dir.c_str(), nullptr), &std::free);
+  std::string real = CanonicalPath(dir);
   ReportDirectory out;
   out.name = name;
-  out.fd.Reset(real ? ::open(real.get(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1);
+  out.fd.Reset(real.empty() ? -1 : ::open(real.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   struct stat st {};
   if (!out.fd || ::fstat(out.fd.get(), &st) != 0) {
     return MakeError("cannot create the report " + path + ": directory " + dir, errno);
@@ -67,7 +68,7 @@ Result<ReportDirectory> OpenReportDirectory(const std::string& path) {
       S_ISDIR(existing.st_mode)) {
     return MakeError("cannot create the report " + path, EISDIR);
   }
-  out.path = real.get();
+  out.path = real;
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include "app/run_registry.h"
 #include "app/subcommands.h"
 #include "cli/parse.h"
+#include "common/canonical_path.h"
 #include "common/exit_status.h"
 
 namespace sandbox::app {
@@ -83,14 +84,11 @@ int StepMain(int argc, char** argv, const launch::ProcessImage& image) {
   if (report_dir.empty()) {
     return Refuse("name a directory for the report outside the checkout: --report-dir DIR");
   }
-  char* real = ::realpath(report_dir.c_str(), nullptr);
+  std::string dir = CanonicalPath(report_dir);
   struct stat st = {};
-  if (real == nullptr || ::stat(real, &st) != 0 || !S_ISDIR(st.st_mode)) {
-    std::free(real);
+  if (dir.empty() || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return Refuse("--report-dir " + report_dir + ": not an existing directory; create it first");
   }
-  std::string dir = real;
-  std::free(real);
   if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0) {
     return Refuse("--report-dir " + dir +
                   ": anyone may write there, so anyone could replace a report; use a directory "

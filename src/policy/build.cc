@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/canonical_path.h"
 #include "common/landlock_abi.h"
 #include "common/rlimits.h"
 #include "common/units.h"
@@ -293,12 +294,11 @@ class PolicyBuilder {
     std::string host = HostPathShownAt(path);
     struct stat link = {};
     if (host.empty() || ::lstat(host.c_str(), &link) != 0 || S_ISLNK(link.st_mode)) return false;
-    std::unique_ptr<char, decltype(&std::free)> shown(::realpath(host.c_str(), nullptr),
-                                                      &std::free);
-    std::unique_ptr<char, decltype(&std::free)> own(::realpath(path.c_str(), nullptr), &std::free);
+    std::string shown = CanonicalPath(host);
+    std::string own = CanonicalPath(path);
     struct stat st = {};
-    return shown && own && std::strcmp(shown.get(), own.get()) == 0 &&
-           ::stat(shown.get(), &st) == 0 && (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
+    return !shown.empty() && shown == own && ::stat(shown.c_str(), &st) == 0 &&
+           (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
   }
 
   // --bind-socket, type = "socket": the job may connect and send to this unix socket though
@@ -326,8 +326,8 @@ class PolicyBuilder {
     std::string path = source;
     if (path.empty()) return MakeError("bind source is empty");
     if (path[0] != '/') path = caller_.cwd + "/" + path;
-    std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
-    if (!real) {
+    std::string real = CanonicalPath(path);
+    if (real.empty()) {
       int err = errno;
       if (optional && (err == ENOENT || err == ENOTDIR)) return std::string();
       // In bwrap mode, bubblewrap's words (scripts match them), and its message has no flag.
@@ -337,7 +337,7 @@ class PolicyBuilder {
       e.path = path;
       return e;
     }
-    return std::string(real.get());
+    return real;
   }
 
   Result<void> BuildEnvironment() {

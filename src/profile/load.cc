@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/canonical_path.h"
 #include "profile/compose.h"
 #include "profile/merge.h"
 
@@ -117,9 +118,8 @@ Result<void> CheckTrusted(const std::string& path, const struct stat& file, uid_
     return e;
   };
   if (auto e = untrusted(path, file)) return *e;
-  std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
-  if (!real) return MakeError("cannot read profile " + path, errno);
-  std::string dir = real.get();
+  std::string dir = CanonicalPath(path);
+  if (dir.empty()) return MakeError("cannot read profile " + path, errno);
   while (dir.size() > 1) {
     dir = DirName(dir);
     struct stat st {};
@@ -238,9 +238,8 @@ ChainFiles LoadChainFiles(std::string_view name_or_path, const HostContext& host
     path = std::move(next).value();
   }
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    std::unique_ptr<char, decltype(&std::free)> real(::realpath(it->path.c_str(), nullptr),
-                                                     &std::free);
-    result.keys.push_back(real ? std::string(real.get()) : it->path);
+    std::string real = CanonicalPath(it->path);
+    result.keys.push_back(real.empty() ? it->path : real);
     result.files.push_back(std::move(*it));
   }
   return result;

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "common/canonical_path.h"
 #include "common/syscalls.h"
 #include "common/unique_fd.h"
 #include "workspace/root.h"
@@ -22,7 +23,7 @@ namespace {
 std::string CanonicalAsFarAsExists(const std::string& path) {
   std::string p = std::filesystem::path(path).lexically_normal().string();
   while (p.size() > 1 && p.back() == '/') p.pop_back();
-  if (std::string real = Canonical(p); !real.empty()) return real;
+  if (std::string real = CanonicalPath(p); !real.empty()) return real;
   size_t slash = p.rfind('/');
   if (slash == std::string::npos || p == "/") return p;
   std::string parent = CanonicalAsFarAsExists(slash == 0 ? "/" : p.substr(0, slash));

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "common/canonical_path.h"
 #include "workspace/caches.h"
 #include "workspace/protect.h"
 
@@ -46,7 +47,7 @@ Result<std::string> FindWorkspace(const cli::WorkspaceRequest& ws, const Context
   if (ws.dir) {
     std::string dir = *ws.dir;
     if (!dir.empty() && dir[0] != '/') dir = context.cwd + "/" + dir;
-    root = Canonical(dir);
+    root = CanonicalPath(dir);
     struct stat st {};
     if (root.empty() || ::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
       Error e = MakeError("--workspace " + *ws.dir + ": not a directory", errno);
@@ -82,7 +83,7 @@ void WatchWorkingDirectories(const std::string& root, const Context& context, La
 
 // A bind's host source as a canonical directory; "" when it is not one (a file, absent).
 std::string HostDirectory(const std::string& source, const std::string& cwd) {
-  std::string dir = Canonical(source[0] == '/' ? source : cwd + "/" + source);
+  std::string dir = CanonicalPath(source[0] == '/' ? source : cwd + "/" + source);
   struct stat st {};
   return !dir.empty() && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? dir : "";
 }
@@ -131,17 +132,17 @@ void WatchSearchPath(const cli::CliOptions& options, const Context& context, Lay
 
 Context Context::FromProcess(const std::string& cwd) {
   Context c;
-  c.cwd = Canonical(cwd);
+  c.cwd = CanonicalPath(cwd);
   if (c.cwd.empty()) c.cwd = cwd;
   c.uid = ::getuid();
   const char* home = std::getenv("HOME");
-  std::string home_dir = Canonical(home != nullptr ? home : "");
+  std::string home_dir = CanonicalPath(home != nullptr ? home : "");
   if (!home_dir.empty()) c.homes.dirs.push_back(home_dir);
   struct passwd pw {};
   struct passwd* found = nullptr;
   char buf[4096];
   if (::getpwuid_r(c.uid, &pw, buf, sizeof(buf), &found) == 0 && found != nullptr) {
-    std::string pw_home = Canonical(pw.pw_dir);
+    std::string pw_home = CanonicalPath(pw.pw_dir);
     if (!pw_home.empty() && pw_home != home_dir) c.homes.dirs.push_back(pw_home);
   }
   // Where git reads the caller's and the system's configuration (git-config(1), FILES).

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "common/canonical_path.h"
 #include "common/unique_fd.h"
 #include "workspace/root.h"
 
@@ -169,7 +170,7 @@ class Protector {
   void LinkedGitDir(const std::string& dot_git) {
     std::string text = Trim(ReadSmallFile(dot_git));
     if (!text.starts_with("gitdir:")) return;
-    std::string gitdir = Canonical(Against(r_.host_dir, Trim(text.substr(7))));
+    std::string gitdir = CanonicalPath(Against(r_.host_dir, Trim(text.substr(7))));
     if (gitdir.empty()) return;
     if (IsAncestorOrSelf(r_.host_dir, gitdir)) {
       Add(gitdir.substr(r_.host_dir.size() + 1), "gitdir");  // bound with the directory
@@ -177,7 +178,7 @@ class Protector {
       return;
     }
     std::string back = Trim(ReadSmallFile(gitdir + "/gitdir"));
-    bool worktree = !back.empty() && Canonical(Against(gitdir, back)) == Canonical(dot_git);
+    bool worktree = !back.empty() && CanonicalPath(Against(gitdir, back)) == CanonicalPath(dot_git);
     bool submodule = false;
     if (!worktree) {
       std::string config = ReadSmallFile(gitdir + "/config", 65536);
@@ -186,7 +187,7 @@ class Protector {
         size_t end = config.find('\n', at);
         std::string wt =
             Trim(config.substr(at + 11, end == std::string::npos ? end : end - at - 11));
-        submodule = Canonical(Against(gitdir, wt)) == r_.host_dir;
+        submodule = CanonicalPath(Against(gitdir, wt)) == r_.host_dir;
       }
     }
     if (!worktree && !submodule) {
@@ -198,7 +199,7 @@ class Protector {
     std::string common = gitdir;
     if (worktree) {
       std::string rel = Trim(ReadSmallFile(gitdir + "/commondir"));
-      if (!rel.empty()) common = Canonical(Against(gitdir, rel));
+      if (!rel.empty()) common = CanonicalPath(Against(gitdir, rel));
       if (common.empty()) common = gitdir;
     }
     repo_configs_ = {common + "/config", gitdir + "/config.worktree"};
@@ -293,7 +294,7 @@ class Protector {
   std::string Inside(const std::string& path) const {
     if (path.empty()) return "";
     std::string rel = Relative(path);
-    return rel.empty() ? Relative(Canonical(path)) : rel;
+    return rel.empty() ? Relative(CanonicalPath(path)) : rel;
   }
 
   // `path` relative to the bound directory without "." or ".." components ("." for the

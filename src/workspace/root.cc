@@ -33,12 +33,6 @@ Error Refused(const std::string& root, const std::string& why) {
 
 }  // namespace
 
-std::string Canonical(const std::string& path) {
-  if (path.empty()) return "";
-  std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
-  return real ? std::string(real.get()) : "";
-}
-
 bool IsAncestorOrSelf(const std::string& dir, const std::string& path) {
   if (dir == "/") return true;
   return path == dir ||

@@ -29,10 +29,6 @@ std::string FindRoot(const std::string& cwd, const Homes& homes, std::string* fo
 /// canonical.
 Result<void> CheckRoot(const std::string& root, const Homes& homes, bool explicit_dir);
 
-/// `path` with every symlink, "." and ".." resolved (realpath(3)); "" when it cannot be
-/// (absent, unreadable, empty).
-std::string Canonical(const std::string& path);
-
 /// True if `dir` is `path` or one of its ancestors (both canonical).
 bool IsAncestorOrSelf(const std::string& dir, const std::string& path);
 
