@@ -214,10 +214,11 @@ class Walker {
       if (slash == std::string::npos) break;
       start = slash + 1;
     }
-    for (const std::string& p : protect_) {
-      trusted |= path == p || (path.size() > p.size() && path.compare(0, p.size(), p) == 0 &&
-                               path[p.size()] == '/');
-    }
+    auto at_or_below = [&path](std::string_view p) {
+      return path == p || (path.size() > p.size() && path.starts_with(p) && path[p.size()] == '/');
+    };
+    for (std::string_view p : kHookManagerPaths) trusted |= at_or_below(p);
+    for (const std::string& p : protect_) trusted |= at_or_below(p);
     if (vcs) c->flags.push_back("vcs");
     if (trusted) c->flags.push_back("protected");
     if (S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0 &&

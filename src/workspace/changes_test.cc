@@ -116,6 +116,9 @@ TEST_F(ChangesTest, SensitiveEntriesAreFlagged) {
   Write("upper/suid", "x", 04755);
   Write("upper/sgid", "x", 02644);
   Write("upper/listed", "x");
+  Mkdir("upper/.config");
+  Write("upper/.config/lefthook-local.yml", "lefthook: x\n");
+  Write("upper/.config/other.yml", "x");
   ASSERT_EQ(::symlink("/home/u/.ssh", (dir_ + "/upper/out").c_str()), 0);
   ASSERT_EQ(::symlink("../../x", (dir_ + "/upper/.git/up").c_str()), 0);
   ASSERT_EQ(::symlink("a/../b", (dir_ + "/upper/in").c_str()), 0);
@@ -137,6 +140,8 @@ TEST_F(ChangesTest, SensitiveEntriesAreFlagged) {
   EXPECT_EQ(c[".git/hooks/pre-commit"].flags, (std::vector<std::string>{"vcs", "exec"}));
   EXPECT_EQ(c[".envrc"].flags, std::vector<std::string>{"protected"});
   EXPECT_EQ(c["listed"].flags, std::vector<std::string>{"protected"});
+  EXPECT_EQ(c[".config/lefthook-local.yml"].flags, std::vector<std::string>{"protected"});
+  EXPECT_TRUE(c[".config/other.yml"].flags.empty());
   EXPECT_EQ(c["suid"].flags, (std::vector<std::string>{"exec", "setuid"}));
   EXPECT_EQ(c["sgid"].flags, std::vector<std::string>{"setgid"});
   EXPECT_EQ(c["linked"].flags, std::vector<std::string>{"hardlink"});

@@ -128,6 +128,7 @@ class Protector {
     std::vector<std::string> names;
     if (!r_.vcs_writable) names.assign(std::begin(kVcsNames), std::end(kVcsNames));
     names.insert(names.end(), std::begin(kTrustedNames), std::end(kTrustedNames));
+    names.insert(names.end(), std::begin(kHookManagerPaths), std::end(kHookManagerPaths));
     for (const std::string& p : r_.protect) names.push_back(p);
     for (const std::string& name : names) {
       if (std::find(r_.unprotect.begin(), r_.unprotect.end(), name) != r_.unprotect.end()) continue;

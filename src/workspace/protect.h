@@ -20,6 +20,43 @@ inline constexpr std::string_view kVcsNames[] = {".git", ".hg", ".svn", ".bzr", 
 inline constexpr std::string_view kTrustedNames[] = {".envrc", ".vscode", ".idea", ".husky",
                                                      ".pre-commit-config.yaml"};
 
+/// What lefthook's git hooks read at every run (lefthook.dev/configuration): its configuration
+/// and the `-local` one merged into it (untracked by design, so a job's never shows in
+/// `git status`), in each format, with or without the dot, and without it under .config/;
+/// and its script directories. A `lefthook` key there names the command every hook runs.
+inline constexpr std::string_view kHookManagerPaths[] = {"lefthook.yml",
+                                                         "lefthook.yaml",
+                                                         "lefthook.toml",
+                                                         "lefthook.json",
+                                                         "lefthook.jsonc",
+                                                         "lefthook-local.yml",
+                                                         "lefthook-local.yaml",
+                                                         "lefthook-local.toml",
+                                                         "lefthook-local.json",
+                                                         "lefthook-local.jsonc",
+                                                         ".lefthook.yml",
+                                                         ".lefthook.yaml",
+                                                         ".lefthook.toml",
+                                                         ".lefthook.json",
+                                                         ".lefthook.jsonc",
+                                                         ".lefthook-local.yml",
+                                                         ".lefthook-local.yaml",
+                                                         ".lefthook-local.toml",
+                                                         ".lefthook-local.json",
+                                                         ".lefthook-local.jsonc",
+                                                         ".config/lefthook.yml",
+                                                         ".config/lefthook.yaml",
+                                                         ".config/lefthook.toml",
+                                                         ".config/lefthook.json",
+                                                         ".config/lefthook.jsonc",
+                                                         ".config/lefthook-local.yml",
+                                                         ".config/lefthook-local.yaml",
+                                                         ".config/lefthook-local.toml",
+                                                         ".config/lefthook-local.json",
+                                                         ".config/lefthook-local.jsonc",
+                                                         ".lefthook",
+                                                         ".lefthook-local"};
+
 struct ProtectRequest {
   std::string host_dir;  // canonical host directory bound writable
   std::string target;    // where it appears inside the sandbox

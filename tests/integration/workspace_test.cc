@@ -111,6 +111,33 @@ TEST_F(WorkspaceTest, HooksInTheWorkTreeNeverRunOnTheHost) {
   EXPECT_FALSE(Exists(marker)) << "a hook the job planted ran on the host";
 }
 
+// lefthook's hooks read its configuration at every run, and merge a `-local` one that is
+// untracked by design: a `lefthook: CMD` or a job written there runs at the host's next
+// commit, with nothing in `git status`. The committed configuration stays read-only; a local
+// one the job creates (at the top or under .config/) and its script directory are moved aside.
+TEST_F(WorkspaceTest, LefthookConfigurationStaysTheHosts) {
+  std::string repo = MakeRepo("proj");
+  RunResult r = Host(repo, {"/bin/sh", "-c", "echo 'pre-commit: {}' > lefthook.yml"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  r = Sandbox(repo, {"--profile", "cc", "--", "/bin/sh", "-c",
+                     "echo 'lefthook: touch /tmp/pwned' >> lefthook.yml || echo refused main; "
+                     "echo 'lefthook: touch /tmp/pwned' > lefthook-local.yml && "
+                     "mkdir -p .config .lefthook-local/pre-commit && "
+                     "echo 'lefthook: x' > .config/lefthook-local.toml && "
+                     "echo 'touch /tmp/pwned' > .lefthook-local/pre-commit/run.sh"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("refused main"), std::string::npos) << r;
+  EXPECT_EQ(ReadHostFile(repo + "/lefthook.yml"), "pre-commit: {}\n");
+  for (const char* planted :
+       {"lefthook-local.yml", ".config/lefthook-local.toml", ".lefthook-local"}) {
+    EXPECT_FALSE(Exists(repo + "/" + planted)) << planted << " was left for the host's hooks";
+    EXPECT_NE(r.err.find("moved it to " + repo + "/" + planted + ".sandbox-moved-"),
+              std::string::npos)
+        << planted << "\n"
+        << r;
+  }
+}
+
 // An active venv puts the checkout's .venv/bin first on the caller's PATH (direnv's PATH_add
 // does the same with bin/): what the job leaves there, the user's shell runs for the name
 // typed. Not moved (an install step may be meant to put it there), but said after the run and
