@@ -210,6 +210,10 @@ void ReportWriter::SetPathShadows(std::vector<report::PathShadowReport> shadows)
   if (report_.workspace) report_.workspace->path_shadows = std::move(shadows);
 }
 
+void ReportWriter::SetToolConfigs(std::vector<report::ToolConfigReport> configs) {
+  if (report_.workspace) report_.workspace->tool_configs = std::move(configs);
+}
+
 void ReportWriter::SetExitCode(int code) { exit_code_ = code; }
 
 void ReportWriter::SetChanges(std::vector<report::ChangeEntry> changes) {

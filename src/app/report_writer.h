@@ -52,6 +52,8 @@ class ReportWriter : public launch::RunObserver {
   void SetMovedAside(std::vector<report::MovedReport> moved);
   /// Records the commands the job left first on the caller's PATH.
   void SetPathShadows(std::vector<report::PathShadowReport> shadows);
+  /// Records the tool configuration the job created or changed.
+  void SetToolConfigs(std::vector<report::ToolConfigReport> configs);
   /// Records the change list of a --workspace overlay run.
   void SetChanges(std::vector<report::ChangeEntry> changes);
   /// The run's exit status when what came after the job changed it (--changes fail, apply).

@@ -284,6 +284,14 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
     }
   }
   if (reporter) reporter->SetPathShadows(std::move(shadows));
+  // Not moved either: builds write some of these legitimately (workspace/tool_configs.h).
+  std::vector<report::ToolConfigReport> configs;
+  for (const workspace::ToolConfigChange& c :
+       workspace::FindToolConfigChanges(layout.tool_configs)) {
+    std::fprintf(stderr, "sandbox: warning: %s\n", workspace::Warning(c).c_str());
+    configs.push_back({c.path, std::string(c.config->tool), c.change});
+  }
+  if (reporter) reporter->SetToolConfigs(std::move(configs));
   // --workspace overlay: what the job's writes amount to, read from the upper layer.
   std::optional<std::vector<report::ChangeEntry>> changes;
   auto listing_started = std::chrono::steady_clock::now();

@@ -44,6 +44,15 @@ void WriteWorkspaceFields(JsonWriter& json, const WorkspaceReport* workspace,
       json.EndObject();
     }
     json.EndArray();
+    json.Key("tool_configs").BeginArray();
+    for (const ToolConfigReport& t : workspace->tool_configs) {
+      json.BeginObject();
+      json.Key("path").String(t.path);
+      json.Key("tool").String(t.tool);
+      json.Key("change").String(t.change);
+      json.EndObject();
+    }
+    json.EndArray();
     json.EndObject();
   }
   json.Key("caches").BeginArray();

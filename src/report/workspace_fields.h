@@ -31,6 +31,13 @@ struct PathShadowReport {
   std::string change;  // "created", "changed"
 };
 
+/// Tool configuration the job created or changed that can name a program the tool runs.
+struct ToolConfigReport {
+  std::string path;
+  std::string tool;    // "cargo", "npm", ...
+  std::string change;  // "created", "changed"
+};
+
 /// One entry of the change list of a --workspace overlay run (docs/workspace.md).
 struct ChangeEntry {
   std::string path;                // relative to the workspace's top level
@@ -53,6 +60,7 @@ struct WorkspaceReport {
   std::vector<ProtectedReport> protected_paths;
   std::vector<MovedReport> moved_aside;
   std::vector<PathShadowReport> path_shadows;
+  std::vector<ToolConfigReport> tool_configs;
 };
 
 struct CacheReport {

@@ -11,6 +11,7 @@
 
 #include "common/unique_fd.h"
 #include "workspace/path_watch.h"
+#include "workspace/tool_configs.h"
 
 namespace sandbox::workspace {
 
@@ -47,6 +48,9 @@ struct Layout {
   /// The caller's PATH and LD_LIBRARY_PATH, with the directories the job could write
   /// (path_watch.h); empty when none lies in a writable bind.
   std::vector<WatchedSearchPath> search_paths;
+  /// Tool configuration that can name a program (tool_configs.h) at the top of each writable
+  /// directory bind and in each directory from the working directory up to the workspace's top.
+  std::vector<ToolConfigState> tool_configs;
   /// Held for the run: the workspace's top level (for the check after it) and cache locks.
   UniqueFd root_fd;
   std::vector<UniqueFd> locks;

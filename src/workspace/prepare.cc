@@ -209,6 +209,7 @@ Result<Layout> Prepare(cli::CliOptions* options, const Context& context) {
 
   // Protected paths of every writable directory bind, caches aside (they are the sandbox's).
   std::vector<cli::MountRequest> read_only;
+  std::vector<std::string> writable_dirs;
   for (const cli::MountRequest& m : mounts) {
     // The workspace overlay too: its protected paths stay read-only binds of the host's own.
     const std::string& source = m.capture_changes ? m.layers[0] : m.source;
@@ -219,9 +220,19 @@ Result<Layout> Prepare(cli::CliOptions* options, const Context& context) {
                            ws.protect,  ws.unprotect, context.git_configs,
                            context.home};
     Protect(request, &layout.protected_paths, &read_only, &layout.notes);
+    writable_dirs.push_back(dir);
   }
   if (!layout.root.empty() && !layout.vcs_writable) {
     WatchWorkingDirectories(layout.root, context, &layout);
+  }
+  if (context.create) {
+    // cargo reads `.cargo/config.toml` in every directory from where it runs up to `/`.
+    if (!layout.root.empty() && IsAncestorOrSelf(layout.root, context.cwd)) {
+      for (std::string d = context.cwd; d != layout.root; d = d.substr(0, d.rfind('/'))) {
+        writable_dirs.push_back(d);
+      }
+    }
+    layout.tool_configs = SnapshotToolConfigs(writable_dirs);
   }
 
   std::vector<cli::MountRequest> cache_mounts;

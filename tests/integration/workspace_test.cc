@@ -188,6 +188,43 @@ TEST_F(WorkspaceTest, CommandsPlantedOnTheCallersPathAreReported) {
   EXPECT_EQ(host.out, "planted\n") << host;
 }
 
+// Tool configuration that names a program the tool runs (cargo's rustc-wrapper, npm's
+// node-options), left where the host's next `cargo build` or `npm test` reads it: not moved
+// (builds write some legitimately), but named after the run and in the report, also when the
+// job hid it from `git status` with a .gitignore of its own, and in a directory between the
+// working directory and the workspace's top (cargo reads every ancestor's).
+TEST_F(WorkspaceTest, ToolConfigurationTheJobLeavesIsNamed) {
+  if (::access(kGit, X_OK) != 0) GTEST_SKIP() << "git is not installed";
+  std::string repo = MakeRepo("proj");
+  RunResult r = Host(repo, {"/bin/sh", "-c",
+                            "mkdir sub && echo 'fund=false' > .npmrc && touch sub/keep && "
+                            "git add .npmrc sub/keep && git commit -qm npmrc"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  std::string report = scratch() + "/home/report.json";
+  r = Sandbox(repo + "/sub",
+              {"--profile", "cc", "--report", report, "--", "/bin/sh", "-c",
+               "mkdir .cargo && echo '*' > .cargo/.gitignore && "
+               "printf '[build]\\nrustc-wrapper = \"./w\"\\n' > .cargo/config.toml && "
+               "echo 'node-options=--require ./x.js' >> ../.npmrc"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find("warning: the job created " + repo +
+                       "/sub/.cargo/config.toml, which cargo reads at its next start there"),
+            std::string::npos)
+      << r;
+  EXPECT_NE(r.err.find("warning: the job changed " + repo + "/.npmrc, which npm reads"),
+            std::string::npos)
+      << r;
+  std::string text = ReadHostFile(report);
+  EXPECT_NE(text.find("\"path\": \"" + repo +
+                      "/sub/.cargo/config.toml\",\n        \"tool\": \"cargo\",\n        "
+                      "\"change\": \"created\""),
+            std::string::npos)
+      << text;
+  // Why it is said: git shows the changed .npmrc, not the new cargo configuration.
+  RunResult status = Host(repo, {kGit, "status", "--short"});
+  EXPECT_EQ(status.out, " M .npmrc\n") << status;
+}
+
 TEST_F(WorkspaceTest, VcsMetadataIsWritableOnlyWhenAskedFor) {
   if (::access(kGit, X_OK) != 0) GTEST_SKIP() << "git is not installed";
   std::string repo = MakeRepo("proj");
