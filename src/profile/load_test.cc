@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/scratch_dir_test.h"
+
 #ifndef SANDBOX_SOURCE_PROFILES
 #error "SANDBOX_SOURCE_PROFILES must name the source tree's profiles/ (tests/CMakeLists.txt)"
 #endif
@@ -17,12 +19,8 @@ namespace sandbox::profile {
 namespace {
 
 // tests/testdata/profiles, found from profiles/ beside it; canonical so messages are tidy.
-std::string Canonical(const std::string& path) {
-  char buf[PATH_MAX];
-  return ::realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
-}
-const std::string kShipped = Canonical(SANDBOX_SOURCE_PROFILES);
-const std::string kData = Canonical(kShipped + "/../tests/testdata/profiles");
+const std::string kShipped = CanonicalPath(SANDBOX_SOURCE_PROFILES);
+const std::string kData = CanonicalPath(kShipped + "/../tests/testdata/profiles");
 
 HostContext TestHost(std::vector<std::string> search_dirs = {}) {
   HostContext host;
@@ -213,30 +211,18 @@ namespace sandbox::profile {
 namespace {
 
 // A private directory of profiles written by the test.
-class ProfileTrustTest : public ::testing::Test {
+class ProfileTrustTest : public ScratchDirTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sandbox-profile-trust.XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = Canonical(tmpl);
-    ASSERT_EQ(::mkdir((dir_ + "/installed").c_str(), 0755), 0);
-    ASSERT_EQ(::mkdir((dir_ + "/config").c_str(), 0755), 0);
-  }
-  void TearDown() override { ASSERT_EQ(std::system(("rm -rf '" + dir_ + "'").c_str()), 0); }
-  void Write(const std::string& rel, const std::string& text, mode_t mode = 0644) {
-    std::string path = dir_ + "/" + rel;
-    FILE* f = std::fopen(path.c_str(), "w");
-    ASSERT_NE(f, nullptr);
-    std::fputs(text.c_str(), f);
-    std::fclose(f);
-    ASSERT_EQ(::chmod(path.c_str(), mode), 0);
+    ScratchDirTest::SetUp();
+    Mkdir("installed");
+    Mkdir("config");
   }
   HostContext Host() {
     HostContext host = TestHost({dir_ + "/config", dir_ + "/installed"});
     host.uid = ::getuid();
     return host;
   }
-  std::string dir_;
 };
 
 TEST_F(ProfileTrustTest, ExtendsFindsItsBaseBesideItBeforeTheCallersConfig) {

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/scratch_dir_test.h"
 #include "common/unique_fd.h"
 #include "report/sha256.h"
 #include "workspace/patch.h"
@@ -21,24 +22,11 @@
 namespace sandbox::workspace {
 namespace {
 
-class ApplyTest : public ::testing::Test {
+class ApplyTest : public ScratchDirTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sandbox-apply-test.XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    for (const char* d : {"checkout", "upper", "outside"}) {
-      ASSERT_EQ(::mkdir((dir_ + "/" + d).c_str(), 0755), 0);
-    }
-  }
-  void TearDown() override {
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-  }
-  void Write(const std::string& rel, const std::string& text, mode_t mode = 0644) {
-    std::string path = dir_ + "/" + rel;
-    std::ofstream(path) << text;
-    ASSERT_EQ(::chmod(path.c_str(), mode), 0) << path;
+    ScratchDirTest::SetUp();
+    for (const char* d : {"checkout", "upper", "outside"}) Mkdir(d);
   }
   std::string Read(const std::string& rel) {
     std::ifstream in(dir_ + "/" + rel);
@@ -69,8 +57,6 @@ class ApplyTest : public ::testing::Test {
     for (const auto& l : lines) out += l + "\n";
     return out;
   }
-
-  std::string dir_;
 };
 
 TEST_F(ApplyTest, AppliesWhatTheJobDidAtomically) {

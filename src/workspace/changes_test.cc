@@ -14,31 +14,20 @@
 #include <map>
 #include <string>
 
+#include "common/scratch_dir_test.h"
 #include "common/unique_fd.h"
 #include "report/sha256.h"
 
 namespace sandbox::workspace {
 namespace {
 
-class ChangesTest : public ::testing::Test {
+class ChangesTest : public ScratchDirTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sandbox-changes-test.XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    ASSERT_EQ(::mkdir((dir_ + "/lower").c_str(), 0755), 0);
-    ASSERT_EQ(::mkdir((dir_ + "/upper").c_str(), 0755), 0);
+    ScratchDirTest::SetUp();
+    Mkdir("lower");
+    Mkdir("upper");
   }
-  void TearDown() override {
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-  }
-  void Write(const std::string& rel, const std::string& text, mode_t mode = 0644) {
-    std::string path = dir_ + "/" + rel;
-    std::ofstream(path) << text;
-    ASSERT_EQ(::chmod(path.c_str(), mode), 0) << path;
-  }
-  void Mkdir(const std::string& rel) { ASSERT_EQ(::mkdir((dir_ + "/" + rel).c_str(), 0755), 0); }
   void Whiteout(const std::string& rel) {
     ASSERT_EQ(::mknod((dir_ + "/" + rel).c_str(), S_IFCHR | 0, makedev(0, 0)), 0) << rel;
   }
@@ -53,8 +42,6 @@ class ChangesTest : public ::testing::Test {
     }
     return by_path;
   }
-
-  std::string dir_;
 };
 
 TEST_F(ChangesTest, AddedModifiedDeletedAndUnchangedCopyUps) {

@@ -10,29 +10,20 @@
 #include <fstream>
 #include <string>
 
+#include "common/scratch_dir_test.h"
 namespace sandbox::workspace {
 namespace {
 
-class PathWatchTest : public ::testing::Test {
+class PathWatchTest : public ScratchDirTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sandbox-path-watch-test.XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    char* real = ::realpath(tmpl, nullptr);
-    dir_ = real;
-    std::free(real);
-    for (const char* d : {"proj", "proj/.venv", "proj/.venv/bin", "sys"}) {
-      ASSERT_EQ(::mkdir((dir_ + "/" + d).c_str(), 0755), 0) << d;
-    }
+    ScratchDirTest::SetUp();
+    for (const char* d : {"proj", "proj/.venv", "proj/.venv/bin", "sys"}) Mkdir(d);
     Command("sys/git");
     Command("sys/pip");
     Command("sys/make");
     Command("proj/.venv/bin/pip");
     Command("proj/.venv/bin/python");
-  }
-  void TearDown() override {
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
   }
   void Command(const std::string& rel, const std::string& text = "#!/bin/sh\n",
                mode_t mode = 0755) {
@@ -47,7 +38,6 @@ class PathWatchTest : public ::testing::Test {
     search.watched = WatchPathDirs(search.dirs, {writable}, {});
     return search;
   }
-  std::string dir_;
 };
 
 TEST_F(PathWatchTest, SearchPathReadsEmptyDotAndRelativeEntriesAgainstTheWorkingDirectory) {

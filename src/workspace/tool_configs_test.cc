@@ -9,29 +9,19 @@
 #include <fstream>
 #include <string>
 
-#include "common/canonical_path.h"
+#include "common/scratch_dir_test.h"
 
 namespace sandbox::workspace {
 namespace {
 
-class ToolConfigsTest : public ::testing::Test {
+class ToolConfigsTest : public ScratchDirTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sandbox-tool-configs-test.XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = CanonicalPath(tmpl);
-    for (const char* d : {"proj", "proj/sub"}) {
-      ASSERT_EQ(::mkdir((dir_ + "/" + d).c_str(), 0755), 0) << d;
-    }
+    ScratchDirTest::SetUp();
+    Mkdir("proj");
+    Mkdir("proj/sub");
     Write("proj/.npmrc", "registry=https://registry.npmjs.org/\n");
     Write("proj/.yarnrc.yml", "nodeLinker: node-modules\n");
-  }
-  void TearDown() override {
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-  }
-  void Write(const std::string& rel, const std::string& text) {
-    std::ofstream(dir_ + "/" + rel) << text;
   }
   std::string Found(const std::vector<ToolConfigChange>& changes) {
     std::string out;
@@ -41,7 +31,6 @@ class ToolConfigsTest : public ::testing::Test {
     }
     return out;
   }
-  std::string dir_;
 };
 
 TEST_F(ToolConfigsTest, NothingTouchedIsNothingFound) {

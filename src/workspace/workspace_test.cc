@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include "common/scratch_dir_test.h"
 #include "workspace/after_run.h"
 #include "workspace/caches.h"
 #include "workspace/prepare.h"
@@ -18,19 +19,9 @@
 namespace sandbox::workspace {
 namespace {
 
-class WorkspaceTest : public ::testing::Test {
+class WorkspaceTest : public ScratchDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sandbox-workspace-test.XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    char* real = ::realpath(tmpl, nullptr);
-    dir_ = real;
-    std::free(real);
-  }
-  void TearDown() override {
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-  }
+  // Makes `rel` and its missing parents; returns its path.
   std::string Mkdir(const std::string& rel) {
     std::string path = dir_ + "/" + rel;
     EXPECT_TRUE(MakeDirs(path));
@@ -46,7 +37,6 @@ class WorkspaceTest : public ::testing::Test {
     }
     return false;
   }
-  std::string dir_;
 };
 
 TEST_F(WorkspaceTest, RootIsTheGitTopLevelAboveTheWorkingDirectory) {
