@@ -71,7 +71,8 @@ Result<std::string> FindWorkspace(const cli::WorkspaceRequest& ws, const Context
 // repository the host's git finds first, so each is watched.
 void WatchWorkingDirectories(const std::string& root, const Context& context, Layout* layout) {
   if (!IsAncestorOrSelf(root, context.cwd) || root == context.cwd) return;
-  for (std::string dir = context.cwd; dir != root; dir = dir.substr(0, dir.rfind('/'))) {
+  for (std::string dir = context.cwd; dir.size() > root.size();
+       dir = dir.substr(0, dir.rfind('/'))) {
     ProtectedPath p;
     p.path = dir + "/.git";
     p.reason = "cwd";
@@ -228,7 +229,8 @@ Result<Layout> Prepare(cli::CliOptions* options, const Context& context) {
   if (context.create) {
     // cargo reads `.cargo/config.toml` in every directory from where it runs up to `/`.
     if (!layout.root.empty() && IsAncestorOrSelf(layout.root, context.cwd)) {
-      for (std::string d = context.cwd; d != layout.root; d = d.substr(0, d.rfind('/'))) {
+      for (std::string d = context.cwd; d.size() > layout.root.size();
+           d = d.substr(0, d.rfind('/'))) {
         writable_dirs.push_back(d);
       }
     }
