@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <optional>
 
@@ -216,12 +215,12 @@ class PolicyBuilder {
     }
     if (!ShowsHostsOwn(kHosts, false)) return;
     // A host's blocklist-sized file is left to the DNS path rather than copied per run.
-    constexpr off_t kMaxCopied = 1 << 20;
-    struct stat st;
-    if (::stat(kHosts, &st) != 0 || st.st_size > kMaxCopied) return;
-    std::ifstream file(kHosts);
-    std::string own((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    if (file.bad()) return;
+    constexpr std::streamsize kMaxCopied = 1 << 20;
+    std::ifstream file(kHosts, std::ios::binary);
+    std::string own(kMaxCopied + 1, '\0');
+    file.read(own.data(), kMaxCopied + 1);
+    if (!file.is_open() || file.bad() || file.gcount() > kMaxCopied) return;
+    own.resize(static_cast<size_t>(file.gcount()));
     MountOp op;
     op.kind = MountKind::kReadOnlyBindData;
     op.target = kHosts;

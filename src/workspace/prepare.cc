@@ -66,13 +66,22 @@ Result<std::string> FindWorkspace(const cli::WorkspaceRequest& ws, const Context
   return root;
 }
 
+// The directories from `cwd` up to, not including, the workspace's top level `root`; none
+// when `cwd` is not below it.
+std::vector<std::string> BelowRootToCwd(const std::string& root, const std::string& cwd) {
+  std::vector<std::string> dirs;
+  if (root.empty() || !IsAncestorOrSelf(root, cwd)) return dirs;
+  for (std::string dir = cwd; dir.size() > root.size(); dir = dir.substr(0, dir.rfind('/'))) {
+    dirs.push_back(dir);
+  }
+  return dirs;
+}
+
 // Directories from the working directory up to the workspace's top level have no `.git`
 // (else the top level would be lower down): one appearing there during the run would be the
 // repository the host's git finds first, so each is watched.
 void WatchWorkingDirectories(const std::string& root, const Context& context, Layout* layout) {
-  if (!IsAncestorOrSelf(root, context.cwd) || root == context.cwd) return;
-  for (std::string dir = context.cwd; dir.size() > root.size();
-       dir = dir.substr(0, dir.rfind('/'))) {
+  for (const std::string& dir : BelowRootToCwd(root, context.cwd)) {
     ProtectedPath p;
     p.path = dir + "/.git";
     p.reason = "cwd";
@@ -228,13 +237,10 @@ Result<Layout> Prepare(cli::CliOptions* options, const Context& context) {
   }
   if (context.create) {
     // cargo reads `.cargo/config.toml` in every directory from where it runs up to `/`.
-    if (!layout.root.empty() && IsAncestorOrSelf(layout.root, context.cwd)) {
-      for (std::string d = context.cwd; d.size() > layout.root.size();
-           d = d.substr(0, d.rfind('/'))) {
-        writable_dirs.push_back(d);
-      }
+    for (std::string& dir : BelowRootToCwd(layout.root, context.cwd)) {
+      writable_dirs.push_back(std::move(dir));
     }
-    layout.tool_configs = SnapshotToolConfigs(writable_dirs);
+    layout.tool_configs = SnapshotToolConfigs(std::move(writable_dirs));
   }
 
   std::vector<cli::MountRequest> cache_mounts;

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 namespace sandbox::workspace {
 namespace {
 
@@ -21,14 +23,13 @@ ToolConfigState Stat(std::string path, const ToolConfig* config) {
 
 }  // namespace
 
-std::vector<ToolConfigState> SnapshotToolConfigs(const std::vector<std::string>& dirs) {
+std::vector<ToolConfigState> SnapshotToolConfigs(std::vector<std::string> dirs) {
+  std::sort(dirs.begin(), dirs.end());
+  dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
   std::vector<ToolConfigState> states;
   for (const std::string& dir : dirs) {
     for (const ToolConfig& config : kToolConfigs) {
-      std::string path = (dir == "/" ? "" : dir) + "/" + std::string(config.path);
-      bool seen = false;
-      for (const ToolConfigState& s : states) seen |= s.path == path;
-      if (!seen) states.push_back(Stat(std::move(path), &config));
+      states.push_back(Stat((dir == "/" ? "" : dir) + "/" + std::string(config.path), &config));
     }
   }
   return states;

@@ -61,9 +61,9 @@ struct ToolConfigChange {
   std::string change;
 };
 
-/// Each kToolConfigs path beneath each of `dirs` (absolute, canonical), as it is now; symlinks
-/// are never followed.
-std::vector<ToolConfigState> SnapshotToolConfigs(const std::vector<std::string>& dirs);
+/// Each kToolConfigs path beneath each of `dirs` (absolute, canonical; one named twice counts
+/// once), as it is now; symlinks are never followed.
+std::vector<ToolConfigState> SnapshotToolConfigs(std::vector<std::string> dirs);
 
 /// After the run: the watched paths the job created or changed.
 std::vector<ToolConfigChange> FindToolConfigChanges(const std::vector<ToolConfigState>& before);
