@@ -93,6 +93,16 @@ void PrintTiming(std::chrono::steady_clock::time_point started, const char* what
   std::fprintf(stderr, "sandbox: %8.3f ms  %s\n", took.count(), what);
 }
 
+// The run is over and everything it says is said. What `return` would still do is free the
+// policy, the plan and the options, and run libc's exit handlers: writes to pages the
+// supervisor still shares copy-on-write with pid 1's image (about 20 faults per run, each
+// 10-25 µs on a shadow-paging VM, on the path between the job's exit and the caller's). None
+// of it has an effect outside this process, so the process ends here instead.
+[[noreturn]] void ExitAfterRun(int code) {
+  std::fflush(nullptr);
+  ::_exit(code);
+}
+
 }  // namespace
 
 int RunJobCommand(int argc, char** argv, const launch::ProcessImage& image) {
@@ -329,9 +339,12 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   }
   bool exec_failed = outcome->kind == report::Outcome::Kind::kExecFailed;
   if (code == kExitSandboxFailure || (exec_failed && g_style.exec_failure_too)) {
-    return g_style.failure_exit;
+    code = g_style.failure_exit;
   }
-  return code;
+  // The destructors that act outside the process, in the order they would have run.
+  registered.reset();  // the registry entry goes
+  reporter.reset();
+  ExitAfterRun(code);
 }
 
 }  // namespace sandbox::app

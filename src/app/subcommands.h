@@ -39,7 +39,8 @@ struct RunStyle {
 };
 
 /// Runs a job from options already parsed (by CLI11, or by the bwrap front end). `observer`,
-/// if given, also sees the run (bwrap's --info-fd).
+/// if given, also sees the run (bwrap's --info-fd). Returns only when the sandbox could not
+/// start; a run that started ends the process with its exit status (app/run.cc, ExitAfterRun).
 int RunWithOptions(const cli::CliOptions& options, const launch::ProcessImage& image,
                    const RunStyle& style, launch::RunObserver* observer = nullptr);
 

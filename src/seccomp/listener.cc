@@ -1,7 +1,9 @@
 #include "seccomp/listener.h"
 
 #include <fcntl.h>
-#include <seccomp.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -55,24 +57,35 @@ Listener::Listener(Settings settings, int proc_dir)
       sockets_(proc_dir, settings_.connectable, settings_.action == Action::kLog,
                settings_.socket_dirs),
       opens_(proc_dir, settings_.action == Action::kLog) {
-  if (seccomp_notify_alloc(&request_, &response_) != 0) {
+  // The kernel's own sizes, which a newer kernel may have grown past this header's: it writes
+  // its whole struct. Asked directly: libseccomp's notify helpers first probe its API level
+  // with a dozen calls, five of them faulting on a null pointer, on every run's start.
+  struct seccomp_notif_sizes sizes {};
+  if (::syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) return;
+  request_size_ = std::max<size_t>(sizes.seccomp_notif, sizeof(seccomp_notif));
+  size_t response_size = std::max<size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp));
+  request_ = static_cast<seccomp_notif*>(std::calloc(1, request_size_));
+  response_ = static_cast<seccomp_notif_resp*>(std::calloc(1, response_size));
+  if (request_ == nullptr || response_ == nullptr) {
+    std::free(request_);
+    std::free(response_);
     request_ = nullptr;
     response_ = nullptr;
   }
 }
 
 Listener::~Listener() {
-  if (request_ != nullptr) seccomp_notify_free(request_, response_);
+  std::free(request_);
+  std::free(response_);
 }
 
 bool Listener::HandleOne(int fd) {
   if (request_ == nullptr) return false;
   // The kernel refuses a request buffer that is not zeroed.
-  std::memset(request_, 0, sizeof(*request_));
-  if (int rc = seccomp_notify_receive(fd, request_); rc != 0) {
+  std::memset(request_, 0, request_size_);
+  if (::ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, request_) != 0) {
     // ENOENT: the caller died (a signal) before we took the call; try the next one.
-    int err = rc == -ECANCELED ? errno : -rc;
-    return err == EINTR || err == ENOENT;
+    return errno == EINTR || errno == ENOENT;
   }
   std::string name = SyscallName(request_->data.arch, request_->data.nr);
   // The socket fence (socket_mediator.h), unless the profile denies the call outright.
@@ -109,7 +122,7 @@ bool Listener::HandleOne(int fd) {
     response_->error = -verdict.error;
   }
   // ENOENT: the caller died meanwhile (a signal); nothing to answer.
-  (void)seccomp_notify_respond(fd, response_);
+  (void)::ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, response_);
   return true;
 }
 
@@ -130,7 +143,8 @@ bool Listener::CountDenial(int fd, const std::string& name) {
     denial.syscall = name;
     denial.first_pid = InnerPid(proc_dir_, static_cast<pid_t>(request_->pid));
     denial.first_comm = Comm(proc_dir_, static_cast<pid_t>(request_->pid));
-    if (seccomp_notify_id_valid(fd, request_->id) != 0) return false;
+    uint64_t id = request_->id;
+    if (::ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) return false;
     known = denials_.insert(denials_.end(), std::move(denial));
   }
   ++known->count;

@@ -68,7 +68,8 @@ class Listener {
   int proc_dir_;
   SocketMediator sockets_;
   OpenMediator opens_;
-  seccomp_notif* request_ = nullptr;
+  seccomp_notif* request_ = nullptr;  // request_size_ bytes
+  size_t request_size_ = 0;
   seccomp_notif_resp* response_ = nullptr;
   std::vector<Denial> denials_;
 };
