@@ -42,7 +42,11 @@ Result<void> CheckPrivateDir(const std::string& dir) {
   } else {
     return {};
   }
-  e.hint = "remove it, or set XDG_RUNTIME_DIR to a directory of your own";
+  // In a sticky /dev/shm or /tmp only its owner (or root) can remove another user's directory.
+  e.hint = st.st_uid != ::getuid() && S_ISDIR(st.st_mode)
+               ? "its owner or root can remove it; or set XDG_RUNTIME_DIR to a directory of "
+                 "your own"
+               : "remove it, or set XDG_RUNTIME_DIR to a directory of your own";
   return e;
 }
 
@@ -74,16 +78,31 @@ std::string GenerateRunName() {
   return text;
 }
 
+std::string FallbackRunDirectoryName(uid_t uid, std::optional<ino_t> user_namespace) {
+  std::string name = "sandbox-" + std::to_string(uid);
+  if (user_namespace && *user_namespace != kInitialUserNamespaceInode) {
+    name += "-userns-" + std::to_string(*user_namespace);
+  }
+  return name;
+}
+
 std::string DefaultRunDirectory() {
   const char* runtime = std::getenv("XDG_RUNTIME_DIR");
   if (runtime != nullptr && runtime[0] == '/') return std::string(runtime) + "/sandbox";
+  // Inside another user namespace (unshare -r, a sandbox sharing the host's /dev), uid N is
+  // not the host's uid N: a nested run as uid 0 would create /dev/shm/sandbox-0, the host
+  // root's directory, owned by whoever started the outer namespace, and root's runs would
+  // refuse it from then on. Runs there get a directory named after their namespace.
+  std::optional<ino_t> user_namespace;
+  struct stat ns;
+  if (::stat("/proc/self/ns/user", &ns) == 0) user_namespace = ns.st_ino;
+  std::string name = FallbackRunDirectoryName(::getuid(), user_namespace);
   // Runtime state belongs on a tmpfs: every run writes its entry and removes it on the way
   // out, and on a journalled /tmp (ext4 here) that costs about 0.3 ms per run, the removal on
   // the exit path, against 0.03 ms on tmpfs. /dev/shm is the tmpfs every Linux has.
-  std::string uid = std::to_string(::getuid());
   struct statfs fs;
-  if (::statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC) return "/dev/shm/sandbox-" + uid;
-  return "/tmp/sandbox-" + uid;
+  if (::statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC) return "/dev/shm/" + name;
+  return "/tmp/" + name;
 }
 
 Result<RunRegistry> RunRegistry::Open() {

@@ -26,9 +26,17 @@ Result<void> CheckRunName(const std::string& name);
 /// Six random hex digits.
 std::string GenerateRunName();
 
-/// $XDG_RUNTIME_DIR/sandbox, else /dev/shm/sandbox-UID when /dev/shm is a tmpfs, else
-/// /tmp/sandbox-UID.
+/// $XDG_RUNTIME_DIR/sandbox, else /dev/shm/NAME when /dev/shm is a tmpfs, else /tmp/NAME,
+/// NAME being FallbackRunDirectoryName() for the caller's uid and user namespace.
 std::string DefaultRunDirectory();
+
+/// The inode number of the initial user namespace's /proc/PID/ns/user (the kernel's
+/// PROC_USER_INIT_INO): fixed, so one stat tells a process whether it is in it.
+inline constexpr ino_t kInitialUserNamespaceInode = 0xEFFFFFFDU;
+
+/// "sandbox-UID" in the initial user namespace (or when /proc cannot tell: nullopt);
+/// "sandbox-UID-userns-INODE" in any other, whose uids are not the host's.
+std::string FallbackRunDirectoryName(uid_t uid, std::optional<ino_t> user_namespace);
 
 class RunRegistry {
  public:

@@ -167,5 +167,14 @@ TEST(RunNameTest, NamesAreCheckedAndGeneratedNamesPass) {
   EXPECT_TRUE(CheckRunName(GenerateRunName()));
 }
 
+// A uid of another user namespace is not the host's: its directory never takes a host uid's
+// name, which it would squat in the shared /dev/shm (tests/integration/enter_test.cc).
+TEST(RunDirectoryTest, AnotherUserNamespaceGetsADirectoryOfItsOwn) {
+  EXPECT_EQ(FallbackRunDirectoryName(0, kInitialUserNamespaceInode), "sandbox-0");
+  EXPECT_EQ(FallbackRunDirectoryName(1000, std::nullopt), "sandbox-1000");
+  EXPECT_EQ(FallbackRunDirectoryName(0, 4026532173), "sandbox-0-userns-4026532173");
+  EXPECT_NE(FallbackRunDirectoryName(0, 4026532173), FallbackRunDirectoryName(0, 4026532174));
+}
+
 }  // namespace
 }  // namespace sandbox::app

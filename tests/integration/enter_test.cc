@@ -579,6 +579,36 @@ TEST_F(EnterTest, NamesAreCheckedAndUnique) {
   RunSandbox({"stop", name_, "--grace", "100ms"});
 }
 
+// In a user namespace of its own (unshare -r: uid 0 there is the run user here, and /dev/shm is
+// the host's), a named run registers in a directory named after that namespace. Before, it
+// took /dev/shm/sandbox-0, the host root's: created it, owned by the run user, so that root's
+// runs refused it from then on; or, when root's existed, was refused itself.
+TEST_F(EnterTest, ARunInAnotherUserNamespaceLeavesTheHostRootsDirectoryAlone) {
+  struct stat shm;
+  if (::stat("/dev/shm", &shm) != 0 || RunDirectoryOf(RunUid()).rfind("/dev/shm/", 0) != 0) {
+    GTEST_SKIP() << "runs do not register in /dev/shm here";
+  }
+  struct stat st;
+  bool root_dir_existed = ::lstat("/dev/shm/sandbox-0", &st) == 0;
+  std::vector<std::string> run = {
+      "/usr/bin/unshare",   "-Ur", "sh", "-c", "\"$0\" \"$@\" && stat -L -c %i /proc/self/ns/user",
+      BinDir() + "/sandbox"};
+  for (const std::string& a : RunArgs({"/sbx/probe", "exit", "0"})) run.push_back(a);
+  RunResult r = RunProcess(AsRunUser(run), DefaultOptions());
+  ASSERT_EQ(r.exit_code, 0) << r;
+  std::vector<std::string> out = Lines(r.out);
+  ASSERT_FALSE(out.empty()) << r;
+  std::string dir = "/dev/shm/sandbox-0-userns-" + out.back();
+  ASSERT_EQ(::lstat(dir.c_str(), &st), 0) << dir << "\n" << r;
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(st.st_uid, RunUid());
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  if (!root_dir_existed) {
+    EXPECT_NE(::lstat("/dev/shm/sandbox-0", &st), 0) << "the nested run created root's directory";
+  }
+  ::rmdir(dir.c_str());
+}
+
 // `sandbox enter` on a terminal: the entered shell gets a pty of the run's own devpts, sized
 // like the caller's, relayed with the caller's terminal in raw mode, whose modes come back.
 
