@@ -42,8 +42,8 @@ Result<void> CheckPrivateDir(const std::string& dir) {
   } else {
     return {};
   }
-  // In a sticky /dev/shm or /tmp only its owner (or root) can remove another user's directory.
-  e.hint = st.st_uid != ::getuid() && S_ISDIR(st.st_mode)
+  // In a sticky /dev/shm or /tmp only its owner (or root) can remove another user's file.
+  e.hint = st.st_uid != ::getuid()
                ? "its owner or root can remove it; or set XDG_RUNTIME_DIR to a directory of "
                  "your own"
                : "remove it, or set XDG_RUNTIME_DIR to a directory of your own";

@@ -58,6 +58,20 @@ TEST_F(RunRegistryTest, RefusesADirectoryOthersCanReachOrASymlink) {
   auto through_link = RunRegistry::OpenAt(link);
   ASSERT_FALSE(through_link);
   EXPECT_NE(through_link.error().message.find("not a directory"), std::string::npos);
+  EXPECT_EQ(through_link.error().hint.find("its owner or root"), std::string::npos);
+}
+
+// Another user's directory in the sticky /dev/shm cannot be removed by the one refused: the
+// hint does not tell them to.
+TEST_F(RunRegistryTest, AnotherUsersDirectoryIsRefusedWithAHintTheyCanFollow) {
+  if (::getuid() != 0) GTEST_SKIP() << "needs root to give a directory to another uid";
+  std::string theirs = dir_ + "/theirs";
+  ASSERT_EQ(::mkdir(theirs.c_str(), 0700), 0);
+  ASSERT_EQ(::chown(theirs.c_str(), 65534, 65534), 0);
+  auto open = RunRegistry::OpenAt(theirs);
+  ASSERT_FALSE(open);
+  EXPECT_NE(open.error().message.find("owned by uid 65534, not by you"), std::string::npos);
+  EXPECT_NE(open.error().hint.find("its owner or root can remove it"), std::string::npos);
 }
 
 TEST_F(RunRegistryTest, AClaimNamesOnlyItsSupervisorAndTheEntryIsPrivate) {
