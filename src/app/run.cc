@@ -341,9 +341,9 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   if (code == kExitSandboxFailure || (exec_failed && g_style.exec_failure_too)) {
     code = g_style.failure_exit;
   }
-  // The destructors that act outside the process, in the order they would have run.
-  registered.reset();  // the registry entry goes
-  reporter.reset();
+  // The one destructor that acts outside the process: the registry entry goes. (The report is
+  // written and its descriptor closes with the process.)
+  registered.reset();
   ExitAfterRun(code);
 }
 

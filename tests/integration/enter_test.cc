@@ -584,8 +584,7 @@ TEST_F(EnterTest, NamesAreCheckedAndUnique) {
 // took /dev/shm/sandbox-0, the host root's: created it, owned by the run user, so that root's
 // runs refused it from then on; or, when root's existed, was refused itself.
 TEST_F(EnterTest, ARunInAnotherUserNamespaceLeavesTheHostRootsDirectoryAlone) {
-  struct stat shm;
-  if (::stat("/dev/shm", &shm) != 0 || RunDirectoryOf(RunUid()).rfind("/dev/shm/", 0) != 0) {
+  if (RunDirectoryOf(RunUid()).rfind("/dev/shm/", 0) != 0) {
     GTEST_SKIP() << "runs do not register in /dev/shm here";
   }
   struct stat st;
