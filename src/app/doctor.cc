@@ -2,7 +2,6 @@
 // run works here (user namespaces and a fresh proc), 1 otherwise.
 #include "app/doctor.h"
 
-#include <pwd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 #include <string>
 
 #include "app/subcommands.h"
+#include "common/passwd.h"
 #include "report/json_writer.h"
 
 namespace sandbox::app {
@@ -36,13 +36,8 @@ int LandlockAbiOrError() {
 }
 
 std::string UserName(uid_t uid) {
-  struct passwd entry;
-  struct passwd* found = nullptr;
-  char buffer[4096];
-  if (::getpwuid_r(uid, &entry, buffer, sizeof(buffer), &found) != 0 || found == nullptr) {
-    return "";
-  }
-  return found->pw_name;
+  auto entry = PasswdEntryOf(uid);
+  return entry ? entry->name : "";
 }
 
 // The running binary (AppArmor attaches profiles to its real path), and the drop-in installed

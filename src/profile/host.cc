@@ -1,10 +1,10 @@
 // HostContext::FromProcess: the real machine's values for ${VARS} and the search path.
-#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <memory>
 
+#include "common/passwd.h"
 #include "profile/spec.h"
 
 extern char** environ;
@@ -24,13 +24,11 @@ HostContext HostContext::FromProcess(const std::vector<std::string>& installed_d
     host.env.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
   }
   // $HOME wins over the passwd entry, as for the shell; the user name comes from passwd
-  // (who we are), $USER only when there is no entry.
-  struct passwd pw {};
-  struct passwd* found = nullptr;
-  std::vector<char> buf(16384);
-  if (::getpwuid_r(host.uid, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr) {
-    host.user = found->pw_name;
-    host.home = found->pw_dir;
+  // (who we are), $USER only when there is no entry (a directory-service user: PasswdEntryOf
+  // reads the passwd file, not NSS).
+  if (auto entry = PasswdEntryOf(host.uid)) {
+    host.user = std::move(entry->name);
+    host.home = std::move(entry->home);
   }
   if (auto it = host.env.find("HOME"); it != host.env.end() && !it->second.empty()) {
     host.home = it->second;

@@ -1,7 +1,6 @@
 #include "workspace/prepare.h"
 
 #include <fcntl.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +8,7 @@
 #include <cstdlib>
 
 #include "common/canonical_path.h"
+#include "common/passwd.h"
 #include "workspace/caches.h"
 #include "workspace/protect.h"
 
@@ -148,11 +148,8 @@ Context Context::FromProcess(const std::string& cwd) {
   const char* home = std::getenv("HOME");
   std::string home_dir = CanonicalPath(home != nullptr ? home : "");
   if (!home_dir.empty()) c.homes.dirs.push_back(home_dir);
-  struct passwd pw {};
-  struct passwd* found = nullptr;
-  char buf[4096];
-  if (::getpwuid_r(c.uid, &pw, buf, sizeof(buf), &found) == 0 && found != nullptr) {
-    std::string pw_home = CanonicalPath(pw.pw_dir);
+  if (auto entry = PasswdEntryOf(c.uid)) {
+    std::string pw_home = CanonicalPath(entry->home);
     if (!pw_home.empty() && pw_home != home_dir) c.homes.dirs.push_back(pw_home);
   }
   // Where git reads the caller's and the system's configuration (git-config(1), FILES).
