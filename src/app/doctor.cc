@@ -35,9 +35,11 @@ int LandlockAbiOrError() {
   return abi < 0 ? -errno : static_cast<int>(abi);
 }
 
+// As for ${USER}: the passwd file's name, else $USER (a directory-service user).
 std::string UserName(uid_t uid) {
-  auto entry = PasswdEntryOf(uid);
-  return entry ? entry->name : "";
+  if (auto entry = PasswdEntryOf(uid)) return entry->name;
+  const char* user = std::getenv("USER");
+  return user != nullptr ? user : "";
 }
 
 // The running binary (AppArmor attaches profiles to its real path), and the drop-in installed
