@@ -1,7 +1,14 @@
 #include "launch/run_state.h"
 
 #include <gtest/gtest.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <string>
 
 namespace sandbox::launch {
 namespace {
@@ -88,6 +95,36 @@ TEST(RunStateTest, EnteredPlanHasTheRunsJobSide) {
 TEST(RunStateTest, StartTimeNamesALiveProcess) {
   EXPECT_GT(ProcessStartTime(::getpid()), 0u);
   EXPECT_EQ(ProcessStartTime(0x3fffffff), 0u);
+}
+
+// A command name with spaces and parentheses (a job can call itself anything) still gives
+// the 22nd field, the same one a plain split after the last ')' finds.
+TEST(RunStateTest, StartTimeSurvivesAHostileCommandName) {
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::prctl(PR_SET_NAME, "a) 1 2 (b) 3", 0, 0, 0);
+    char byte = 0;
+    (void)!::write(ready[1], &byte, 1);
+    ::pause();
+    ::_exit(0);
+  }
+  char byte;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+  std::ifstream in("/proc/" + std::to_string(child) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string field;
+  for (int i = 3; i <= 22; ++i) fields >> field;
+  EXPECT_NE(line.find("(a) 1 2 (b) 3)"), std::string::npos) << line;
+  EXPECT_EQ(ProcessStartTime(child), std::stoull(field));
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  ::close(ready[0]);
+  ::close(ready[1]);
 }
 
 }  // namespace
