@@ -1,7 +1,7 @@
 // The caller's passwd entry, read from the passwd file itself rather than through NSS.
 // The sandbox is linked statically (docs/performance.md, "Start-up, sixth look"), and glibc's
 // NSS would then dlopen service modules that must match the glibc it was linked against
-// (docs/design-decisions.md, "The caller's passwd entry"). Parent side only.
+// (docs/design-decisions.md, "Start-up: one static binary"). Parent side only.
 #ifndef SANDBOX_COMMON_PASSWD_H_
 #define SANDBOX_COMMON_PASSWD_H_
 
