@@ -1,8 +1,9 @@
 #include "egress/connection.h"
 
 #include <event2/event.h>
-#include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,15 +17,15 @@ namespace sandbox::egress {
 namespace {
 
 constexpr size_t kMaxTlsHead = 16384 + 5 + 256;  // one TLS record holding the ClientHello
-constexpr size_t kChunk = 1024 * 1024;           // bytes per splice(2), at most
-// A pump's pipe starts at the kernel's default (64 KiB) and grows to kBulkPipeSize once it has
-// moved kBulkAfter bytes: a bulk transfer then needs a quarter of the splices and wake-ups,
-// while the many small connections of a build stay small. The kernel counts every pipe's
-// buffer against the user (pipe-user-pages-soft, 64 MiB by default; beyond it new pipes get
-// two pages and cannot grow), so 1 MiB for every pipe would have left a few dozen relays
-// with real pipes.
-constexpr int kBulkPipeSize = 1024 * 1024;  // pipe-max-size by default
-constexpr uint64_t kBulkAfter = 4 * 1024 * 1024;
+// Why a copy through the proxy's memory and not splice(2) through a pipe (which never copies):
+// measured on a 2-vCPU VM (docs/performance.md, "Issue 17, fifth pass"), a relay that reads
+// what has arrived into a multi-MiB buffer and writes it out moves a loopback download at
+// 0.8x or more of the direct transfer, splice at 0.6-0.7x: a pipe holds at most 1 MiB
+// (pipe-max-size, unprivileged), so each wake-up moved less, and every spliced page's
+// reference count is shared by the server, the proxy and the client on different CPUs. A
+// step reads no more than `to` can take (its send buffer less what it holds), so it sends all
+// it read and the buffer can be shared: the proxy's memory does not grow with connections.
+constexpr size_t kFallbackStep = 64 * 1024;
 constexpr int kRoundsPerEvent = 16;  // then other connections get their turn
 
 void CloseFd(int* fd) {
@@ -41,6 +42,20 @@ void FreeEvent(event** e) {
 std::string CanonicalHost(const std::string& host) {
   std::string address = CanonicalAddress(host);
   return address.empty() ? CanonicalName(host) : address;
+}
+
+// How many bytes `socket` takes now: its send buffer less the bytes it holds (sent and not
+// yet acknowledged, or not yet sent), at most the relay buffer; 0 when full.
+size_t SendRoom(int socket) {
+  int buffer = 0;
+  socklen_t size = sizeof(buffer);
+  int queued = 0;
+  if (::getsockopt(socket, SOL_SOCKET, SO_SNDBUF, &buffer, &size) != 0 ||
+      ::ioctl(socket, SIOCOUTQ, &queued) != 0) {
+    return kFallbackStep;  // not a TCP socket's answer: a step the kernel takes or refuses
+  }
+  if (queued >= buffer) return 0;
+  return std::min(static_cast<size_t>(buffer - queued), Proxy::kRelayBufferSize);
 }
 
 }  // namespace
@@ -62,8 +77,6 @@ Connection::~Connection() {
   for (Pump* p : {&up_, &down_}) {
     FreeEvent(&p->readable);
     FreeEvent(&p->writable);
-    CloseFd(&p->pipe[0]);
-    CloseFd(&p->pipe[1]);
   }
   CloseFd(&upstream_);
   CloseFd(&client_);
@@ -95,10 +108,10 @@ void Connection::OnHeadDeadline(int, short, void* arg) {
 
 void Connection::OnIdleCheck(int, short, void* arg) {
   auto* self = static_cast<Connection*>(arg);
-  // Bytes written out plus bytes read in (moved + in_pipe is what was read), both ways: it
+  // Bytes written out plus bytes read in (moved + pending is what was read), both ways: it
   // changes whenever either side makes progress.
   uint64_t moved = 0;
-  for (const Pump* p : {&self->up_, &self->down_}) moved += 2 * p->moved + p->in_pipe;
+  for (const Pump* p : {&self->up_, &self->down_}) moved += 2 * p->moved + p->pending.size();
   if (moved != self->moved_at_check_) {
     self->moved_at_check_ = moved;
     self->idle_checks_ = 0;
@@ -325,10 +338,6 @@ void Connection::StartRelay() {
   down_.from = upstream_;
   down_.to = client_;
   for (Pump* p : {&up_, &down_}) {
-    if (::pipe2(p->pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
-      Finish();
-      return;
-    }
     p->readable =
         event_new(proxy_->base(), p->from, EV_READ | EV_PERSIST, &Connection::OnPump, this);
     p->writable =
@@ -372,25 +381,6 @@ void Connection::Step(Pump* p) {
       p->pending.erase(0, static_cast<size_t>(n));
       continue;
     }
-    if (p->in_pipe > 0) {
-      ssize_t n = ::splice(p->pipe[0], nullptr, p->to, nullptr, p->in_pipe,
-                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-      if (n < 0) {
-        if (errno == EAGAIN || errno == EINTR) {
-          event_add(p->writable, nullptr);
-          return;
-        }
-        Finish();
-        return;
-      }
-      p->in_pipe -= static_cast<size_t>(n);
-      p->moved += static_cast<uint64_t>(n);
-      if (!p->bulk && p->moved >= kBulkAfter) {
-        p->bulk = true;
-        (void)::fcntl(p->pipe[1], F_SETPIPE_SZ, kBulkPipeSize);  // stays small if refused
-      }
-      continue;
-    }
     if (p->eof) {
       ::shutdown(p->to, SHUT_WR);
       p->done = true;
@@ -401,8 +391,13 @@ void Connection::Step(Pump* p) {
       event_add(p->readable, nullptr);  // level-triggered: comes back at once if more is there
       return;
     }
-    ssize_t n =
-        ::splice(p->from, nullptr, p->pipe[1], nullptr, kChunk, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    size_t room = SendRoom(p->to);
+    if (room == 0) {
+      event_add(p->writable, nullptr);
+      return;
+    }
+    char* buffer = proxy_->relay_buffer();
+    ssize_t n = ::recv(p->from, buffer, room, MSG_DONTWAIT);
     if (n == 0) {
       p->eof = true;
       continue;
@@ -415,7 +410,18 @@ void Connection::Step(Pump* p) {
       Finish();  // a reset: both sides go
       return;
     }
-    p->in_pipe += static_cast<size_t>(n);
+    ssize_t sent = ::send(p->to, buffer, static_cast<size_t>(n), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent < 0) {
+      if (errno != EAGAIN && errno != EINTR) {
+        Finish();
+        return;
+      }
+      sent = 0;
+    }
+    p->moved += static_cast<uint64_t>(sent);
+    // The estimate of `to`'s room counts payload, the kernel its buffers' overhead too: the
+    // few bytes it did not take wait here.
+    if (sent < n) p->pending.assign(buffer + sent, static_cast<size_t>(n - sent));
   }
 }
 

@@ -1,7 +1,7 @@
 // One connection the job made to the proxy, from its first bytes to the end of the relay: the
 // head is read and checked (TLS server name, HTTP Host, CONNECT target), the destination
-// resolved on the host side and connected to, then both directions are moved with splice(2)
-// through a pipe each, never through the proxy's memory.
+// resolved on the host side and connected to, then both directions are relayed through the
+// proxy's shared buffer, each step reading no more than the other side can take at once.
 #ifndef SANDBOX_EGRESS_CONNECTION_H_
 #define SANDBOX_EGRESS_CONNECTION_H_
 
@@ -37,19 +37,17 @@ class Connection {
 
  private:
   enum class State { kHead, kTunnelHead, kResolving, kConnecting, kRelay, kDone };
-  // One direction: bytes from `from` through the pipe to `to`.
+  // One direction: bytes from `from` to `to`.
   struct Pump {
     int from = -1;
     int to = -1;
-    int pipe[2] = {-1, -1};
-    size_t in_pipe = 0;
     bool eof = false;
     bool done = false;
-    bool bulk = false;  // its pipe was grown (connection.cc)
     uint64_t moved = 0;
     event* readable = nullptr;  // on `from`
     event* writable = nullptr;  // on `to`
-    std::string pending;        // bytes already read (the head) to send first
+    // Bytes read and not yet sent: the head, or what `to` did not take of a step's read.
+    std::string pending;
   };
 
   static void OnClientHead(int fd, short what, void* self);

@@ -102,6 +102,12 @@ Proxy::Proxy(ProxyConfig config, int control, int claim)
   for (const std::string& name : config_.numbered) index_of_name_.emplace(name, next_index_++);
 }
 
+char* Proxy::relay_buffer() {
+  // Not zeroed (make_unique_for_overwrite): untouched pages cost no memory.
+  if (!relay_buffer_) relay_buffer_ = std::make_unique_for_overwrite<char[]>(kRelayBufferSize);
+  return relay_buffer_.get();
+}
+
 Proxy::~Proxy() {
   connections_.clear();
   closed_.clear();

@@ -4,7 +4,8 @@
 // whether it may leave: DNS answers for allowed names only, transparent connections the
 // supervisor's socket fence routed here, and explicit ones (HTTP CONNECT, absolute-URI HTTP)
 // from programs that honour HTTP(S)_PROXY; the TLS server name or HTTP Host must be the name
-// allowed. Allowed connections are relayed with splice(2). One libevent loop, one thread.
+// allowed. Allowed connections are relayed through one buffer the proxy's connections share
+// (connection.cc says why not splice). One libevent loop, one thread.
 #ifndef SANDBOX_EGRESS_PROXY_H_
 #define SANDBOX_EGRESS_PROXY_H_
 
@@ -75,6 +76,11 @@ class Proxy {
   void Close(Connection* connection);
   /// The route the supervisor registered for the peer (the job's socket) at `port`, taken.
   std::optional<std::pair<std::string, uint16_t>> TakeRoute(bool v6, uint16_t port);
+  /// The relay's scratch buffer, kRelayBufferSize bytes, shared by every connection: one
+  /// thread, and a relay step sends what it read before it returns (connection.cc). Its pages
+  /// are touched only as far as a step fills it.
+  char* relay_buffer();
+  static constexpr size_t kRelayBufferSize = 4 * 1024 * 1024;
 
  private:
   static void OnControl(int fd, short what, void* self);
@@ -108,6 +114,7 @@ class Proxy {
   std::map<std::pair<std::string, uint16_t>, Counters> destinations_;
   std::map<Connection*, std::unique_ptr<Connection>> connections_;
   std::vector<std::unique_ptr<Connection>> closed_;  // freed once the callback returned
+  std::unique_ptr<char[]> relay_buffer_;               // made at the first relay step
   event* reap_event_ = nullptr;
   int dns_streams_ = 0;  // DnsStream objects alive (proxy.cc)
   int spare_fd_ = -1;    // held for ShedOne: a descriptor to give back when none is left
