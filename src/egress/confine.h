@@ -1,7 +1,7 @@
 // The proxy's own confinement, applied once its sockets and resolver configuration are open:
 // no filesystem (Landlock handling every right with no rule, and no open(2) at all in its
 // seccomp filter), no signals or ptrace out of its domain, and an allow-list seccomp filter of
-// the calls an event loop, splice relay and DNS client need.
+// the calls an event loop, a relay and a DNS client need.
 #ifndef SANDBOX_EGRESS_CONFINE_H_
 #define SANDBOX_EGRESS_CONFINE_H_
 

@@ -114,7 +114,7 @@ class Proxy {
   std::map<std::pair<std::string, uint16_t>, Counters> destinations_;
   std::map<Connection*, std::unique_ptr<Connection>> connections_;
   std::vector<std::unique_ptr<Connection>> closed_;  // freed once the callback returned
-  std::unique_ptr<char[]> relay_buffer_;               // made at the first relay step
+  std::unique_ptr<char[]> relay_buffer_;             // made at the first relay step
   event* reap_event_ = nullptr;
   int dns_streams_ = 0;  // DnsStream objects alive (proxy.cc)
   int spare_fd_ = -1;    // held for ShedOne: a descriptor to give back when none is left

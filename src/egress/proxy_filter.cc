@@ -64,8 +64,6 @@ Result<std::vector<sock_filter>> CompileProxyFilter() {
       "writev",
       "close",
       "fcntl",
-      "pipe2",
-      "splice",
       "dup",
       "accept",
       "accept4",

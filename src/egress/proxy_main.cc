@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
       return Fail("unknown argument " + arg);
     }
   }
-  // Each relayed connection holds two sockets and two pipes.
+  // Each relayed connection holds two sockets.
   struct rlimit files;
   if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
     files.rlim_cur = files.rlim_max;

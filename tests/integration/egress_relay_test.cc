@@ -129,9 +129,8 @@ TEST_F(EgressRelayTest, ABulkDownloadArrivesWholeEitherWay) {
     SCOPED_TRACE(transparent ? "transparent" : "through the proxy variables");
     std::vector<std::string> curl = {"curl", "-sS", "http://registry.test:" + port + "/big"};
     if (transparent) curl.insert(curl.begin() + 1, {"--noproxy", "*"});
-    RunResult r =
-        Run({"--allow-host", "registry.test:" + port, "--resolve", "registry.test:127.0.0.1"},
-            curl);
+    RunResult r = Run(
+        {"--allow-host", "registry.test:" + port, "--resolve", "registry.test:127.0.0.1"}, curl);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out.size(), body.size());
     EXPECT_TRUE(r.out == body) << "the download differs from what the server sent";
