@@ -15,8 +15,8 @@
 #include <string>
 #include <thread>
 
+#include "egress_fixture.h"
 #include "host_server.h"
-#include "profile_fixture.h"
 
 namespace sandbox::testing {
 namespace {
@@ -85,32 +85,13 @@ std::string PseudoRandomBytes(size_t size) {
   return bytes;
 }
 
-class EgressRelayTest : public ProfileFixture {
+class EgressRelayTest : public EgressFixture {
  protected:
   void SetUp() override {
-    ProfileFixture::SetUp();
+    EgressFixture::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    if (!HostHas("/usr/bin/curl")) GTEST_SKIP() << "needs curl";
     if (!HostHas("/usr/bin/python3")) GTEST_SKIP() << "needs /usr/bin/python3";
-    out_dir_ = MakeDir("out", /*job_writable=*/true);
   }
-
-  RunResult Run(const std::vector<std::string>& flags, const std::vector<std::string>& command) {
-    std::vector<std::string> args = {"--profile", Profiles() + "/base.toml", "--report", Report()};
-    args.insert(args.end(), flags.begin(), flags.end());
-    args.emplace_back("--");
-    args.insert(args.end(), command.begin(), command.end());
-    return RunSandbox(args);
-  }
-  std::string Report() const { return out_dir_ + "/report.json"; }
-  RunResult Check(const std::vector<std::string>& expect) {
-    std::vector<std::string> argv = {"/usr/bin/env", "python3", SANDBOX_CHECK_REPORT,
-                                     SANDBOX_REPORT_SCHEMA, Report()};
-    for (const std::string& e : expect) argv.insert(argv.end(), {"--expect", e});
-    return RunProcess(argv, DefaultOptions());
-  }
-
-  std::string out_dir_;
 };
 
 // 24 MiB (many of the relay's steps, each bounded by the job's side) through the proxy

@@ -22,8 +22,8 @@
 #include <string>
 #include <thread>
 
+#include "egress_fixture.h"
 #include "host_server.h"
-#include "profile_fixture.h"
 
 namespace sandbox::testing {
 namespace {
@@ -58,33 +58,7 @@ pid_t ProxyOf(pid_t supervisor) {
   return -1;
 }
 
-class EgressTest : public ProfileFixture {
- protected:
-  void SetUp() override {
-    ProfileFixture::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    if (!HostHas("/usr/bin/curl")) GTEST_SKIP() << "needs curl";
-    out_dir_ = MakeDir("out", /*job_writable=*/true);
-  }
-
-  // sandbox --profile base --report R FLAGS... -- COMMAND
-  RunResult Run(const std::vector<std::string>& flags, const std::vector<std::string>& command) {
-    std::vector<std::string> args = {"--profile", Profiles() + "/base.toml", "--report", Report()};
-    args.insert(args.end(), flags.begin(), flags.end());
-    args.emplace_back("--");
-    args.insert(args.end(), command.begin(), command.end());
-    return RunSandbox(args);
-  }
-  std::string Report() const { return out_dir_ + "/report.json"; }
-  RunResult Check(const std::vector<std::string>& expect) {
-    std::vector<std::string> argv = {"/usr/bin/env", "python3", SANDBOX_CHECK_REPORT,
-                                     SANDBOX_REPORT_SCHEMA, Report()};
-    for (const std::string& e : expect) argv.insert(argv.end(), {"--expect", e});
-    return RunProcess(argv, DefaultOptions());
-  }
-
-  std::string out_dir_;
-};
+class EgressTest : public EgressFixture {};
 
 // curl told to ignore every proxy variable still reaches the allowed name (the socket fence
 // routes it to the proxy), and the report counts the connection and its bytes.
