@@ -49,7 +49,7 @@ class EchoServer {
       if (::poll(&ready, 1, 50) > 0) client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
     }
     if (client < 0) return;
-    static char buffer[1 << 16];
+    char buffer[1 << 16];
     for (;;) {
       ssize_t n = ::recv(client, buffer, sizeof(buffer), 0);
       if (n <= 0) break;
@@ -101,11 +101,7 @@ TEST_F(EgressRelayTest, ABulkDownloadArrivesWholeEitherWay) {
   const std::string body = PseudoRandomBytes(24 << 20);
   HostServer server(body);
   std::string port = std::to_string(server.port());
-  std::string reply_size = std::to_string(
-      std::string("HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
-                  "\r\nConnection: close\r\n\r\n")
-          .size() +
-      body.size());
+  std::string reply_size = std::to_string(HostServer::ReplyTo(body).size());
   for (bool transparent : {false, true}) {
     SCOPED_TRACE(transparent ? "transparent" : "through the proxy variables");
     std::vector<std::string> curl = {"curl", "-sS", "http://registry.test:" + port + "/big"};

@@ -91,8 +91,7 @@ TEST_F(EgressTest, AJobServedJustBeforeItExitsIsCounted) {
           {"curl", "-sS", "http://registry.test:" + port + "/pkg"});
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, body) << r;
-  std::string reply = "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
-                      "\r\nConnection: close\r\n\r\n" + body;
+  std::string reply = HostServer::ReplyTo(body);
   RunResult check = Check(
       {R"(network.destinations.0.host="registry.test")", "network.destinations.0.connections=1",
        "network.destinations.0.bytes_received=" + std::to_string(reply.size())});

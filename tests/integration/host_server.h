@@ -55,6 +55,11 @@ class HostServer {
   }
   int port() const { return port_; }
   int connections() const { return connections_; }
+  /// The whole reply the server sends for `body`: what the proxy counts as bytes received.
+  static std::string ReplyTo(const std::string& body) {
+    return "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\nConnection: close\r\n\r\n" + body;
+  }
 
  private:
   void Serve() {
@@ -68,8 +73,7 @@ class HostServer {
       timeval timeout = {5, 0};
       ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
       (void)::recv(client, request, sizeof(request), 0);
-      std::string reply = "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body_.size()) +
-                          "\r\nConnection: close\r\n\r\n" + body_;
+      std::string reply = ReplyTo(body_);
       (void)::send(client, reply.data(), reply.size(), MSG_NOSIGNAL);
       ::close(client);
     }
