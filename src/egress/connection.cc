@@ -22,9 +22,13 @@ constexpr size_t kMaxTlsHead = 16384 + 5 + 256;  // one TLS record holding the C
 // what has arrived into a multi-MiB buffer and writes it out moved a loopback download 15-30 %
 // faster than splice in every paired run: a pipe holds at most 1 MiB (pipe-max-size,
 // unprivileged), so each wake-up moved less, and every spliced page's reference count is
-// shared by the server, the proxy and the client on different CPUs. A
-// step reads no more than `to` can take (its send buffer less what it holds), so it sends all
-// it read and the buffer can be shared: the proxy's memory does not grow with connections.
+// shared by the server, the proxy and the client on different CPUs.
+// Why one bulk buffer held by one direction at a time (sixth pass): reading everything waiting,
+// not just what the other side can take at once, moved a download 12-20 % faster again (fewer,
+// larger reads from the server's side); what the other side does not take waits in the buffer,
+// where it was read, so the proxy's memory stays one bulk buffer and one step buffer however
+// many connections it relays. The other directions meanwhile read no more than their other
+// side can take (SendRoom), into the step buffer, and send it at once.
 constexpr size_t kFallbackStep = 64 * 1024;
 constexpr int kRoundsPerEvent = 16;  // then other connections get their turn
 
@@ -77,6 +81,7 @@ Connection::~Connection() {
   for (Pump* p : {&up_, &down_}) {
     FreeEvent(&p->readable);
     FreeEvent(&p->writable);
+    proxy_->ReturnBulkBuffer(p);
   }
   CloseFd(&upstream_);
   CloseFd(&client_);
@@ -108,10 +113,10 @@ void Connection::OnHeadDeadline(int, short, void* arg) {
 
 void Connection::OnIdleCheck(int, short, void* arg) {
   auto* self = static_cast<Connection*>(arg);
-  // Bytes written out plus bytes read in (moved + pending is what was read), both ways: it
+  // Bytes written out plus bytes read in (moved + waiting is what was read), both ways: it
   // changes whenever either side makes progress.
   uint64_t moved = 0;
-  for (const Pump* p : {&self->up_, &self->down_}) moved += 2 * p->moved + p->pending.size();
+  for (const Pump* p : {&self->up_, &self->down_}) moved += 2 * p->moved + self->Waiting(*p).size();
   if (moved != self->moved_at_check_) {
     self->moved_at_check_ = moved;
     self->idle_checks_ = 0;
@@ -362,13 +367,34 @@ void Connection::OnPump(int fd, short what, void* arg) {
   self->Step(pump);
 }
 
+std::string_view Connection::Waiting(const Pump& p) const {
+  if (p.held_end > p.held_begin) {
+    // Only the holder has a held range (Step), so the buffer is this pump's.
+    return {proxy_->bulk_buffer() + p.held_begin, p.held_end - p.held_begin};
+  }
+  return p.pending;
+}
+
+void Connection::Consume(Pump* p, size_t n) {
+  if (p->held_end > p->held_begin) {
+    p->held_begin += n;
+    if (p->held_begin == p->held_end) {
+      p->held_begin = p->held_end = 0;
+      proxy_->ReturnBulkBuffer(p);
+    }
+    return;
+  }
+  p->pending.erase(0, n);
+}
+
 void Connection::Step(Pump* p) {
   if (p->done) return;
   event_del(p->readable);
   event_del(p->writable);
   for (int round = 0;; ++round) {
-    if (!p->pending.empty()) {
-      ssize_t n = ::send(p->to, p->pending.data(), p->pending.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    std::string_view waiting = Waiting(*p);
+    if (!waiting.empty()) {
+      ssize_t n = ::send(p->to, waiting.data(), waiting.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0) {
         if (errno == EAGAIN || errno == EINTR) {
           event_add(p->writable, nullptr);
@@ -378,7 +404,7 @@ void Connection::Step(Pump* p) {
         return;
       }
       p->moved += static_cast<uint64_t>(n);
-      p->pending.erase(0, static_cast<size_t>(n));
+      Consume(p, static_cast<size_t>(n));
       continue;
     }
     if (p->eof) {
@@ -396,8 +422,15 @@ void Connection::Step(Pump* p) {
       event_add(p->writable, nullptr);
       return;
     }
-    char* buffer = proxy_->relay_buffer();
-    ssize_t n = ::recv(p->from, buffer, room, MSG_DONTWAIT);
+    char* buffer = proxy_->TakeBulkBuffer(p);
+    bool bulk = buffer != nullptr;
+    size_t size = Proxy::kRelayBufferSize;
+    if (!bulk) {
+      buffer = proxy_->step_buffer();
+      size = std::min(room, Proxy::kRelayStepSize);
+    }
+    ssize_t n = ::recv(p->from, buffer, size, MSG_DONTWAIT);
+    if (n <= 0) proxy_->ReturnBulkBuffer(p);
     if (n == 0) {
       p->eof = true;
       continue;
@@ -419,9 +452,16 @@ void Connection::Step(Pump* p) {
       sent = 0;
     }
     p->moved += static_cast<uint64_t>(sent);
-    // The estimate of `to`'s room counts payload, the kernel its buffers' overhead too: the
-    // few bytes it did not take wait here.
-    if (sent < n) p->pending.assign(buffer + sent, static_cast<size_t>(n - sent));
+    if (sent == n) {
+      proxy_->ReturnBulkBuffer(p);
+    } else if (bulk) {
+      p->held_begin = static_cast<size_t>(sent);  // the rest waits where it was read
+      p->held_end = static_cast<size_t>(n);
+    } else {
+      // The estimate of `to`'s room counts payload, the kernel its buffers' overhead too: the
+      // few bytes it did not take wait here.
+      p->pending.assign(buffer + sent, static_cast<size_t>(n - sent));
+    }
   }
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "egress/proxy.h"
@@ -46,8 +47,11 @@ class Connection {
     uint64_t moved = 0;
     event* readable = nullptr;  // on `from`
     event* writable = nullptr;  // on `to`
-    // Bytes read and not yet sent: the head, or what `to` did not take of a step's read.
+    // Bytes read and not yet sent: the head, or what `to` did not take of a step's read;
+    // of a read into the proxy's bulk buffer, they stay there: [held_begin, held_end).
     std::string pending;
+    size_t held_begin = 0;
+    size_t held_end = 0;
   };
 
   static void OnClientHead(int fd, short what, void* self);
@@ -66,6 +70,10 @@ class Connection {
   void TryNextAddress();
   void StartRelay();
   void Step(Pump* pump);
+  // The bytes `pump` has read and not yet sent (in the bulk buffer, or its pending string),
+  // and the same less the first `n`.
+  std::string_view Waiting(const Pump& pump) const;
+  void Consume(Pump* pump, size_t n);
   void Finish();
 
   Proxy* proxy_;

@@ -102,10 +102,21 @@ Proxy::Proxy(ProxyConfig config, int control, int claim)
   for (const std::string& name : config_.numbered) index_of_name_.emplace(name, next_index_++);
 }
 
-char* Proxy::relay_buffer() {
+char* Proxy::TakeBulkBuffer(const void* holder) {
+  if (bulk_holder_ != nullptr && bulk_holder_ != holder) return nullptr;
   // Not zeroed (make_unique_for_overwrite): untouched pages cost no memory.
-  if (!relay_buffer_) relay_buffer_ = std::make_unique_for_overwrite<char[]>(kRelayBufferSize);
-  return relay_buffer_.get();
+  if (!bulk_buffer_) bulk_buffer_ = std::make_unique_for_overwrite<char[]>(kRelayBufferSize);
+  bulk_holder_ = holder;
+  return bulk_buffer_.get();
+}
+
+void Proxy::ReturnBulkBuffer(const void* holder) {
+  if (bulk_holder_ == holder) bulk_holder_ = nullptr;
+}
+
+char* Proxy::step_buffer() {
+  if (!step_buffer_) step_buffer_ = std::make_unique_for_overwrite<char[]>(kRelayStepSize);
+  return step_buffer_.get();
 }
 
 Proxy::~Proxy() {

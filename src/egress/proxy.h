@@ -76,11 +76,20 @@ class Proxy {
   void Close(Connection* connection);
   /// The route the supervisor registered for the peer (the job's socket) at `port`, taken.
   std::optional<std::pair<std::string, uint16_t>> TakeRoute(bool v6, uint16_t port);
-  /// The relay's scratch buffer, kRelayBufferSize bytes, shared by every connection: one
-  /// thread, and a relay step sends what it read before it returns (connection.cc). Its pages
-  /// are touched only as far as a step fills it.
-  char* relay_buffer();
+  /// The relay's buffers (connection.cc), made at their first use and not zeroed, so pages
+  /// no read reached cost nothing. The bulk buffer, kRelayBufferSize bytes, is held by one
+  /// relay direction at a time, `holder`, from a read into it until the other side has taken
+  /// every byte of that read: nullptr while another holds it.
+  char* TakeBulkBuffer(const void* holder);
+  /// Gives the bulk buffer back if `holder` has it; otherwise does nothing.
+  void ReturnBulkBuffer(const void* holder);
+  /// The bulk buffer, for its holder's bytes held there.
+  const char* bulk_buffer() const { return bulk_buffer_.get(); }
+  /// The step buffer, kRelayStepSize bytes, for every other read: one thread, and such a step
+  /// sends what it read before it returns.
+  char* step_buffer();
   static constexpr size_t kRelayBufferSize = 4 * 1024 * 1024;
+  static constexpr size_t kRelayStepSize = 256 * 1024;
 
  private:
   static void OnControl(int fd, short what, void* self);
@@ -114,7 +123,9 @@ class Proxy {
   std::map<std::pair<std::string, uint16_t>, Counters> destinations_;
   std::map<Connection*, std::unique_ptr<Connection>> connections_;
   std::vector<std::unique_ptr<Connection>> closed_;  // freed once the callback returned
-  std::unique_ptr<char[]> relay_buffer_;             // made at the first relay step
+  std::unique_ptr<char[]> bulk_buffer_;
+  const void* bulk_holder_ = nullptr;
+  std::unique_ptr<char[]> step_buffer_;
   event* reap_event_ = nullptr;
   int dns_streams_ = 0;  // DnsStream objects alive (proxy.cc)
   int spare_fd_ = -1;    // held for ShedOne: a descriptor to give back when none is left

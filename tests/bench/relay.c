@@ -1,0 +1,90 @@
+// relay: the simplest TCP relay, for scale in the egress benchmark (scripts/bench --only
+// egress). It listens on 127.0.0.1 (an ephemeral port, written to PORTFILE once listening) and
+// joins each connection to 127.0.0.1:UPSTREAM: one process per connection, one blocking
+// thread per direction, each reading into a 4 MiB buffer of its own (the sandbox's proxy
+// shares one of that size) and writing it all out. No sandbox, no event loop, no checks: what
+// any user-space relay costs on this machine, beside the proxy in the same run. Runs until
+// killed.
+//
+// usage: relay PORTFILE UPSTREAM_PORT
+#define _GNU_SOURCE
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum { kBuffer = 4 << 20 };
+
+struct Direction {
+  int from, to;
+};
+
+// Copies until the end of `from`, then passes the end on (or gives up if `to` is gone).
+static void* Pump(void* arg) {
+  struct Direction* d = arg;
+  char* buffer = malloc(kBuffer);
+  ssize_t n;
+  while (buffer != NULL && (n = read(d->from, buffer, kBuffer)) > 0) {
+    for (ssize_t sent = 0; sent < n;) {
+      ssize_t w = send(d->to, buffer + sent, (size_t)(n - sent), MSG_NOSIGNAL);
+      if (w <= 0) goto out;
+      sent += w;
+    }
+  }
+out:
+  shutdown(d->to, SHUT_WR);
+  free(buffer);
+  return NULL;
+}
+
+static void Serve(int client, int upstream_port) {
+  int upstream = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in to = {.sin_family = AF_INET,
+                           .sin_port = htons((uint16_t)upstream_port),
+                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  if (upstream < 0 || connect(upstream, (struct sockaddr*)&to, sizeof to) != 0) _exit(1);
+  struct Direction up = {client, upstream}, down = {upstream, client};
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, Pump, &up) != 0) _exit(1);
+  Pump(&down);
+  pthread_join(thread, NULL);
+  _exit(0);
+}
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: relay PORTFILE UPSTREAM_PORT\n");
+    return 2;
+  }
+  signal(SIGCHLD, SIG_IGN);  // children reap themselves
+  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t size = sizeof address;
+  if (bind(listener, (struct sockaddr*)&address, size) != 0 || listen(listener, 128) != 0 ||
+      getsockname(listener, (struct sockaddr*)&address, &size) != 0) {
+    perror("relay: listen");
+    return 1;
+  }
+  FILE* port_file = fopen(argv[1], "w");
+  if (port_file == NULL) {
+    perror(argv[1]);
+    return 1;
+  }
+  fprintf(port_file, "%d\n", ntohs(address.sin_port));
+  fclose(port_file);
+  for (;;) {
+    int client = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+    if (client < 0) continue;
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(listener);
+      Serve(client, atoi(argv[2]));
+    }
+    close(client);
+  }
+}
