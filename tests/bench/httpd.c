@@ -20,6 +20,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback_listener.h"
+
 enum { kBodyFile = 4 << 20, kMaxHead = 4096, kMaxFd = 65536 };
 
 struct Client {
@@ -144,26 +146,12 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < kBodyFile; i++) fill[i] = (char)('a' + i % 26);
   munmap(fill, kBodyFile);
 
-  int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t size = sizeof address;
-  if (bind(listener, (struct sockaddr*)&address, size) != 0 || listen(listener, 4096) != 0 ||
-      getsockname(listener, (struct sockaddr*)&address, &size) != 0) {
-    perror("httpd: listen");
-    return 1;
-  }
+  int listener =
+      ListenOnLoopback("httpd", SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 4096, argv[1]);
+  if (listener < 0) return 1;
   epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   struct epoll_event e = {.events = EPOLLIN, .data.fd = listener};
   epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listener, &e);
-  FILE* port_file = fopen(argv[1], "w");
-  if (port_file == NULL) {
-    perror(argv[1]);
-    return 1;
-  }
-  fprintf(port_file, "%d\n", ntohs(address.sin_port));
-  fclose(port_file);
 
   struct epoll_event ready[256];
   for (;;) {

@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback_listener.h"
+
 enum { kBuffer = 4 << 20 };
 
 struct Direction {
@@ -60,23 +62,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   signal(SIGCHLD, SIG_IGN);  // children reap themselves
-  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t size = sizeof address;
-  if (bind(listener, (struct sockaddr*)&address, size) != 0 || listen(listener, 128) != 0 ||
-      getsockname(listener, (struct sockaddr*)&address, &size) != 0) {
-    perror("relay: listen");
-    return 1;
-  }
-  FILE* port_file = fopen(argv[1], "w");
-  if (port_file == NULL) {
-    perror(argv[1]);
-    return 1;
-  }
-  fprintf(port_file, "%d\n", ntohs(address.sin_port));
-  fclose(port_file);
+  int listener = ListenOnLoopback("relay", SOCK_STREAM | SOCK_CLOEXEC, 128, argv[1]);
+  if (listener < 0) return 1;
   for (;;) {
     int client = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
     if (client < 0) continue;
