@@ -170,7 +170,7 @@ class ProxyMemoryWatch {
 // check them without a copy, and a byte out of place changes a digit.
 std::string CounterBytes(size_t size) {
   std::string bytes(size, '\0');
-  char digits[9];
+  char digits[24];  // room for any size_t: the counters stay under 8 digits for any test's size
   for (size_t i = 0; i + 8 <= size; i += 8) {
     std::snprintf(digits, sizeof(digits), "%08zu", i / 8);
     std::memcpy(&bytes[i], digits, 8);
