@@ -94,8 +94,8 @@ std::string PseudoRandomBytes(size_t size) {
   return bytes;
 }
 
-// A field of /proc/PID/status in kB ("VmHWM"), or -1.
-long StatusKb(const std::string& pid, const std::string& field) {
+// The number in a field of /proc/PID/status ("VmHWM", in kB; "PPid"), or -1.
+long StatusNumber(const std::string& pid, const std::string& field) {
   std::ifstream status("/proc/" + pid + "/status");
   std::string line;
   while (std::getline(status, line)) {
@@ -115,7 +115,7 @@ std::string FindProxy(const std::string& marker) {
     std::string comm;
     std::getline(std::ifstream("/proc/" + pid + "/comm"), comm);
     if (comm != "sandbox-egress-") continue;
-    long parent = StatusKb(pid, "PPid");  // not kB, but the same "Name: number" form
+    long parent = StatusNumber(pid, "PPid");
     std::ifstream cmdline("/proc/" + std::to_string(parent) + "/cmdline");
     std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
     if (args.find(marker) != std::string::npos) return pid;
@@ -151,9 +151,9 @@ class ProxyMemoryWatch {
       if (!pid.empty()) {
         if (settled_rss_kb_ < 0 &&
             std::chrono::steady_clock::now() - seen >= std::chrono::milliseconds(500)) {
-          settled_rss_kb_ = StatusKb(pid, "VmRSS");
+          settled_rss_kb_ = StatusNumber(pid, "VmRSS");
         }
-        peak_kb_ = std::max(peak_kb_.load(), StatusKb(pid, "VmHWM"));
+        peak_kb_ = std::max(peak_kb_.load(), StatusNumber(pid, "VmHWM"));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
