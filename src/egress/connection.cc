@@ -81,7 +81,7 @@ Connection::~Connection() {
   for (Pump* p : {&up_, &down_}) {
     FreeEvent(&p->readable);
     FreeEvent(&p->writable);
-    proxy_->ReturnBulkBuffer(p);
+    proxy_->ReleaseBulkBuffer(p);
   }
   CloseFd(&upstream_);
   CloseFd(&client_);
@@ -116,7 +116,7 @@ void Connection::OnIdleCheck(int, short, void* arg) {
   // Bytes written out plus bytes read in (moved + waiting is what was read), both ways: it
   // changes whenever either side makes progress.
   uint64_t moved = 0;
-  for (const Pump* p : {&self->up_, &self->down_}) moved += 2 * p->moved + self->Waiting(*p).size();
+  for (const Pump* p : {&self->up_, &self->down_}) moved += 2 * p->moved + Waiting(*p).size();
   if (moved != self->moved_at_check_) {
     self->moved_at_check_ = moved;
     self->idle_checks_ = 0;
@@ -367,24 +367,17 @@ void Connection::OnPump(int fd, short what, void* arg) {
   self->Step(pump);
 }
 
-std::string_view Connection::Waiting(const Pump& p) const {
-  if (p.held_end > p.held_begin) {
-    // Only the holder has a held range (Step), so the buffer is this pump's.
-    return {proxy_->bulk_buffer() + p.held_begin, p.held_end - p.held_begin};
-  }
-  return p.pending;
+std::string_view Connection::Waiting(const Pump& p) {
+  return p.held.empty() ? std::string_view(p.pending) : p.held;
 }
 
 void Connection::Consume(Pump* p, size_t n) {
-  if (p->held_end > p->held_begin) {
-    p->held_begin += n;
-    if (p->held_begin == p->held_end) {
-      p->held_begin = p->held_end = 0;
-      proxy_->ReturnBulkBuffer(p);
-    }
+  if (p->held.empty()) {
+    p->pending.erase(0, n);
     return;
   }
-  p->pending.erase(0, n);
+  p->held.remove_prefix(n);
+  if (p->held.empty()) proxy_->ReleaseBulkBuffer(p);
 }
 
 void Connection::Step(Pump* p) {
@@ -422,7 +415,7 @@ void Connection::Step(Pump* p) {
       event_add(p->writable, nullptr);
       return;
     }
-    char* buffer = proxy_->TakeBulkBuffer(p);
+    char* buffer = proxy_->free_bulk_buffer();
     bool bulk = buffer != nullptr;
     size_t size = Proxy::kRelayBufferSize;
     if (!bulk) {
@@ -430,7 +423,6 @@ void Connection::Step(Pump* p) {
       size = std::min(room, Proxy::kRelayStepSize);
     }
     ssize_t n = ::recv(p->from, buffer, size, MSG_DONTWAIT);
-    if (n <= 0) proxy_->ReturnBulkBuffer(p);
     if (n == 0) {
       p->eof = true;
       continue;
@@ -452,11 +444,10 @@ void Connection::Step(Pump* p) {
       sent = 0;
     }
     p->moved += static_cast<uint64_t>(sent);
-    if (sent == n) {
-      proxy_->ReturnBulkBuffer(p);
-    } else if (bulk) {
-      p->held_begin = static_cast<size_t>(sent);  // the rest waits where it was read
-      p->held_end = static_cast<size_t>(n);
+    if (sent == n) continue;
+    if (bulk) {
+      proxy_->HoldBulkBuffer(p);  // the rest waits where it was read
+      p->held = std::string_view(buffer + sent, static_cast<size_t>(n - sent));
     } else {
       // The estimate of `to`'s room counts payload, the kernel its buffers' overhead too: the
       // few bytes it did not take wait here.

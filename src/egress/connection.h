@@ -48,10 +48,9 @@ class Connection {
     event* readable = nullptr;  // on `from`
     event* writable = nullptr;  // on `to`
     // Bytes read and not yet sent: the head, or what `to` did not take of a step's read;
-    // of a read into the proxy's bulk buffer, they stay there: [held_begin, held_end).
+    // of a read into the proxy's bulk buffer they stay there, `held` (this pump holds it).
     std::string pending;
-    size_t held_begin = 0;
-    size_t held_end = 0;
+    std::string_view held;
   };
 
   static void OnClientHead(int fd, short what, void* self);
@@ -70,9 +69,9 @@ class Connection {
   void TryNextAddress();
   void StartRelay();
   void Step(Pump* pump);
-  // The bytes `pump` has read and not yet sent (in the bulk buffer, or its pending string),
-  // and the same less the first `n`.
-  std::string_view Waiting(const Pump& pump) const;
+  // The bytes `pump` has read and not yet sent (held in the bulk buffer, or pending); and
+  // the same less the first `n`, the bulk buffer given back once none is held there.
+  static std::string_view Waiting(const Pump& pump);
   void Consume(Pump* pump, size_t n);
   void Finish();
 

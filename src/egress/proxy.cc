@@ -102,15 +102,14 @@ Proxy::Proxy(ProxyConfig config, int control, int claim)
   for (const std::string& name : config_.numbered) index_of_name_.emplace(name, next_index_++);
 }
 
-char* Proxy::TakeBulkBuffer(const void* holder) {
-  if (bulk_holder_ != nullptr && bulk_holder_ != holder) return nullptr;
+char* Proxy::free_bulk_buffer() {
+  if (bulk_holder_ != nullptr) return nullptr;
   // Not zeroed (make_unique_for_overwrite): untouched pages cost no memory.
   if (!bulk_buffer_) bulk_buffer_ = std::make_unique_for_overwrite<char[]>(kRelayBufferSize);
-  bulk_holder_ = holder;
   return bulk_buffer_.get();
 }
 
-void Proxy::ReturnBulkBuffer(const void* holder) {
+void Proxy::ReleaseBulkBuffer(const void* holder) {
   if (bulk_holder_ == holder) bulk_holder_ = nullptr;
 }
 

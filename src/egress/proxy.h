@@ -78,13 +78,12 @@ class Proxy {
   std::optional<std::pair<std::string, uint16_t>> TakeRoute(bool v6, uint16_t port);
   /// The relay's buffers (connection.cc), made at their first use and not zeroed, so pages
   /// no read reached cost nothing. The bulk buffer, kRelayBufferSize bytes, is held by one
-  /// relay direction at a time, `holder`, from a read into it until the other side has taken
-  /// every byte of that read: nullptr while another holds it.
-  char* TakeBulkBuffer(const void* holder);
+  /// relay direction at a time, from a read into it the other side did not take whole until
+  /// it has taken every byte of that read: nullptr while a direction holds it.
+  char* free_bulk_buffer();
+  void HoldBulkBuffer(const void* holder) { bulk_holder_ = holder; }
   /// Gives the bulk buffer back if `holder` has it; otherwise does nothing.
-  void ReturnBulkBuffer(const void* holder);
-  /// The bulk buffer, for its holder's bytes held there.
-  const char* bulk_buffer() const { return bulk_buffer_.get(); }
+  void ReleaseBulkBuffer(const void* holder);
   /// The step buffer, kRelayStepSize bytes, for every other read: one thread, and such a step
   /// sends what it read before it returns.
   char* step_buffer();
