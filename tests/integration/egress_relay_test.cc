@@ -5,7 +5,6 @@
 // stalls while holding the bulk buffer holds up no other; and downloads the job never reads
 // leave the proxy's memory bounded. From inside a real sandbox run as uid 65534; the servers
 // are on the host's loopback.
-#include <dirent.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -16,8 +15,8 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <random>
 #include <string>
@@ -94,41 +93,18 @@ std::string PseudoRandomBytes(size_t size) {
   return bytes;
 }
 
-// The number in a field of /proc/PID/status ("VmHWM", in kB; "PPid"), or -1.
-long StatusNumber(const std::string& pid, const std::string& field) {
-  std::ifstream status("/proc/" + pid + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
+// The proxy's resident size (VmRSS) or peak (VmHWM) in kB, or -1.
+long ProxyKb(pid_t proxy, const std::string& field) {
+  auto fields = StatusFields(ReadHostFile("/proc/" + std::to_string(proxy) + "/status"));
+  return fields.count(field) != 0 ? std::atol(fields[field].c_str()) : -1;
 }
 
-// The pid of the egress proxy whose parent, a sandbox supervisor, has `marker` in its command
-// line (the run's own report path), or "".
-std::string FindProxy(const std::string& marker) {
-  std::unique_ptr<DIR, int (*)(DIR*)> proc(::opendir("/proc"), ::closedir);
-  if (!proc) return "";
-  while (dirent* entry = ::readdir(proc.get())) {
-    std::string pid = entry->d_name;
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string comm;
-    std::getline(std::ifstream("/proc/" + pid + "/comm"), comm);
-    if (comm != "sandbox-egress-") continue;
-    long parent = StatusNumber(pid, "PPid");
-    std::ifstream cmdline("/proc/" + std::to_string(parent) + "/cmdline");
-    std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-    if (args.find(marker) != std::string::npos) return pid;
-  }
-  return "";
-}
-
-// Watches the run's proxy from the host while the run lasts: its resident size half a second
-// after it was first seen (started, and idle if the job gives it nothing to do yet), and its
-// peak (VmHWM) when last seen.
+// Watches the proxy of the run whose supervisor is `supervisor`, from the host, while the run
+// lasts: its resident size half a second after it was first seen (started, and idle if the
+// job gives it nothing to do yet), and its peak (VmHWM) when last seen.
 class ProxyMemoryWatch {
  public:
-  explicit ProxyMemoryWatch(std::string marker) : marker_(std::move(marker)) {
+  explicit ProxyMemoryWatch(pid_t supervisor) : supervisor_(supervisor) {
     thread_ = std::thread([this] { Watch(); });
   }
   ~ProxyMemoryWatch() { Stop(); }
@@ -141,25 +117,25 @@ class ProxyMemoryWatch {
 
  private:
   void Watch() {
-    std::string pid;
+    pid_t proxy = -1;
     std::chrono::steady_clock::time_point seen;
     while (!stop_) {
-      if (pid.empty()) {
-        pid = FindProxy(marker_);
+      if (proxy < 0) {
+        proxy = ProxyOf(supervisor_);
         seen = std::chrono::steady_clock::now();
       }
-      if (!pid.empty()) {
+      if (proxy > 0) {
         if (settled_rss_kb_ < 0 &&
             std::chrono::steady_clock::now() - seen >= std::chrono::milliseconds(500)) {
-          settled_rss_kb_ = StatusNumber(pid, "VmRSS");
+          settled_rss_kb_ = ProxyKb(proxy, "VmRSS");
         }
-        peak_kb_ = std::max(peak_kb_.load(), StatusNumber(pid, "VmHWM"));
+        peak_kb_ = std::max(peak_kb_.load(), ProxyKb(proxy, "VmHWM"));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
 
-  std::string marker_;
+  pid_t supervisor_;
   std::atomic<long> settled_rss_kb_{-1};
   std::atomic<long> peak_kb_{-1};
   std::atomic<bool> stop_{false};
@@ -319,15 +295,17 @@ TEST_F(EgressRelayTest, DownloadsTheJobLeavesUnreadDoNotGrowTheProxysMemory) {
     ports.push_back(servers.back()->port());
     flags.insert(flags.end(), {"--allow-host", "bulk.test:" + std::to_string(ports.back())});
   }
-  ProxyMemoryWatch watch(Report());
-  RunResult r = Run(flags, {"/usr/bin/python3", "-c",
-                            StalledDownloads("bulk.test", ports, body.size(), 1, 0, 2)});
+  Process run(
+      SandboxArgv(Args(flags, {"/usr/bin/python3", "-c",
+                               StalledDownloads("bulk.test", ports, body.size(), 1, 0, 2)})),
+      DefaultOptions());
+  ProxyMemoryWatch watch(run.pid());
+  RunResult r = run.Finish();
   watch.Stop();
   EXPECT_EQ(r.exit_code, 0) << r;
+  std::string line = std::to_string(HostServer::ReplyTo(body).size()) + " True\n";
   std::string expected;
-  for (size_t i = 0; i < ports.size(); ++i) {
-    expected += std::to_string(HostServer::ReplyTo(body).size()) + " True\n";
-  }
+  for (size_t i = 0; i < ports.size(); ++i) expected += line;
   EXPECT_EQ(r.out, expected) << r;
   ASSERT_GT(watch.settled_rss_kb(), 0) << "the run's proxy was not found";
   // The bulk buffer (4 MiB) and the step buffer (256 KiB), touched in full, and what the

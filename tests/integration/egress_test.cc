@@ -44,20 +44,6 @@ std::string OtherHostAddress() {
   return found;
 }
 
-// The egress proxy the supervisor `supervisor` started, or -1.
-pid_t ProxyOf(pid_t supervisor) {
-  for (pid_t pid : HostPidsWithComm("sandbox-egress-")) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    int ppid = 0;
-    if (sscanf(line.c_str() + line.rfind(')') + 1, " %*c %d", &ppid) == 1 && ppid == supervisor) {
-      return pid;
-    }
-  }
-  return -1;
-}
-
 class EgressTest : public EgressFixture {};
 
 // curl told to ignore every proxy variable still reaches the allowed name (the socket fence
