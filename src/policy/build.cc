@@ -196,21 +196,22 @@ class PolicyBuilder {
   }
 
   // The allowed names in the job's /etc/hosts (egress/hosts_file.h): into the file the
-  // profile writes there, or into a copy of the host's own where the job would read that.
-  // Elsewhere (a run from flags alone has no /etc) the names resolve through the sandbox's
-  // resolver as before, at the same numbers.
+  // profile writes there, into a copy of the host's own where the job would read that, or,
+  // where nothing is mounted at or above /etc/hosts (a run from flags alone), into a file of
+  // the sandbox's own with the loopback names. Elsewhere (a tmpfs or a directory of the
+  // user's at /etc) the names resolve through the sandbox's resolver, at the same numbers.
   void NameAllowedHostsInHostsFile() {
     constexpr const char* kHosts = "/etc/hosts";
     const std::vector<std::string>& numbered = policy_.egress_.numbered;
-    // The last mount at or above /etc/hosts decides what the job reads there.
-    MountOp* last = nullptr;
-    for (MountOp& op : policy_.mounts_) {
-      if (op.target == "/" || op.target == kHosts || op.target == "/etc") last = &op;
-    }
+    MountOp* last = LastMountAtOrAbove(policy_.mounts_, kHosts);
     if (last != nullptr && last->target == kHosts &&
         (last->kind == MountKind::kFile || last->kind == MountKind::kReadOnlyBindData ||
          last->kind == MountKind::kBindData)) {
       last->content = egress::HostsWithNumberedNames(last->content, numbered);
+      return;
+    }
+    if (last == nullptr) {
+      AddAllowListFile(kHosts, egress::HostsWithNumberedNames(kLoopbackHosts, numbered));
       return;
     }
     if (!ShowsHostsOwn(kHosts, false)) return;
@@ -221,13 +222,39 @@ class PolicyBuilder {
     file.read(own.data(), kMaxCopied + 1);
     if (!file.is_open() || file.bad() || file.gcount() > kMaxCopied) return;
     own.resize(static_cast<size_t>(file.gcount()));
+    AddAllowListFile(kHosts, egress::HostsWithNumberedNames(own, numbered));
+  }
+
+  // The loopback names of a hosts file of the sandbox's own (as the shipped profiles write).
+  static constexpr const char* kLoopbackHosts =
+      "# sandbox: egress allow-list: the loopback names, then the allowed names\n"
+      "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+
+  // A read-only file of the allow-list's making at `target`.
+  void AddAllowListFile(const std::string& target, std::string content) {
     MountOp op;
     op.kind = MountKind::kReadOnlyBindData;
-    op.target = kHosts;
+    op.target = target;
     op.mode = 0644;
-    op.content = egress::HostsWithNumberedNames(own, numbered);
+    op.content = std::move(content);
     op.origin.file = "network allow-list";
     policy_.mounts_.push_back(std::move(op));
+  }
+
+  // The last mount at or above `path`, which decides what the job finds there; nullptr when
+  // there is none and the job finds the sandbox's own empty root (a run from flags alone that
+  // binds nothing at /etc, say).
+  template <typename Mounts>
+  static auto LastMountAtOrAbove(Mounts& mounts, const std::string& path)
+      -> decltype(&mounts.front()) {
+    decltype(&mounts.front()) last = nullptr;
+    for (auto& op : mounts) {
+      if (op.target == "/" || path == op.target ||
+          (path.starts_with(op.target) && path[op.target.size()] == '/')) {
+        last = &op;
+      }
+    }
+    return last;
   }
 
   // With no network, a name lookup must fail at once and for good. glibc's "dns" source
@@ -258,7 +285,13 @@ class PolicyBuilder {
     for (auto [target, content] :
          {std::pair{"/etc/nsswitch.conf", egress ? kEgressNsswitch : kNsswitch},
           std::pair{"/etc/resolv.conf", egress ? kEgressResolvConf : kResolvConf}}) {
-      if (!ShowsHostsOwn(target, false)) continue;
+      // With an allow-list and nothing at /etc/nsswitch.conf, glibc would ask the resolver
+      // before /etc/hosts (its default order): the allow-list's names are in a hosts file of
+      // the sandbox's own then (NameAllowedHostsInHostsFile), so this says files first. glibc
+      // already asks 127.0.0.1 when there is no resolv.conf.
+      bool own_root = egress && std::string_view(target) == "/etc/nsswitch.conf" &&
+                      LastMountAtOrAbove(policy_.mounts_, target) == nullptr;
+      if (!own_root && !ShowsHostsOwn(target, false)) continue;
       MountOp op;
       op.kind = MountKind::kReadOnlyBindData;
       op.target = target;
@@ -273,13 +306,7 @@ class PolicyBuilder {
   // and only a bind (of `path` itself or of a directory above it) shows a host path there.
   // "" when none does. Says nothing about whether that host path exists.
   std::string HostPathShownAt(const std::string& path) const {
-    const MountOp* last = nullptr;
-    for (const MountOp& op : policy_.mounts_) {
-      if (op.target == "/" || path == op.target ||
-          (path.starts_with(op.target) && path[op.target.size()] == '/')) {
-        last = &op;
-      }
-    }
+    const MountOp* last = LastMountAtOrAbove(policy_.mounts_, path);
     if (last == nullptr || !IsBind(last->kind)) return "";
     std::string rest = last->target == "/" ? path : path.substr(last->target.size());
     return last->source == "/" ? rest : last->source + rest;

@@ -98,37 +98,50 @@ TEST_F(EgressTest, ADeniedNameDoesNotResolve) {
   EXPECT_EQ(server.connections(), 0);
 }
 
-// Without an /etc/hosts (a run from flags alone), `localhost` is still the job's own loopback:
-// the sandbox's resolver answers it (RFC 6761) instead of refusing it as an unlisted name.
+// The flags that give a job /usr and nothing else of the host's.
+const std::vector<std::string> kUsrOnly = {
+    "--ro-bind", "/usr",      "/usr",    "--symlink", "usr/lib", "/lib",  "--symlink", "usr/lib64",
+    "/lib64",    "--symlink", "usr/bin", "/bin",      "--proc",  "/proc", "--dev",     "/dev"};
+
+std::vector<std::string> UsrOnly(const std::vector<std::string>& more) {
+  std::vector<std::string> args = kUsrOnly;
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+// Without an /etc/hosts (a tmpfs at /etc), `localhost` is still the job's own loopback: the
+// sandbox's resolver answers it (RFC 6761) instead of refusing it as an unlisted name.
 TEST_F(EgressTest, LocalhostResolvesToTheJobsLoopbackWithoutAHostsFile) {
-  RunResult r = RunSandbox({"--ro-bind",
-                            "/usr",
-                            "/usr",
-                            "--symlink",
-                            "usr/lib",
-                            "/lib",
-                            "--symlink",
-                            "usr/lib64",
-                            "/lib64",
-                            "--symlink",
-                            "usr/bin",
-                            "/bin",
-                            "--proc",
-                            "/proc",
-                            "--dev",
-                            "/dev",
-                            "--allow-host",
-                            "registry.test",
-                            "--resolve",
-                            "registry.test:127.0.0.1",
-                            "--",
-                            "/bin/sh",
-                            "-c",
-                            "test ! -e /etc/hosts && getent ahostsv4 localhost | head -1 && "
-                            "getent ahostsv6 db.localhost | head -1"});
+  RunResult r =
+      RunSandbox(UsrOnly({"--tmpfs", "/etc", "--allow-host", "registry.test", "--resolve",
+                          "registry.test:127.0.0.1", "--", "/bin/sh", "-c",
+                          "test ! -e /etc/hosts && getent ahostsv4 localhost | head -1 && "
+                          "getent ahostsv6 db.localhost | head -1"}));
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "127.0.0.1       STREAM localhost\n::1             STREAM db.localhost\n") << r;
   EXPECT_EQ(r.err.find("denied"), std::string::npos) << r;
+}
+
+// A run from flags alone, with nothing at /etc, gets a hosts file of the sandbox's own with the
+// allowed names, and glibc is told to read it first: the job's lookup is answered there, and
+// no query starts the proxy (without the file, glibc's default order asks the resolver).
+TEST_F(EgressTest, AFlagsOnlyRunFindsAllowedNamesInAHostsFileOfItsOwn) {
+  if (!AsRoot()) GTEST_SKIP() << "reads another user's /proc";
+  Process run(SandboxArgv(UsrOnly({"--allow-host", "registry.test", "--resolve",
+                                   "registry.test:127.0.0.1", "--", "/bin/sh", "-c",
+                                   "getent ahosts registry.test; getent ahostsv4 localhost; "
+                                   "echo looked; exec sleep 10"})),
+              DefaultOptions());
+  ASSERT_TRUE(
+      run.WaitForStdout("198.18.0.2      STREAM registry.test\n"
+                        "198.18.0.2      DGRAM  \n"
+                        "198.18.0.2      RAW    \n"
+                        "127.0.0.1       STREAM localhost\n"
+                        "127.0.0.1       DGRAM  \n"
+                        "127.0.0.1       RAW    \n"
+                        "looked"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(ProxyOf(run.pid()), -1) << "the lookup went to the sandbox's resolver";
 }
 
 // An allowed name on another port than the one allowed: refused at connect (ECONNREFUSED).
