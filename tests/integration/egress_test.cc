@@ -144,6 +144,20 @@ TEST_F(EgressTest, AFlagsOnlyRunFindsAllowedNamesInAHostsFileOfItsOwn) {
   EXPECT_EQ(ProxyOf(run.pid()), -1) << "the lookup went to the sandbox's resolver";
 }
 
+// The proxy's listener in the job's namespace hands out sockets with Reno, whatever the host's
+// default (BBR here, whose pacing cost downloads a fifth of the CPU per byte): the job's own
+// connection to it shows the accepted side's congestion control, even before the proxy runs.
+TEST_F(EgressTest, TheProxysSideOfTheLoopbackHopUsesReno) {
+  if (!HostHas("/usr/bin/ss") && !HostHas("/bin/ss")) GTEST_SKIP() << "needs ss (iproute2)";
+  RunResult r =
+      Run({"--allow-host", "registry.test"}, {"/bin/bash", "-c",
+                                              "exec 3<>/dev/tcp/127.0.0.1/3128 && "
+                                              "ss -tinH state established '( sport = :3128 )'"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("127.0.0.1:3128"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("\t reno "), std::string::npos) << r;
+}
+
 // An allowed name on another port than the one allowed: refused at connect (ECONNREFUSED).
 TEST_F(EgressTest, AnAllowedNameOnAnotherPortIsRefused) {
   HostServer server("never\n");
