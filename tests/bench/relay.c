@@ -2,13 +2,14 @@
 // egress). It listens on 127.0.0.1 (an ephemeral port, written to PORTFILE once listening) and
 // joins each connection to 127.0.0.1:UPSTREAM: one process per connection, one blocking
 // thread per direction, each reading into a 4 MiB buffer of its own (the sandbox's proxy
-// shares one of that size) and writing it all out. No sandbox, no event loop, no checks: what
-// any user-space relay costs on this machine, beside the proxy in the same run. Runs until
-// killed.
+// shares one of that size) and writing it all out; Reno on the hop to the client, as the
+// proxy has. No sandbox, no event loop, no checks: what any user-space relay costs on this
+// machine, beside the proxy in the same run. Runs until killed.
 //
 // usage: relay PORTFILE UPSTREAM_PORT
 #define _GNU_SOURCE
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -64,6 +65,9 @@ int main(int argc, char** argv) {
   signal(SIGCHLD, SIG_IGN);  // children reap themselves
   int listener = ListenOnLoopback("relay", SOCK_STREAM | SOCK_CLOEXEC, 128, argv[1]);
   if (listener < 0) return 1;
+  // As the sandbox's proxy does (src/child/egress.cc): the hop to the client is loopback, and
+  // Reno does not pace as the host's default may. Accepted sockets inherit it.
+  (void)setsockopt(listener, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
   for (;;) {
     int client = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
     if (client < 0) continue;
