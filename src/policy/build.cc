@@ -211,7 +211,9 @@ class PolicyBuilder {
       return;
     }
     if (last == nullptr) {
-      AddAllowListFile(kHosts, egress::HostsWithNumberedNames(kLoopbackHosts, numbered));
+      // No nsswitch.conf is needed beside it: glibc's order without one is "files dns".
+      AddGeneratedFile(kHosts, egress::HostsWithNumberedNames(kLoopbackHosts, numbered),
+                       kAllowListOrigin);
       return;
     }
     if (!ShowsHostsOwn(kHosts, false)) return;
@@ -222,7 +224,7 @@ class PolicyBuilder {
     file.read(own.data(), kMaxCopied + 1);
     if (!file.is_open() || file.bad() || file.gcount() > kMaxCopied) return;
     own.resize(static_cast<size_t>(file.gcount()));
-    AddAllowListFile(kHosts, egress::HostsWithNumberedNames(own, numbered));
+    AddGeneratedFile(kHosts, egress::HostsWithNumberedNames(own, numbered), kAllowListOrigin);
   }
 
   // The loopback names of a hosts file of the sandbox's own (as the shipped profiles write).
@@ -230,14 +232,16 @@ class PolicyBuilder {
       "# sandbox: egress allow-list: the loopback names, then the allowed names\n"
       "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
 
-  // A read-only file of the allow-list's making at `target`.
-  void AddAllowListFile(const std::string& target, std::string content) {
+  static constexpr const char* kAllowListOrigin = "network allow-list";
+
+  // A read-only file of the sandbox's making at `target`, `origin` saying why.
+  void AddGeneratedFile(const std::string& target, std::string content, const char* origin) {
     MountOp op;
     op.kind = MountKind::kReadOnlyBindData;
     op.target = target;
     op.mode = 0644;
     op.content = std::move(content);
-    op.origin.file = "network allow-list";
+    op.origin.file = origin;
     policy_.mounts_.push_back(std::move(op));
   }
 
@@ -285,20 +289,8 @@ class PolicyBuilder {
     for (auto [target, content] :
          {std::pair{"/etc/nsswitch.conf", egress ? kEgressNsswitch : kNsswitch},
           std::pair{"/etc/resolv.conf", egress ? kEgressResolvConf : kResolvConf}}) {
-      // With an allow-list and nothing at /etc/nsswitch.conf, glibc would ask the resolver
-      // before /etc/hosts (its default order): the allow-list's names are in a hosts file of
-      // the sandbox's own then (NameAllowedHostsInHostsFile), so this says files first. glibc
-      // already asks 127.0.0.1 when there is no resolv.conf.
-      bool own_root = egress && std::string_view(target) == "/etc/nsswitch.conf" &&
-                      LastMountAtOrAbove(policy_.mounts_, target) == nullptr;
-      if (!own_root && !ShowsHostsOwn(target, false)) continue;
-      MountOp op;
-      op.kind = MountKind::kReadOnlyBindData;
-      op.target = target;
-      op.mode = 0644;
-      op.content = content;
-      op.origin.file = egress ? "network allow-list" : "network none";
-      policy_.mounts_.push_back(std::move(op));
+      if (!ShowsHostsOwn(target, false)) continue;
+      AddGeneratedFile(target, content, egress ? kAllowListOrigin : "network none");
     }
   }
 
