@@ -56,7 +56,7 @@ int EnterMain(int argc, char** argv, const launch::ProcessImage& /*image*/) {
     return EnterFailed(MakeError(
         "which run? usage: sandbox enter NAME [-- COMMAND [ARGS...]]; sandbox ps lists yours"));
   }
-  auto registry = RunRegistry::Open();
+  auto registry = RunRegistry::OpenToRead();
   if (!registry) return EnterFailed(registry.error());
   auto run = registry->Find(name);
   if (!run) return EnterFailed(run.error());

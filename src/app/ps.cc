@@ -55,7 +55,7 @@ int PsMain(int argc, char** argv, const launch::ProcessImage& /*image*/) {
       return kExitSandboxFailure;
     }
   }
-  auto registry = RunRegistry::Open();
+  auto registry = RunRegistry::OpenToRead();
   if (!registry) {
     std::fprintf(stderr, "sandbox: %s\n", registry.error().ToString().c_str());
     return kExitSandboxFailure;

@@ -50,6 +50,14 @@ Result<void> CheckPrivateDir(const std::string& dir) {
   return e;
 }
 
+// Creates `dir` (mode 0700) unless it exists, then checks it as CheckPrivateDir does.
+Result<void> MakePrivateDir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return MakeError("cannot create the run directory " + dir, errno);
+  }
+  return CheckPrivateDir(dir);
+}
+
 }  // namespace
 
 bool IsSameProcess(pid_t pid, uint64_t start) {
@@ -78,44 +86,70 @@ std::string GenerateRunName() {
   return text;
 }
 
-std::string FallbackRunDirectoryName(uid_t uid, std::optional<ino_t> user_namespace) {
+std::optional<uid_t> OutsideUid(uid_t uid, std::string_view uid_map) {
+  std::istringstream lines{std::string(uid_map)};
+  uint64_t inside = 0, outside = 0, count = 0;
+  while (lines >> inside >> outside >> count) {
+    if (uid >= inside && uid - inside < count) return static_cast<uid_t>(outside + (uid - inside));
+  }
+  return std::nullopt;
+}
+
+std::string FallbackRunDirectoryName(uid_t uid, std::optional<ino_t> user_namespace,
+                                     std::optional<uid_t> outside_uid) {
   std::string name = "sandbox-" + std::to_string(uid);
   if (user_namespace && *user_namespace != kInitialUserNamespaceInode) {
     name += "-userns-" + std::to_string(*user_namespace);
+    if (outside_uid) name += "-outside-" + std::to_string(*outside_uid);
   }
   return name;
 }
 
-std::string DefaultRunDirectory() {
+RunDirectory DefaultRunDirectory() {
   const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-  if (runtime != nullptr && runtime[0] == '/') return std::string(runtime) + "/sandbox";
+  if (runtime != nullptr && runtime[0] == '/') return {std::string(runtime) + "/sandbox"};
   // Inside another user namespace (unshare -r, a sandbox sharing the host's /dev), uid N is
   // not the host's uid N: a nested run as uid 0 would create /dev/shm/sandbox-0, the host
   // root's directory, owned by whoever started the outer namespace, and root's runs would
-  // refuse it from then on. Runs there get a directory named after their namespace.
+  // refuse it from then on. Runs there get a directory named after their namespace and who
+  // they are outside it, removed with the namespace's last run: a namespace never comes back,
+  // so its directory would only pile up, and its inode number goes to a later namespace.
   std::optional<ino_t> user_namespace;
+  std::optional<uid_t> outside_uid;
   struct stat ns;
   if (::stat("/proc/self/ns/user", &ns) == 0) user_namespace = ns.st_ino;
-  std::string name = FallbackRunDirectoryName(::getuid(), user_namespace);
+  bool own_namespace = user_namespace && *user_namespace != kInitialUserNamespaceInode;
+  if (own_namespace) {
+    int fd = ::open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      outside_uid = OutsideUid(::getuid(), ReadAll(fd));
+      ::close(fd);
+    }
+  }
+  std::string name = FallbackRunDirectoryName(::getuid(), user_namespace, outside_uid);
   // Runtime state belongs on a tmpfs: every run writes its entry and removes it on the way
   // out, and on a journalled /tmp (ext4 here) that costs about 0.3 ms per run, the removal on
   // the exit path, against 0.03 ms on tmpfs. /dev/shm is the tmpfs every Linux has.
   struct statfs fs;
-  if (::statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC) return "/dev/shm/" + name;
-  return "/tmp/" + name;
+  bool shm = ::statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+  return {(shm ? "/dev/shm/" : "/tmp/") + name, own_namespace};
 }
 
 Result<RunRegistry> RunRegistry::Open() {
-  std::string dir = DefaultRunDirectory();
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return MakeError("cannot create the run directory " + dir, errno);
-  }
-  return OpenAt(dir);
+  RunDirectory dir = DefaultRunDirectory();
+  if (auto r = MakePrivateDir(dir.path); !r) return r.error();
+  return RunRegistry(std::move(dir));
 }
 
-Result<RunRegistry> RunRegistry::OpenAt(const std::string& dir) {
-  if (auto r = CheckPrivateDir(dir); !r) return r.error();
-  return RunRegistry(dir);
+Result<RunRegistry> RunRegistry::OpenToRead() {
+  RunDirectory dir = DefaultRunDirectory();
+  if (auto r = CheckPrivateDir(dir.path); !r && r.error().errno_value != ENOENT) return r.error();
+  return RunRegistry(std::move(dir));
+}
+
+Result<RunRegistry> RunRegistry::OpenAt(RunDirectory dir) {
+  if (auto r = CheckPrivateDir(dir.path); !r) return r.error();
+  return RunRegistry(std::move(dir));
 }
 
 namespace {
@@ -139,12 +173,19 @@ Result<void> RunRegistry::Reserve(const std::string& name, pid_t supervisor,
                                   uint64_t supervisor_start) const {
   std::string path = EntryPath(name);
   std::string claim = ClaimText(supervisor, supervisor_start);
-  // Two tries: the first may meet a stale entry, which Look removes.
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  // Two tries: the first may meet a stale entry, which Look removes; and a directory removed
+  // since Open by the last run of its namespace, leaving, is made again (a few times: runs
+  // may come and go meanwhile).
+  for (int stale = 0, gone = 0; stale < 2;) {
     if (::symlink(claim.c_str(), path.c_str()) == 0) return {};
+    if (errno == ENOENT && dir_.removed_when_empty && gone++ < 4) {
+      if (auto r = MakePrivateDir(dir_.path); !r) return r.error();
+      continue;
+    }
     if (errno != EEXIST) return MakeError("cannot create " + path, errno);
     Status status = Look(name).status;
     if (status != Status::kStale && status != Status::kAbsent) break;
+    ++stale;
   }
   Error e = MakeError("a run named \"" + name + "\" is already live");
   e.hint = "pick another --name, or stop it: sandbox stop " + name;
@@ -171,7 +212,11 @@ Result<void> RunRegistry::Write(const launch::RunState& state) const {
   return {};
 }
 
-void RunRegistry::Remove(const std::string& name) const { ::unlink(EntryPath(name).c_str()); }
+void RunRegistry::Remove(const std::string& name) const {
+  ::unlink(EntryPath(name).c_str());
+  // Fails (ENOTEMPTY) while another run of the namespace is registered.
+  if (dir_.removed_when_empty) ::rmdir(dir_.path.c_str());
+}
 
 RunRegistry::Lookup RunRegistry::Look(const std::string& name) const {
   Lookup found;
@@ -231,7 +276,7 @@ RunRegistry::Lookup RunRegistry::Look(const std::string& name) const {
 
 std::vector<launch::RunState> RunRegistry::LiveRuns() const {
   std::vector<launch::RunState> runs;
-  DIR* d = ::opendir(dir_.c_str());
+  DIR* d = ::opendir(dir_.path.c_str());
   if (d == nullptr) return runs;
   while (struct dirent* entry = ::readdir(d)) {
     std::string file = entry->d_name;

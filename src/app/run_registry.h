@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -26,27 +27,45 @@ Result<void> CheckRunName(const std::string& name);
 /// Six random hex digits.
 std::string GenerateRunName();
 
+/// Where the caller's runs register. A directory of one user namespace other than the host's
+/// is removed with its namespace's last run (`removed_when_empty`).
+struct RunDirectory {
+  std::string path;
+  bool removed_when_empty = false;
+};
+
 /// $XDG_RUNTIME_DIR/sandbox, else /dev/shm/NAME when /dev/shm is a tmpfs, else /tmp/NAME,
 /// NAME being FallbackRunDirectoryName() for the caller's uid and user namespace.
-std::string DefaultRunDirectory();
+RunDirectory DefaultRunDirectory();
 
 /// The inode number of the initial user namespace's /proc/PID/ns/user (the kernel's
 /// PROC_USER_INIT_INO): fixed, so one stat tells a process whether it is in it.
 inline constexpr ino_t kInitialUserNamespaceInode = 0xEFFFFFFDU;
 
+/// The uid that `uid` of a user namespace is outside it, from that namespace's uid_map text
+/// ("INSIDE OUTSIDE COUNT" lines); nullopt when no line maps it.
+std::optional<uid_t> OutsideUid(uid_t uid, std::string_view uid_map);
+
 /// "sandbox-UID" in the initial user namespace (or when /proc cannot tell: nullopt);
-/// "sandbox-UID-userns-INODE" in any other, whose uids are not the host's.
-std::string FallbackRunDirectoryName(uid_t uid, std::optional<ino_t> user_namespace);
+/// "sandbox-UID-userns-INODE-outside-OUTSIDE" in any other, whose uids are not the host's
+/// (OUTSIDE: the uid that UID is outside the namespace, left out when unknown). The kernel
+/// reuses a dead namespace's inode number, so the inode alone could name the directory of
+/// another user's earlier namespace.
+std::string FallbackRunDirectoryName(uid_t uid, std::optional<ino_t> user_namespace,
+                                     std::optional<uid_t> outside_uid = std::nullopt);
 
 class RunRegistry {
  public:
-  /// The caller's directory, created if missing; refuses one that is a symlink, not owned by
-  /// the caller or open to others.
+  /// The caller's directory, created if missing (for a run); refuses one that is a symlink,
+  /// not owned by the caller or open to others.
   static Result<RunRegistry> Open();
+  /// The same directory, not created when missing (for ps, enter, stop): a registry without
+  /// runs, which leaves no empty directory behind.
+  static Result<RunRegistry> OpenToRead();
   /// Over `dir` (tests).
-  static Result<RunRegistry> OpenAt(const std::string& dir);
+  static Result<RunRegistry> OpenAt(RunDirectory dir);
 
-  const std::string& dir() const { return dir_; }
+  const std::string& dir() const { return dir_.path; }
 
   /// Claims `name` for a run about to start, whose supervisor is `supervisor` (started at
   /// `supervisor_start`): a symlink whose text names the supervisor, created by symlink(2),
@@ -57,6 +76,7 @@ class RunRegistry {
   /// Replaces (atomically, mode 0600; rename(2) over the claim) the entry for state.name, which
   /// the caller holds.
   Result<void> Write(const launch::RunState& state) const;
+  /// Removes the entry, and the directory with it when it is one to remove once empty.
   void Remove(const std::string& name) const;
 
   /// The runs whose supervisor and init are alive, by creation time; stale entries are removed.
@@ -82,9 +102,9 @@ class RunRegistry {
   };
   Lookup Look(const std::string& name) const;
 
-  explicit RunRegistry(std::string dir) : dir_(std::move(dir)) {}
-  std::string EntryPath(const std::string& name) const { return dir_ + "/" + name + ".run"; }
-  std::string dir_;
+  explicit RunRegistry(RunDirectory dir) : dir_(std::move(dir)) {}
+  std::string EntryPath(const std::string& name) const { return dir_.path + "/" + name + ".run"; }
+  RunDirectory dir_;
 };
 
 /// Completes the run's reserved entry once the sandbox is built (its init's pid and start time)

@@ -46,16 +46,16 @@ class RunRegistryTest : public ::testing::Test {
 };
 
 TEST_F(RunRegistryTest, RefusesADirectoryOthersCanReachOrASymlink) {
-  ASSERT_TRUE(RunRegistry::OpenAt(dir_));
+  ASSERT_TRUE(RunRegistry::OpenAt({dir_}));
   ASSERT_EQ(::chmod(dir_.c_str(), 0750), 0);
-  auto open = RunRegistry::OpenAt(dir_);
+  auto open = RunRegistry::OpenAt({dir_});
   ASSERT_FALSE(open);
   EXPECT_NE(open.error().message.find("open to other users"), std::string::npos);
   ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
   std::string link = dir_ + "/link";
   ASSERT_EQ(::mkdir((dir_ + "/real").c_str(), 0700), 0);
   ASSERT_EQ(::symlink((dir_ + "/real").c_str(), link.c_str()), 0);
-  auto through_link = RunRegistry::OpenAt(link);
+  auto through_link = RunRegistry::OpenAt({link});
   ASSERT_FALSE(through_link);
   EXPECT_NE(through_link.error().message.find("not a directory"), std::string::npos);
   EXPECT_EQ(through_link.error().hint.find("its owner or root"), std::string::npos);
@@ -68,14 +68,14 @@ TEST_F(RunRegistryTest, AnotherUsersDirectoryIsRefusedWithAHintTheyCanFollow) {
   std::string theirs = dir_ + "/theirs";
   ASSERT_EQ(::mkdir(theirs.c_str(), 0700), 0);
   ASSERT_EQ(::chown(theirs.c_str(), 65534, 65534), 0);
-  auto open = RunRegistry::OpenAt(theirs);
+  auto open = RunRegistry::OpenAt({theirs});
   ASSERT_FALSE(open);
   EXPECT_NE(open.error().message.find("owned by uid 65534, not by you"), std::string::npos);
   EXPECT_NE(open.error().hint.find("its owner or root can remove it"), std::string::npos);
 }
 
 TEST_F(RunRegistryTest, AClaimNamesOnlyItsSupervisorAndTheEntryIsPrivate) {
-  auto registry = RunRegistry::OpenAt(dir_);
+  auto registry = RunRegistry::OpenAt({dir_});
   ASSERT_TRUE(registry);
   ASSERT_TRUE(registry->Reserve("a", 1234, 5678));
   char text[64] = {};
@@ -89,7 +89,7 @@ TEST_F(RunRegistryTest, AClaimNamesOnlyItsSupervisorAndTheEntryIsPrivate) {
 }
 
 TEST_F(RunRegistryTest, AClaimIsNeverFollowed) {
-  auto registry = RunRegistry::OpenAt(dir_);
+  auto registry = RunRegistry::OpenAt({dir_});
   ASSERT_TRUE(registry);
   // A symlink whose text is not a claim (here: a path to a real entry) is stale, not read.
   ASSERT_TRUE(registry->Write(State("real")));
@@ -102,7 +102,7 @@ TEST_F(RunRegistryTest, AClaimIsNeverFollowed) {
 }
 
 TEST_F(RunRegistryTest, AReservedNameIsTakenUntilRemoved) {
-  auto registry = RunRegistry::OpenAt(dir_);
+  auto registry = RunRegistry::OpenAt({dir_});
   ASSERT_TRUE(registry);
   ASSERT_TRUE(Claim(*registry, "build"));
   // Starting: neither listed nor found, but the name is held.
@@ -123,8 +123,35 @@ TEST_F(RunRegistryTest, AReservedNameIsTakenUntilRemoved) {
   EXPECT_TRUE(Claim(*registry, "build"));
 }
 
+// A user namespace's directory goes with its last run (the namespace never comes back); a run
+// starting meanwhile, whose directory is removed between Open and its claim, makes it again.
+TEST_F(RunRegistryTest, ANamespacesDirectoryGoesWithItsLastRunAndComesBackForTheNext) {
+  std::string ns = dir_ + "/ns";
+  ASSERT_EQ(::mkdir(ns.c_str(), 0700), 0);
+  auto registry = RunRegistry::OpenAt({ns, true});
+  ASSERT_TRUE(registry);
+  ASSERT_TRUE(Claim(*registry, "first"));
+  ASSERT_TRUE(Claim(*registry, "second"));
+  registry->Remove("first");
+  struct stat st;
+  EXPECT_EQ(::lstat(ns.c_str(), &st), 0) << "removed while another run was registered";
+  registry->Remove("second");
+  EXPECT_NE(::lstat(ns.c_str(), &st), 0) << "left behind by the namespace's last run";
+  ASSERT_TRUE(Claim(*registry, "third"));
+  ASSERT_EQ(::lstat(ns.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_TRUE(registry->Write(State("third")));
+  EXPECT_EQ(registry->LiveRuns().size(), 1u);
+  // The host's directory (and XDG_RUNTIME_DIR's) stays: one per user, reused by every run.
+  auto host = RunRegistry::OpenAt({dir_});
+  ASSERT_TRUE(host);
+  ASSERT_TRUE(Claim(*host, "only"));
+  host->Remove("only");
+  EXPECT_EQ(::lstat(dir_.c_str(), &st), 0);
+}
+
 TEST_F(RunRegistryTest, AStaleEntryIsRemovedAndItsNameFree) {
-  auto registry = RunRegistry::OpenAt(dir_);
+  auto registry = RunRegistry::OpenAt({dir_});
   ASSERT_TRUE(registry);
   // Another process's start time on this pid: the supervisor that wrote it is gone.
   launch::RunState stale = State("old");
@@ -144,7 +171,7 @@ TEST_F(RunRegistryTest, AStaleEntryIsRemovedAndItsNameFree) {
 }
 
 TEST_F(RunRegistryTest, AnEndingRunIsNeitherListedNorRemoved) {
-  auto registry = RunRegistry::OpenAt(dir_);
+  auto registry = RunRegistry::OpenAt({dir_});
   ASSERT_TRUE(registry);
   // The supervisor lives on, its init is gone: the supervisor removes the entry itself, and
   // nothing else may (a new run of that name could otherwise lose its entry to it).
@@ -161,7 +188,7 @@ TEST_F(RunRegistryTest, AnEndingRunIsNeitherListedNorRemoved) {
 
 TEST_F(RunRegistryTest, AnotherUsersEntryIsRefusedByName) {
   if (::getuid() != 0) GTEST_SKIP() << "needs root to give an entry to another uid";
-  auto registry = RunRegistry::OpenAt(dir_);
+  auto registry = RunRegistry::OpenAt({dir_});
   ASSERT_TRUE(registry);
   ASSERT_TRUE(registry->Write(State("theirs")));
   ASSERT_EQ(::chown((dir_ + "/theirs.run").c_str(), 65533, 65533), 0);
@@ -188,6 +215,24 @@ TEST(RunDirectoryTest, AnotherUserNamespaceGetsADirectoryOfItsOwn) {
   EXPECT_EQ(FallbackRunDirectoryName(1000, std::nullopt), "sandbox-1000");
   EXPECT_EQ(FallbackRunDirectoryName(0, 4026532173), "sandbox-0-userns-4026532173");
   EXPECT_NE(FallbackRunDirectoryName(0, 4026532173), FallbackRunDirectoryName(0, 4026532174));
+  // The kernel reuses a dead namespace's inode number: who the run is outside tells apart
+  // the namespaces of two users that had the same number in turn.
+  EXPECT_EQ(FallbackRunDirectoryName(0, 4026532173, 1001),
+            "sandbox-0-userns-4026532173-outside-1001");
+  EXPECT_NE(FallbackRunDirectoryName(0, 4026532173, 1001),
+            FallbackRunDirectoryName(0, 4026532173, 0));
+  EXPECT_EQ(FallbackRunDirectoryName(1000, kInitialUserNamespaceInode, 1000), "sandbox-1000");
+}
+
+TEST(RunDirectoryTest, TheUidOutsideComesFromTheLineThatMapsIt) {
+  EXPECT_EQ(OutsideUid(0, "         0       1001          1\n"), 1001u);
+  std::string map = "0 100000 1000\n1000 1001 1\n1001 101001 64535\n";
+  EXPECT_EQ(OutsideUid(0, map), 100000u);
+  EXPECT_EQ(OutsideUid(999, map), 100999u);
+  EXPECT_EQ(OutsideUid(1000, map), 1001u);
+  EXPECT_EQ(OutsideUid(1001, map), 101001u);
+  EXPECT_EQ(OutsideUid(70000, map), std::nullopt);
+  EXPECT_EQ(OutsideUid(5, ""), std::nullopt);
 }
 
 }  // namespace

@@ -100,7 +100,7 @@ int StopMain(int argc, char** argv, const launch::ProcessImage& /*image*/) {
     return StopFailed(
         MakeError(std::string("which run? ") + kUsageLine + "; sandbox ps lists yours"));
   }
-  auto registry = RunRegistry::Open();
+  auto registry = RunRegistry::OpenToRead();
   if (!registry) return StopFailed(registry.error());
   auto run = registry->Find(name);
   if (!run) return StopFailed(run.error());

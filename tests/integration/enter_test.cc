@@ -2,8 +2,10 @@
 // run's namespaces with the run's hardening, `stop` ends a run, stale entries never show, and
 // another user is refused.
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -327,13 +329,12 @@ TEST_F(EnterTest, BwrapRunIsEnteredThroughExactlyItsOwnNamespaces) {
 }
 
 // The cgroup line ("0::PATH") of /proc/self/cgroup as an entered probe reads it.
-// Where the runs of `uid` register without XDG_RUNTIME_DIR: /dev/shm when it is a tmpfs (then
-// the directory exists once a run has started), else /tmp.
+// Where the runs of `uid` register without XDG_RUNTIME_DIR: /dev/shm when it is a tmpfs, else
+// /tmp.
 std::string RunDirectoryOf(uid_t uid) {
-  std::string shm = "/dev/shm/sandbox-" + std::to_string(uid);
-  struct stat st;
-  if (::lstat(shm.c_str(), &st) == 0) return shm;
-  return "/tmp/sandbox-" + std::to_string(uid);
+  struct statfs fs;
+  bool shm = ::statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+  return (shm ? "/dev/shm/sandbox-" : "/tmp/sandbox-") + std::to_string(uid);
 }
 
 std::string UnifiedCgroupLine(const std::string& proc_self_cgroup) {
@@ -580,32 +581,43 @@ TEST_F(EnterTest, NamesAreCheckedAndUnique) {
 }
 
 // In a user namespace of its own (unshare -r: uid 0 there is the run user here, and /dev/shm is
-// the host's), a named run registers in a directory named after that namespace. Before, it
-// took /dev/shm/sandbox-0, the host root's: created it, owned by the run user, so that root's
-// runs refused it from then on; or, when root's existed, was refused itself.
-TEST_F(EnterTest, ARunInAnotherUserNamespaceLeavesTheHostRootsDirectoryAlone) {
+// the host's), a run registers in a directory named after that namespace and the run user.
+// Before, it took /dev/shm/sandbox-0, the host root's: created it, owned by the run user, so
+// that root's runs refused it from then on. The directory goes with the namespace's last run:
+// left behind, one per namespace piled up, and the kernel gives a dead namespace's inode number
+// to the next one, whose runs met the last owner's directory and went unlisted.
+TEST_F(EnterTest, ARunInAnotherUserNamespaceRegistersInADirectoryThatGoesWithIt) {
   if (RunDirectoryOf(RunUid()).rfind("/dev/shm/", 0) != 0) {
     GTEST_SKIP() << "runs do not register in /dev/shm here";
   }
   struct stat st;
   bool root_dir_existed = ::lstat("/dev/shm/sandbox-0", &st) == 0;
+  // $0 the sandbox, $1 the run user's uid here. Prints the directory, its mode and owner while
+  // the run is live, the run's exit, whether the directory is left, then what ps leaves.
+  std::string script =
+      "d=/dev/shm/sandbox-0-userns-$(stat -L -c %i /proc/self/ns/user)-outside-$1; shift; "
+      "echo \"$d\"; \"$0\" \"$@\" & "
+      "for i in $(seq 1000); do [ -d \"$d\" ] && break; sleep 0.01; done; "
+      "stat -c '%a %u' \"$d\"; wait $!; echo \"exit $?\"; "
+      "[ -e \"$d\" ] && echo left || echo gone; "
+      "\"$0\" ps >/dev/null; [ -e \"$d\" ] && echo 'ps left it' || echo 'ps made none'";
   std::vector<std::string> run = {
-      "/usr/bin/unshare",   "-Ur", "sh", "-c", "\"$0\" \"$@\" && stat -L -c %i /proc/self/ns/user",
-      BinDir() + "/sandbox"};
-  for (const std::string& a : RunArgs({"/sbx/probe", "exit", "0"})) run.push_back(a);
+      "/usr/bin/unshare",      "-Ur", "sh", "-c", script, BinDir() + "/sandbox",
+      std::to_string(RunUid())};
+  for (const std::string& a : RunArgs({"/sbx/probe", "sleep", "1"})) run.push_back(a);
   RunResult r = RunProcess(AsRunUser(run), DefaultOptions());
   ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.err.find("not listed"), std::string::npos) << r;
   std::vector<std::string> out = Lines(r.out);
-  ASSERT_FALSE(out.empty()) << r;
-  std::string dir = "/dev/shm/sandbox-0-userns-" + out.back();
-  ASSERT_EQ(::lstat(dir.c_str(), &st), 0) << dir << "\n" << r;
-  EXPECT_TRUE(S_ISDIR(st.st_mode));
-  EXPECT_EQ(st.st_uid, RunUid());
-  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(out.size(), 5u) << r;
+  EXPECT_EQ(out[1], "700 0") << "mode and owner (the run user, uid 0 in its namespace)\n" << r;
+  EXPECT_EQ(out[2], "exit 0") << r;
+  EXPECT_EQ(out[3], "gone") << r;
+  EXPECT_EQ(out[4], "ps made none") << r;
   if (!root_dir_existed) {
     EXPECT_NE(::lstat("/dev/shm/sandbox-0", &st), 0) << "the nested run created root's directory";
   }
-  ::rmdir(dir.c_str());
+  ::rmdir(out[0].c_str());
 }
 
 // `sandbox enter` on a terminal: the entered shell gets a pty of the run's own devpts, sized
