@@ -86,15 +86,6 @@ std::string GenerateRunName() {
   return text;
 }
 
-std::optional<uid_t> OutsideUid(uid_t uid, std::string_view uid_map) {
-  std::istringstream lines{std::string(uid_map)};
-  uint64_t inside = 0, outside = 0, count = 0;
-  while (lines >> inside >> outside >> count) {
-    if (uid >= inside && uid - inside < count) return static_cast<uid_t>(outside + (uid - inside));
-  }
-  return std::nullopt;
-}
-
 std::string FallbackRunDirectoryName(uid_t uid, std::optional<ino_t> user_namespace,
                                      std::optional<uid_t> outside_uid) {
   std::string name = "sandbox-" + std::to_string(uid);
@@ -114,25 +105,16 @@ RunDirectory DefaultRunDirectory() {
   // refuse it from then on. Runs there get a directory named after their namespace and who
   // they are outside it, removed with the namespace's last run: a namespace never comes back,
   // so its directory would only pile up, and its inode number goes to a later namespace.
-  std::optional<ino_t> user_namespace;
+  std::optional<ino_t> user_namespace = OwnUserNamespace();
   std::optional<uid_t> outside_uid;
-  struct stat ns;
-  if (::stat("/proc/self/ns/user", &ns) == 0) user_namespace = ns.st_ino;
-  bool own_namespace = user_namespace && *user_namespace != kInitialUserNamespaceInode;
-  if (own_namespace) {
-    int fd = ::open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      outside_uid = OutsideUid(::getuid(), ReadAll(fd));
-      ::close(fd);
-    }
-  }
+  if (user_namespace) outside_uid = OutsideUid(::getuid(), ReadOwnUidMap());
   std::string name = FallbackRunDirectoryName(::getuid(), user_namespace, outside_uid);
   // Runtime state belongs on a tmpfs: every run writes its entry and removes it on the way
   // out, and on a journalled /tmp (ext4 here) that costs about 0.3 ms per run, the removal on
   // the exit path, against 0.03 ms on tmpfs. /dev/shm is the tmpfs every Linux has.
   struct statfs fs;
   bool shm = ::statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC;
-  return {(shm ? "/dev/shm/" : "/tmp/") + name, own_namespace};
+  return {(shm ? "/dev/shm/" : "/tmp/") + name, user_namespace.has_value()};
 }
 
 Result<RunRegistry> RunRegistry::Open() {

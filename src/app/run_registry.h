@@ -9,10 +9,10 @@
 
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "common/result.h"
+#include "common/user_namespace.h"
 #include "launch/run_state.h"
 #include "launch/supervisor.h"
 
@@ -37,14 +37,6 @@ struct RunDirectory {
 /// $XDG_RUNTIME_DIR/sandbox, else /dev/shm/NAME when /dev/shm is a tmpfs, else /tmp/NAME,
 /// NAME being FallbackRunDirectoryName() for the caller's uid and user namespace.
 RunDirectory DefaultRunDirectory();
-
-/// The inode number of the initial user namespace's /proc/PID/ns/user (the kernel's
-/// PROC_USER_INIT_INO): fixed, so one stat tells a process whether it is in it.
-inline constexpr ino_t kInitialUserNamespaceInode = 0xEFFFFFFDU;
-
-/// The uid that `uid` of a user namespace is outside it, from that namespace's uid_map text
-/// ("INSIDE OUTSIDE COUNT" lines); nullopt when no line maps it.
-std::optional<uid_t> OutsideUid(uid_t uid, std::string_view uid_map);
 
 /// "sandbox-UID" in the initial user namespace (or when /proc cannot tell: nullopt);
 /// "sandbox-UID-userns-INODE-outside-OUTSIDE" in any other, whose uids are not the host's

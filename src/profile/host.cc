@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common/passwd.h"
+#include "common/user_namespace.h"
 #include "profile/spec.h"
 
 extern char** environ;
@@ -45,8 +46,11 @@ HostContext HostContext::FromProcess(const std::vector<std::string>& installed_d
   }
   host.search_dirs.push_back("/etc/sandbox/profiles");
   for (const auto& d : installed_dirs) {
-    if (!d.empty()) host.search_dirs.push_back(d);
+    if (d.empty()) continue;
+    host.search_dirs.push_back(d);
+    host.installed_dirs.push_back(d);
   }
+  host.unmapped_owner = UnmappedOwnerUid();
   return host;
 }
 

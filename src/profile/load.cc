@@ -104,9 +104,26 @@ Result<std::string> LocateFrom(std::string_view name_or_path, const HostContext&
 // change it. Refuses a file, or any directory above it, that belongs to another user or that
 // its group or others may write (a sticky directory such as /tmp excepted: there others cannot
 // replace what is not theirs).
-Result<void> CheckTrusted(const std::string& path, const struct stat& file, uid_t uid) {
+// Inside a user namespace that does not map them (unshare -r, a sandbox in a sandbox), the
+// host's root and every other user outside show as one uid, the overflow uid: the caller
+// cannot tell them apart. A directory above the profile with that owner is accepted (else no
+// profile would ever pass there: / is one), and so is a profile in the installation's own
+// directory beside the binary, whose owner installed the binary too; any other profile file
+// must still be the caller's or root's of the namespace (docs/design-decisions.md).
+Result<void> CheckTrusted(const std::string& path, const struct stat& file,
+                          const HostContext& host) {
+  std::string canonical = CanonicalPath(path);
+  if (canonical.empty()) return MakeError("cannot read profile " + path, errno);
+  bool installed = std::any_of(host.installed_dirs.begin(), host.installed_dirs.end(),
+                               [&](const std::string& d) {
+                                 std::string dir = CanonicalPath(d);
+                                 return !dir.empty() && DirName(canonical) == dir;
+                               });
   auto untrusted = [&](const std::string& what, const struct stat& st) -> std::optional<Error> {
-    bool owner_ok = st.st_uid == uid || st.st_uid == 0;
+    bool unmapped = host.unmapped_owner && st.st_uid == *host.unmapped_owner;
+    bool is_file = !S_ISDIR(st.st_mode);
+    bool owner_ok =
+        st.st_uid == host.uid || st.st_uid == 0 || (unmapped && (!is_file || installed));
     bool sticky_dir = S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) != 0;
     bool writable_by_others = (st.st_mode & 022) != 0 && !sticky_dir;
     if (owner_ok && !writable_by_others) return std::nullopt;
@@ -114,12 +131,16 @@ Result<void> CheckTrusted(const std::string& path, const struct stat& file, uid_
                         (owner_ok ? " is writable by its group or others"
                                   : " belongs to uid " + std::to_string(st.st_uid)));
     e.hint = owner_ok ? "chmod go-w " + what
-                      : "copy the profile somewhere only you (or root) can change";
+             : unmapped
+                 ? "its owner is not mapped in this user namespace (uid " +
+                       std::to_string(st.st_uid) +
+                       " stands for every user outside it); copy the profile into a directory "
+                       "of yours"
+                 : "copy the profile somewhere only you (or root) can change";
     return e;
   };
   if (auto e = untrusted(path, file)) return *e;
-  std::string dir = CanonicalPath(path);
-  if (dir.empty()) return MakeError("cannot read profile " + path, errno);
+  std::string dir = canonical;
   while (dir.size() > 1) {
     dir = DirName(dir);
     struct stat st {};
@@ -131,7 +152,7 @@ Result<void> CheckTrusted(const std::string& path, const struct stat& file, uid_
 
 // The whole file, refusing non-regular files, anything over kMaxProfileBytes and files others
 // could have changed (CheckTrusted).
-Result<std::string> ReadProfile(const std::string& path, uid_t uid, FileId* id) {
+Result<std::string> ReadProfile(const std::string& path, const HostContext& host, FileId* id) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) return MakeError("cannot read profile " + path, errno);
   struct stat st {};
@@ -142,7 +163,7 @@ Result<std::string> ReadProfile(const std::string& path, uid_t uid, FileId* id) 
     out = MakeError("profile " + path + " is not a regular file");
   } else if (st.st_size > kMaxProfileBytes) {
     out = MakeError("profile " + path + " is larger than 1 MiB");
-  } else if (auto trusted = CheckTrusted(path, st, uid); !trusted) {
+  } else if (auto trusted = CheckTrusted(path, st, host); !trusted) {
     out = trusted.error();
   } else {
     *id = FileId{st.st_dev, st.st_ino};
@@ -211,7 +232,7 @@ ChainFiles LoadChainFiles(std::string_view name_or_path, const HostContext& host
       return asked ? AtExtends(std::move(e), *asked, previous_text) : std::move(e);
     };
     FileId id;
-    auto text = ReadProfile(path, host.uid, &id);
+    auto text = ReadProfile(path, host, &id);
     if (!text) {
       result.errors.push_back(at_extends(std::move(text.error())));
       break;

@@ -263,5 +263,48 @@ TEST_F(ProfileTrustTest, OwnedByAnotherUserIsRefused) {
   EXPECT_NE(AllErrors(r).find("belongs to uid 4242"), std::string::npos) << AllErrors(r);
 }
 
+// Inside a user namespace that does not map them, the host's root and every other outside
+// user show as one uid (here 4242 stands for it): directories above a profile with that owner
+// pass (/ is one), the installation's own profiles pass, any other profile file of that owner
+// is refused with a hint the user can follow.
+TEST_F(ProfileTrustTest, AnOwnerNotMappedInTheNamespacePassesOnlyAboveTheProfileOrWhereInstalled) {
+  if (::getuid() != 0) GTEST_SKIP() << "needs root to give files away";
+  Mkdir("config/mine");
+  Write("config/mine/own.toml", "[sandbox]\nhostname = \"own\"\n");
+  ASSERT_EQ(::chown((dir_ + "/config").c_str(), 4242, 4242), 0);
+  HostContext host = Host();
+  host.installed_dirs = {dir_ + "/installed"};
+  LoadResult r = Load(dir_ + "/config/mine/own.toml", host);
+  ASSERT_FALSE(r.ok()) << "outside a namespace, another user's directory above it is refused";
+  EXPECT_NE(AllErrors(r).find(dir_ + "/config belongs to uid 4242"), std::string::npos)
+      << AllErrors(r);
+  host.unmapped_owner = 4242;
+  r = Load(dir_ + "/config/mine/own.toml", host);
+  EXPECT_TRUE(r.ok()) << AllErrors(r);
+
+  // A file of the unmapped owner outside the installation: refused, with a hint that works.
+  Write("config/mine/theirs.toml", "[sandbox]\nhostname = \"theirs\"\n");
+  ASSERT_EQ(::chown((dir_ + "/config/mine/theirs.toml").c_str(), 4242, 4242), 0);
+  r = Load(dir_ + "/config/mine/theirs.toml", host);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(AllErrors(r).find("belongs to uid 4242"), std::string::npos) << AllErrors(r);
+  EXPECT_NE(AllErrors(r).find("not mapped in this user namespace"), std::string::npos)
+      << AllErrors(r);
+
+  // The installation's own profile of that owner passes, and only while it is not writable
+  // by others.
+  Write("installed/shipped.toml", "[sandbox]\nhostname = \"shipped\"\n");
+  ASSERT_EQ(::chown((dir_ + "/installed/shipped.toml").c_str(), 4242, 4242), 0);
+  r = Load(dir_ + "/installed/shipped.toml", host);
+  EXPECT_TRUE(r.ok()) << AllErrors(r);
+  ASSERT_EQ(::chmod((dir_ + "/installed/shipped.toml").c_str(), 0666), 0);
+  r = Load(dir_ + "/installed/shipped.toml", host);
+  EXPECT_FALSE(r.ok());
+  host.unmapped_owner.reset();
+  ASSERT_EQ(::chmod((dir_ + "/installed/shipped.toml").c_str(), 0644), 0);
+  r = Load(dir_ + "/installed/shipped.toml", host);
+  EXPECT_FALSE(r.ok()) << "outside a namespace, uid 4242 is just another user";
+}
+
 }  // namespace
 }  // namespace sandbox::profile

@@ -127,6 +127,11 @@ struct HostContext {
   std::map<std::string, std::string> env;  // ${env:NAME}
   /// Directories searched, in order, for a profile given by name (`<dir>/<name>.toml`).
   std::vector<std::string> search_dirs;
+  /// The installation's own profile directories (beside the binary; the last of search_dirs).
+  std::vector<std::string> installed_dirs;
+  /// Inside a user namespace that does not map them, the uid every file of an owner outside it
+  /// shows (the host's root's among them): UnmappedOwnerUid(). nullopt in the host's.
+  std::optional<unsigned> unmapped_owner;
 
   /// The calling process's values. search_dirs: $XDG_CONFIG_HOME/sandbox/profiles (or
   /// $HOME/.config/sandbox/profiles), /etc/sandbox/profiles, then `installed_dirs` in order.

@@ -136,6 +136,28 @@ TEST_F(ProfileTest, CiEtcIsAReadOnlyMountWithAndWithoutLandlock) {
   }
 }
 
+// In a user namespace of the run user's own (unshare -r), the host's root owns / and shows as
+// the overflow uid, like every user outside: a profile of the user's own loads (before, / made
+// every profile "not safe", with a hint no copy could follow); one of another outside owner
+// (root's copy here, not the installation's) is still refused, saying why.
+TEST_F(ProfileTest, AUsersOwnProfileLoadsInAUserNamespaceOfTheirs) {
+  if (!AsRoot()) GTEST_SKIP() << "needs root to give the profile to the run user";
+  std::string dir = MakeDir("mine", /*job_writable=*/true);
+  std::string own = MakeFile("mine/base.toml", ReadHostFile(Profiles() + "/base.toml"));
+  ASSERT_EQ(::chown(own.c_str(), RunUid(), RunGid()), 0);
+  RunResult r = RunProcess(AsRunUser({"/usr/bin/unshare", "-Ur", BinDir() + "/sandbox", "--profile",
+                                      own, "--", "/bin/sh", "-c", "echo inside"}),
+                           DefaultOptions());
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "inside\n") << r;
+  RunResult theirs =
+      RunProcess(AsRunUser({"/usr/bin/unshare", "-Ur", BinDir() + "/sandbox", "--profile",
+                            Profiles() + "/base.toml", "--", "/bin/true"}),
+                 DefaultOptions());
+  EXPECT_EQ(theirs.exit_code, kExitSandboxFailure) << theirs;
+  EXPECT_NE(theirs.err.find("not mapped in this user namespace"), std::string::npos) << theirs;
+}
+
 TEST_F(ProfileTest, ExtendsOverridesAScalarAndAppendsAMount) {
   std::string project = MakeDir("ext", true);
   std::string child = MakeFile(
