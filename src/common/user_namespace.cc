@@ -1,6 +1,5 @@
 #include "common/user_namespace.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,21 +8,9 @@
 #include <sstream>
 #include <string>
 
+#include "common/read_text.h"
+
 namespace sandbox {
-namespace {
-
-std::string ReadSmallFile(const char* path) {
-  std::string text;
-  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return text;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof(buf))) > 0) text.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  return text;
-}
-
-}  // namespace
 
 std::optional<uid_t> OutsideUid(uid_t uid, std::string_view uid_map) {
   std::istringstream lines{std::string(uid_map)};
@@ -42,11 +29,11 @@ std::optional<ino_t> OwnUserNamespace() {
   return ns.st_ino;
 }
 
-std::string ReadOwnUidMap() { return ReadSmallFile("/proc/self/uid_map"); }
+std::string ReadOwnUidMap() { return ReadTextFile("/proc/self/uid_map"); }
 
 std::optional<uid_t> UnmappedOwnerUid() {
   if (!OwnUserNamespace()) return std::nullopt;
-  std::string text = ReadSmallFile("/proc/sys/kernel/overflowuid");
+  std::string text = ReadTextFile("/proc/sys/kernel/overflowuid");
   uid_t overflow = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), overflow);
   if (ec != std::errc() || end == text.data()) return std::nullopt;

@@ -21,6 +21,7 @@
 
 #include "child/landlock_only.h"
 #include "child/setup.h"
+#include "common/read_text.h"
 #include "common/syscalls.h"
 #include "common/unique_fd.h"
 #include "init/init.h"
@@ -412,8 +413,8 @@ class Supervisor {
   }
 
   Result<void> CreateCgroup() {
-    auto own_cgroup = ReadText("/proc/self/cgroup");
-    auto mountinfo = ReadText("/proc/self/mountinfo");
+    auto own_cgroup = ReadTextFile("/proc/self/cgroup");
+    auto mountinfo = ReadTextFile("/proc/self/mountinfo");
     auto base = FindOwnCgroup(own_cgroup, mountinfo);
     if (!base) return base.error();
     const policy::CgroupRequest& request = policy_.cgroup();
@@ -422,17 +423,6 @@ class Supervisor {
     if (!run) return run.error();
     cgroup_.emplace(std::move(run).value());
     return {};
-  }
-
-  static std::string ReadText(const char* path) {
-    std::string text;
-    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return text;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof(buf))) > 0) text.append(buf, static_cast<size_t>(n));
-    ::close(fd);
-    return text;
   }
 
   // --verbose: one line per step as the child finishes it.
