@@ -178,6 +178,9 @@ int RunWithOptions(const cli::CliOptions& parsed_options, const launch::ProcessI
   }
   auto policy = policy::Build(options, caller);
   if (!policy) return fail("build policy", policy.error());
+  for (const std::string& note : policy->notes()) {
+    std::fprintf(stderr, "sandbox: note: %s\n", note.c_str());
+  }
   if (options.report_hidden_from_job && options.report_path) {
     const std::string& report = *options.report_path;
     std::string dir = report.substr(0, report.rfind('/'));

@@ -392,7 +392,9 @@ class PolicyBuilder {
   // `. .venv/bin/activate` put the venv's bin first in the caller's PATH; the profile's PATH
   // replaced it. When VIRTUAL_ENV came in and the job sees that venv (a bind shows it at the
   // same path, as its scripts' #! lines need), its bin goes first again, as activate does.
-  void PutVirtualEnvFirst(EnvList& env) const {
+  // When the job does not see it (a venv outside the project), the caller hears so: else the
+  // job's python is silently the profile's, without the venv's packages.
+  void PutVirtualEnvFirst(EnvList& env) {
     auto find = [&env](std::string_view name) -> std::string* {
       for (auto& [k, v] : env) {
         if (k == name) return &v;
@@ -405,7 +407,15 @@ class PolicyBuilder {
     auto inside = NormalizeTarget(*venv);
     if (!inside) return;
     const std::string bin = *inside + "/bin";
-    if (!ShowsHostsOwn(bin, true)) return;
+    if (!ShowsHostsOwn(bin, true)) {
+      if (options_.bwrap) return;  // bwrap mode says nothing bubblewrap would not
+      policy_.notes_.push_back("the active virtualenv " + *venv +
+                               " is not in the sandbox, so the job runs the profile's python "
+                               "without its packages; to use it, show it at its own path: "
+                               "--ro-bind " +
+                               *venv + " " + *venv + " (--bind to install into it)");
+      return;
+    }
     if (*path == bin || path->starts_with(bin + ":")) return;
     *path = path->empty() ? bin : bin + ":" + *path;
   }

@@ -171,6 +171,8 @@ class Policy {
   /// The job's complete environment as NAME=VALUE, in a stable order.
   const std::vector<std::string>& environment() const { return environment_; }
   const EnvNames& env_names() const { return env_names_; }
+  /// What the caller should hear before the run, each one line (the run goes on).
+  const std::vector<std::string>& notes() const { return notes_; }
   const std::vector<std::string>& command() const { return command_; }
   /// Descriptors the caller asked to keep open in the job (besides 0, 1, 2).
   const std::vector<int>& pass_fds() const { return pass_fds_; }
@@ -234,6 +236,7 @@ class Policy {
   bool reexec_as_bwrap_ = false;
   std::vector<std::string> environment_;
   EnvNames env_names_;
+  std::vector<std::string> notes_;
   std::vector<std::string> command_;
   std::vector<int> pass_fds_;
   std::optional<std::chrono::milliseconds> timeout_;

@@ -197,11 +197,20 @@ TEST_F(WorkflowTest, AnActivatedVenvComesFirstInPath) {
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "venv pytest -q\n" + venv + "/bin\n") << r;
 
-  // A venv the sandbox does not show changes nothing.
+  EXPECT_EQ(r.err.find("virtualenv"), std::string::npos) << "a venv the job sees: no note\n" << r;
+
+  // A venv the sandbox does not show changes nothing in PATH, and the caller hears why the
+  // job's python is not the venv's, with the flag that shows it.
   r = RunSandbox({"--profile", Profile("python"), "--", "sh", "-c", "echo \"${PATH%%:*}\""},
                  InProject(project, {"VIRTUAL_ENV=/opt/elsewhere/.venv"}));
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out.find("/opt/elsewhere"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("sandbox: note: the active virtualenv /opt/elsewhere/.venv is not in the "
+                       "sandbox"),
+            std::string::npos)
+      << r;
+  EXPECT_NE(r.err.find("--ro-bind /opt/elsewhere/.venv /opt/elsewhere/.venv"), std::string::npos)
+      << r;
 }
 
 TEST_F(WorkflowTest, AnAssignmentAsTheCommandIsExplained) {
