@@ -18,16 +18,10 @@
 #include <sstream>
 #include <string_view>
 
+#include "common/read_text.h"
+
 namespace sandbox::app {
 namespace {
-
-std::string ReadAll(int fd) {
-  std::string text;
-  char buf[8192];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof(buf))) > 0) text.append(buf, static_cast<size_t>(n));
-  return text;
-}
 
 Result<void> CheckPrivateDir(const std::string& dir) {
   struct stat st;

@@ -6,6 +6,9 @@
 
 namespace sandbox {
 
+/// What is left to read of `fd` (what was read before an error is kept).
+std::string ReadAll(int fd);
+
 /// The whole of `path`; "" when it cannot be opened (what was read before an error is kept).
 std::string ReadTextFile(const char* path);
 

@@ -114,16 +114,19 @@ Result<void> CheckTrusted(const std::string& path, const struct stat& file,
                           const HostContext& host) {
   std::string canonical = CanonicalPath(path);
   if (canonical.empty()) return MakeError("cannot read profile " + path, errno);
-  bool installed = std::any_of(host.installed_dirs.begin(), host.installed_dirs.end(),
-                               [&](const std::string& d) {
-                                 std::string dir = CanonicalPath(d);
-                                 return !dir.empty() && DirName(canonical) == dir;
-                               });
+  // Asked only of a profile file of an unmapped owner: the start-up of every other run pays
+  // no realpath per installed directory.
+  auto installed = [&] {
+    return std::any_of(host.installed_dirs.begin(), host.installed_dirs.end(),
+                       [&](const std::string& d) {
+                         std::string dir = CanonicalPath(d);
+                         return !dir.empty() && DirName(canonical) == dir;
+                       });
+  };
   auto untrusted = [&](const std::string& what, const struct stat& st) -> std::optional<Error> {
     bool unmapped = host.unmapped_owner && st.st_uid == *host.unmapped_owner;
-    bool is_file = !S_ISDIR(st.st_mode);
-    bool owner_ok =
-        st.st_uid == host.uid || st.st_uid == 0 || (unmapped && (!is_file || installed));
+    bool owner_ok = st.st_uid == host.uid || st.st_uid == 0 ||
+                    (unmapped && (S_ISDIR(st.st_mode) || installed()));
     bool sticky_dir = S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) != 0;
     bool writable_by_others = (st.st_mode & 022) != 0 && !sticky_dir;
     if (owner_ok && !writable_by_others) return std::nullopt;
